@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "nosigbus",
+      "sources": [
+        "native/addon.c",
+        "native/guard.c",
+        "native/mapping.c",
+        "native/fdutil.c",
+        "native/testing.c"
+      ],
+      "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-O2"],
+      "cflags!": ["-fno-exceptions"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,41 @@
+/* common.h: small N-API helpers shared by the addon's modules. */
+#ifndef NOSIGBUS_COMMON_H
+#define NOSIGBUS_COMMON_H
+
+#include <node_api.h>
+#include <stdint.h>
+
+/* Evaluate an N-API call; on failure throw (if nothing is pending) and return NULL. */
+#define NAPI_CALL(env, call)                                        \
+  do {                                                              \
+    if ((call) != napi_ok) {                                        \
+      nsb_throw_pending(env, #call);                                \
+      return NULL;                                                  \
+    }                                                               \
+  } while (0)
+
+void nsb_throw_pending(napi_env env, const char *what);
+
+/* Throws an Error with `code` (ERR_NOSIGBUS_*), and when err != 0 also
+ * `errno` (positive), `sysCode` (e.g. "EBADF") and `syscall`. */
+void nsb_throw(napi_env env, const char *code, int err, const char *syscall, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Argument readers: return 0 on success, else throw ERR_NOSIGBUS_BAD_ARGUMENT. */
+int nsb_arg_int32(napi_env env, napi_value v, const char *name, int32_t *out);
+int nsb_arg_u64(napi_env env, napi_value v, const char *name, uint64_t *out);
+int nsb_arg_bool(napi_env env, napi_value v, const char *name, int *out);
+/* Bytes of a TypedArray, DataView, Buffer or ArrayBuffer. */
+int nsb_arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data, size_t *len);
+
+napi_value nsb_undefined(napi_env env);
+napi_value nsb_number(napi_env env, double d);
+napi_value nsb_bool(napi_env env, int b);
+int nsb_export(napi_env env, napi_value exports, const char *name, napi_callback cb);
+
+/* Module registration (one per source file). */
+napi_value nsb_mapping_init(napi_env env, napi_value exports);
+napi_value nsb_fdutil_init(napi_env env, napi_value exports);
+napi_value nsb_testing_init(napi_env env, napi_value exports);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * guard.c: range table + SIGBUS handler. Read guard.h for the invariants.
+ *
+ * The handler (on_sigbus and everything it calls) is async-signal-safe:
+ * atomics, mmap, sigaction, raise; no locks, no malloc, no stdio.
+ */
+#include "guard.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define SLOTS_PER_CHUNK 256
+
+enum slot_state { SLOT_FREE = 0, SLOT_ACTIVE = 1, SLOT_CLOSING = 2 };
+
+struct guard_slot {
+  _Atomic int state;
+  _Atomic int inflight;       /* handlers currently inside this slot */
+  _Atomic uintptr_t base;     /* page aligned */
+  _Atomic size_t len;         /* page aligned */
+  int prot;
+  int mode;
+  _Atomic size_t watermark;   /* tail: pages at offsets >= watermark are claimed */
+  _Atomic(unsigned char *) claims; /* page: one claim byte per page */
+  _Atomic int whole;          /* page mode fallback: the whole range was claimed */
+  _Atomic uint64_t rescues;
+  _Atomic int64_t first_fault;
+  _Atomic int degraded;
+};
+
+struct chunk {
+  struct guard_slot slots[SLOTS_PER_CHUNK];
+  struct chunk *_Atomic next;
+};
+
+static struct chunk g_first;                 /* chunks are appended, never freed */
+static pthread_mutex_t g_alloc_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sigaction g_old;               /* the action we replaced */
+static _Atomic int g_installed;
+static size_t g_page;
+
+size_t guard_page_size(void) { return g_page; }
+
+/* ---- the handler (async-signal-safe from here to on_sigbus) ---- */
+
+static int anon_over(uintptr_t addr, size_t len, int prot) {
+  void *p = mmap((void *)addr, len, prot, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? -1 : 0;
+}
+
+static void note_fault(struct guard_slot *s, size_t off) {
+  int64_t none = -1;
+  atomic_compare_exchange_strong(&s->first_fault, &none, (int64_t)off);
+}
+
+/* Tail mode: claim [off, watermark) by lowering the watermark, then replace
+ * exactly the claimed pages. A page above the watermark is someone else's
+ * (maybe holding writes made after its rescue) and is never replaced again. */
+static int rescue_tail(struct guard_slot *s, uintptr_t base, size_t off) {
+  size_t cur = atomic_load(&s->watermark);
+  do {
+    if (off >= cur) return 0; /* claimed by another rescue: retrying the access is enough */
+  } while (!atomic_compare_exchange_weak(&s->watermark, &cur, off));
+  if (anon_over(base + off, cur - off, s->prot) == 0) {
+    atomic_fetch_add(&s->rescues, 1);
+    return 0;
+  }
+  /* The kernel refused a new VMA (vm.max_map_count): claim everything below
+   * too, so one replacement covers the file-backed part without a split. */
+  size_t low = atomic_load(&s->watermark);
+  while (low > 0 && !atomic_compare_exchange_weak(&s->watermark, &low, 0)) {
+  }
+  atomic_store(&s->degraded, 1);
+  if (low == off) {
+    if (anon_over(base, cur, s->prot) != 0) return -1;
+  } else {
+    if (low > 0 && anon_over(base, low, s->prot) != 0) return -1;
+    if (anon_over(base + off, cur - off, s->prot) != 0) return -1;
+  }
+  atomic_fetch_add(&s->rescues, 1);
+  return 0;
+}
+
+/* Page mode: claim one page by its claim byte, then replace it. */
+static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t off) {
+  if (atomic_load(&s->whole)) return 0;
+  unsigned char *claims = atomic_load(&s->claims);
+  if (atomic_exchange((_Atomic unsigned char *)&claims[off / g_page], 1) != 0) return 0;
+  if (anon_over(base + off, g_page, s->prot) == 0) {
+    atomic_fetch_add(&s->rescues, 1);
+    return 0;
+  }
+  /* vm.max_map_count reached: replace the whole range, which merges every
+   * VMA of it into one instead of splitting further. */
+  int expected = 0;
+  if (!atomic_compare_exchange_strong(&s->whole, &expected, 1)) return 0;
+  atomic_store(&s->degraded, 1);
+  if (anon_over(base, len, s->prot) != 0) return -1;
+  atomic_fetch_add(&s->rescues, 1);
+  return 0;
+}
+
+/* Returns 1 if the fault was ours and handled, 0 if not ours, -1 if ours but
+ * the kernel refused every replacement (the process must die). */
+static int try_rescue(uintptr_t addr) {
+  for (struct chunk *c = &g_first; c; c = atomic_load(&c->next)) {
+    for (int i = 0; i < SLOTS_PER_CHUNK; i++) {
+      struct guard_slot *s = &c->slots[i];
+      if (atomic_load_explicit(&s->state, memory_order_relaxed) != SLOT_ACTIVE) continue;
+      if (addr - atomic_load_explicit(&s->base, memory_order_relaxed) >=
+          atomic_load_explicit(&s->len, memory_order_relaxed))
+        continue;
+      /* Count ourselves in, then re-check: guard_release sets CLOSING before
+       * waiting for inflight == 0, so either it waits for us or we see it. */
+      atomic_fetch_add(&s->inflight, 1);
+      uintptr_t base = atomic_load(&s->base);
+      size_t len = atomic_load(&s->len);
+      int rc = 0;
+      if (atomic_load(&s->state) == SLOT_ACTIVE && addr - base < len) {
+        size_t off = (addr - base) & ~(g_page - 1);
+        note_fault(s, addr - base);
+        rc = (s->mode == GUARD_PAGE ? rescue_page(s, base, len, off) : rescue_tail(s, base, off)) == 0 ? 1 : -1;
+      }
+      atomic_fetch_sub(&s->inflight, 1);
+      if (rc != 0) return rc;
+    }
+  }
+  return 0;
+}
+
+static void die_by_sigbus(void) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGBUS, &dfl, NULL);
+  /* SIGBUS is blocked while we run: it stays pending and is delivered with
+   * the default action as soon as the handler returns. A hardware fault
+   * would re-fault anyway; a signal sent by kill() would not. */
+  raise(SIGBUS);
+}
+
+static void chain(int sig, siginfo_t *info, void *uctx) {
+  if (g_old.sa_flags & SA_SIGINFO) {
+    if (g_old.sa_sigaction) {
+      g_old.sa_sigaction(sig, info, uctx);
+      return;
+    }
+  } else if (g_old.sa_handler == SIG_IGN) {
+    /* Ignoring a signal somebody sent is fine; a fault cannot be ignored. */
+    if (info->si_code <= 0) return;
+  } else if (g_old.sa_handler != SIG_DFL) {
+    g_old.sa_handler(sig);
+    return;
+  }
+  die_by_sigbus();
+}
+
+static void on_sigbus(int sig, siginfo_t *info, void *uctx) {
+  int saved_errno = errno;
+  int rc = 0;
+  if (info->si_code == BUS_ADRERR) rc = try_rescue((uintptr_t)info->si_addr);
+  if (rc == 1) {
+    errno = saved_errno;
+    return;
+  }
+  if (rc == -1)
+    die_by_sigbus(); /* ours, but no memory left to put under it */
+  else
+    chain(sig, info, uctx);
+  errno = saved_errno;
+}
+
+/* ---- outside the handler ---- */
+
+static void install_once(void) {
+  g_page = (size_t)sysconf(_SC_PAGESIZE);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigbus;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGBUS, &sa, &g_old) == 0) atomic_store(&g_installed, 1);
+}
+
+int guard_install(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, install_once);
+  return atomic_load(&g_installed) ? 0 : EINVAL;
+}
+
+int guard_handler_installed(void) {
+  struct sigaction cur;
+  if (sigaction(SIGBUS, NULL, &cur) != 0) return 0;
+  return (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_sigbus;
+}
+
+static struct guard_slot *take_free_slot(void) {
+  struct chunk *c = &g_first;
+  for (;;) {
+    for (int i = 0; i < SLOTS_PER_CHUNK; i++)
+      if (atomic_load(&c->slots[i].state) == SLOT_FREE) return &c->slots[i];
+    struct chunk *next = atomic_load(&c->next);
+    if (!next) {
+      next = calloc(1, sizeof *next);
+      if (!next) return NULL;
+      atomic_store(&c->next, next); /* publish after zeroing: all slots FREE */
+    }
+    c = next;
+  }
+}
+
+guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode) {
+  unsigned char *claims = NULL;
+  if (mode == GUARD_PAGE) {
+    claims = calloc(len / g_page, 1);
+    if (!claims) {
+      errno = ENOMEM;
+      return NULL;
+    }
+  }
+  pthread_mutex_lock(&g_alloc_lock);
+  struct guard_slot *s = take_free_slot();
+  if (!s) {
+    pthread_mutex_unlock(&g_alloc_lock);
+    free(claims);
+    errno = ENOMEM;
+    return NULL;
+  }
+  /* A handler may have counted itself in while scanning this FREE slot;
+   * it leaves without touching anything, but wait so it cannot see a
+   * half-written slot. */
+  while (atomic_load(&s->inflight) != 0) sched_yield();
+  atomic_store(&s->base, (uintptr_t)base);
+  atomic_store(&s->len, len);
+  s->prot = prot;
+  s->mode = mode;
+  atomic_store(&s->watermark, len);
+  atomic_store(&s->claims, claims);
+  atomic_store(&s->whole, 0);
+  atomic_store(&s->rescues, 0);
+  atomic_store(&s->first_fault, -1);
+  atomic_store(&s->degraded, 0);
+  atomic_store(&s->state, SLOT_ACTIVE);
+  pthread_mutex_unlock(&g_alloc_lock);
+  return s;
+}
+
+void guard_release(guard_slot *s) {
+  atomic_store(&s->state, SLOT_CLOSING);
+  while (atomic_load(&s->inflight) != 0) sched_yield();
+  munmap((void *)atomic_load(&s->base), atomic_load(&s->len));
+  free(atomic_exchange(&s->claims, NULL));
+  atomic_store(&s->len, 0);
+  atomic_store(&s->state, SLOT_FREE);
+}
+
+void guard_read_stats(guard_slot *s, guard_stats *out) {
+  out->rescues = atomic_load(&s->rescues);
+  out->first_fault = atomic_load(&s->first_fault);
+  out->degraded = atomic_load(&s->degraded);
+}
+
+size_t guard_active_count(void) {
+  size_t n = 0;
+  for (struct chunk *c = &g_first; c; c = atomic_load(&c->next))
+    for (int i = 0; i < SLOTS_PER_CHUNK; i++)
+      if (atomic_load(&c->slots[i].state) == SLOT_ACTIVE) n++;
+  return n;
+}

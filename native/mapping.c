@@ -1,0 +1,430 @@
+/*
+ * mapping.c: guarded mappings as seen from JavaScript.
+ *
+ * A mapping owns a dup of the caller's fd (for remap), a page-aligned
+ * MAP_SHARED region registered with the guard, and exposes the exact window
+ * [offset, offset+length) as an external ArrayBuffer.
+ *
+ * Lifetime: the struct is shared by the JS handle and the ArrayBuffer's
+ * finalizer (refcount, both on the owning JS thread). It is *released*
+ * (buffer detached, rescues drained, memory unmapped, fd closed) by close(),
+ * by the finalizer of its current buffer, or at environment teardown
+ * (worker_threads included), whichever comes first; the others then no-op.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "guard.h"
+
+#define MAX_LENGTH (UINT64_C(1) << 46)
+
+typedef struct env_state env_state;
+
+typedef struct nsb_mapping {
+  int refs;
+  int open;
+  unsigned epoch;      /* bumped by remap: tells a stale buffer finalizer apart */
+  guard_slot *slot;
+  int fd;              /* our own dup, F_DUPFD_CLOEXEC */
+  uint8_t *window;
+  size_t length;
+  uint64_t offset;
+  int writable;
+  enum guard_mode mode;
+  env_state *env;
+  struct nsb_mapping *prev, *next;
+} nsb_mapping;
+
+struct env_state {
+  nsb_mapping *head;
+};
+
+typedef struct buffer_ref {
+  nsb_mapping *m;
+  unsigned epoch;
+} buffer_ref;
+
+static int g_refuse_external; /* testing: behave like a runtime without external buffers */
+
+void nsb_set_refuse_external(int refuse) { g_refuse_external = refuse; }
+
+/* ---- lifetime ---- */
+
+static void env_unlink(nsb_mapping *m) {
+  if (!m->env) return;
+  if (m->prev) m->prev->next = m->next; else m->env->head = m->next;
+  if (m->next) m->next->prev = m->prev;
+  m->prev = m->next = NULL;
+  m->env = NULL;
+}
+
+/* Unmaps and closes; the caller has detached the buffer (or it is unreachable). */
+static void release(nsb_mapping *m) {
+  if (!m->open) return;
+  m->open = 0;
+  guard_release(m->slot);
+  m->slot = NULL;
+  close(m->fd);
+  m->fd = -1;
+  env_unlink(m);
+}
+
+static void unref(nsb_mapping *m) {
+  if (--m->refs == 0) {
+    release(m);
+    free(m);
+  }
+}
+
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  (void)env; (void)hint;
+  unref(data);
+}
+
+static void finalize_buffer(napi_env env, void *data, void *hint) {
+  (void)env; (void)data;
+  buffer_ref *ref = hint;
+  /* The buffer is unreachable: nothing in JS can touch the memory any more. */
+  if (ref->m->open && ref->m->epoch == ref->epoch) release(ref->m);
+  unref(ref->m);
+  free(ref);
+}
+
+static void env_teardown(napi_env env, void *data, void *hint) {
+  (void)env; (void)hint;
+  env_state *st = data;
+  while (st->head) release(st->head); /* release unlinks */
+  free(st);
+}
+
+static env_state *env_of(napi_env env) {
+  env_state *st = NULL;
+  if (napi_get_instance_data(env, (void **)&st) == napi_ok && st) return st;
+  st = calloc(1, sizeof *st);
+  if (!st || napi_set_instance_data(env, st, env_teardown, NULL) != napi_ok) {
+    free(st);
+    return NULL;
+  }
+  return st;
+}
+
+/* ---- mapping ---- */
+
+static const char *code_for_mmap_errno(int err) {
+  switch (err) {
+    case ENODEV: return "ERR_NOSIGBUS_NOT_MAPPABLE";
+    case EACCES: case EPERM: return "ERR_NOSIGBUS_ACCESS";
+    case EBADF: return "ERR_NOSIGBUS_BAD_FD";
+    case ENOMEM: return "ERR_NOSIGBUS_NO_MEMORY";
+    case EINVAL: case EOVERFLOW: return "ERR_NOSIGBUS_BAD_RANGE";
+    default: return "ERR_NOSIGBUS_MAP_FAILED";
+  }
+}
+
+/* Checks that fd can back a guarded mapping; throws and returns -1 if not. */
+static int check_fd(napi_env env, int fd, int writable, struct stat *st) {
+  if (fd < 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", EBADF, NULL, "fd %d is not a file descriptor", fd);
+    return -1;
+  }
+  if (fstat(fd, st) != 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fstat", "fd %d cannot be used", fd);
+    return -1;
+  }
+  const char *kind = S_ISDIR(st->st_mode) ? "a directory" : S_ISFIFO(st->st_mode) ? "a pipe"
+                     : S_ISSOCK(st->st_mode) ? "a socket" : NULL;
+  if (kind) {
+    nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", S_ISDIR(st->st_mode) ? EISDIR : ENODEV, NULL,
+              "fd %d is %s, which cannot be mapped", fd, kind);
+    return -1;
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fcntl", "fd %d cannot be used", fd);
+    return -1;
+  }
+  if ((fl & O_ACCMODE) == O_WRONLY) {
+    nsb_throw(env, "ERR_NOSIGBUS_ACCESS", EACCES, NULL, "fd %d is open write-only; a mapping needs read access", fd);
+    return -1;
+  }
+  if (writable && (fl & O_ACCMODE) == O_RDONLY) {
+    nsb_throw(env, "ERR_NOSIGBUS_ACCESS", EACCES, NULL, "fd %d is open read-only; a writable mapping needs O_RDWR", fd);
+    return -1;
+  }
+  return 0;
+}
+
+/* Maps [offset, offset+length) of fd and registers it; fills m->slot/window. */
+static int map_window(napi_env env, nsb_mapping *m, int fd, uint64_t offset, uint64_t length) {
+  if (length == 0 || length > MAX_LENGTH) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_LENGTH", 0, NULL, "length %llu is out of range (1..2^46)",
+              (unsigned long long)length);
+    return -1;
+  }
+  if (offset > (uint64_t)INT64_MAX - length) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_OFFSET", 0, NULL, "offset %llu + length %llu is past the largest file offset",
+              (unsigned long long)offset, (unsigned long long)length);
+    return -1;
+  }
+  size_t page = guard_page_size();
+  uint64_t aligned = offset & ~(uint64_t)(page - 1);
+  size_t delta = (size_t)(offset - aligned);
+  size_t span = ((size_t)length + delta + page - 1) & ~(page - 1);
+  int prot = PROT_READ | (m->writable ? PROT_WRITE : 0);
+  void *base = mmap(NULL, span, prot, MAP_SHARED, fd, (off_t)aligned);
+  if (base == MAP_FAILED) {
+    int err = errno;
+    nsb_throw(env, code_for_mmap_errno(err), err, "mmap", "cannot map %llu bytes at offset %llu of fd %d",
+              (unsigned long long)length, (unsigned long long)offset, fd);
+    return -1;
+  }
+  guard_slot *slot = guard_register(base, span, prot, m->mode);
+  if (!slot) {
+    int err = errno;
+    munmap(base, span);
+    nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", err, NULL, "cannot register the guarded range");
+    return -1;
+  }
+  m->slot = slot;
+  m->window = (uint8_t *)base + delta;
+  m->length = (size_t)length;
+  m->offset = offset;
+  return 0;
+}
+
+/* Makes the external ArrayBuffer for the current window, or undefined when
+ * the runtime refuses external buffers (callers then use copyTo). */
+static napi_value make_buffer(napi_env env, nsb_mapping *m) {
+  if (g_refuse_external) return nsb_undefined(env);
+  buffer_ref *ref = malloc(sizeof *ref);
+  if (!ref) {
+    nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", ENOMEM, NULL, "out of memory");
+    return NULL;
+  }
+  ref->m = m;
+  ref->epoch = m->epoch;
+  napi_value ab;
+  napi_status st = napi_create_external_arraybuffer(env, m->window, m->length, finalize_buffer, ref, &ab);
+  if (st == napi_no_external_buffers_allowed) {
+    free(ref);
+    return nsb_undefined(env);
+  }
+  if (st != napi_ok) {
+    free(ref);
+    nsb_throw_pending(env, "napi_create_external_arraybuffer");
+    return NULL;
+  }
+  m->refs++;
+  return ab;
+}
+
+static int seal_covers(int fd, uint64_t end) {
+  struct stat st;
+  int seals = fcntl(fd, F_GET_SEALS);
+  return seals >= 0 && (seals & F_SEAL_SHRINK) && fstat(fd, &st) == 0 && (uint64_t)st.st_size >= end;
+}
+
+static napi_value result_object(napi_env env, napi_value handle, napi_value buffer, nsb_mapping *m) {
+  napi_value obj;
+  NAPI_CALL(env, napi_create_object(env, &obj));
+  if (handle) NAPI_CALL(env, napi_set_named_property(env, obj, "handle", handle));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "buffer", buffer));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "sealed", nsb_bool(env, seal_covers(m->fd, m->offset + m->length))));
+  return obj;
+}
+
+static nsb_mapping *handle_of(napi_env env, napi_value v) {
+  void *p = NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &p) != napi_ok) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "not a mapping handle");
+    return NULL;
+  }
+  return p;
+}
+
+static nsb_mapping *open_handle_of(napi_env env, napi_value v) {
+  nsb_mapping *m = handle_of(env, v);
+  if (m && !m->open) {
+    nsb_throw(env, "ERR_NOSIGBUS_CLOSED", 0, NULL, "the mapping is closed");
+    return NULL;
+  }
+  return m;
+}
+
+static void detach_if_buffer(napi_env env, napi_value v) {
+  bool is = false;
+  if (v && napi_is_arraybuffer(env, v, &is) == napi_ok && is) napi_detach_arraybuffer(env, v);
+}
+
+/* map(fd, offset, length, writable, mode) -> { handle, buffer, sealed } */
+static napi_value js_map(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, mode;
+  uint64_t offset, length;
+  int writable;
+  if (argc < 5 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "offset", &offset) ||
+      nsb_arg_u64(env, argv[2], "length", &length) || nsb_arg_bool(env, argv[3], "writable", &writable) ||
+      nsb_arg_int32(env, argv[4], "mode", &mode))
+    return NULL;
+  struct stat st;
+  if (check_fd(env, fd, writable, &st)) return NULL;
+  env_state *es = env_of(env);
+  nsb_mapping *m = calloc(1, sizeof *m);
+  if (!es || !m) {
+    free(m);
+    nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", ENOMEM, NULL, "out of memory");
+    return NULL;
+  }
+  m->writable = writable;
+  m->mode = mode == GUARD_PAGE ? GUARD_PAGE : GUARD_TAIL;
+  m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (m->fd < 0) {
+    int err = errno;
+    free(m);
+    nsb_throw(env, err == EMFILE ? "ERR_NOSIGBUS_NO_FDS" : "ERR_NOSIGBUS_BAD_FD", err, "fcntl", "cannot dup fd %d", fd);
+    return NULL;
+  }
+  if (map_window(env, m, m->fd, offset, length)) {
+    close(m->fd);
+    free(m);
+    return NULL;
+  }
+  m->open = 1;
+  m->refs = 1; /* the handle */
+  m->env = es;
+  m->next = es->head;
+  if (es->head) es->head->prev = m;
+  es->head = m;
+  napi_value handle;
+  if (napi_create_external(env, m, finalize_handle, NULL, &handle) != napi_ok) {
+    m->refs = 0;
+    release(m);
+    free(m);
+    nsb_throw_pending(env, "napi_create_external");
+    return NULL;
+  }
+  napi_value buffer = make_buffer(env, m);
+  if (!buffer) {
+    release(m);
+    return NULL;
+  }
+  return result_object(env, handle, buffer, m);
+}
+
+/* close(handle, buffer?) : detach first, then drain rescues and unmap. Idempotent. */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL};
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  nsb_mapping *m = handle_of(env, argv[0]);
+  if (!m) return NULL;
+  detach_if_buffer(env, argv[1]);
+  release(m);
+  return nsb_undefined(env);
+}
+
+/* remap(handle, newLength, oldBuffer?) -> { buffer, sealed }. On failure the old mapping is untouched. */
+static napi_value js_remap(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3] = {NULL, NULL, NULL};
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  nsb_mapping *m = open_handle_of(env, argv[0]);
+  uint64_t length;
+  if (!m || argc < 2 || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
+  nsb_mapping fresh = *m;
+  if (map_window(env, &fresh, m->fd, m->offset, length)) return NULL;
+  detach_if_buffer(env, argv[2]);
+  guard_release(m->slot);
+  m->slot = fresh.slot;
+  m->window = fresh.window;
+  m->length = fresh.length;
+  m->epoch++;
+  napi_value buffer = make_buffer(env, m);
+  if (!buffer) return NULL;
+  return result_object(env, NULL, buffer, m);
+}
+
+/* stats(handle) -> [rescues, firstOffset (window-relative, -1 if none), degraded] */
+static napi_value js_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  nsb_mapping *m = handle_of(env, argv[0]);
+  if (!m) return NULL;
+  guard_stats s = {0, -1, 0};
+  if (m->open) guard_read_stats(m->slot, &s);
+  int64_t delta = (int64_t)(m->offset & (guard_page_size() - 1));
+  int64_t first = s.first_fault < 0 ? -1 : (s.first_fault < delta ? 0 : s.first_fault - delta);
+  napi_value arr;
+  NAPI_CALL(env, napi_create_array_with_length(env, 3, &arr));
+  NAPI_CALL(env, napi_set_element(env, arr, 0, nsb_number(env, (double)s.rescues)));
+  NAPI_CALL(env, napi_set_element(env, arr, 1, nsb_number(env, (double)first)));
+  NAPI_CALL(env, napi_set_element(env, arr, 2, nsb_bool(env, s.degraded)));
+  return arr;
+}
+
+/* copyTo(handle, target, targetOffset, from, length) -> bytes copied.
+ * A plain memcpy from guarded memory: pages past EOF are rescued and read as zeros. */
+static napi_value js_copy_to(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  nsb_mapping *m = argc == 5 ? open_handle_of(env, argv[0]) : NULL;
+  uint8_t *dst;
+  size_t dst_len;
+  uint64_t dst_off, from, length;
+  if (!m || nsb_arg_bytes(env, argv[1], "target", &dst, &dst_len) ||
+      nsb_arg_u64(env, argv[2], "targetOffset", &dst_off) || nsb_arg_u64(env, argv[3], "from", &from) ||
+      nsb_arg_u64(env, argv[4], "length", &length))
+    return NULL;
+  if (from > m->length || dst_off > dst_len) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_RANGE", 0, NULL, "copy range starts past the end (from %llu of %zu)",
+              (unsigned long long)from, m->length);
+    return NULL;
+  }
+  size_t n = (size_t)length;
+  if (n > m->length - from) n = m->length - (size_t)from;
+  if (n > dst_len - dst_off) n = dst_len - (size_t)dst_off;
+  memmove(dst + dst_off, m->window + from, n);
+  return nsb_number(env, (double)n);
+}
+
+static napi_value js_active_mappings(napi_env env, napi_callback_info info) {
+  (void)info;
+  return nsb_number(env, (double)guard_active_count());
+}
+
+static napi_value js_handler_installed(napi_env env, napi_callback_info info) {
+  (void)info;
+  return nsb_bool(env, guard_handler_installed());
+}
+
+napi_value nsb_mapping_init(napi_env env, napi_value exports) {
+  if (nsb_export(env, exports, "map", js_map) || nsb_export(env, exports, "close", js_close) ||
+      nsb_export(env, exports, "remap", js_remap) || nsb_export(env, exports, "stats", js_stats) ||
+      nsb_export(env, exports, "copyTo", js_copy_to) ||
+      nsb_export(env, exports, "activeMappings", js_active_mappings) ||
+      nsb_export(env, exports, "handlerInstalled", js_handler_installed))
+    return NULL;
+  napi_value page;
+  NAPI_CALL(env, napi_create_uint32(env, (uint32_t)guard_page_size(), &page));
+  NAPI_CALL(env, napi_set_named_property(env, exports, "pageSize", page));
+  return exports;
+}
+
+/* For testing.c: the live window of a handle (NULL and a thrown error if closed). */
+uint8_t *nsb_mapping_window(napi_env env, napi_value handle, size_t *length) {
+  nsb_mapping *m = open_handle_of(env, handle);
+  if (!m) return NULL;
+  *length = m->length;
+  return m->window;
+}

@@ -1,0 +1,231 @@
+/*
+ * testing.c: native-thread workloads and fault injection for the test suite
+ * (exported as `testing`; not part of the public API).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "guard.h"
+
+uint8_t *nsb_mapping_window(napi_env env, napi_value handle, size_t *length);
+void nsb_set_refuse_external(int refuse);
+
+#define MAX_THREADS 32
+
+typedef struct hammer {
+  uint8_t *window;
+  size_t length, page, npages;
+  int nreaders, nwriters, nthreads;
+  pthread_t threads[MAX_THREADS];
+  _Atomic int stop;
+  _Atomic int truncated;  /* set by the test after ftruncate returned */
+  _Atomic uint64_t reads, writes, lost;
+  uint64_t *expected;     /* per page, owned by one writer */
+  unsigned char *must_stick; /* the last write happened after truncation */
+} hammer;
+
+typedef struct worker_arg {
+  hammer *h;
+  int index;
+} worker_arg;
+
+static worker_arg g_args[MAX_THREADS];
+
+static void *reader_main(void *p) {
+  hammer *h = p;
+  uint64_t sum = 0;
+  while (!atomic_load(&h->stop)) {
+    for (size_t off = 0; off + 8 <= h->length; off += h->page) sum += *(volatile uint64_t *)(h->window + off);
+    atomic_fetch_add(&h->reads, 1);
+  }
+  return (void *)(uintptr_t)sum;
+}
+
+/* Each writer owns the pages p with p % nwriters == index and checks on every
+ * pass that the value it wrote last is still there. A write made after the
+ * truncation (so into rescued or still-live memory) must never vanish. */
+static void *writer_main(void *p) {
+  worker_arg *a = p;
+  hammer *h = a->h;
+  uint64_t counter = 0;
+  while (!atomic_load(&h->stop)) {
+    for (size_t pg = (size_t)a->index; pg < h->npages; pg += (size_t)h->nwriters) {
+      volatile uint64_t *cell = (volatile uint64_t *)(h->window + pg * h->page);
+      uint64_t seen = *cell;
+      if (h->must_stick[pg] && seen != h->expected[pg]) atomic_fetch_add(&h->lost, 1);
+      int after = atomic_load(&h->truncated);
+      uint64_t v = (++counter << 8) | (uint64_t)(a->index + 1);
+      *cell = v;
+      h->expected[pg] = v;
+      h->must_stick[pg] = (unsigned char)after;
+      atomic_fetch_add(&h->writes, 1);
+    }
+  }
+  return NULL;
+}
+
+static void finalize_hammer(napi_env env, void *data, void *hint) {
+  (void)env; (void)hint;
+  hammer *h = data;
+  if (!atomic_load(&h->stop)) {
+    atomic_store(&h->stop, 1);
+    for (int i = 0; i < h->nthreads; i++) pthread_join(h->threads[i], NULL);
+  }
+  free(h->expected);
+  free(h->must_stick);
+  free(h);
+}
+
+/* startThreads(handle, readers, writers) -> token. The window must stay open until stopThreads. */
+static napi_value js_start_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t length;
+  int32_t readers, writers;
+  uint8_t *window = argc == 3 ? nsb_mapping_window(env, argv[0], &length) : NULL;
+  if (!window || nsb_arg_int32(env, argv[1], "readers", &readers) || nsb_arg_int32(env, argv[2], "writers", &writers))
+    return NULL;
+  if (readers < 0 || writers < 0 || readers + writers > MAX_THREADS) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "at most %d threads", MAX_THREADS);
+    return NULL;
+  }
+  hammer *h = calloc(1, sizeof *h);
+  if (!h) return NULL;
+  h->window = window;
+  h->length = length;
+  h->page = guard_page_size();
+  h->npages = length / h->page;
+  h->nreaders = readers;
+  h->nwriters = writers;
+  h->expected = calloc(h->npages + 1, sizeof *h->expected);
+  h->must_stick = calloc(h->npages + 1, 1);
+  for (int i = 0; i < readers + writers; i++) {
+    int rc;
+    if (i < readers) {
+      rc = pthread_create(&h->threads[i], NULL, reader_main, h);
+    } else {
+      g_args[i].h = h;
+      g_args[i].index = i - readers;
+      rc = pthread_create(&h->threads[i], NULL, writer_main, &g_args[i]);
+    }
+    if (rc != 0) break;
+    h->nthreads++;
+  }
+  napi_value token;
+  NAPI_CALL(env, napi_create_external(env, h, finalize_hammer, NULL, &token));
+  return token;
+}
+
+static hammer *hammer_of(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || !p) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "not a thread token");
+    return NULL;
+  }
+  return p;
+}
+
+static napi_value js_mark_truncated(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  hammer *h = hammer_of(env, argv[0]);
+  if (!h) return NULL;
+  atomic_store(&h->truncated, 1);
+  return nsb_undefined(env);
+}
+
+/* stopThreads(token) -> { reads, writes, lost, threads } */
+static napi_value js_stop_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  hammer *h = hammer_of(env, argv[0]);
+  if (!h) return NULL;
+  if (!atomic_exchange(&h->stop, 1))
+    for (int i = 0; i < h->nthreads; i++) pthread_join(h->threads[i], NULL);
+  napi_value obj;
+  NAPI_CALL(env, napi_create_object(env, &obj));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "reads", nsb_number(env, (double)atomic_load(&h->reads))));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "writes", nsb_number(env, (double)atomic_load(&h->writes))));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "lost", nsb_number(env, (double)atomic_load(&h->lost))));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "threads", nsb_number(env, h->nthreads)));
+  return obj;
+}
+
+/* sendSigbus(handle, offset, siCode): queue a SIGBUS to this thread carrying
+ * si_code and an address inside the window, as the kernel would for a fault
+ * (e.g. BUS_MCEERR_AR, a hardware memory error). */
+static napi_value js_send_sigbus(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t length;
+  uint64_t offset;
+  int32_t code;
+  uint8_t *window = argc == 3 ? nsb_mapping_window(env, argv[0], &length) : NULL;
+  if (!window || nsb_arg_u64(env, argv[1], "offset", &offset) || nsb_arg_int32(env, argv[2], "siCode", &code))
+    return NULL;
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  si.si_signo = SIGBUS;
+  si.si_code = code;
+  si.si_addr = window + offset;
+  if (syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), SIGBUS, &si) != 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_INTERNAL", errno, "rt_tgsigqueueinfo", "cannot queue SIGBUS");
+    return NULL;
+  }
+  return nsb_undefined(env);
+}
+
+/* readUnguarded(fd, length) -> sum of one byte per page, through a plain
+ * mmap that nosigbus does not guard (a real bug, if the file is short). */
+static napi_value js_read_unguarded(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint64_t length;
+  if (argc < 2 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
+  uint8_t *p = mmap(NULL, (size_t)length, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    nsb_throw(env, "ERR_NOSIGBUS_MAP_FAILED", errno, "mmap", "cannot map fd %d", fd);
+    return NULL;
+  }
+  uint64_t sum = 0;
+  for (size_t off = 0; off < length; off += guard_page_size()) sum += ((volatile uint8_t *)p)[off];
+  munmap(p, (size_t)length);
+  return nsb_number(env, (double)sum);
+}
+
+static napi_value js_refuse_external(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int refuse;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || nsb_arg_bool(env, argv[0], "refuse", &refuse)) return NULL;
+  nsb_set_refuse_external(refuse);
+  return nsb_undefined(env);
+}
+
+napi_value nsb_testing_init(napi_env env, napi_value exports) {
+  napi_value t;
+  NAPI_CALL(env, napi_create_object(env, &t));
+  if (nsb_export(env, t, "startThreads", js_start_threads) ||
+      nsb_export(env, t, "markTruncated", js_mark_truncated) ||
+      nsb_export(env, t, "stopThreads", js_stop_threads) || nsb_export(env, t, "sendSigbus", js_send_sigbus) ||
+      nsb_export(env, t, "readUnguarded", js_read_unguarded) ||
+      nsb_export(env, t, "refuseExternalBuffers", js_refuse_external))
+    return NULL;
+  NAPI_CALL(env, napi_set_named_property(env, exports, "testing", t));
+  return exports;
+}

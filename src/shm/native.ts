@@ -1,0 +1,39 @@
+// The one place that loads the C addon. Every other module imports the
+// typed binding from here, so the native surface is written down once.
+import { createRequire } from 'node:module';
+
+/** Opaque native handle of one guarded mapping. */
+export type NativeHandle = { readonly __nativeMapping: unique symbol };
+export type NativeToken = { readonly __nativeToken: unique symbol };
+
+export interface NativeMapResult {
+  handle: NativeHandle;
+  buffer: ArrayBuffer | undefined;
+  sealed: boolean;
+}
+
+export interface NativeBinding {
+  readonly pageSize: number;
+  map(fd: number, offset: number, length: number, writable: boolean, mode: number): NativeMapResult;
+  close(handle: NativeHandle, buffer: ArrayBuffer | undefined): void;
+  remap(handle: NativeHandle, length: number, oldBuffer: ArrayBuffer | undefined): Omit<NativeMapResult, 'handle'>;
+  stats(handle: NativeHandle): [rescues: number, firstOffset: number, degraded: boolean];
+  copyTo(handle: NativeHandle, target: ArrayBufferView | ArrayBuffer, targetOffset: number, from: number, length: number): number;
+  activeMappings(): number;
+  handlerInstalled(): boolean;
+  memfd(name: string, size: number, seals: number, noexec: boolean): number;
+  seals(fd: number): number;
+  fileSize(fd: number): number;
+  testing: {
+    startThreads(handle: NativeHandle, readers: number, writers: number): NativeToken;
+    markTruncated(token: NativeToken): void;
+    stopThreads(token: NativeToken): { reads: number; writes: number; lost: number; threads: number };
+    sendSigbus(handle: NativeHandle, offset: number, siCode: number): void;
+    readUnguarded(fd: number, length: number): number;
+    refuseExternalBuffers(refuse: boolean): void;
+  };
+}
+
+const require = createRequire(import.meta.url);
+// dist/src/shm/native.js -> <package root>/build/Release/nosigbus.node
+export const native: NativeBinding = require('../../../build/Release/nosigbus.node') as NativeBinding;
