@@ -7,6 +7,7 @@
         "native/guard.c",
         "native/mapping.c",
         "native/fdutil.c",
+        "native/socket.c",
         "native/testing.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-O2"],

@@ -134,6 +134,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   }
   if (!nsb_mapping_init(env, exports)) return NULL;
   if (!nsb_fdutil_init(env, exports)) return NULL;
+  if (!nsb_socket_init(env, exports)) return NULL;
   if (!nsb_testing_init(env, exports)) return NULL;
   return exports;
 }

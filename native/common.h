@@ -36,6 +36,7 @@ int nsb_export(napi_env env, napi_value exports, const char *name, napi_callback
 /* Module registration (one per source file). */
 napi_value nsb_mapping_init(napi_env env, napi_value exports);
 napi_value nsb_fdutil_init(napi_env env, napi_value exports);
+napi_value nsb_socket_init(napi_env env, napi_value exports);
 napi_value nsb_testing_init(napi_env env, napi_value exports);
 
 #endif
