@@ -187,7 +187,7 @@ static napi_value js_send_sigbus(napi_env env, napi_callback_info info) {
   return nsb_undefined(env);
 }
 
-/* readUnguarded(fd, length) -> sum of one byte per page, through a plain
+/* readUnguarded(fd, length) -> ArrayBuffer: a copy made through a plain
  * mmap that nosigbus does not guard (a real bug, if the file is short). */
 static napi_value js_read_unguarded(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -201,10 +201,16 @@ static napi_value js_read_unguarded(napi_env env, napi_callback_info info) {
     nsb_throw(env, "ERR_NOSIGBUS_MAP_FAILED", errno, "mmap", "cannot map fd %d", fd);
     return NULL;
   }
-  uint64_t sum = 0;
-  for (size_t off = 0; off < length; off += guard_page_size()) sum += ((volatile uint8_t *)p)[off];
+  void *data;
+  napi_value ab;
+  if (napi_create_arraybuffer(env, (size_t)length, &data, &ab) != napi_ok) {
+    munmap(p, (size_t)length);
+    nsb_throw_pending(env, "napi_create_arraybuffer");
+    return NULL;
+  }
+  memcpy(data, p, (size_t)length);
   munmap(p, (size_t)length);
-  return nsb_number(env, (double)sum);
+  return ab;
 }
 
 static napi_value js_refuse_external(napi_env env, napi_callback_info info) {

@@ -44,7 +44,13 @@ function checkInteger(value: unknown, name: string, code: 'ERR_NOSIGBUS_BAD_LENG
   return value;
 }
 
+let handleOfMapping: (m: SafeMapping) => NativeHandle;
+
 export class SafeMapping {
+  static {
+    handleOfMapping = (m) => m.#handle;
+  }
+
   readonly offset: number;
   readonly writable: boolean;
   readonly mode: GuardMode;
@@ -159,6 +165,11 @@ export function map(fd: number, options: MapOptions): SafeMapping {
   const writable = options.writable ?? false;
   const { handle, buffer, sealed } = native.map(fd, offset, length, writable, MODES[mode]);
   return new SafeMapping(handle, buffer, sealed, offset, length, writable, mode);
+}
+
+/** The native handle (for other layers' native calls and tests; not re-exported). */
+export function handleOf(m: SafeMapping): NativeHandle {
+  return handleOfMapping(m);
 }
 
 /** Guarded mappings alive in this process (all threads). */

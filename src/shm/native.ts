@@ -29,7 +29,7 @@ export interface NativeBinding {
     markTruncated(token: NativeToken): void;
     stopThreads(token: NativeToken): { reads: number; writes: number; lost: number; threads: number };
     sendSigbus(handle: NativeHandle, offset: number, siCode: number): void;
-    readUnguarded(fd: number, length: number): number;
+    readUnguarded(fd: number, length: number): ArrayBuffer;
     refuseExternalBuffers(refuse: boolean): void;
   };
 }

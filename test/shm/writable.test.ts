@@ -1,0 +1,82 @@
+// DESIGN.md point 4: writable mappings. Writes before EOF reach the file;
+// writes past EOF land in private memory, never reach the file, and are never
+// lost within the mapping, even with threads writing while another truncates.
+import assert from 'node:assert/strict';
+import { closeSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { test } from 'node:test';
+import { map, memfd, pageSize } from '../../src/shm/index.js';
+import { handleOf } from '../../src/shm/mapping.js';
+import { native } from '../../src/shm/native.js';
+import { fill, makeBacking } from '../support/files.js';
+
+const SIZE = 8 * pageSize;
+
+function pread(fd: number, offset: number, length: number): Buffer {
+  const b = Buffer.alloc(length);
+  readSync(fd, b, 0, length, offset);
+  return b;
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+test('writes before EOF are seen by an unguarded mapping of the file', () => {
+  const { fd } = makeBacking('memfd', SIZE);
+  const m = map(fd, { length: SIZE, writable: true, offset: 1 });
+  m.bytes.set([1, 2, 3], 4999); // file offset 5000
+  const other = new Uint8Array(native.testing.readUnguarded(fd, SIZE));
+  assert.deepEqual([...other.subarray(5000, 5003)], [1, 2, 3]);
+  m.close();
+  closeSync(fd);
+});
+
+test('writes past EOF stay in the mapping and never reach the file', () => {
+  const { fd } = makeBacking('disk', SIZE);
+  const m = map(fd, { length: SIZE, writable: true });
+  ftruncateSync(fd, 2 * pageSize);
+  m.bytes.fill(0x5a, 5 * pageSize, 5 * pageSize + 16); // rescued, then written
+  assert.equal(m.rescues.count, 1);
+  m.bytes[pageSize] = 0x77; // before EOF: reaches the file
+  ftruncateSync(fd, SIZE); // the client grows the file back
+  assert.deepEqual(pread(fd, 5 * pageSize, 16), Buffer.alloc(16), 'nothing reached the file');
+  assert.equal(pread(fd, pageSize, 1)[0], 0x77);
+  assert.equal(m.bytes[5 * pageSize + 15], 0x5a, 'not lost within the mapping');
+  m.close();
+  closeSync(fd);
+});
+
+test('a writable mapping of a read-only fd is refused with a clear error', () => {
+  const fd = memfd('ro', pageSize);
+  const ro = openSync(`/proc/self/fd/${fd}`, 'r');
+  assert.throws(() => map(ro, { length: pageSize, writable: true }), { code: 'ERR_NOSIGBUS_ACCESS', sysCode: 'EACCES' });
+  map(ro, { length: pageSize }).close();
+  closeSync(ro);
+  closeSync(fd);
+});
+
+for (const mode of ['tail', 'page'] as const) {
+  test(`${mode}: no write lost with two native threads writing while another truncates`, () => {
+    let writes = 0;
+    let lost = 0;
+    for (let cycle = 0; cycle < 150; cycle++) {
+      const fd = memfd('storm', 64 * pageSize);
+      fill(fd, 64 * pageSize);
+      const m = map(fd, { length: 64 * pageSize, writable: true, mode });
+      const token = native.testing.startThreads(handleOf(m), 1, 2);
+      sleep(1);
+      ftruncateSync(fd, (cycle % 4) * 8 * pageSize); // 0, 8, 16 or 24 pages stay
+      native.testing.markTruncated(token);
+      sleep(3);
+      const r = native.testing.stopThreads(token);
+      assert.equal(r.threads, 3);
+      writes += r.writes;
+      lost += r.lost;
+      assert.ok(m.rescues.count >= 1);
+      m.close();
+      closeSync(fd);
+    }
+    assert.ok(writes > 1000, `writers made progress (${writes} writes)`);
+    assert.equal(lost, 0, `writes lost after truncation (of ${writes})`);
+  });
+}
