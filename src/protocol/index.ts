@@ -13,7 +13,7 @@ export * from './xdg-shell.js';
 export * from './xdg-output.js';
 export * from './wlr-screencopy.js';
 
-/** Interfaces per protocol (XML `<protocol name>`), in XML order. */
+/** Interfaces per protocol (XML `<protocol name>`), sorted by name (module namespace order). */
 export const protocols: Readonly<Record<string, readonly InterfaceDesc[]>> = {
   wayland: Object.values(wayland),
   xdg_shell: Object.values(xdgShell),

@@ -1,0 +1,368 @@
+// The generated protocol descriptors against the protocol XML, parsed here
+// independently of scripts/gen-protocol.mjs (fast-xml-parser's preserveOrder
+// mode, so element order — i.e. opcodes — is read a second, different way),
+// plus hand-written spot checks that a generator bug cannot rewrite.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { XMLParser } from 'fast-xml-parser';
+import { needPeer } from '../support/peers.js';
+import * as wayland from '../../src/protocol/wayland.js';
+import * as xdgShell from '../../src/protocol/xdg-shell.js';
+import * as xdgOutput from '../../src/protocol/xdg-output.js';
+import * as wlrScreencopy from '../../src/protocol/wlr-screencopy.js';
+import {
+  interfaces,
+  protocols,
+  requestOpcode,
+  eventOpcode,
+  wl_display,
+  wl_registry,
+  wl_callback,
+  wl_compositor,
+  wl_shm,
+  wl_shm_pool,
+  wl_surface,
+  wl_seat,
+  wl_pointer,
+  wl_keyboard,
+  wl_output,
+  wl_data_offer,
+  wl_data_device_manager,
+  xdg_wm_base,
+  xdg_surface,
+  xdg_toplevel,
+  zxdg_output_manager_v1,
+  zxdg_output_v1,
+  zwlr_screencopy_manager_v1,
+  zwlr_screencopy_frame_v1,
+} from '../../src/protocol/index.js';
+import type { InterfaceDesc, MessageDesc, EnumDesc } from '../../src/protocol/index.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const generator = `${repoRoot}scripts/gen-protocol.mjs`;
+
+const SOURCES = [
+  { name: 'wayland', xml: '/usr/share/wayland/wayland.xml', pkg: 'libwayland-dev', mod: wayland },
+  {
+    name: 'xdg_shell',
+    xml: '/usr/share/wayland-protocols/stable/xdg-shell/xdg-shell.xml',
+    pkg: 'wayland-protocols',
+    mod: xdgShell,
+  },
+  {
+    name: 'xdg_output_unstable_v1',
+    xml: '/usr/share/wayland-protocols/unstable/xdg-output/xdg-output-unstable-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: xdgOutput,
+  },
+  {
+    name: 'wlr_screencopy_unstable_v1',
+    xml: `${repoRoot}protocol/wlr-screencopy-unstable-v1.xml`,
+    pkg: '(in this repository)',
+    mod: wlrScreencopy,
+  },
+] as const;
+
+// ---- an independent XML reading (preserveOrder: a list of nodes) ----
+
+type Node = { [tag: string]: Node[] } & { ':@'?: Record<string, string> };
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseAttributeValue: false,
+  parseTagValue: false,
+});
+
+function tagOf(n: Node): string {
+  const k = Object.keys(n).find((x) => x !== ':@');
+  assert.ok(k !== undefined, 'node without tag');
+  return k;
+}
+const attrs = (n: Node): Record<string, string> => n[':@'] ?? {};
+const childrenOf = (n: Node, tag: string, childTag: string): Node[] =>
+  (n[tag] ?? []).filter((c) => tagOf(c) === childTag);
+
+function intAttr(v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  assert.match(v, /^\d+$/);
+  return parseInt(v, 10);
+}
+
+const CODE: Record<string, string> = {
+  int: 'i',
+  uint: 'u',
+  fixed: 'f',
+  string: 's',
+  object: 'o',
+  new_id: 'n',
+  array: 'a',
+  fd: 'h',
+};
+
+function expectMessage(m: Node, tag: 'request' | 'event'): MessageDesc {
+  const a = attrs(m);
+  let signature = '';
+  const args: string[] = [];
+  const types: (string | null)[] = [];
+  for (const arg of childrenOf(m, tag, 'arg')) {
+    const { name, type, interface: iface } = attrs(arg);
+    assert.ok(name && type, `${a.name}: arg without name/type`);
+    const code = CODE[type];
+    assert.ok(code, `${a.name}.${name}: unknown type ${type}`);
+    if (type === 'new_id' && iface === undefined) {
+      signature += 'sun';
+      args.push('interface', 'version', name);
+      types.push(null, null, null);
+    } else {
+      signature += (attrs(arg)['allow-null'] === 'true' ? '?' : '') + code;
+      args.push(name);
+      types.push(type === 'object' || type === 'new_id' ? (iface ?? null) : null);
+    }
+  }
+  const msg: { -readonly [K in keyof MessageDesc]: MessageDesc[K] } = {
+    name: a.name ?? '',
+    since: intAttr(a.since, 1),
+    signature,
+    args,
+    types,
+  };
+  if (a.type === 'destructor') msg.destructor = true;
+  return msg;
+}
+
+function expectEnum(e: Node): EnumDesc {
+  const a = attrs(e);
+  const entries: Record<string, number> = {};
+  for (const en of childrenOf(e, 'enum', 'entry')) {
+    const { name, value } = attrs(en);
+    assert.ok(name && value !== undefined, `${a.name}: entry without name/value`);
+    entries[name] = value.startsWith('0x') ? parseInt(value.slice(2), 16) : parseInt(value, 10);
+  }
+  return { bitfield: a.bitfield === 'true', since: intAttr(a.since, 1), entries };
+}
+
+function readXml(path: string): { name: string; interfaces: Node[] } {
+  const doc = parser.parse(readFileSync(path, 'utf8')) as Node[];
+  const proto = doc.find((n) => tagOf(n) === 'protocol');
+  assert.ok(proto, `${path}: no <protocol>`);
+  return { name: attrs(proto).name ?? '', interfaces: childrenOf(proto, 'protocol', 'interface') };
+}
+
+function checkInterface(x: Node, d: InterfaceDesc): void {
+  const a = attrs(x);
+  const where = a.name ?? '?';
+  assert.equal(d.name, a.name);
+  assert.equal(d.version, intAttr(a.version, NaN), `${where} version`);
+  for (const [tag, list] of [
+    ['request', d.requests],
+    ['event', d.events],
+  ] as const) {
+    const xs = childrenOf(x, 'interface', tag);
+    assert.deepEqual(
+      list.map((m) => m.name),
+      xs.map((m) => attrs(m).name),
+      `${where} ${tag} names in opcode order`,
+    );
+    xs.forEach((m, op) => assert.deepStrictEqual(list[op], expectMessage(m, tag), `${where}.${attrs(m).name}`));
+  }
+  const xe = childrenOf(x, 'interface', 'enum');
+  assert.deepEqual(Object.keys(d.enums).sort(), xe.map((e) => attrs(e).name).sort(), `${where} enum names`);
+  for (const e of xe) {
+    const en = attrs(e).name ?? '';
+    assert.deepStrictEqual(d.enums[en], expectEnum(e), `${where}.${en}`);
+  }
+  // Nothing beyond the facts above.
+  assert.deepEqual(Object.keys(d).sort(), ['enums', 'events', 'name', 'requests', 'version']);
+}
+
+for (const src of SOURCES) {
+  test(`${src.name}: descriptors match ${src.xml}`, (t) => {
+    if (!needPeer(t, [src.xml], src.pkg)) return;
+    const xml = readXml(src.xml);
+    assert.equal(xml.name, src.name);
+    assert.ok(xml.interfaces.length > 0);
+    const exported = src.mod as Record<string, InterfaceDesc>;
+    assert.deepEqual(
+      Object.keys(exported).sort(),
+      xml.interfaces.map((i) => attrs(i).name).sort(),
+      'one export per interface, named like it',
+    );
+    for (const i of xml.interfaces) {
+      const name = attrs(i).name ?? '';
+      const d = exported[name];
+      assert.ok(d, `no export ${name}`);
+      checkInterface(i, d);
+      assert.equal(interfaces.get(name), d, `interfaces map has ${name}`);
+    }
+    assert.deepEqual(
+      protocols[src.name]?.map((i) => i.name),
+      Object.keys(exported).sort(),
+    );
+  });
+}
+
+test('generated files are up to date (gen-protocol.mjs --check)', (t) => {
+  if (!needPeer(t, SOURCES.map((s) => s.xml), 'libwayland-dev wayland-protocols')) return;
+  const r = spawnSync(process.execPath, [generator, '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+// ---- structural invariants over every descriptor ----
+
+test('every descriptor is well formed and its types resolve', () => {
+  const all = [...interfaces.values()];
+  assert.equal(all.length, Object.values(protocols).flat().length, 'no duplicate interface names');
+  for (const i of all) {
+    assert.ok(Number.isInteger(i.version) && i.version >= 1, i.name);
+    for (const m of [...i.requests, ...i.events]) {
+      const where = `${i.name}.${m.name}`;
+      assert.match(m.signature, /^(\?[sona]|[iufsonah])*$/, where);
+      const codes = m.signature.replace(/\?/g, '');
+      assert.equal(m.args.length, codes.length, `${where} args`);
+      assert.equal(m.types.length, codes.length, `${where} types`);
+      assert.ok(m.since >= 1 && m.since <= i.version, `${where} since`);
+      assert.ok(m.destructor === undefined || m.destructor === true, where);
+      [...codes].forEach((c, k) => {
+        const ty = m.types[k];
+        if (ty !== null && ty !== undefined) {
+          assert.ok(c === 'o' || c === 'n', `${where} arg ${k}: type on '${c}'`);
+          assert.ok(interfaces.has(ty), `${where} refers to unknown interface ${ty}`);
+        }
+      });
+    }
+    for (const [en, e] of Object.entries(i.enums)) {
+      assert.ok(e.since >= 1 && e.since <= i.version, `${i.name}.${en} since`);
+      for (const v of Object.values(e.entries)) assert.ok(Number.isInteger(v) && v >= 0 && v <= 0xffffffff);
+    }
+  }
+});
+
+// ---- hand-written facts (from the XML by eye, not by the generator) ----
+
+test('spot checks: core wayland', () => {
+  assert.deepStrictEqual(wl_registry.requests[0], {
+    name: 'bind',
+    since: 1,
+    signature: 'usun',
+    args: ['name', 'interface', 'version', 'id'],
+    types: [null, null, null, null],
+  });
+  assert.deepStrictEqual(wl_display.events[0], {
+    name: 'error',
+    since: 1,
+    signature: 'ous',
+    args: ['object_id', 'code', 'message'],
+    types: [null, null, null],
+  });
+  assert.equal(wl_display.requests[0].signature, 'n');
+  assert.equal(wl_display.requests[0].types[0], 'wl_callback');
+  assert.equal(wl_display.requests[1].name, 'get_registry');
+  assert.equal(wl_display.enums.error.entries.invalid_object, 0);
+  assert.equal(wl_display.enums.error.entries.implementation, 3);
+  assert.equal(wl_callback.events[0].destructor, true);
+
+  assert.equal(requestOpcode(wl_surface, 'attach'), 1);
+  assert.equal(wl_surface.requests[1].signature, '?oii');
+  assert.deepEqual(wl_surface.requests[1].types, ['wl_buffer', null, null]);
+  assert.equal(wl_surface.requests[0].name, 'destroy');
+  assert.equal(wl_surface.requests[0].destructor, true);
+  assert.equal(requestOpcode(wl_surface, 'commit'), 6);
+  assert.equal(requestOpcode(wl_surface, 'damage_buffer'), 9);
+  assert.equal(wl_surface.requests[9].since, 4);
+  assert.equal(requestOpcode(wl_surface, 'offset'), 10);
+  assert.equal(wl_surface.requests[10].since, 5);
+
+  assert.equal(wl_shm.requests[0].signature, 'nhi');
+  assert.equal(wl_shm.enums.format.entries.argb8888, 0);
+  assert.equal(wl_shm.enums.format.entries.xrgb8888, 1);
+  assert.equal(wl_shm.enums.format.entries.xbgr8888, 0x34324258);
+  assert.equal(wl_shm.enums.error.entries.invalid_fd, 2);
+  assert.equal(wl_shm_pool.requests[0].signature, 'niiiiu');
+  assert.equal(wl_shm_pool.requests[0].types[0], 'wl_buffer');
+  assert.equal(requestOpcode(wl_shm_pool, 'resize'), 2);
+  assert.equal(wl_shm_pool.requests[1].destructor, true);
+
+  assert.equal(wl_pointer.requests[0].signature, 'u?oii');
+  assert.equal(wl_keyboard.events[0].signature, 'uhu');
+  assert.equal(wl_data_offer.requests[0].signature, 'u?s');
+  assert.equal(wl_output.enums.transform.entries['90'], 1);
+  assert.equal(wl_output.enums.transform.entries.flipped_270, 7);
+  assert.equal(wl_output.enums.mode.bitfield, true);
+  assert.equal(eventOpcode(wl_output, 'done'), 2);
+  assert.equal(wl_output.events[2].since, 2);
+  assert.equal(wl_seat.enums.capability.bitfield, true);
+  assert.deepEqual(wl_seat.enums.capability.entries, { pointer: 1, keyboard: 2, touch: 4 });
+  assert.equal(wl_data_device_manager.enums.dnd_action.since, 3);
+  assert.equal(wl_data_device_manager.enums.dnd_action.bitfield, true);
+
+  // Versions in libwayland 1.21 (Debian 12).
+  assert.equal(wl_compositor.version, 5);
+  assert.equal(wl_shm.version, 1);
+  assert.equal(wl_seat.version, 8);
+  assert.equal(wl_output.version, 4);
+  assert.equal(wl_surface.version, 5);
+  assert.equal(wl_data_device_manager.version, 3);
+});
+
+test('spot checks: xdg-shell, xdg-output, screencopy', () => {
+  assert.equal(xdg_wm_base.version, 5);
+  assert.equal(xdg_toplevel.version, 5);
+  assert.equal(xdg_wm_base.requests[2].name, 'get_xdg_surface');
+  assert.equal(xdg_wm_base.requests[2].signature, 'no');
+  assert.deepEqual(xdg_wm_base.requests[2].types, ['xdg_surface', 'wl_surface']);
+  assert.equal(eventOpcode(xdg_wm_base, 'ping'), 0);
+  assert.equal(requestOpcode(xdg_surface, 'ack_configure'), 4);
+  assert.equal(xdg_toplevel.requests[1].signature, '?o');
+  assert.equal(xdg_toplevel.requests[1].types[0], 'xdg_toplevel');
+  assert.equal(xdg_toplevel.enums.state.entries.activated, 4);
+  assert.equal(xdg_toplevel.enums.state.bitfield, false);
+  assert.equal(xdg_toplevel.enums.wm_capabilities.since, 5);
+  assert.equal(eventOpcode(xdg_toplevel, 'wm_capabilities'), 3);
+
+  assert.equal(zxdg_output_manager_v1.version, 3);
+  assert.equal(zxdg_output_v1.version, 3);
+  assert.equal(zxdg_output_manager_v1.requests[1].signature, 'no');
+  assert.deepEqual(zxdg_output_manager_v1.requests[1].types, ['zxdg_output_v1', 'wl_output']);
+  assert.equal(eventOpcode(zxdg_output_v1, 'description'), 4);
+  assert.equal(zxdg_output_v1.events[4].since, 2);
+
+  assert.equal(zwlr_screencopy_manager_v1.version, 3);
+  assert.equal(zwlr_screencopy_frame_v1.version, 3);
+  assert.equal(zwlr_screencopy_manager_v1.requests[0].signature, 'nio');
+  assert.equal(zwlr_screencopy_manager_v1.requests[1].signature, 'nioiiii');
+  assert.equal(zwlr_screencopy_manager_v1.requests[2].destructor, true);
+  assert.deepEqual(
+    zwlr_screencopy_frame_v1.requests.map((m) => [m.name, m.since, m.signature]),
+    [
+      ['copy', 1, 'o'],
+      ['destroy', 1, ''],
+      ['copy_with_damage', 2, 'o'],
+    ],
+  );
+  assert.deepEqual(
+    zwlr_screencopy_frame_v1.events.map((m) => [m.name, m.since, m.signature]),
+    [
+      ['buffer', 1, 'uuuu'],
+      ['flags', 1, 'u'],
+      ['ready', 1, 'uuu'],
+      ['failed', 1, ''],
+      ['damage', 2, 'uuuu'],
+      ['linux_dmabuf', 3, 'uuu'],
+      ['buffer_done', 3, ''],
+    ],
+  );
+  assert.deepEqual(zwlr_screencopy_frame_v1.enums.error.entries, { already_used: 0, invalid_buffer: 1 });
+  assert.deepEqual(zwlr_screencopy_frame_v1.enums.flags, { bitfield: true, since: 1, entries: { y_invert: 1 } });
+});
+
+test('opcode helpers reject unknown names', () => {
+  assert.throws(() => requestOpcode(wl_surface, 'nope' as 'attach'), /wl_surface has no request "nope"/);
+  assert.throws(() => eventOpcode(wl_surface, 'attach' as 'enter'), /no event "attach"/);
+  assert.equal(interfaces.get('wl_surface'), wl_surface);
+  assert.equal(interfaces.get('zwlr_screencopy_frame_v1'), zwlr_screencopy_frame_v1);
+});
