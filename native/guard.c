@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SLOTS_PER_CHUNK 256
@@ -33,6 +34,9 @@ struct guard_slot {
   _Atomic uint64_t rescues;
   _Atomic int64_t first_fault;
   _Atomic int degraded;
+  int fd;                     /* the mapped file (the mapping's own dup), for fstat */
+  uint64_t file_offset;       /* file offset of base */
+  _Atomic unsigned in_file_faults; /* consecutive faults on pages the file still covers */
 };
 
 struct chunk {
@@ -107,6 +111,21 @@ static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t 
   return 0;
 }
 
+/* A fault on a page the file still covers is not a truncation: either the
+ * file grew back after the fault (retrying succeeds) or it is an I/O error,
+ * which must not be papered over with zeros (retry a bounded number of times,
+ * then let it kill the process). */
+#define IN_FILE_RETRIES 1000
+
+/* Offset (from base) of the first page wholly past end of file, or
+ * SIZE_MAX if fstat fails. */
+static size_t eof_page(struct guard_slot *s) {
+  struct stat st;
+  if (fstat(s->fd, &st) != 0) return SIZE_MAX;
+  uint64_t end = ((uint64_t)st.st_size + g_page - 1) & ~(uint64_t)(g_page - 1);
+  return end > s->file_offset ? (size_t)(end - s->file_offset) : 0;
+}
+
 /* Returns 1 if the fault was ours and handled, 0 if not ours, -1 if ours but
  * the kernel refused every replacement (the process must die). */
 static int try_rescue(uintptr_t addr) {
@@ -125,8 +144,18 @@ static int try_rescue(uintptr_t addr) {
       int rc = 0;
       if (atomic_load(&s->state) == SLOT_ACTIVE && addr - base < len) {
         size_t off = (addr - base) & ~(g_page - 1);
-        note_fault(s, addr - base);
-        rc = (s->mode == GUARD_PAGE ? rescue_page(s, base, len, off) : rescue_tail(s, base, off)) == 0 ? 1 : -1;
+        size_t eof = eof_page(s);
+        if (eof != SIZE_MAX && off < eof) {
+          rc = atomic_fetch_add(&s->in_file_faults, 1) < IN_FILE_RETRIES ? 1 : 0;
+        } else {
+          atomic_store(&s->in_file_faults, 0);
+          note_fault(s, addr - base);
+          /* Tail: start at the first page past EOF, not at the faulting page,
+           * so threads faulting at different pages of one truncation cost
+           * one replacement, not one each. */
+          size_t start = s->mode == GUARD_TAIL && eof < off ? eof : off;
+          rc = (s->mode == GUARD_PAGE ? rescue_page(s, base, len, off) : rescue_tail(s, base, start)) == 0 ? 1 : -1;
+        }
       }
       atomic_fetch_sub(&s->inflight, 1);
       if (rc != 0) return rc;
@@ -217,7 +246,7 @@ static struct guard_slot *take_free_slot(void) {
   }
 }
 
-guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode) {
+guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, uint64_t file_offset) {
   unsigned char *claims = NULL;
   if (mode == GUARD_PAGE) {
     claims = calloc(len / g_page, 1);
@@ -242,6 +271,9 @@ guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mod
   atomic_store(&s->len, len);
   s->prot = prot;
   s->mode = mode;
+  s->fd = fd;
+  s->file_offset = file_offset;
+  atomic_store(&s->in_file_faults, 0);
   atomic_store(&s->watermark, len);
   atomic_store(&s->claims, claims);
   atomic_store(&s->whole, 0);

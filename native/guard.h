@@ -12,6 +12,9 @@
  *   - a rescue first *claims* the pages it replaces (tail watermark by CAS,
  *     or one claim byte per page), so concurrent rescues never replace a
  *     page twice and never discard a write made after the first rescue;
+ *   - a fault is a truncation only if fstat says the page is past EOF
+ *     (an I/O error on a covered page is retried a bounded number of times,
+ *     then treated as a real bug);
  *   - everything that is not BUS_ADRERR inside an ACTIVE slot goes to the
  *     previous handler, or kills the process with SIGBUS (old action
  *     restored, signal re-raised; SIG_DFL is never called as a function).
@@ -38,9 +41,10 @@ int guard_install(void);
 /* Page size, valid after guard_install. */
 size_t guard_page_size(void);
 
-/* Registers [base, base+len) (page aligned, already mapped MAP_SHARED).
+/* Registers [base, base+len) (page aligned, already mapped MAP_SHARED from
+ * fd at file_offset; fd must stay open until guard_release returns).
  * Returns NULL with errno set on failure (the memory is left mapped). */
-guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode);
+guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, uint64_t file_offset);
 
 /* Stops guarding, waits for rescues in flight on the range, then munmaps it. */
 void guard_release(guard_slot *slot);

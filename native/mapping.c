@@ -184,7 +184,7 @@ static int map_window(napi_env env, nsb_mapping *m, int fd, uint64_t offset, uin
               (unsigned long long)length, (unsigned long long)offset, fd);
     return -1;
   }
-  guard_slot *slot = guard_register(base, span, prot, m->mode);
+  guard_slot *slot = guard_register(base, span, prot, m->mode, fd, aligned);
   if (!slot) {
     int err = errno;
     munmap(base, span);

@@ -1,0 +1,78 @@
+// DESIGN.md point 6: any thread, any process doing the truncation, no brackets.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, ftruncateSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { activeMappings, map, pageSize } from '../../src/shm/index.js';
+import { handleOf } from '../../src/shm/mapping.js';
+import { native } from '../../src/shm/native.js';
+import { makeBacking } from '../support/files.js';
+
+const SIZE = 64 * pageSize;
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));
+
+for (const how of ['ftruncate', 'reopen'] as const) {
+  test(`another process truncates (${how}) while this one reads in a hot loop`, async () => {
+    const { fd } = makeBacking('memfd', SIZE);
+    const m = map(fd, { length: SIZE });
+    const peer = spawn(process.execPath, [fixture('truncate-peer'), String(process.pid), String(fd), '50', how], {
+      stdio: ['ignore', 'pipe', 'inherit', fd],
+    });
+    const exited = once(peer, 'exit');
+    const deadline = Date.now() + 10_000;
+    let passes = 0;
+    // Hot loop: the event loop is blocked; the peer truncates on its own clock.
+    while (Date.now() < deadline && m.rescues.count === 0) {
+      for (let i = 0; i < SIZE; i += 256) passes += m.bytes[i]! & 1;
+    }
+    const [code] = await exited;
+    assert.equal(code, 0);
+    assert.equal(m.rescues.count, 1, 'the truncation was rescued');
+    assert.ok(m.bytes.every((b) => b === 0), 'zeros after the truncation');
+    m.close();
+    closeSync(fd);
+  });
+}
+
+test('worker_threads read while the main thread truncates and closes', async () => {
+  const { fd } = makeBacking('memfd', SIZE);
+  const control = new SharedArrayBuffer(12);
+  const flags = new Int32Array(control);
+  const workers = [0, 1, 2].map((i) => new Worker(fixture('reader-worker'), { workerData: { fd, length: SIZE, control, closeItself: i !== 2 } }));
+  while (Atomics.load(flags, 2) < workers.length) await new Promise((r) => setTimeout(r, 5));
+  const mine = map(fd, { length: SIZE });
+  ftruncateSync(fd, 0);
+  Atomics.store(flags, 1, 1);
+  assert.equal(mine.bytes[SIZE - 1], 0);
+  mine.close(); // main closes its mapping and the fd while the workers read
+  closeSync(fd);
+  await new Promise((r) => setTimeout(r, 50));
+  Atomics.store(flags, 0, 1);
+  const reports = await Promise.all(workers.map((w) => once(w, 'message').then(([msg]) => msg as { passes: number; zerosAfterTruncation: boolean; rescues: number })));
+  await Promise.all(workers.map((w) => once(w, 'exit')));
+  for (const r of reports) {
+    assert.ok(r.passes > 0);
+    assert.equal(r.zerosAfterTruncation, true);
+    assert.equal(r.rescues, 1);
+  }
+  // The third worker exited without close(): environment teardown unmapped it.
+  assert.equal(activeMappings(), 0);
+});
+
+test('native threads read while the main thread truncates', () => {
+  const { fd } = makeBacking('memfd', SIZE);
+  const m = map(fd, { length: SIZE });
+  const token = native.testing.startThreads(handleOf(m), 4, 0);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  ftruncateSync(fd, 0);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  const r = native.testing.stopThreads(token);
+  assert.equal(r.threads, 4);
+  assert.ok(r.reads > 0);
+  assert.equal(m.rescues.count, 1, 'concurrent faults on one truncation: one replacement');
+  m.close();
+  closeSync(fd);
+});
