@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -213,6 +214,16 @@ static napi_value js_read_unguarded(napi_env env, napi_callback_info info) {
   return ab;
 }
 
+static napi_value js_eventfd(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = eventfd(0, EFD_CLOEXEC);
+  if (fd < 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_INTERNAL", errno, "eventfd", "cannot create an eventfd");
+    return NULL;
+  }
+  return nsb_number(env, fd);
+}
+
 static napi_value js_refuse_external(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -230,7 +241,7 @@ napi_value nsb_testing_init(napi_env env, napi_value exports) {
       nsb_export(env, t, "markTruncated", js_mark_truncated) ||
       nsb_export(env, t, "stopThreads", js_stop_threads) || nsb_export(env, t, "sendSigbus", js_send_sigbus) ||
       nsb_export(env, t, "readUnguarded", js_read_unguarded) ||
-      nsb_export(env, t, "refuseExternalBuffers", js_refuse_external))
+      nsb_export(env, t, "refuseExternalBuffers", js_refuse_external) || nsb_export(env, t, "eventfd", js_eventfd))
     return NULL;
   NAPI_CALL(env, napi_set_named_property(env, exports, "testing", t));
   return exports;

@@ -31,6 +31,7 @@ export interface NativeBinding {
     sendSigbus(handle: NativeHandle, offset: number, siCode: number): void;
     readUnguarded(fd: number, length: number): ArrayBuffer;
     refuseExternalBuffers(refuse: boolean): void;
+    eventfd(): number;
   };
 }
 
