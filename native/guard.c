@@ -7,6 +7,7 @@
 #include "guard.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -37,6 +38,7 @@ struct guard_slot {
   int fd;                     /* the mapped file (the mapping's own dup), for fstat */
   uint64_t file_offset;       /* file offset of base */
   _Atomic unsigned in_file_faults; /* consecutive faults on pages the file still covers */
+  _Atomic long page_vmas;     /* VMAs this slot's single-page rescues may have added */
 };
 
 struct chunk {
@@ -49,6 +51,11 @@ static pthread_mutex_t g_alloc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sigaction g_old;               /* the action we replaced */
 static _Atomic int g_installed;
 static size_t g_page;
+/* Single-page rescues split VMAs (up to two each). Past this budget, page mode
+ * replaces whole ranges instead, long before the kernel's vm.max_map_count
+ * refuses a mapping at an unlucky moment (e.g. while another thread maps). */
+static long g_page_vma_budget;
+static _Atomic long g_page_vmas;
 
 size_t guard_page_size(void) { return g_page; }
 
@@ -97,16 +104,22 @@ static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t 
   if (atomic_load(&s->whole)) return 0;
   unsigned char *claims = atomic_load(&s->claims);
   if (atomic_exchange((_Atomic unsigned char *)&claims[off / g_page], 1) != 0) return 0;
-  if (anon_over(base + off, g_page, s->prot) == 0) {
-    atomic_fetch_add(&s->rescues, 1);
-    return 0;
+  if (atomic_fetch_add(&g_page_vmas, 2) + 2 <= g_page_vma_budget) {
+    atomic_fetch_add(&s->page_vmas, 2);
+    if (anon_over(base + off, g_page, s->prot) == 0) {
+      atomic_fetch_add(&s->rescues, 1);
+      return 0;
+    }
+  } else {
+    atomic_fetch_sub(&g_page_vmas, 2);
   }
-  /* vm.max_map_count reached: replace the whole range, which merges every
-   * VMA of it into one instead of splitting further. */
+  /* Over budget, or the kernel refused a new VMA: replace the whole range,
+   * which merges every VMA of it into one instead of splitting further. */
   int expected = 0;
   if (!atomic_compare_exchange_strong(&s->whole, &expected, 1)) return 0;
   atomic_store(&s->degraded, 1);
   if (anon_over(base, len, s->prot) != 0) return -1;
+  atomic_fetch_sub(&g_page_vmas, atomic_exchange(&s->page_vmas, 0));
   atomic_fetch_add(&s->rescues, 1);
   return 0;
 }
@@ -209,8 +222,19 @@ static void on_sigbus(int sig, siginfo_t *info, void *uctx) {
 
 /* ---- outside the handler ---- */
 
+static long read_max_map_count(void) {
+  char buf[32] = {0};
+  int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 65530;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  long v = n > 0 ? strtol(buf, NULL, 10) : 0;
+  return v > 0 ? v : 65530;
+}
+
 static void install_once(void) {
   g_page = (size_t)sysconf(_SC_PAGESIZE);
+  g_page_vma_budget = read_max_map_count() / 2;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_sigbus;
@@ -274,6 +298,7 @@ guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mod
   s->fd = fd;
   s->file_offset = file_offset;
   atomic_store(&s->in_file_faults, 0);
+  atomic_store(&s->page_vmas, 0);
   atomic_store(&s->watermark, len);
   atomic_store(&s->claims, claims);
   atomic_store(&s->whole, 0);
@@ -289,6 +314,7 @@ void guard_release(guard_slot *s) {
   atomic_store(&s->state, SLOT_CLOSING);
   while (atomic_load(&s->inflight) != 0) sched_yield();
   munmap((void *)atomic_load(&s->base), atomic_load(&s->len));
+  atomic_fetch_sub(&g_page_vmas, atomic_exchange(&s->page_vmas, 0));
   free(atomic_exchange(&s->claims, NULL));
   atomic_store(&s->len, 0);
   atomic_store(&s->state, SLOT_FREE);

@@ -50,9 +50,11 @@ test('worker_threads read while the main thread truncates and closes', async () 
   mine.close(); // main closes its mapping and the fd while the workers read
   closeSync(fd);
   await new Promise((r) => setTimeout(r, 50));
+  const messages = workers.map((w) => once(w, 'message').then(([msg]) => msg as { passes: number; zerosAfterTruncation: boolean; rescues: number }));
+  const exits = workers.map((w) => once(w, 'exit'));
   Atomics.store(flags, 0, 1);
-  const reports = await Promise.all(workers.map((w) => once(w, 'message').then(([msg]) => msg as { passes: number; zerosAfterTruncation: boolean; rescues: number })));
-  await Promise.all(workers.map((w) => once(w, 'exit')));
+  const reports = await Promise.all(messages);
+  await Promise.all(exits);
   for (const r of reports) {
     assert.ok(r.passes > 0);
     assert.equal(r.zerosAfterTruncation, true);

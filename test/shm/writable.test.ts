@@ -67,7 +67,9 @@ for (const mode of ['tail', 'page'] as const) {
       sleep(1);
       ftruncateSync(fd, (cycle % 4) * 8 * pageSize); // 0, 8, 16 or 24 pages stay
       native.testing.markTruncated(token);
-      sleep(3);
+      // Let the writers hit the truncation (a loaded machine may not schedule them at once).
+      for (let waited = 0; m.rescues.count === 0 && waited < 2000; waited++) sleep(1);
+      sleep(2);
       const r = native.testing.stopThreads(token);
       assert.equal(r.threads, 3);
       writes += r.writes;
