@@ -224,6 +224,68 @@ static napi_value js_eventfd(napi_env env, napi_callback_info info) {
   return nsb_number(env, fd);
 }
 
+/* ---- unguarded baselines for benchmarks ---- */
+
+typedef struct raw_map {
+  void *base;
+  size_t len;
+  int refs; /* the ArrayBuffer's finalizer and the handle's */
+} raw_map;
+
+static void raw_unref(napi_env env, void *data, void *hint) {
+  (void)env; (void)data;
+  raw_map *r = hint;
+  if (--r->refs > 0) return;
+  if (r->base) munmap(r->base, r->len);
+  free(r);
+}
+
+/* rawMap(fd, length) -> [ArrayBuffer, handle] over a plain MAP_SHARED mapping
+ * (fd < 0: fresh MAP_ANONYMOUS memory). Unguarded: a truncation kills. */
+static napi_value js_raw_map(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint64_t length;
+  if (argc < 2 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
+  void *p = fd < 0 ? mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                   : mmap(NULL, (size_t)length, PROT_READ, MAP_SHARED, fd, 0);
+  raw_map *r = malloc(sizeof *r);
+  if (p == MAP_FAILED || !r) {
+    if (p != MAP_FAILED) munmap(p, (size_t)length);
+    free(r);
+    nsb_throw(env, "ERR_NOSIGBUS_MAP_FAILED", errno, "mmap", "raw mmap failed");
+    return NULL;
+  }
+  r->base = p;
+  r->len = (size_t)length;
+  r->refs = 2;
+  napi_value ab, handle, pair;
+  NAPI_CALL(env, napi_create_external_arraybuffer(env, p, (size_t)length, raw_unref, r, &ab));
+  NAPI_CALL(env, napi_create_external(env, r, raw_unref, r, &handle));
+  NAPI_CALL(env, napi_create_array_with_length(env, 2, &pair));
+  NAPI_CALL(env, napi_set_element(env, pair, 0, ab));
+  NAPI_CALL(env, napi_set_element(env, pair, 1, handle));
+  return pair;
+}
+
+/* rawUnmap(ab, handle): detach, munmap now. */
+static napi_value js_raw_unmap(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  raw_map *r = NULL;
+  if (argc < 2 || napi_get_value_external(env, argv[1], (void **)&r) != napi_ok || !r) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "not a raw mapping");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_detach_arraybuffer(env, argv[0]));
+  if (r->base) munmap(r->base, r->len);
+  r->base = NULL;
+  return nsb_undefined(env);
+}
+
 static napi_value js_refuse_external(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -241,7 +303,8 @@ napi_value nsb_testing_init(napi_env env, napi_value exports) {
       nsb_export(env, t, "markTruncated", js_mark_truncated) ||
       nsb_export(env, t, "stopThreads", js_stop_threads) || nsb_export(env, t, "sendSigbus", js_send_sigbus) ||
       nsb_export(env, t, "readUnguarded", js_read_unguarded) ||
-      nsb_export(env, t, "refuseExternalBuffers", js_refuse_external) || nsb_export(env, t, "eventfd", js_eventfd))
+      nsb_export(env, t, "refuseExternalBuffers", js_refuse_external) || nsb_export(env, t, "eventfd", js_eventfd) ||
+      nsb_export(env, t, "rawMap", js_raw_map) || nsb_export(env, t, "rawUnmap", js_raw_unmap))
     return NULL;
   NAPI_CALL(env, napi_set_named_property(env, exports, "testing", t));
   return exports;

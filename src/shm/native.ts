@@ -32,6 +32,8 @@ export interface NativeBinding {
     readUnguarded(fd: number, length: number): ArrayBuffer;
     refuseExternalBuffers(refuse: boolean): void;
     eventfd(): number;
+    rawMap(fd: number, length: number): [ArrayBuffer, NativeToken];
+    rawUnmap(buffer: ArrayBuffer, handle: NativeToken): void;
   };
 }
 
