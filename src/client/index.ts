@@ -1,0 +1,3 @@
+// nosigbus/client: a small Wayland client side, for tests and demo clients.
+export { WaylandClient, Proxy } from './client.js';
+export type { ConnectOptions, EventArg, EventHandler, GlobalInfo, ProtocolError } from './client.js';

@@ -1,0 +1,170 @@
+// Display: the server (libwayland's wl_display): listening sockets, clients,
+// globals and the registry, serials. wl_display.sync / get_registry and
+// wl_registry.bind are handled here; every other interface belongs to the
+// layer above (the compositor), which creates globals with a bind callback.
+//
+// Invariants:
+//  - bind is checked like libwayland: the global exists, the interface name
+//    matches, 1 <= version <= the advertised version; else invalid_object;
+//  - one client's failure (protocol error, exception, hang-up) never
+//    touches another client;
+//  - destroy() disconnects every client and unlinks every socket it made.
+import type { InterfaceDesc } from '../protocol/types.js';
+import { DisplayError } from '../wire/codec.js';
+import { listenWayland, type Listener, type ListenOptions, type UnixStream } from '../wire/socket.js';
+import { tracingEnabled } from '../wire/trace.js';
+import { Client, DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client.js';
+import type { Resource } from './resource.js';
+
+export interface DisplayOptions {
+  limits?: Partial<ClientLimits>;
+  /** Trace every message in libwayland's format (default: WAYLAND_DEBUG=1 or =server). */
+  trace?: boolean;
+  /** Where bugs surfaced while serving a client are reported (default: console.error). */
+  onInternalError?: (error: unknown) => void;
+}
+
+export type BindHandler = (resource: Resource) => void;
+
+export class Global {
+  readonly name: number;
+  readonly iface: InterfaceDesc;
+  readonly version: number;
+  readonly bind: BindHandler;
+  removed = false;
+
+  constructor(name: number, iface: InterfaceDesc, version: number, bind: BindHandler) {
+    this.name = name;
+    this.iface = iface;
+    this.version = version;
+    this.bind = bind;
+  }
+}
+
+export class Display {
+  readonly #clients = new Set<Client>();
+  readonly #globals = new Map<number, Global>();
+  readonly #registries = new Set<Resource>();
+  readonly #listeners: Listener[] = [];
+  readonly #limits: ClientLimits;
+  readonly #trace: boolean;
+  readonly #onInternalError: (error: unknown) => void;
+  readonly #clientListeners: ((c: Client) => void)[] = [];
+  #nextGlobalName = 1;
+  #serial = 0;
+  #destroyed = false;
+
+  constructor(options: DisplayOptions = {}) {
+    this.#limits = {
+      maxObjects: options.limits?.maxObjects ?? DEFAULT_CLIENT_LIMITS.maxObjects,
+      connection: { ...DEFAULT_CLIENT_LIMITS.connection, ...options.limits?.connection },
+    };
+    this.#trace = options.trace ?? tracingEnabled('server');
+    this.#onInternalError = options.onInternalError ?? ((e) => console.error('nosigbus: internal error while serving a client:', e));
+  }
+
+  /** Listens on $XDG_RUNTIME_DIR/<name> (default: the first free wayland-N). */
+  addSocket(options: Omit<ListenOptions, 'onConnection'> = {}): Listener {
+    const listener = listenWayland({
+      ...options,
+      onConnection: (stream) => this.addClient(stream),
+      onError: options.onError ?? ((e) => this.reportInternalError(e)),
+    });
+    this.#listeners.push(listener);
+    return listener;
+  }
+
+  get sockets(): readonly Listener[] {
+    return this.#listeners;
+  }
+
+  /** Serves a connected stream (an accepted socket, or one end of a socketpair). */
+  addClient(stream: UnixStream): Client {
+    const client = new Client(this, stream, this.#limits, this.#trace);
+    this.#clients.add(client);
+    client.onDestroy(() => this.#clients.delete(client));
+    client.displayResource.implement({
+      sync: (_display, [callback]) => {
+        const cb = callback as Resource;
+        cb.send('done', this.nextSerial());
+        cb.destroy();
+      },
+      get_registry: (_display, [registry]) => this.#serveRegistry(registry as Resource),
+    });
+    for (const listener of this.#clientListeners) listener(client);
+    client.start();
+    return client;
+  }
+
+  onClient(listener: (c: Client) => void): void {
+    this.#clientListeners.push(listener);
+  }
+
+  get clients(): ReadonlySet<Client> {
+    return this.#clients;
+  }
+
+  /** Advertises a global to every registry, present and future. */
+  createGlobal(iface: InterfaceDesc, version: number, bind: BindHandler): Global {
+    if (!Number.isInteger(version) || version < 1 || version > iface.version)
+      throw new RangeError(`${iface.name}: version ${version} is not in 1..${iface.version}`);
+    const global = new Global(this.#nextGlobalName++, iface, version, bind);
+    this.#globals.set(global.name, global);
+    for (const registry of this.#registries) registry.send('global', global.name, iface.name, version);
+    return global;
+  }
+
+  /** Withdraws a global: global_remove to every registry. Binds already made stay. */
+  removeGlobal(global: Global): void {
+    if (global.removed) return;
+    global.removed = true;
+    this.#globals.delete(global.name);
+    for (const registry of this.#registries) registry.send('global_remove', global.name);
+  }
+
+  get globals(): ReadonlyMap<number, Global> {
+    return this.#globals;
+  }
+
+  nextSerial(): number {
+    this.#serial = (this.#serial + 1) >>> 0;
+    return this.#serial;
+  }
+
+  reportInternalError(error: unknown): void {
+    this.#onInternalError(error);
+  }
+
+  /** Disconnects every client and closes (unlinks) every socket. Idempotent. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    for (const listener of this.#listeners.splice(0)) listener.close();
+    for (const client of [...this.#clients]) client.destroy();
+  }
+
+  #serveRegistry(registry: Resource): void {
+    this.#registries.add(registry);
+    registry.onDestroy(() => this.#registries.delete(registry));
+    registry.implement({ bind: (r, args) => this.#bind(r, args) });
+    for (const g of this.#globals.values()) registry.send('global', g.name, g.iface.name, g.version);
+  }
+
+  #bind(registry: Resource, [name, ifaceName, version, id]: readonly unknown[]): void {
+    const client = registry.client;
+    const global = this.#globals.get(name as number);
+    if (!global || global.iface.name !== ifaceName) {
+      registry.postError(DisplayError.invalid_object, `invalid global ${String(ifaceName)} (${String(name)})`);
+      return;
+    }
+    const v = version as number;
+    if (v === 0 || v > global.version) {
+      registry.postError(DisplayError.invalid_object,
+        `invalid version for global ${global.iface.name} (${global.name}): have ${global.version}, wanted ${v}`);
+      return;
+    }
+    const resource = client.createResource(global.iface, v, id as number);
+    if (resource) global.bind(resource);
+  }
+}
+
