@@ -2,7 +2,7 @@
  * guard.c: range table + SIGBUS handler. Read guard.h for the invariants.
  *
  * The handler (on_sigbus and everything it calls) is async-signal-safe:
- * atomics, mmap, sigaction, raise; no locks, no malloc, no stdio.
+ * atomics, fstat, mmap, sigaction, raise; no locks, no malloc, no stdio.
  */
 #include "guard.h"
 
@@ -18,6 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The handler relies on these being real atomics, not libatomic locks. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+_Static_assert(ATOMIC_LONG_LOCK_FREE == 2, "long atomics must be lock-free");
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "pointer atomics must be lock-free");
+
 #define SLOTS_PER_CHUNK 256
 
 enum slot_state { SLOT_FREE = 0, SLOT_ACTIVE = 1, SLOT_CLOSING = 2 };
@@ -29,16 +34,20 @@ struct guard_slot {
   _Atomic size_t len;         /* page aligned */
   int prot;
   int mode;
+  int fd;                     /* the mapped file (the mapping's own dup), for fstat */
+  dev_t dev;                  /* ...and its identity: a reused fd number is not it */
+  ino_t ino;
+  int regular;                /* S_ISREG: only then does st_size say where EOF is */
+  uint64_t file_offset;       /* file offset of base */
   _Atomic size_t watermark;   /* tail: pages at offsets >= watermark are claimed */
   _Atomic(unsigned char *) claims; /* page: one claim byte per page */
-  _Atomic int whole;          /* page mode fallback: the whole range was claimed */
+  _Atomic int whole;          /* page mode fallback: everything was claimed */
+  _Atomic long page_vmas;     /* estimated VMAs this slot's page rescues added */
   _Atomic uint64_t rescues;
   _Atomic int64_t first_fault;
   _Atomic int degraded;
-  int fd;                     /* the mapped file (the mapping's own dup), for fstat */
-  uint64_t file_offset;       /* file offset of base */
-  _Atomic unsigned in_file_faults; /* consecutive faults on pages the file still covers */
-  _Atomic long page_vmas;     /* VMAs this slot's single-page rescues may have added */
+  _Atomic uintptr_t in_file_addr;  /* last fault on a page the file still covers */
+  _Atomic unsigned in_file_faults; /* ...and how many times in a row it faulted */
 };
 
 struct chunk {
@@ -51,9 +60,9 @@ static pthread_mutex_t g_alloc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sigaction g_old;               /* the action we replaced */
 static _Atomic int g_installed;
 static size_t g_page;
-/* Single-page rescues split VMAs (up to two each). Past this budget, page mode
- * replaces whole ranges instead, long before the kernel's vm.max_map_count
- * refuses a mapping at an unlucky moment (e.g. while another thread maps). */
+/* Single-page rescues split VMAs. Past this budget (half of vm.max_map_count,
+ * net of merges with neighbouring rescued pages) page mode degrades before the
+ * kernel refuses a mapping at an unlucky moment (e.g. another thread maps). */
 static long g_page_vma_budget;
 static _Atomic long g_page_vmas;
 
@@ -62,7 +71,7 @@ size_t guard_page_size(void) { return g_page; }
 /* ---- the handler (async-signal-safe from here to on_sigbus) ---- */
 
 static int anon_over(uintptr_t addr, size_t len, int prot) {
-  void *p = mmap((void *)addr, len, prot, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *p = mmap((void *)addr, len, prot, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? -1 : 0;
 }
 
@@ -71,15 +80,15 @@ static void note_fault(struct guard_slot *s, size_t off) {
   atomic_compare_exchange_strong(&s->first_fault, &none, (int64_t)off);
 }
 
-/* Tail mode: claim [off, watermark) by lowering the watermark, then replace
+/* Tail mode: claim [start, watermark) by lowering the watermark, then replace
  * exactly the claimed pages. A page above the watermark is someone else's
  * (maybe holding writes made after its rescue) and is never replaced again. */
-static int rescue_tail(struct guard_slot *s, uintptr_t base, size_t off) {
+static int rescue_tail(struct guard_slot *s, uintptr_t base, size_t start) {
   size_t cur = atomic_load(&s->watermark);
   do {
-    if (off >= cur) return 0; /* claimed by another rescue: retrying the access is enough */
-  } while (!atomic_compare_exchange_weak(&s->watermark, &cur, off));
-  if (anon_over(base + off, cur - off, s->prot) == 0) {
+    if (start >= cur) return 0; /* claimed by another rescue: retrying the access is enough */
+  } while (!atomic_compare_exchange_weak(&s->watermark, &cur, start));
+  if (anon_over(base + start, cur - start, s->prot) == 0) {
     atomic_fetch_add(&s->rescues, 1);
     return 0;
   }
@@ -89,58 +98,91 @@ static int rescue_tail(struct guard_slot *s, uintptr_t base, size_t off) {
   while (low > 0 && !atomic_compare_exchange_weak(&s->watermark, &low, 0)) {
   }
   atomic_store(&s->degraded, 1);
-  if (low == off) {
+  if (low == start) {
     if (anon_over(base, cur, s->prot) != 0) return -1;
   } else {
     if (low > 0 && anon_over(base, low, s->prot) != 0) return -1;
-    if (anon_over(base + off, cur - off, s->prot) != 0) return -1;
+    if (anon_over(base + start, cur - start, s->prot) != 0) return -1;
   }
   atomic_fetch_add(&s->rescues, 1);
   return 0;
 }
 
-/* Page mode: claim one page by its claim byte, then replace it. */
-static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t off) {
-  if (atomic_load(&s->whole)) return 0;
-  unsigned char *claims = atomic_load(&s->claims);
-  if (atomic_exchange((_Atomic unsigned char *)&claims[off / g_page], 1) != 0) return 0;
-  if (atomic_fetch_add(&g_page_vmas, 2) + 2 <= g_page_vma_budget) {
-    atomic_fetch_add(&s->page_vmas, 2);
-    if (anon_over(base + off, g_page, s->prot) == 0) {
-      atomic_fetch_add(&s->rescues, 1);
-      return 0;
-    }
-  } else {
-    atomic_fetch_sub(&g_page_vmas, 2);
-  }
-  /* Over budget, or the kernel refused a new VMA: replace the whole range,
-   * which merges every VMA of it into one instead of splitting further. */
+static int claimed(unsigned char *claims, size_t idx) {
+  return atomic_load((_Atomic unsigned char *)&claims[idx]) != 0;
+}
+
+/* Page mode, degraded: replace from the first page past EOF to the end (one
+ * VMA; pages before EOF stay live), or the whole range if even that is refused. */
+static int rescue_all(struct guard_slot *s, uintptr_t base, size_t len, size_t eof) {
   int expected = 0;
   if (!atomic_compare_exchange_strong(&s->whole, &expected, 1)) return 0;
   atomic_store(&s->degraded, 1);
-  if (anon_over(base, len, s->prot) != 0) return -1;
+  if (eof >= len || anon_over(base + eof, len - eof, s->prot) != 0)
+    if (anon_over(base, len, s->prot) != 0) return -1;
   atomic_fetch_sub(&g_page_vmas, atomic_exchange(&s->page_vmas, 0));
   atomic_fetch_add(&s->rescues, 1);
   return 0;
 }
 
+/* Page mode: claim one page by its claim byte, then replace it. */
+static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t off, size_t eof) {
+  if (atomic_load(&s->whole)) return 0;
+  unsigned char *claims = atomic_load(&s->claims);
+  size_t idx = off / g_page, npages = len / g_page;
+  if (atomic_exchange((_Atomic unsigned char *)&claims[idx], 1) != 0) return 0;
+  /* A page between two rescued ones merges them (-2 VMAs); next to one, it
+   * extends it (0); alone, it splits the file mapping (+2). */
+  long delta = 2 - 2 * ((idx > 0 && claimed(claims, idx - 1)) + (idx + 1 < npages && claimed(claims, idx + 1)));
+  if (atomic_fetch_add(&g_page_vmas, delta) + delta > g_page_vma_budget) {
+    atomic_fetch_sub(&g_page_vmas, delta);
+    return rescue_all(s, base, len, eof);
+  }
+  atomic_fetch_add(&s->page_vmas, delta);
+  /* Re-check after claiming: a degradation that started meanwhile owns the range. */
+  if (atomic_load(&s->whole)) return 0;
+  if (anon_over(base + off, g_page, s->prot) == 0) {
+    atomic_fetch_add(&s->rescues, 1);
+    return 0;
+  }
+  return rescue_all(s, base, len, eof); /* the kernel refused: vm.max_map_count */
+}
+
 /* A fault on a page the file still covers is not a truncation: either the
- * file grew back after the fault (retrying succeeds) or it is an I/O error,
- * which must not be papered over with zeros (retry a bounded number of times,
- * then let it kill the process). */
+ * file grew back after the fault (the retry succeeds) or it is an I/O error,
+ * which must not be papered over with zeros: the same address faulting this
+ * many times in a row is let through to kill the process. */
 #define IN_FILE_RETRIES 1000
 
-/* Offset (from base) of the first page wholly past end of file, or
- * SIZE_MAX if fstat fails. */
+/* Offset (from base) of the first page wholly past end of file; SIZE_MAX when
+ * that cannot be known for this file (not a regular file, fd not the file we
+ * mapped any more, fstat failed): such a fault is not ours to paper over. */
 static size_t eof_page(struct guard_slot *s) {
   struct stat st;
-  if (fstat(s->fd, &st) != 0) return SIZE_MAX;
+  if (!s->regular || fstat(s->fd, &st) != 0 || st.st_dev != s->dev || st.st_ino != s->ino) return SIZE_MAX;
   uint64_t end = ((uint64_t)st.st_size + g_page - 1) & ~(uint64_t)(g_page - 1);
   return end > s->file_offset ? (size_t)(end - s->file_offset) : 0;
 }
 
-/* Returns 1 if the fault was ours and handled, 0 if not ours, -1 if ours but
- * the kernel refused every replacement (the process must die). */
+/* 1: handled, retry the access. 0: not a truncation of this slot. -1: ours,
+ * but the kernel refused every replacement (the process must die). */
+static int rescue(struct guard_slot *s, uintptr_t base, size_t len, uintptr_t addr) {
+  size_t off = (addr - base) & ~(g_page - 1);
+  size_t eof = eof_page(s);
+  if (eof == SIZE_MAX) return 0;
+  if (off < eof) {
+    uintptr_t last = atomic_exchange(&s->in_file_addr, addr);
+    if (last != addr) atomic_store(&s->in_file_faults, 0);
+    return atomic_fetch_add(&s->in_file_faults, 1) < IN_FILE_RETRIES ? 1 : 0;
+  }
+  note_fault(s, addr - base);
+  /* Tail: start at the first page past EOF, not at the faulting page, so
+   * threads faulting at different pages of one truncation cost one
+   * replacement, not one each. */
+  int rc = s->mode == GUARD_PAGE ? rescue_page(s, base, len, off, eof) : rescue_tail(s, base, eof);
+  return rc == 0 ? 1 : -1;
+}
+
 static int try_rescue(uintptr_t addr) {
   for (struct chunk *c = &g_first; c; c = atomic_load(&c->next)) {
     for (int i = 0; i < SLOTS_PER_CHUNK; i++) {
@@ -149,26 +191,16 @@ static int try_rescue(uintptr_t addr) {
       if (addr - atomic_load_explicit(&s->base, memory_order_relaxed) >=
           atomic_load_explicit(&s->len, memory_order_relaxed))
         continue;
-      /* Count ourselves in, then re-check: guard_release sets CLOSING before
-       * waiting for inflight == 0, so either it waits for us or we see it. */
+      /* Count ourselves in, then re-check state *before* reading the fields:
+       * guard_release sets CLOSING before waiting for inflight == 0, and
+       * guard_register writes every field before ACTIVE, so an ACTIVE seen
+       * here guarantees the fields below belong to one live mapping. */
       atomic_fetch_add(&s->inflight, 1);
-      uintptr_t base = atomic_load(&s->base);
-      size_t len = atomic_load(&s->len);
       int rc = 0;
-      if (atomic_load(&s->state) == SLOT_ACTIVE && addr - base < len) {
-        size_t off = (addr - base) & ~(g_page - 1);
-        size_t eof = eof_page(s);
-        if (eof != SIZE_MAX && off < eof) {
-          rc = atomic_fetch_add(&s->in_file_faults, 1) < IN_FILE_RETRIES ? 1 : 0;
-        } else {
-          atomic_store(&s->in_file_faults, 0);
-          note_fault(s, addr - base);
-          /* Tail: start at the first page past EOF, not at the faulting page,
-           * so threads faulting at different pages of one truncation cost
-           * one replacement, not one each. */
-          size_t start = s->mode == GUARD_TAIL && eof < off ? eof : off;
-          rc = (s->mode == GUARD_PAGE ? rescue_page(s, base, len, off) : rescue_tail(s, base, start)) == 0 ? 1 : -1;
-        }
+      if (atomic_load(&s->state) == SLOT_ACTIVE) {
+        uintptr_t base = atomic_load(&s->base);
+        size_t len = atomic_load(&s->len);
+        if (addr - base < len) rc = rescue(s, base, len, addr);
       }
       atomic_fetch_sub(&s->inflight, 1);
       if (rc != 0) return rc;
@@ -190,16 +222,16 @@ static void die_by_sigbus(void) {
 }
 
 static void chain(int sig, siginfo_t *info, void *uctx) {
-  if (g_old.sa_flags & SA_SIGINFO) {
-    if (g_old.sa_sigaction) {
-      g_old.sa_sigaction(sig, info, uctx);
-      return;
-    }
-  } else if (g_old.sa_handler == SIG_IGN) {
+  /* sa_handler and sa_sigaction share storage: test for SIG_DFL/SIG_IGN
+   * first, whatever SA_SIGINFO says, so neither is ever called. */
+  if (g_old.sa_handler == SIG_IGN) {
     /* Ignoring a signal somebody sent is fine; a fault cannot be ignored. */
     if (info->si_code <= 0) return;
   } else if (g_old.sa_handler != SIG_DFL) {
-    g_old.sa_handler(sig);
+    if (g_old.sa_flags & SA_SIGINFO)
+      g_old.sa_sigaction(sig, info, uctx);
+    else
+      g_old.sa_handler(sig);
     return;
   }
   die_by_sigbus();
@@ -209,13 +241,9 @@ static void on_sigbus(int sig, siginfo_t *info, void *uctx) {
   int saved_errno = errno;
   int rc = 0;
   if (info->si_code == BUS_ADRERR) rc = try_rescue((uintptr_t)info->si_addr);
-  if (rc == 1) {
-    errno = saved_errno;
-    return;
-  }
   if (rc == -1)
     die_by_sigbus(); /* ours, but no memory left to put under it */
-  else
+  else if (rc == 0)
     chain(sig, info, uctx);
   errno = saved_errno;
 }
@@ -270,7 +298,8 @@ static struct guard_slot *take_free_slot(void) {
   }
 }
 
-guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, uint64_t file_offset) {
+guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, const struct stat *st,
+                           uint64_t file_offset) {
   unsigned char *claims = NULL;
   if (mode == GUARD_PAGE) {
     claims = calloc(len / g_page, 1);
@@ -287,37 +316,65 @@ guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mod
     errno = ENOMEM;
     return NULL;
   }
-  /* A handler may have counted itself in while scanning this FREE slot;
-   * it leaves without touching anything, but wait so it cannot see a
-   * half-written slot. */
+  /* A handler may have counted itself in while scanning this FREE slot; it
+   * leaves without reading fields, but wait so none is inside while we write. */
   while (atomic_load(&s->inflight) != 0) sched_yield();
   atomic_store(&s->base, (uintptr_t)base);
   atomic_store(&s->len, len);
   s->prot = prot;
   s->mode = mode;
   s->fd = fd;
+  s->dev = st->st_dev;
+  s->ino = st->st_ino;
+  s->regular = S_ISREG(st->st_mode);
   s->file_offset = file_offset;
-  atomic_store(&s->in_file_faults, 0);
-  atomic_store(&s->page_vmas, 0);
   atomic_store(&s->watermark, len);
   atomic_store(&s->claims, claims);
   atomic_store(&s->whole, 0);
+  atomic_store(&s->page_vmas, 0);
   atomic_store(&s->rescues, 0);
   atomic_store(&s->first_fault, -1);
   atomic_store(&s->degraded, 0);
+  atomic_store(&s->in_file_addr, 0);
+  atomic_store(&s->in_file_faults, 0);
   atomic_store(&s->state, SLOT_ACTIVE);
   pthread_mutex_unlock(&g_alloc_lock);
   return s;
 }
 
-void guard_release(guard_slot *s) {
+/* Stops guarding and waits for rescues in flight; the memory stays mapped. */
+static void unregister(guard_slot *s, uintptr_t *base, size_t *len) {
   atomic_store(&s->state, SLOT_CLOSING);
   while (atomic_load(&s->inflight) != 0) sched_yield();
-  munmap((void *)atomic_load(&s->base), atomic_load(&s->len));
+  *base = atomic_load(&s->base);
+  *len = atomic_load(&s->len);
+}
+
+static void free_slot(guard_slot *s) {
   atomic_fetch_sub(&g_page_vmas, atomic_exchange(&s->page_vmas, 0));
   free(atomic_exchange(&s->claims, NULL));
-  atomic_store(&s->len, 0);
   atomic_store(&s->state, SLOT_FREE);
+}
+
+void guard_release(guard_slot *s) {
+  uintptr_t base;
+  size_t len;
+  unregister(s, &base, &len);
+  munmap((void *)base, len);
+  free_slot(s);
+}
+
+int guard_retire(guard_slot *s) {
+  uintptr_t base;
+  size_t len;
+  unregister(s, &base, &len);
+  /* Zeros over the whole range: the address stays reserved (nothing else can
+   * be mapped there while a stray pointer may still read it), the file is
+   * let go, and reads see zeros instead of a segfault. */
+  int rc = anon_over(base, len, PROT_READ | PROT_WRITE);
+  if (rc != 0) munmap((void *)base, len);
+  free_slot(s);
+  return rc;
 }
 
 void guard_read_stats(guard_slot *s, guard_stats *out) {

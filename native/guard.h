@@ -12,9 +12,10 @@
  *   - a rescue first *claims* the pages it replaces (tail watermark by CAS,
  *     or one claim byte per page), so concurrent rescues never replace a
  *     page twice and never discard a write made after the first rescue;
- *   - a fault is a truncation only if fstat says the page is past EOF
- *     (an I/O error on a covered page is retried a bounded number of times,
- *     then treated as a real bug);
+ *   - a fault is a truncation only if fstat of the mapped regular file
+ *     (same dev/ino as when mapped) says the page is past EOF; a fault on a
+ *     covered page (an I/O error) is retried a bounded number of times at
+ *     the same address, then treated as a real bug;
  *   - everything that is not BUS_ADRERR inside an ACTIVE slot goes to the
  *     previous handler, or kills the process with SIGBUS (old action
  *     restored, signal re-raised; SIG_DFL is never called as a function).
@@ -24,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 enum guard_mode { GUARD_TAIL = 0, GUARD_PAGE = 1 };
 
@@ -41,13 +43,21 @@ int guard_install(void);
 /* Page size, valid after guard_install. */
 size_t guard_page_size(void);
 
-/* Registers [base, base+len) (page aligned, already mapped MAP_SHARED from
- * fd at file_offset; fd must stay open until guard_release returns).
- * Returns NULL with errno set on failure (the memory is left mapped). */
-guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, uint64_t file_offset);
+/* Registers [base, base+len) (page aligned, already mapped from fd at
+ * file_offset; st is fd's fstat; fd must stay open until guard_release or
+ * guard_retire returns). Returns NULL with errno set on failure (the memory
+ * is left mapped). */
+guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, const struct stat *st,
+                           uint64_t file_offset);
 
 /* Stops guarding, waits for rescues in flight on the range, then munmaps it. */
 void guard_release(guard_slot *slot);
+
+/* Like guard_release, but leaves private zero pages mapped over the range
+ * instead of unmapping it, for when a raw pointer to it may survive (a
+ * threadpool job, an ArrayBuffer moved by transfer()). The caller munmaps
+ * the range later. Returns 0, or -1 if it had to munmap at once. */
+int guard_retire(guard_slot *slot);
 
 void guard_read_stats(guard_slot *slot, guard_stats *out);
 

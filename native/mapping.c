@@ -5,13 +5,24 @@
  * MAP_SHARED region registered with the guard, and exposes the exact window
  * [offset, offset+length) as an external ArrayBuffer.
  *
- * Lifetime: the struct is shared by the JS handle and the ArrayBuffer's
- * finalizer (refcount, both on the owning JS thread). It is *released*
- * (buffer detached, rescues drained, memory unmapped, fd closed) by close(),
- * by the finalizer of its current buffer, or at environment teardown
+ * Read-only mappings are MAP_PRIVATE with PROT_WRITE: pages never written
+ * follow the file like MAP_SHARED ones, and a stray JS write lands in a
+ * private copy instead of killing the process with SIGSEGV.
+ *
+ * Lifetime: the struct is shared by the JS handle and the ArrayBuffers'
+ * finalizers (refcount, all on the owning JS thread). It is *released*
+ * (buffer detached, rescues drained, file let go, fd closed) by close(), by
+ * the finalizer of its current buffer, or at environment teardown
  * (worker_threads included), whichever comes first; the others then no-op.
+ * A region that had an external buffer is *retired*, not unmapped: a
+ * threadpool job (zlib, crypto, fs) may still hold a raw pointer into it
+ * even though the buffer is detached, and transfer() may have moved the
+ * buffer. Zeros stay mapped over it in a quarantine of the last
+ * QUARANTINE_REGIONS regions (virtual address space only, no memory), so a
+ * stray reader sees zeros, never a segfault or someone else's memory.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +45,9 @@ typedef struct nsb_mapping {
   int fd;              /* our own dup, F_DUPFD_CLOEXEC */
   uint8_t *window;
   size_t length;
+  uintptr_t base;      /* page-aligned region under the window */
+  size_t span;
+  struct buffer_ref *buf; /* the current region's external buffer, if any */
   uint64_t offset;
   int writable;
   enum guard_mode mode;
@@ -50,6 +64,28 @@ typedef struct buffer_ref {
   unsigned epoch;
 } buffer_ref;
 
+/* Retired regions, oldest unmapped first (process-wide, all threads). Each
+ * is one VMA of untouched zero pages; the bound keeps well below
+ * vm.max_map_count whatever the close rate. */
+#define QUARANTINE_REGIONS 1024
+static struct {
+  uintptr_t base;
+  size_t len;
+} g_quarantine[QUARANTINE_REGIONS];
+static size_t g_quarantine_next;
+static pthread_mutex_t g_quarantine_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void quarantine(uintptr_t base, size_t len) {
+  pthread_mutex_lock(&g_quarantine_lock);
+  size_t i = g_quarantine_next++ % QUARANTINE_REGIONS;
+  uintptr_t old_base = g_quarantine[i].base;
+  size_t old_len = g_quarantine[i].len;
+  g_quarantine[i].base = base;
+  g_quarantine[i].len = len;
+  pthread_mutex_unlock(&g_quarantine_lock);
+  if (old_len) munmap((void *)old_base, old_len);
+}
+
 static int g_refuse_external; /* testing: behave like a runtime without external buffers */
 
 void nsb_set_refuse_external(int refuse) { g_refuse_external = refuse; }
@@ -64,12 +100,22 @@ static void env_unlink(nsb_mapping *m) {
   m->env = NULL;
 }
 
-/* Unmaps and closes; the caller has detached the buffer (or it is unreachable). */
+/* Lets go of one region: retired into the quarantine if a buffer ever
+ * exposed it to JS, else unmapped at once. */
+static void drop_region(guard_slot *slot, buffer_ref *ref, uintptr_t base, size_t span) {
+  if (ref && guard_retire(slot) == 0)
+    quarantine(base, span);
+  else if (!ref)
+    guard_release(slot);
+}
+
+/* Lets the file go and closes the fd; the caller has detached the buffer. */
 static void release(nsb_mapping *m) {
   if (!m->open) return;
   m->open = 0;
-  guard_release(m->slot);
+  drop_region(m->slot, m->buf, m->base, m->span);
   m->slot = NULL;
+  m->buf = NULL;
   close(m->fd);
   m->fd = -1;
   env_unlink(m);
@@ -90,7 +136,6 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
 static void finalize_buffer(napi_env env, void *data, void *hint) {
   (void)env; (void)data;
   buffer_ref *ref = hint;
-  /* The buffer is unreachable: nothing in JS can touch the memory any more. */
   if (ref->m->open && ref->m->epoch == ref->epoch) release(ref->m);
   unref(ref->m);
   free(ref);
@@ -144,24 +189,11 @@ static int check_fd(napi_env env, int fd, int writable, struct stat *st) {
               "fd %d is %s, which cannot be mapped", fd, kind);
     return -1;
   }
-  int fl = fcntl(fd, F_GETFL);
-  if (fl < 0) {
-    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fcntl", "fd %d cannot be used", fd);
-    return -1;
-  }
-  if ((fl & O_ACCMODE) == O_WRONLY) {
-    nsb_throw(env, "ERR_NOSIGBUS_ACCESS", EACCES, NULL, "fd %d is open write-only; a mapping needs read access", fd);
-    return -1;
-  }
-  if (writable && (fl & O_ACCMODE) == O_RDONLY) {
-    nsb_throw(env, "ERR_NOSIGBUS_ACCESS", EACCES, NULL, "fd %d is open read-only; a writable mapping needs O_RDWR", fd);
-    return -1;
-  }
   return 0;
 }
 
 /* Maps [offset, offset+length) of fd and registers it; fills m->slot/window. */
-static int map_window(napi_env env, nsb_mapping *m, int fd, uint64_t offset, uint64_t length) {
+static int map_window(napi_env env, nsb_mapping *m, int fd, const struct stat *st, uint64_t offset, uint64_t length) {
   if (length == 0 || length > MAX_LENGTH) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_LENGTH", 0, NULL, "length %llu is out of range (1..2^46)",
               (unsigned long long)length);
@@ -176,15 +208,25 @@ static int map_window(napi_env env, nsb_mapping *m, int fd, uint64_t offset, uin
   uint64_t aligned = offset & ~(uint64_t)(page - 1);
   size_t delta = (size_t)(offset - aligned);
   size_t span = ((size_t)length + delta + page - 1) & ~(page - 1);
-  int prot = PROT_READ | (m->writable ? PROT_WRITE : 0);
-  void *base = mmap(NULL, span, prot, MAP_SHARED, fd, (off_t)aligned);
+  int prot = PROT_READ | PROT_WRITE;
+  int flags = m->writable ? MAP_SHARED : MAP_PRIVATE | MAP_NORESERVE;
+  void *base = mmap(NULL, span, prot, flags, fd, (off_t)aligned);
   if (base == MAP_FAILED) {
     int err = errno;
+    int fl = err == EACCES ? fcntl(fd, F_GETFL) : -1;
+    if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY) {
+      nsb_throw(env, "ERR_NOSIGBUS_ACCESS", err, "mmap", "the fd is open write-only; a mapping needs read access");
+      return -1;
+    }
+    if (fl >= 0 && m->writable && (fl & O_ACCMODE) == O_RDONLY) {
+      nsb_throw(env, "ERR_NOSIGBUS_ACCESS", err, "mmap", "the fd is open read-only; a writable mapping needs O_RDWR");
+      return -1;
+    }
     nsb_throw(env, code_for_mmap_errno(err), err, "mmap", "cannot map %llu bytes at offset %llu of fd %d",
               (unsigned long long)length, (unsigned long long)offset, fd);
     return -1;
   }
-  guard_slot *slot = guard_register(base, span, prot, m->mode, fd, aligned);
+  guard_slot *slot = guard_register(base, span, prot, m->mode, fd, st, aligned);
   if (!slot) {
     int err = errno;
     munmap(base, span);
@@ -192,6 +234,8 @@ static int map_window(napi_env env, nsb_mapping *m, int fd, uint64_t offset, uin
     return -1;
   }
   m->slot = slot;
+  m->base = (uintptr_t)base;
+  m->span = span;
   m->window = (uint8_t *)base + delta;
   m->length = (size_t)length;
   m->offset = offset;
@@ -221,6 +265,7 @@ static napi_value make_buffer(napi_env env, nsb_mapping *m) {
     return NULL;
   }
   m->refs++;
+  m->buf = ref;
   return ab;
 }
 
@@ -230,12 +275,11 @@ static int seal_covers(int fd, uint64_t end) {
   return seals >= 0 && (seals & F_SEAL_SHRINK) && fstat(fd, &st) == 0 && (uint64_t)st.st_size >= end;
 }
 
-static napi_value result_object(napi_env env, napi_value handle, napi_value buffer, nsb_mapping *m) {
+static napi_value result_object(napi_env env, napi_value handle, napi_value buffer) {
   napi_value obj;
   NAPI_CALL(env, napi_create_object(env, &obj));
   if (handle) NAPI_CALL(env, napi_set_named_property(env, obj, "handle", handle));
   NAPI_CALL(env, napi_set_named_property(env, obj, "buffer", buffer));
-  NAPI_CALL(env, napi_set_named_property(env, obj, "sealed", nsb_bool(env, seal_covers(m->fd, m->offset + m->length))));
   return obj;
 }
 
@@ -263,7 +307,7 @@ static void detach_if_buffer(napi_env env, napi_value v) {
   if (v && napi_is_arraybuffer(env, v, &is) == napi_ok && is) napi_detach_arraybuffer(env, v);
 }
 
-/* map(fd, offset, length, writable, mode) -> { handle, buffer, sealed } */
+/* map(fd, offset, length, writable, mode) -> { handle, buffer } */
 static napi_value js_map(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -293,7 +337,7 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
     nsb_throw(env, err == EMFILE ? "ERR_NOSIGBUS_NO_FDS" : "ERR_NOSIGBUS_BAD_FD", err, "fcntl", "cannot dup fd %d", fd);
     return NULL;
   }
-  if (map_window(env, m, m->fd, offset, length)) {
+  if (map_window(env, m, m->fd, &st, offset, length)) {
     close(m->fd);
     free(m);
     return NULL;
@@ -317,7 +361,7 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
     release(m);
     return NULL;
   }
-  return result_object(env, handle, buffer, m);
+  return result_object(env, handle, buffer);
 }
 
 /* close(handle, buffer?) : detach first, then drain rescues and unmap. Idempotent. */
@@ -332,7 +376,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return nsb_undefined(env);
 }
 
-/* remap(handle, newLength, oldBuffer?) -> { buffer, sealed }. On failure the old mapping is untouched. */
+/* remap(handle, newLength, oldBuffer?) -> { buffer }. On failure the old mapping is untouched. */
 static napi_value js_remap(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3] = {NULL, NULL, NULL};
@@ -341,16 +385,31 @@ static napi_value js_remap(napi_env env, napi_callback_info info) {
   uint64_t length;
   if (!m || argc < 2 || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
   nsb_mapping fresh = *m;
-  if (map_window(env, &fresh, m->fd, m->offset, length)) return NULL;
-  detach_if_buffer(env, argv[2]);
-  guard_release(m->slot);
+  struct stat st;
+  if (fstat(m->fd, &st) != 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fstat", "the mapped file cannot be used any more");
+    return NULL;
+  }
+  if (map_window(env, &fresh, m->fd, &st, m->offset, length)) return NULL;
+  nsb_mapping old = *m;
+  /* New region and buffer first: if the buffer cannot be made, roll back. */
+  m->epoch++;
   m->slot = fresh.slot;
+  m->base = fresh.base;
+  m->span = fresh.span;
   m->window = fresh.window;
   m->length = fresh.length;
-  m->epoch++;
+  m->buf = NULL;
   napi_value buffer = make_buffer(env, m);
-  if (!buffer) return NULL;
-  return result_object(env, NULL, buffer, m);
+  if (!buffer) {
+    guard_release(fresh.slot);
+    old.refs = m->refs;
+    *m = old;
+    return NULL;
+  }
+  detach_if_buffer(env, argv[2]);
+  drop_region(old.slot, old.buf, old.base, old.span);
+  return result_object(env, NULL, buffer);
 }
 
 /* stats(handle) -> [rescues, firstOffset (window-relative, -1 if none), degraded] */
@@ -398,6 +457,16 @@ static napi_value js_copy_to(napi_env env, napi_callback_info info) {
   return nsb_number(env, (double)n);
 }
 
+/* sealed(handle) -> F_SEAL_SHRINK is set and the file covers the window now (false once closed). */
+static napi_value js_sealed(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  nsb_mapping *m = handle_of(env, argv[0]);
+  if (!m) return NULL;
+  return nsb_bool(env, m->open && seal_covers(m->fd, m->offset + m->length));
+}
+
 static napi_value js_active_mappings(napi_env env, napi_callback_info info) {
   (void)info;
   return nsb_number(env, (double)guard_active_count());
@@ -411,7 +480,7 @@ static napi_value js_handler_installed(napi_env env, napi_callback_info info) {
 napi_value nsb_mapping_init(napi_env env, napi_value exports) {
   if (nsb_export(env, exports, "map", js_map) || nsb_export(env, exports, "close", js_close) ||
       nsb_export(env, exports, "remap", js_remap) || nsb_export(env, exports, "stats", js_stats) ||
-      nsb_export(env, exports, "copyTo", js_copy_to) ||
+      nsb_export(env, exports, "copyTo", js_copy_to) || nsb_export(env, exports, "sealed", js_sealed) ||
       nsb_export(env, exports, "activeMappings", js_active_mappings) ||
       nsb_export(env, exports, "handlerInstalled", js_handler_installed))
     return NULL;

@@ -58,17 +58,15 @@ export class SafeMapping {
   #buffer: ArrayBuffer | undefined;
   #bytes: Uint8Array | undefined;
   #length: number;
-  #sealed: boolean;
   #closed = false;
 
   /** Use map(). */
-  constructor(handle: NativeHandle, buffer: ArrayBuffer | undefined, sealed: boolean, offset: number, length: number, writable: boolean, mode: GuardMode) {
+  constructor(handle: NativeHandle, buffer: ArrayBuffer | undefined, offset: number, length: number, writable: boolean, mode: GuardMode) {
     this.#handle = handle;
     this.offset = offset;
     this.writable = writable;
     this.mode = mode;
     this.#length = length;
-    this.#sealed = sealed;
     this.#setBuffer(buffer);
   }
 
@@ -86,10 +84,10 @@ export class SafeMapping {
     return this.#closed;
   }
 
-  /** The fd had F_SEAL_SHRINK and covered the window when (re)mapped.
-   * Information only: the mapping is guarded all the same. */
+  /** The file has F_SEAL_SHRINK and covers the window (asked now; false once
+   * closed). Information only: the mapping is guarded all the same. */
   get sealed(): boolean {
-    return this.#sealed;
+    return native.sealed(this.#handle);
   }
 
   /** The window as bytes. Detached (length 0) after close(). Throws
@@ -117,9 +115,8 @@ export class SafeMapping {
   remap(newLength: number): Uint8Array | undefined {
     this.#assertOpen();
     checkInteger(newLength, 'length', 'ERR_NOSIGBUS_BAD_LENGTH', 1, bufferConstants.MAX_LENGTH);
-    const { buffer, sealed } = native.remap(this.#handle, newLength, this.#buffer);
+    const { buffer } = native.remap(this.#handle, newLength, this.#buffer);
     this.#length = newLength;
-    this.#sealed = sealed;
     this.#setBuffer(buffer);
     return this.#bytes;
   }
@@ -163,8 +160,8 @@ export function map(fd: number, options: MapOptions): SafeMapping {
   const mode = options.mode ?? 'tail';
   if (!(mode in MODES)) throw nosigbusError('ERR_NOSIGBUS_BAD_ARGUMENT', `mode must be 'tail' or 'page', got ${String(mode)}`);
   const writable = options.writable ?? false;
-  const { handle, buffer, sealed } = native.map(fd, offset, length, writable, MODES[mode]);
-  return new SafeMapping(handle, buffer, sealed, offset, length, writable, mode);
+  const { handle, buffer } = native.map(fd, offset, length, writable, MODES[mode]);
+  return new SafeMapping(handle, buffer, offset, length, writable, mode);
 }
 
 /** The native handle (for other layers' native calls and tests; not re-exported). */

@@ -9,7 +9,6 @@ export type NativeToken = { readonly __nativeToken: unique symbol };
 export interface NativeMapResult {
   handle: NativeHandle;
   buffer: ArrayBuffer | undefined;
-  sealed: boolean;
 }
 
 export interface NativeBinding {
@@ -17,6 +16,7 @@ export interface NativeBinding {
   map(fd: number, offset: number, length: number, writable: boolean, mode: number): NativeMapResult;
   close(handle: NativeHandle, buffer: ArrayBuffer | undefined): void;
   remap(handle: NativeHandle, length: number, oldBuffer: ArrayBuffer | undefined): Omit<NativeMapResult, 'handle'>;
+  sealed(handle: NativeHandle): boolean;
   stats(handle: NativeHandle): [rescues: number, firstOffset: number, degraded: boolean];
   copyTo(handle: NativeHandle, target: ArrayBufferView | ArrayBuffer, targetOffset: number, from: number, length: number): number;
   activeMappings(): number;

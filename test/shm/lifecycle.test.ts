@@ -162,3 +162,16 @@ test('a mapping dropped without close() is unmapped when collected', async () =>
   assert.ok(openFds() <= fdsBefore, 'every dup closed');
   closeSync(fd);
 });
+
+test('close() while a threadpool job still reads the buffer: zeros, not a segfault', async () => {
+  const { deflate, inflateSync } = await import('node:zlib');
+  const size = 16 * 1024 * 1024;
+  const fd = memfd('zlib', size);
+  const m = map(fd, { length: size });
+  const done = new Promise<Buffer>((resolve, reject) => deflate(m.bytes, (err, out) => (err ? reject(err) : resolve(out))));
+  m.close(); // the job holds a raw pointer into the mapping
+  const out = await done;
+  const back = inflateSync(out);
+  assert.equal(back.length, size);
+  closeSync(fd);
+});

@@ -82,3 +82,31 @@ for (const mode of ['tail', 'page'] as const) {
     assert.equal(lost, 0, `writes lost after truncation (of ${writes})`);
   });
 }
+
+test('page mode, 40,000 pages written one by one after truncation: no degradation, nothing lost', () => {
+  const pages = 40_000;
+  const fd = memfd('pages', pages * pageSize);
+  fill(fd, pageSize);
+  const m = map(fd, { length: pages * pageSize, writable: true, mode: 'page' });
+  ftruncateSync(fd, pageSize);
+  for (let p = 1; p < pages; p++) m.bytes[p * pageSize] = p & 0xff || 1;
+  let lost = 0;
+  for (let p = 1; p < pages; p++) if (m.bytes[p * pageSize] !== (p & 0xff || 1)) lost++;
+  assert.equal(lost, 0);
+  assert.equal(m.rescues.degraded, false, 'neighbouring rescues merge: no VMA pressure');
+  m.bytes[1] = 0x42; // page 0 is still the file's
+  assert.equal(pread(fd, 1, 1)[0], 0x42);
+  m.close();
+  closeSync(fd);
+});
+
+test('a read-only mapping survives JS writes: they stay private, the file is untouched', () => {
+  const { fd } = makeBacking('memfd', SIZE);
+  const m = map(fd, { length: SIZE });
+  const before = pread(fd, 0, 16);
+  m.bytes.fill(0xee, 0, 16);
+  m.bytes.reverse();
+  assert.deepEqual(pread(fd, 0, 16), before);
+  m.close();
+  closeSync(fd);
+});
