@@ -172,3 +172,36 @@ test('delete_id follows destruction of client objects; ids are reused', async ()
   client.close();
   display.destroy();
 });
+
+test('a client that stops reading is disconnected once its unsent output passes the limit', async () => {
+  const { socketPair } = await import('../../src/wire/socket.js');
+  const display = stubDisplay({ limits: { connection: { maxOutgoingBytes: 64 * 1024 } } });
+  const bystander = connectPair(display).client;
+  await bystander.registry();
+  const [serverEnd, clientEnd] = socketPair();
+  const server = display.addClient(serverEnd);
+  // wl_display.sync with ever new ids; every one is answered by done + delete_id (24 bytes)
+  const chunk = new Uint8Array(12 * 256);
+  let id = 2;
+  let writes = 0;
+  for (let round = 0; round < 2000 && !server.destroyed; round++) {
+    const v = new DataView(chunk.buffer);
+    for (let k = 0; k < 256; k++) {
+      v.setUint32(k * 12, 1, true);
+      v.setUint32(k * 12 + 4, (12 << 16) | 0, true);
+      v.setUint32(k * 12 + 8, id++, true);
+    }
+    try {
+      if (clientEnd.write(chunk) === 0) await new Promise((r) => setTimeout(r, 1));
+    } catch {
+      break; // the server hung up on us
+    }
+    writes++;
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(server.destroyed, true, `disconnected after ${writes} writes`);
+  assert.ok(server.connection.pendingOutputBytes === 0);
+  await bystander.roundtrip();
+  clientEnd.close();
+  display.destroy();
+});
