@@ -20,7 +20,11 @@
  *
  * Environment teardown (worker exit, process end): an async cleanup hook stops
  * and uv_closes every poll handle of that env and completes once all their
- * close callbacks ran, so Node never closes a loop with our handles open.
+ * close callbacks ran, so Node never closes a loop with our handles open. The
+ * same hook releases the listeners still open (unlink socket and lock file,
+ * close both), as wl_display_destroy would. Stream fds are plain numbers
+ * owned by JS and, like any raw fd, are not closed by a worker's teardown.
+ * (process.exit() skips env teardown: close listeners before exiting.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +55,28 @@
 #define LISTEN_BACKLOG 128
 
 #define SUN_PATH_MAX ((size_t)sizeof(((struct sockaddr_un *)0)->sun_path))
+
+/* ------------------------------------------------------------------ per-env state */
+
+typedef struct nsb_poll nsb_poll;
+
+/* A listening socket of this env: released (unlinked + closed) by
+ * closeListener() or, if still open, at environment teardown. */
+typedef struct listener_entry {
+  int fd, lock;
+  char path[SUN_PATH_MAX];
+  char lock_path[SUN_PATH_MAX + sizeof LOCK_SUFFIX];
+  struct listener_entry *next;
+} listener_entry;
+
+typedef struct sock_env {
+  napi_env env;
+  uv_loop_t *loop;
+  nsb_poll *head;               /* polls whose uv close callback has not run yet */
+  listener_entry *listeners;
+  napi_async_cleanup_hook_handle hook;
+  int tearing_down;
+} sock_env;
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -251,21 +277,36 @@ fail_lock:
   return TRY_FAILED;
 }
 
-static napi_value listen_result(napi_env env, int fd, int lock, const char *path, const char *name) {
-  char lock_path[SUN_PATH_MAX + sizeof LOCK_SUFFIX];
-  snprintf(lock_path, sizeof lock_path, "%s%s", path, LOCK_SUFFIX);
+/* libwayland's order: unlink the socket, close it, unlink the lock file
+ * (still holding the lock), then release the lock. */
+static void listener_release(const listener_entry *l) {
+  unlink(l->path);
+  close_noeintr(l->fd);
+  unlink(l->lock_path);
+  close_noeintr(l->lock);
+}
+
+static napi_value listen_result(napi_env env, sock_env *st, int fd, int lock, const char *path, const char *name) {
+  listener_entry tmp;
+  tmp.fd = fd;
+  tmp.lock = lock;
+  snprintf(tmp.path, sizeof tmp.path, "%s", path);
+  snprintf(tmp.lock_path, sizeof tmp.lock_path, "%s%s", path, LOCK_SUFFIX);
+  listener_entry *l = malloc(sizeof *l);
   napi_value obj;
-  if (napi_create_object(env, &obj) != napi_ok || set_int_prop(env, obj, "fd", fd) ||
+  if (!l || napi_create_object(env, &obj) != napi_ok || set_int_prop(env, obj, "fd", fd) ||
       set_int_prop(env, obj, "lockFd", lock) || set_str_prop(env, obj, "path", path) ||
-      set_str_prop(env, obj, "lockPath", lock_path) || set_str_prop(env, obj, "name", name)) {
+      set_str_prop(env, obj, "lockPath", tmp.lock_path) || set_str_prop(env, obj, "name", name)) {
     /* Could not hand the listener to JS: undo everything. */
-    unlink(path);
-    close_noeintr(fd);
-    unlink(lock_path);
-    close_noeintr(lock);
-    nsb_throw_pending(env, "listen result");
+    free(l);
+    listener_release(&tmp);
+    if (!l) nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", ENOMEM, NULL, "cannot allocate a listener");
+    else nsb_throw_pending(env, "listen result");
     return NULL;
   }
+  *l = tmp;
+  l->next = st->listeners;
+  st->listeners = l;
   return obj;
 }
 
@@ -273,7 +314,9 @@ static napi_value listen_result(napi_env env, int fd, int lock, const char *path
 static napi_value js_listen(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data = NULL;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
+  sock_env *st = data;
   if (argc < 2) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "listen(name, runtimeDir)");
     return NULL;
@@ -302,7 +345,7 @@ static napi_value js_listen(napi_env env, napi_callback_info info) {
       nsb_throw(env, e.code, e.err, e.syscall, "%s: %s", path, e.what);
       return NULL;
     }
-    return listen_result(env, fd, lock, path, name);
+    return listen_result(env, st, fd, lock, path, name);
   }
 
   for (int n = 0; n <= MAX_DISPLAYNO; n++) {
@@ -310,7 +353,7 @@ static napi_value js_listen(napi_env env, napi_callback_info info) {
     snprintf(name, sizeof name, "wayland-%d", n);
     if (build_path(env, dir, name, path)) return NULL;
     int r = try_listen(path, &fd, &lock, &e);
-    if (r == TRY_OK) return listen_result(env, fd, lock, path, name);
+    if (r == TRY_OK) return listen_result(env, st, fd, lock, path, name);
     if (r == TRY_FAILED) {
       nsb_throw(env, e.code, e.err, e.syscall, "%s: %s", path, e.what);
       return NULL;
@@ -321,23 +364,26 @@ static napi_value js_listen(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* closeListener(fd, lockFd, path, lockPath): libwayland's order: unlink the
- * socket, close it, unlink the lock file, then release the lock. */
+/* closeListener(fd): unlinks the socket and the lock file and closes both
+ * fds of a listener made by listen() in this env. */
 static napi_value js_close_listener(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int fd, lock;
-  char path[SUN_PATH_MAX], lock_path[SUN_PATH_MAX + sizeof LOCK_SUFFIX];
-  if (argc < 4 || arg_fd(env, argv[0], "fd", &fd) || arg_fd(env, argv[1], "lockFd", &lock) ||
-      arg_string(env, argv[2], "path", path, sizeof path, NULL) ||
-      arg_string(env, argv[3], "lockPath", lock_path, sizeof lock_path, NULL))
-    return NULL;
-  unlink(path);
-  close_noeintr(fd);
-  unlink(lock_path);
-  close_noeintr(lock);
-  return nsb_undefined(env);
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = NULL;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
+  sock_env *st = data;
+  int fd;
+  if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
+  for (listener_entry **pp = &st->listeners; *pp; pp = &(*pp)->next) {
+    listener_entry *l = *pp;
+    if (l->fd != fd) continue;
+    *pp = l->next;
+    listener_release(l);
+    free(l);
+    return nsb_undefined(env);
+  }
+  nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", EBADF, NULL, "fd %d is not an open listener of this thread", fd);
+  return NULL;
 }
 
 /* ------------------------------------------------------------------ connections */
@@ -660,12 +706,10 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 
 /* ------------------------------------------------------------------ uv_poll */
 
-typedef struct poll_env poll_env;
-
-typedef struct nsb_poll {
+struct nsb_poll {
   uv_poll_t uv;
   napi_env env;
-  poll_env *owner;
+  sock_env *owner;
   napi_ref callback;      /* strong, while open */
   napi_ref self;          /* strong ref to our JS external while open: an open poll stays alive */
   napi_async_context async;
@@ -675,19 +719,11 @@ typedef struct nsb_poll {
   int uv_closed;          /* close callback ran */
   int finalized;          /* JS external collected */
   struct nsb_poll *prev, *next;
-} nsb_poll;
-
-struct poll_env {
-  napi_env env;
-  uv_loop_t *loop;
-  nsb_poll *head;         /* polls whose uv close callback has not run yet */
-  napi_async_cleanup_hook_handle hook;
-  int tearing_down;
 };
 
 static void poll_free(nsb_poll *p) { free(p); }
 
-static void poll_env_maybe_done(poll_env *st) {
+static void poll_env_maybe_done(sock_env *st) {
   if (st->tearing_down && !st->head) {
     napi_async_cleanup_hook_handle hook = st->hook;
     free(st);
@@ -697,7 +733,7 @@ static void poll_env_maybe_done(poll_env *st) {
 
 static void on_uv_closed(uv_handle_t *h) {
   nsb_poll *p = (nsb_poll *)h->data;
-  poll_env *st = p->owner;
+  sock_env *st = p->owner;
   if (p->prev) p->prev->next = p->next;
   else st->head = p->next;
   if (p->next) p->next->prev = p->prev;
@@ -737,10 +773,17 @@ static void on_poll_finalize(napi_env env, void *data, void *hint) {
 
 static void poll_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
   (void)handle;
-  poll_env *st = arg;
+  sock_env *st = arg;
   st->tearing_down = 1;
   /* No JS from here on: stop every handle; their close callbacks finish the hook. */
   for (nsb_poll *p = st->head; p; p = p->next) poll_begin_close(p);
+  /* Listeners nobody closed: unlink and close, as on wl_display_destroy. */
+  while (st->listeners) {
+    listener_entry *l = st->listeners;
+    st->listeners = l->next;
+    listener_release(l);
+    free(l);
+  }
   poll_env_maybe_done(st);
 }
 
@@ -751,7 +794,7 @@ static void on_poll_event(uv_poll_t *h, int status, int events) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value cb, recv, argv[2], result;
-  if (napi_get_reference_value(env, p->callback, &cb) == napi_ok && cb && napi_get_undefined(env, &recv) == napi_ok &&
+  if (napi_get_reference_value(env, p->callback, &cb) == napi_ok && cb && napi_get_global(env, &recv) == napi_ok &&
       napi_create_int32(env, status, &argv[0]) == napi_ok && napi_create_int32(env, events, &argv[1]) == napi_ok) {
     napi_status s = napi_make_callback(env, p->async, recv, cb, 2, argv, &result);
     if (s != napi_ok) {
@@ -783,7 +826,7 @@ static napi_value js_poll_open(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   void *data = NULL;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
-  poll_env *st = data;
+  sock_env *st = data;
   int fd;
   napi_valuetype t;
   if (argc < 2 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
@@ -895,7 +938,7 @@ static napi_value js_poll_close(napi_env env, napi_callback_info info) {
 static napi_value js_active_polls(napi_env env, napi_callback_info info) {
   void *data = NULL;
   NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, NULL, &data));
-  poll_env *st = data;
+  sock_env *st = data;
   int n = 0;
   for (nsb_poll *p = st ? st->head : NULL; p; p = p->next) n++;
   return make_int(env, n);
@@ -956,7 +999,7 @@ static int export_with(napi_env env, napi_value obj, const char *name, napi_call
 }
 
 napi_value nsb_socket_init(napi_env env, napi_value exports) {
-  poll_env *st = calloc(1, sizeof *st);
+  sock_env *st = calloc(1, sizeof *st);
   if (!st) {
     nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", ENOMEM, NULL, "cannot allocate socket state");
     return NULL;
@@ -972,7 +1015,7 @@ napi_value nsb_socket_init(napi_env env, napi_value exports) {
   napi_value s, t;
   NAPI_CALL(env, napi_create_object(env, &s));
   NAPI_CALL(env, napi_create_object(env, &t));
-  if (nsb_export(env, s, "listen", js_listen) || nsb_export(env, s, "closeListener", js_close_listener) ||
+  if (export_with(env, s, "listen", js_listen, st) || export_with(env, s, "closeListener", js_close_listener, st) ||
       nsb_export(env, s, "accept", js_accept) || nsb_export(env, s, "peerCredentials", js_peer_cred) ||
       nsb_export(env, s, "connect", js_connect) || nsb_export(env, s, "pair", js_pair) ||
       nsb_export(env, s, "setNonBlocking", js_set_nonblocking) || nsb_export(env, s, "dup", js_dup) ||
