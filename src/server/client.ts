@@ -297,11 +297,13 @@ export class Client {
   }
 
   #onConnectionError(e: ConnectionError): void {
-    // Framing errors are malformed input; fd floods exhaust a server resource.
+    // Malformed framing (a bad size, more fds in one sendmsg than any message
+    // may carry) is invalid_method; fds piling up unused past the limit
+    // exhaust what the server will hold for a client: no_memory.
     const code =
-      e.code === 'ERR_NOSIGBUS_WIRE_TOO_MANY_FDS' || e.code === 'ERR_NOSIGBUS_SOCKET_FDS_TRUNCATED'
+      e.code === 'ERR_NOSIGBUS_WIRE_TOO_MANY_FDS'
         ? DisplayError.no_memory
-        : e.code === 'ERR_NOSIGBUS_WIRE_BAD_SIZE'
+        : e.code === 'ERR_NOSIGBUS_WIRE_BAD_SIZE' || e.code === 'ERR_NOSIGBUS_SOCKET_FDS_TRUNCATED'
           ? DisplayError.invalid_method
           : null;
     if (code === null) this.destroy();

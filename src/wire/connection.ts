@@ -393,6 +393,13 @@ export class Connection {
   #onPoll(err: SocketError | null, events: PollEvents): void {
     if (this.#closed) return;
     if (err) {
+      // libuv reports POLLERR as an error (e.g. ECONNRESET: the peer closed
+      // with our data unread). What the peer sent before that, such as a
+      // wl_display.error, is still queued: read and dispatch it first.
+      while (!this.#closed && !this.#inputStopped && !this.#inputPaused && this.#read()) {
+        // drained one buffer
+      }
+      if (this.#closed) return;
       this.#inputStopped = this.#outputStopped = true;
       this.#updatePoll();
       this.#fail(err as WireError);
@@ -402,7 +409,8 @@ export class Connection {
     if (events.writable && !this.#closed) this.flush();
   }
 
-  #read(): void {
+  /** Reads once and dispatches; true if bytes arrived. */
+  #read(): boolean {
     if (this.#inTail === this.#in.length || this.#in.length - this.#inTail < MAX_MESSAGE_SIZE) {
       // Everything before #inHead was dispatched; what remains is one partial message.
       this.#in.copyWithin(0, this.#inHead, this.#inTail);
@@ -416,21 +424,22 @@ export class Connection {
       // ERR_NOSIGBUS_SOCKET_FDS_TRUNCATED (fds already closed natively), or a recv error.
       this.#stopInput();
       this.#fail(e as WireError);
-      return;
+      return false;
     }
     if (this.#scratchFds.length) this.fds.takeFrom(this.#scratchFds);
-    if (n < 0) return;
+    if (n < 0) return false;
     if (n === 0) {
       this.#hangup();
-      return;
+      return false;
     }
     this.#inTail += n;
     if (this.fds.length > this.#maxQueuedFds) {
       this.#stopInput();
       this.#fail(wireError('ERR_NOSIGBUS_WIRE_TOO_MANY_FDS', `${this.fds.length} received fds queued; at most ${this.#maxQueuedFds}`));
-      return;
+      return true;
     }
     this.#dispatch();
+    return true;
   }
 
   #dispatch(): void {

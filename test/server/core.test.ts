@@ -205,3 +205,59 @@ test('a client that stops reading is disconnected once its unsent output passes 
   clientEnd.close();
   display.destroy();
 });
+
+test('too many fds in one sendmsg (MSG_CTRUNC): invalid_method, every fd closed, others keep working', async () => {
+  const { nativeSocket, socketPair } = await import('../../src/wire/socket.js');
+  const { WaylandClient } = await import('../../src/client/index.js');
+  const { openFds } = await import('../support/files.js');
+  const display = stubDisplay();
+  const bystander = connectPair(display).client;
+  await bystander.registry();
+  const fd = memfd('flood', 4096);
+  const before = openFds();
+  const [serverEnd, clientEnd] = socketPair();
+  const server = display.addClient(serverEnd);
+  nativeSocket.testing.sendRawFds(clientEnd.fd, fd, 200);
+  const client = new WaylandClient(clientEnd);
+  await disconnected(client);
+  assert.equal(client.error?.errorCode, DisplayError.invalid_method, client.error?.message);
+  assert.equal(server.destroyed, true);
+  await bystander.roundtrip();
+  client.close();
+  assert.equal(openFds(), before, 'the 200 fds sent were all closed');
+  closeFd(fd);
+  display.destroy();
+});
+
+test('unused fds piling up past the limit: no_memory', async () => {
+  const display = stubDisplay({ limits: { connection: { maxQueuedFds: 64 } } });
+  const { client } = connectPair(display);
+  await client.registry();
+  const compositor = client.bind(wl_compositor, 5);
+  const fd = memfd('pile', 4096);
+  for (let i = 0; i < 10; i++) client.sendRaw(message(compositor.id, 1, words(100 + i)), Array.from({ length: 10 }, () => fd));
+  await assert.rejects(client.roundtrip(), { errorCode: DisplayError.no_memory });
+  closeFd(fd);
+  display.destroy();
+});
+
+test('a truncated message, then the client goes away: disconnected, nothing held, others keep working', async () => {
+  const { socketPair } = await import('../../src/wire/socket.js');
+  const { openFds } = await import('../support/files.js');
+  const display = stubDisplay();
+  const bystander = connectPair(display).client;
+  await bystander.registry();
+  const fd = memfd('partial', 4096);
+  const before = openFds();
+  const [serverEnd, clientEnd] = socketPair();
+  const server = display.addClient(serverEnd);
+  const whole = message(1, 1, words(2));
+  clientEnd.write(whole.subarray(0, 10), [fd, fd]); // header says 12 bytes; 10 arrive, with 2 fds
+  clientEnd.close();
+  for (let i = 0; i < 200 && !server.destroyed; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(server.destroyed, true);
+  assert.equal(openFds(), before, 'both ends and the fds that came with the partial message are closed');
+  await bystander.roundtrip();
+  closeFd(fd);
+  display.destroy();
+});
