@@ -16,6 +16,21 @@
 
 void nsb_throw_pending(napi_env env, const char *what);
 
+/* Declares `argc` and `argv[n]` and fetches the call's arguments (missing
+ * ones read as undefined). */
+#define NSB_ARGS(env, info, n) \
+  size_t argc = (n);           \
+  napi_value argv[(n)];        \
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL))
+
+/* NSB_ARGS, plus `data`: the function's data pointer (per-env state). */
+#define NSB_ARGS_DATA(env, info, n, type, data) \
+  size_t argc = (n);                            \
+  napi_value argv[(n)];                         \
+  void *data##_raw = NULL;                      \
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data##_raw)); \
+  type *data = data##_raw
+
 /* Throws an Error with `code` (ERR_NOSIGBUS_*), and when err != 0 also
  * `errno` (positive), `sysCode` (e.g. "EBADF") and `syscall`. */
 void nsb_throw(napi_env env, const char *code, int err, const char *syscall, const char *fmt, ...)

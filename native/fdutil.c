@@ -14,9 +14,7 @@
 
 /* memfd(name, size, seals, noexec) -> fd. seals: F_SEAL_* bits added after sizing. */
 static napi_value js_memfd(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 4);
   char name[250];
   size_t name_len;
   uint64_t size;
@@ -52,9 +50,7 @@ static napi_value js_memfd(napi_env env, napi_callback_info info) {
 
 /* seals(fd) -> F_SEAL_* bits, 0 for files that do not support sealing. */
 static napi_value js_seals(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   int32_t fd;
   if (argc < 1 || nsb_arg_int32(env, argv[0], "fd", &fd)) return NULL;
   int seals = fcntl(fd, F_GET_SEALS);
@@ -68,9 +64,7 @@ static napi_value js_seals(napi_env env, napi_callback_info info) {
 
 /* fileSize(fd) -> st_size */
 static napi_value js_file_size(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   int32_t fd;
   if (argc < 1 || nsb_arg_int32(env, argv[0], "fd", &fd)) return NULL;
   struct stat st;

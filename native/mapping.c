@@ -309,9 +309,7 @@ static void detach_if_buffer(napi_env env, napi_value v) {
 
 /* map(fd, offset, length, writable, mode) -> { handle, buffer } */
 static napi_value js_map(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 5);
   int32_t fd, mode;
   uint64_t offset, length;
   int writable;
@@ -366,9 +364,7 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
 
 /* close(handle, buffer?) : detach first, then drain rescues and unmap. Idempotent. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {NULL, NULL};
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 2);
   nsb_mapping *m = handle_of(env, argv[0]);
   if (!m) return NULL;
   detach_if_buffer(env, argv[1]);
@@ -378,9 +374,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 /* remap(handle, newLength, oldBuffer?) -> { buffer }. On failure the old mapping is untouched. */
 static napi_value js_remap(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3] = {NULL, NULL, NULL};
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 3);
   nsb_mapping *m = open_handle_of(env, argv[0]);
   uint64_t length;
   if (!m || argc < 2 || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
@@ -414,9 +408,7 @@ static napi_value js_remap(napi_env env, napi_callback_info info) {
 
 /* stats(handle) -> [rescues, firstOffset (window-relative, -1 if none), degraded] */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   nsb_mapping *m = handle_of(env, argv[0]);
   if (!m) return NULL;
   guard_stats s = {0, -1, 0};
@@ -434,9 +426,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 /* copyTo(handle, target, targetOffset, from, length) -> bytes copied.
  * A plain memcpy from guarded memory: pages past EOF are rescued and read as zeros. */
 static napi_value js_copy_to(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 5);
   nsb_mapping *m = argc == 5 ? open_handle_of(env, argv[0]) : NULL;
   uint8_t *dst;
   size_t dst_len;
@@ -459,9 +449,7 @@ static napi_value js_copy_to(napi_env env, napi_callback_info info) {
 
 /* sealed(handle) -> F_SEAL_SHRINK is set and the file covers the window now (false once closed). */
 static napi_value js_sealed(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   nsb_mapping *m = handle_of(env, argv[0]);
   if (!m) return NULL;
   return nsb_bool(env, m->open && seal_covers(m->fd, m->offset + m->length));

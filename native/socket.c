@@ -312,11 +312,7 @@ static napi_value listen_result(napi_env env, sock_env *st, int fd, int lock, co
 
 /* listen(name | null, runtimeDir | null) -> { fd, lockFd, path, lockPath, name } */
 static napi_value js_listen(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  void *data = NULL;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
-  sock_env *st = data;
+  NSB_ARGS_DATA(env, info, 2, sock_env, st);
   if (argc < 2) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "listen(name, runtimeDir)");
     return NULL;
@@ -367,11 +363,7 @@ static napi_value js_listen(napi_env env, napi_callback_info info) {
 /* closeListener(fd): unlinks the socket and the lock file and closes both
  * fds of a listener made by listen() in this env. */
 static napi_value js_close_listener(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void *data = NULL;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
-  sock_env *st = data;
+  NSB_ARGS_DATA(env, info, 1, sock_env, st);
   int fd;
   if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
   for (listener_entry **pp = &st->listeners; *pp; pp = &(*pp)->next) {
@@ -390,9 +382,7 @@ static napi_value js_close_listener(napi_env env, napi_callback_info info) {
 
 /* accept(listenFd) -> fd, or -1 when no connection is pending. */
 static napi_value js_accept(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   int lfd;
   if (argc < 1 || arg_fd(env, argv[0], "fd", &lfd)) return NULL;
   for (;;) {
@@ -408,9 +398,7 @@ static napi_value js_accept(napi_env env, napi_callback_info info) {
 
 /* peerCredentials(fd) -> { pid, uid, gid } (SO_PEERCRED: as of connect/socketpair). */
 static napi_value js_peer_cred(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   int fd;
   if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
   struct ucred cred;
@@ -431,9 +419,7 @@ static napi_value js_peer_cred(napi_env env, napi_callback_info info) {
 
 /* connect(path) -> fd (SOCK_CLOEXEC | SOCK_NONBLOCK). A full backlog is EAGAIN. */
 static napi_value js_connect(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   char path[PATH_MAX + 1];
   size_t plen;
   if (argc < 1 || arg_string(env, argv[0], "path", path, sizeof path, &plen)) return NULL;
@@ -467,9 +453,7 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
 
 /* pair(nonblock) -> [fd0, fd1] (SOCK_CLOEXEC, optionally SOCK_NONBLOCK on both). */
 static napi_value js_pair(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   int nonblock = 1;
   if (argc >= 1 && nsb_arg_bool(env, argv[0], "nonblock", &nonblock)) return NULL;
   int sv[2];
@@ -491,9 +475,7 @@ static napi_value js_pair(napi_env env, napi_callback_info info) {
 
 /* setNonBlocking(fd, on): O_NONBLOCK is per open file description (shared with a child that inherits it). */
 static napi_value js_set_nonblocking(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 2);
   int fd, on;
   if (argc < 2 || arg_fd(env, argv[0], "fd", &fd) || nsb_arg_bool(env, argv[1], "on", &on)) return NULL;
   int fl = fcntl(fd, F_GETFL);
@@ -506,9 +488,7 @@ static napi_value js_set_nonblocking(napi_env env, napi_callback_info info) {
 
 /* dup(fd) -> new fd (F_DUPFD_CLOEXEC), owned by the caller. */
 static napi_value js_dup(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   int fd;
   if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
   int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -523,9 +503,7 @@ static napi_value js_dup(napi_env env, napi_callback_info info) {
 
 /* closeFd(fd): EBADF throws (a double close is a bug worth seeing). */
 static napi_value js_close_fd(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   int fd;
   if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
   if (close_noeintr(fd) != 0 && errno == EBADF) {
@@ -544,9 +522,7 @@ static napi_value js_close_fd(napi_env env, napi_callback_info info) {
  * is thrown (fatal for the connection: fds were lost). ECONNRESET throws
  * ERR_NOSIGBUS_SOCKET_HANGUP. */
 static napi_value js_recv(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 5);
   int fd;
   uint8_t *data;
   size_t len;
@@ -631,9 +607,7 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
  * result > 0 means they were sent. Fds need at least one byte to carry them.
  * EPIPE / ECONNRESET throw ERR_NOSIGBUS_SOCKET_HANGUP (MSG_NOSIGNAL: no SIGPIPE). */
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 5);
   int fd;
   uint8_t *data;
   size_t len;
@@ -822,11 +796,7 @@ static nsb_poll *poll_of(napi_env env, napi_value v) {
 /* pollOpen(fd, callback(status, events)) -> handle. Does not take the fd.
  * events bits: 1 readable, 2 writable, 4 disconnect; status < 0 is a libuv error. */
 static napi_value js_poll_open(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  void *data = NULL;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
-  sock_env *st = data;
+  NSB_ARGS_DATA(env, info, 2, sock_env, st);
   int fd;
   napi_valuetype t;
   if (argc < 2 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
@@ -880,9 +850,7 @@ static napi_value js_poll_open(napi_env env, napi_callback_info info) {
 
 /* pollStart(handle, events): events = 1 readable | 2 writable (0 stops). */
 static napi_value js_poll_start(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 2);
   int32_t events;
   nsb_poll *p = argc >= 2 ? poll_of(env, argv[0]) : NULL;
   if (!p || nsb_arg_int32(env, argv[1], "events", &events)) return NULL;
@@ -907,9 +875,7 @@ static napi_value js_poll_start(napi_env env, napi_callback_info info) {
 
 /* pollRef(handle, ref): whether an active poll keeps the event loop alive (default yes). */
 static napi_value js_poll_ref(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 2);
   int ref;
   nsb_poll *p = argc >= 2 ? poll_of(env, argv[0]) : NULL;
   if (!p || nsb_arg_bool(env, argv[1], "ref", &ref)) return NULL;
@@ -922,9 +888,7 @@ static napi_value js_poll_ref(napi_env env, napi_callback_info info) {
 
 /* pollClose(handle): stop and uv_close; idempotent; never closes the fd. */
 static napi_value js_poll_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   nsb_poll *p = argc >= 1 ? poll_of(env, argv[0]) : NULL;
   if (!p) return NULL;
   if (!p->closing) {
@@ -950,9 +914,7 @@ static napi_value js_active_polls(napi_env env, napi_callback_info info) {
  * fd in a single SCM_RIGHTS message (up to the kernel's 253), bypassing the
  * 28-fd limit, to exercise the receiver's MSG_CTRUNC path. */
 static napi_value js_send_raw_fds(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 3);
   int sock, fd;
   int32_t n;
   if (argc < 3 || arg_fd(env, argv[0], "sockFd", &sock) || arg_fd(env, argv[1], "fd", &fd) ||

@@ -87,9 +87,7 @@ static void finalize_hammer(napi_env env, void *data, void *hint) {
 
 /* startThreads(handle, readers, writers) -> token. The window must stay open until stopThreads. */
 static napi_value js_start_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 3);
   size_t length;
   int32_t readers, writers;
   uint8_t *window = argc == 3 ? nsb_mapping_window(env, argv[0], &length) : NULL;
@@ -136,9 +134,7 @@ static hammer *hammer_of(napi_env env, napi_value v) {
 }
 
 static napi_value js_mark_truncated(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   hammer *h = hammer_of(env, argv[0]);
   if (!h) return NULL;
   atomic_store(&h->truncated, 1);
@@ -147,9 +143,7 @@ static napi_value js_mark_truncated(napi_env env, napi_callback_info info) {
 
 /* stopThreads(token) -> { reads, writes, lost, threads } */
 static napi_value js_stop_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 1);
   hammer *h = hammer_of(env, argv[0]);
   if (!h) return NULL;
   if (!atomic_exchange(&h->stop, 1))
@@ -167,9 +161,7 @@ static napi_value js_stop_threads(napi_env env, napi_callback_info info) {
  * si_code and an address inside the window, as the kernel would for a fault
  * (e.g. BUS_MCEERR_AR, a hardware memory error). */
 static napi_value js_send_sigbus(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 3);
   size_t length;
   uint64_t offset;
   int32_t code;
@@ -191,9 +183,7 @@ static napi_value js_send_sigbus(napi_env env, napi_callback_info info) {
 /* readUnguarded(fd, length) -> ArrayBuffer: a copy made through a plain
  * mmap that nosigbus does not guard (a real bug, if the file is short). */
 static napi_value js_read_unguarded(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 2);
   int32_t fd;
   uint64_t length;
   if (argc < 2 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
@@ -243,9 +233,7 @@ static void raw_unref(napi_env env, void *data, void *hint) {
 /* rawMap(fd, length) -> [ArrayBuffer, handle] over a plain MAP_SHARED mapping
  * (fd < 0: fresh MAP_ANONYMOUS memory). Unguarded: a truncation kills. */
 static napi_value js_raw_map(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 2);
   int32_t fd;
   uint64_t length;
   if (argc < 2 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
@@ -272,9 +260,7 @@ static napi_value js_raw_map(napi_env env, napi_callback_info info) {
 
 /* rawUnmap(ab, handle): detach, munmap now. */
 static napi_value js_raw_unmap(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NSB_ARGS(env, info, 2);
   raw_map *r = NULL;
   if (argc < 2 || napi_get_value_external(env, argv[1], (void **)&r) != napi_ok || !r) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "not a raw mapping");

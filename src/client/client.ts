@@ -15,7 +15,7 @@ import { wl_display, wl_registry } from '../protocol/wayland.js';
 import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
 import { decode, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
 import { Connection, type ConnectionOptions } from '../wire/connection.js';
-import { closeFd, connectWayland, dupFd, UnixStream } from '../wire/socket.js';
+import { closeFdQuietly, connectWayland, dupFd, UnixStream } from '../wire/socket.js';
 import { trace, tracingEnabled } from '../wire/trace.js';
 
 export type EventArg = WireValue | Proxy;
@@ -32,14 +32,6 @@ export interface ProtocolError extends Error {
 
 function protocolError(code: ProtocolError['code'], message: string, extra: Partial<ProtocolError> = {}): ProtocolError {
   return Object.assign(new Error(message), { code }, extra) as ProtocolError;
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeFd(fd);
-  } catch {
-    // already closed
-  }
 }
 
 const typesOf = new WeakMap<MessageDesc, string>();
@@ -290,7 +282,7 @@ export class WaylandClient {
       this.#writer.clear();
       this.#writer.encode(target.id, opcode, desc, values);
     } catch (e) {
-      dups.forEach(closeQuietly);
+      dups.forEach(closeFdQuietly);
       throw e;
     }
     if (this.#trace) trace(target.iface.name, target.id, desc, values, 'send');
@@ -311,7 +303,7 @@ export class WaylandClient {
     }
     const failure = decode(desc, body, this.connection.fds, this.#ctx, this.#args);
     if (failure) {
-      failure.fds.forEach(closeQuietly);
+      failure.fds.forEach(closeFdQuietly);
       this.#fail(protocolError('ERR_NOSIGBUS_DISCONNECTED', `malformed event ${target}.${desc.name}: ${failure.message}`));
       return;
     }
@@ -319,7 +311,7 @@ export class WaylandClient {
     if (target.destroyed) {
       // A zombie: decode only to take its fds off the queue, then drop them.
       if (this.#trace) trace(target.iface.name, target.id, desc, this.#args, 'receive', { discarded: true });
-      for (let i = 0; i < types.length; i++) if (types[i] === 'h') closeQuietly(this.#args[i] as number);
+      for (let i = 0; i < types.length; i++) if (types[i] === 'h') closeFdQuietly(this.#args[i] as number);
       return;
     }
     if (this.#trace) trace(target.iface.name, target.id, desc, this.#args, 'receive');
@@ -339,7 +331,7 @@ export class WaylandClient {
     }
     const handler = target.handler(desc.name);
     if (handler) handler(...args);
-    else for (let i = 0; i < types.length; i++) if (types[i] === 'h') closeQuietly(args[i] as number);
+    else for (let i = 0; i < types.length; i++) if (types[i] === 'h') closeFdQuietly(args[i] as number);
     if (desc.destructor) {
       target.markDestroyed();
       this.#objects.delete(target.id);

@@ -18,7 +18,7 @@ import { wl_display } from '../protocol/wayland.js';
 import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
 import { decode, DisplayError, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
 import { Connection, type ConnectionOptions, type WireError as ConnectionError } from '../wire/connection.js';
-import { closeFd, dupFd, type PeerCredentials, type UnixStream } from '../wire/socket.js';
+import { closeFdQuietly, dupFd, type PeerCredentials, type UnixStream } from '../wire/socket.js';
 import { trace } from '../wire/trace.js';
 import type { Display } from './display.js';
 import { Resource, type ArgValue } from './resource.js';
@@ -63,14 +63,6 @@ function eventOpcodeOf(iface: InterfaceDesc, name: string): number {
   const opcode = map.get(name);
   if (opcode === undefined) throw new WireEncodeError(`${iface.name} has no event ${name}`);
   return opcode;
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeFd(fd);
-  } catch {
-    // not ours any more
-  }
 }
 
 export class Client {
@@ -187,7 +179,7 @@ export class Client {
       this.#writer.clear();
       this.#writer.encode(target.id, opcode, desc, values);
     } catch (e) {
-      dups.forEach(closeQuietly);
+      dups.forEach(closeFdQuietly);
       throw e;
     }
     if (this.#trace) trace(target.iface.name, target.id, desc, values, 'send', { objectInterface: (id) => this.#objects.get(id)?.iface.name });
@@ -250,7 +242,7 @@ export class Client {
     }
     const failure = decode(desc, body, this.connection.fds, this.#ctx, this.#args);
     if (failure) {
-      failure.fds.forEach(closeQuietly);
+      failure.fds.forEach(closeFdQuietly);
       this.postError(this.displayResource, failure.displayErrorCode, `invalid arguments for ${target}.${desc.name}: ${failure.message}`);
       return;
     }
@@ -293,7 +285,7 @@ export class Client {
 
   #dropFds(desc: MessageDesc, args: readonly ArgValue[]): void {
     const { types } = planOf(desc);
-    for (let i = 0; i < types.length; i++) if (types[i] === 'h' && typeof args[i] === 'number') closeQuietly(args[i] as number);
+    for (let i = 0; i < types.length; i++) if (types[i] === 'h' && typeof args[i] === 'number') closeFdQuietly(args[i] as number);
   }
 
   #onConnectionError(e: ConnectionError): void {

@@ -21,7 +21,7 @@
 // the owner calls close(). A peer hang-up stops both directions and is
 // reported through onHangup. Both are delivered in a microtask, never from
 // inside write() or onMessage().
-import { closeFd, errorCode, MAX_FDS_PER_SEND, socketError, type PollEvents, type SocketError, type SocketErrorCode, type UnixStream } from './socket.js';
+import { closeFdQuietly, errorCode, MAX_FDS_PER_SEND, socketError, type PollEvents, type SocketError, type SocketErrorCode, type UnixStream } from './socket.js';
 
 export const HEADER_SIZE = 8;
 /** Wayland's maximum message size (header included). */
@@ -111,17 +111,9 @@ export class FdQueue {
 
   /** Closes every queued fd. */
   closeAll(): void {
-    for (let i = this.#head; i < this.#items.length; i++) closeQuietly(this.#items[i] as number);
+    for (let i = this.#head; i < this.#items.length; i++) closeFdQuietly(this.#items[i] as number);
     this.#items.length = 0;
     this.#head = 0;
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeFd(fd);
-  } catch {
-    // already closed by someone else: nothing to release
   }
 }
 
@@ -232,26 +224,26 @@ export class Connection {
    */
   write(bytes: Uint8Array, fds: readonly number[] = []): boolean {
     if (this.#closed) {
-      fds.forEach(closeQuietly);
+      fds.forEach(closeFdQuietly);
       throw wireError('ERR_NOSIGBUS_CLOSED', 'the connection is closed');
     }
     if (fds.length > MAX_FDS_PER_SEND) {
-      fds.forEach(closeQuietly);
+      fds.forEach(closeFdQuietly);
       throw wireError('ERR_NOSIGBUS_SOCKET_TOO_MANY_FDS', `${fds.length} fds in one message; at most ${MAX_FDS_PER_SEND}`);
     }
     if (fds.length > 0 && bytes.byteLength === 0) {
-      fds.forEach(closeQuietly);
+      fds.forEach(closeFdQuietly);
       throw wireError('ERR_NOSIGBUS_BAD_ARGUMENT', 'fds need at least one byte to travel with');
     }
     if (this.#outputStopped) {
-      fds.forEach(closeQuietly);
+      fds.forEach(closeFdQuietly);
       return false;
     }
     const n = bytes.byteLength;
     if (this.pendingOutputBytes + n > this.#maxOutgoingBytes || this.pendingOutputFds + fds.length > this.#maxOutgoingFds) {
       this.flush();
       if (this.#outputStopped || this.pendingOutputBytes + n > this.#maxOutgoingBytes || this.pendingOutputFds + fds.length > this.#maxOutgoingFds) {
-        fds.forEach(closeQuietly);
+        fds.forEach(closeFdQuietly);
         if (!this.#outputStopped) {
           this.#stopOutput();
           this.#fail(
@@ -316,7 +308,7 @@ export class Connection {
         return false;
       }
       // The fds went out with the first byte: ours to close now.
-      for (const fd of batch) closeQuietly(fd);
+      for (const fd of batch) closeFdQuietly(fd);
       this.#outFdsHead += k;
       if (this.#outFdsHead === this.#outFds.length) {
         this.#outFds.length = 0;
@@ -344,9 +336,9 @@ export class Connection {
     this.#inputStopped = this.#outputStopped = true;
     this.stream.close();
     this.fds.closeAll();
-    this.#scratchFds.forEach(closeQuietly);
+    this.#scratchFds.forEach(closeFdQuietly);
     this.#scratchFds.length = 0;
-    for (let i = this.#outFdsHead; i < this.#outFds.length; i++) closeQuietly((this.#outFds[i] as OutFd).fd);
+    for (let i = this.#outFdsHead; i < this.#outFds.length; i++) closeFdQuietly((this.#outFds[i] as OutFd).fd);
     this.#outFds = [];
     this.#outFdsHead = 0;
     this.#outHead = this.#outTail = 0;

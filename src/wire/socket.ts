@@ -548,6 +548,16 @@ export function closeFd(fd: number): void {
   native.closeFd(fd);
 }
 
+/** close(fd) for cleanup paths (disconnects, dropped messages) that must not
+ * throw; an fd that was not open is ignored there. */
+export function closeFdQuietly(fd: number): void {
+  try {
+    native.closeFd(fd);
+  } catch {
+    // not open: nothing left to release
+  }
+}
+
 /** Poll handles of this thread not yet fully closed (leak checks in tests). */
 export function activePolls(): number {
   return native.activePolls();
