@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { map, memfd, pageSize, seals } from '../../src/shm/index.js';
+import { map, memfd, pageSize, seals, type SafeMapping } from '../../src/shm/index.js';
 import { BACKING_KINDS, defaultPattern, fill, firstMismatch, makeBacking } from '../support/files.js';
 
 const SIZE = 8 * pageSize;
@@ -87,4 +87,27 @@ test('seals are information, not trust: a sealed memfd mapped past its size is g
   assert.equal(m.rescues.count, 1);
   m.close();
   closeSync(fd);
+});
+
+test('600 live mappings (several table chunks), truncated, read interleaved: each rescued once', () => {
+  const fds: number[] = [];
+  const maps: SafeMapping[] = [];
+  for (let i = 0; i < 600; i++) {
+    const fd = memfd(`many-${i}`, 2 * pageSize);
+    fill(fd, 2 * pageSize);
+    fds.push(fd);
+    maps.push(map(fd, { length: 2 * pageSize, offset: i % 7 }));
+  }
+  for (const fd of fds) ftruncateSync(fd, 100);
+  for (let round = 0; round < 2; round++)
+    for (let i = maps.length - 1; i >= 0; i -= 1) {
+      const m = maps[i]!;
+      assert.equal(m.bytes[m.length - 1], 0);
+      assert.equal(m.bytes[0], defaultPattern(m.offset));
+    }
+  for (const m of maps) {
+    assert.equal(m.rescues.count, 1);
+    m.close();
+  }
+  fds.forEach((fd) => closeSync(fd));
 });
