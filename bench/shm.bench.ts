@@ -60,6 +60,12 @@ export function run(): void {
   const mapClose = timeMs(5, () => 0, () => { for (let i = 0; i < N; i++) map(fd, { length: SIZE }).close(); });
   const rawMapUnmap = timeMs(5, () => 0, () => { for (let i = 0; i < N; i++) { const [b, h] = native.testing.rawMap(fd, SIZE); native.testing.rawUnmap(b, h); } });
   row(`map+close x${N}`, mapClose, rawMapUnmap, 'raw mmap+munmap', `(per pair ${(mapClose / N * 1000).toFixed(2)} us vs ${(rawMapUnmap / N * 1000).toFixed(2)} us, target <= 1.5)`);
+  // Where the difference goes: the same cycle when no ArrayBuffer ever exposed
+  // the region (no quarantine needed: the copyTo-only path).
+  native.testing.refuseExternalBuffers(true);
+  const mapCloseNoBuffer = timeMs(5, () => 0, () => { for (let i = 0; i < N; i++) map(fd, { length: SIZE }).close(); });
+  native.testing.refuseExternalBuffers(false);
+  row(`map+close x${N}, no ArrayBuffer (copyTo only)`, mapCloseNoBuffer, rawMapUnmap, 'raw mmap+munmap', '(no quarantine: dup+fstat+N-API only)');
 
   // 3. First read after truncation: tail and page mode against fresh anonymous memory.
   const truncated = (mode: 'tail' | 'page') => () => {
