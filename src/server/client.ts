@@ -4,24 +4,30 @@
 // Invariants:
 //  - every request is checked before any handler runs: target exists, opcode
 //    is known and not newer than the object's version, arguments decode
-//    strictly (strings, nullability, object types, new_id ranges, fds);
-//  - a protocol error is posted once (wl_display.error), flushed, and the
-//    client is disconnected; nothing from it is dispatched afterwards;
-//  - an exception in a handler is this client's problem only: it gets
-//    wl_display.error(implementation) and is disconnected; others go on;
-//  - limits bound what one client can make the server hold: objects, queued
-//    fds and unsent output (see Connection); exceeding one disconnects it;
-//  - on disconnect every resource is destroyed (their listeners close fds and
-//    mappings) and the connection closes every fd still queued.
+//    strictly (strings, nullability, object types, new_id ranges, fds), and
+//    a new id is the next free one, as libwayland's wl_map requires;
+//  - a protocol error is posted once (wl_display.error, its text cut to
+//    libwayland's 127 bytes), flushed, and the client is disconnected; no
+//    other event and no request of that client is processed afterwards;
+//  - nothing a client sends can throw out of dispatch: a handler's exception
+//    gets that client wl_display.error(implementation) and a disconnect;
+//    other clients go on;
+//  - fds of a request are ReceivedFd objects: a handler that keeps one calls
+//    take(); every fd not taken is closed when the handler returns or throws;
+//  - limits bound what one client can make the server hold: objects (its
+//    own and server-created), queued fds and unsent output (Connection);
+//  - on disconnect the client's destroy listeners run, then every resource
+//    is destroyed (their listeners close fds and mappings), then the
+//    connection closes every fd still queued.
 import { interfaces } from '../protocol/index.js';
 import { wl_display } from '../protocol/wayland.js';
 import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
-import { decode, DisplayError, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
+import { decode, DisplayError, SERVER_ID_MAX, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
 import { Connection, type ConnectionOptions, type WireError as ConnectionError } from '../wire/connection.js';
 import { closeFdQuietly, dupFd, type PeerCredentials, type UnixStream } from '../wire/socket.js';
 import { trace } from '../wire/trace.js';
 import type { Display } from './display.js';
-import { Resource, type ArgValue } from './resource.js';
+import { ReceivedFd, Resource, type ArgValue } from './resource.js';
 
 export interface ClientLimits {
   /** Live objects per client (default 100,000); more is wl_display.error(no_memory). */
@@ -32,21 +38,37 @@ export interface ClientLimits {
 
 export const DEFAULT_CLIENT_LIMITS: ClientLimits = { maxObjects: 100_000, connection: {} };
 
+/** libwayland formats error messages into a 128-byte buffer. */
+const MAX_ERROR_MESSAGE_BYTES = 127;
+/** libwayland's WL_MAP_MAX_OBJECTS: client ids stay below it. */
+const MAX_CLIENT_ID = 0xf00000;
+
 /** Per-message facts the dispatcher needs, computed once per descriptor. */
 interface MessagePlan {
   /** Argument type characters, one per argument ('?' and digits removed). */
   readonly types: string;
+  /** Which arguments may be null. */
+  readonly nullable: readonly boolean[];
   readonly newObjects: readonly (InterfaceDesc | null)[];
 }
 
 const plans = new WeakMap<MessageDesc, MessagePlan>();
 
-function planOf(desc: MessageDesc): MessagePlan {
+export function planOf(desc: MessageDesc): MessagePlan {
   let plan = plans.get(desc);
   if (!plan) {
     const types = desc.signature.replace(/[?0-9]/g, '');
+    const nullable: boolean[] = [];
+    for (let k = 0, q = false; k < desc.signature.length; k++) {
+      const c = desc.signature[k]!;
+      if (c === '?') q = true;
+      else if (c < '0' || c > '9') {
+        nullable.push(q);
+        q = false;
+      }
+    }
     const newObjects = [...types].map((c, i) => (c === 'n' && desc.types[i] ? interfaces.get(desc.types[i]!) ?? null : null));
-    plan = { types, newObjects };
+    plan = { types, nullable, newObjects };
     plans.set(desc, plan);
   }
   return plan;
@@ -65,6 +87,23 @@ function eventOpcodeOf(iface: InterfaceDesc, name: string): number {
   return opcode;
 }
 
+/** Cuts a message to libwayland's length, at a UTF-8 boundary, without NULs. */
+function errorText(message: string): string {
+  const bytes = Buffer.from(message.replace(/\0/g, ''), 'utf8');
+  if (bytes.length <= MAX_ERROR_MESSAGE_BYTES) return bytes.toString('utf8');
+  let end = MAX_ERROR_MESSAGE_BYTES;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // not inside a character
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+function describe(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e);
+  } catch {
+    return 'unprintable exception';
+  }
+}
+
 export class Client {
   readonly display: Display;
   readonly connection: Connection;
@@ -77,7 +116,10 @@ export class Client {
   readonly #args: WireValue[] = [];
   readonly #ctx: DecodeContext;
   readonly #trace: boolean;
+  /** Client ids: every id below this was handed out once; free ones may be reused. */
+  #clientIdEnd = 2;
   #nextServerId = SERVER_ID_MIN;
+  readonly #freeServerIds: number[] = [];
   #errored = false;
   #destroyed = false;
   #destroyListeners: ((c: Client) => void)[] = [];
@@ -97,7 +139,7 @@ export class Client {
     this.connection = new Connection(
       stream,
       {
-        onMessage: (id, opcode, body) => this.#dispatch(id, opcode, body),
+        onMessage: (id, opcode, body) => this.#dispatchSafely(id, opcode, body),
         onError: (e) => this.#onConnectionError(e),
         onHangup: () => this.destroy(),
       },
@@ -107,13 +149,18 @@ export class Client {
     this.#objects.set(1, this.displayResource);
   }
 
-  /** Starts reading requests. */
+  /** Starts reading requests (no-op once destroyed). */
   start(): void {
-    this.connection.start();
+    if (!this.#destroyed) this.connection.start();
   }
 
   get destroyed(): boolean {
     return this.#destroyed;
+  }
+
+  /** A protocol error was posted: the client is on its way out. */
+  get errored(): boolean {
+    return this.#errored;
   }
 
   /** Live objects of this client. */
@@ -125,27 +172,54 @@ export class Client {
     return this.#objects.get(id);
   }
 
-  onDestroy(listener: (c: Client) => void): void {
+  /** Runs `listener` when the client goes away (before its resources are destroyed). Returns a remover. */
+  onDestroy(listener: (c: Client) => void): () => void {
     this.#destroyListeners.push(listener);
+    return () => {
+      const i = this.#destroyListeners.indexOf(listener);
+      if (i >= 0) this.#destroyListeners.splice(i, 1);
+    };
   }
 
-  /** Creates a resource with an id the client chose (from a new_id argument). */
-  createResource(iface: InterfaceDesc, version: number, id: number): Resource | null {
-    if (this.#objects.has(id)) throw new Error(`object id ${id} is in use`);
+  /**
+   * Creates a resource with an id the client chose (a new_id argument).
+   * Like libwayland, the id must be the next one or a freed one; else, or
+   * past the object limit, the client gets a protocol error and null.
+   */
+  createResource(iface: InterfaceDesc, version: number, id: number, request?: Resource, requestName?: string): Resource | null {
+    if (this.#objects.has(id) || id > this.#clientIdEnd || id >= MAX_CLIENT_ID) {
+      this.postError(this.displayResource, DisplayError.invalid_method,
+        request && requestName ? `invalid arguments for ${request}.${requestName}` : `invalid new id ${id}`);
+      return null;
+    }
     if (this.#objects.size >= this.#limits.maxObjects) {
       this.postError(this.displayResource, DisplayError.no_memory, `too many objects (limit ${this.#limits.maxObjects})`);
       return null;
     }
+    if (id === this.#clientIdEnd) this.#clientIdEnd++;
     const r = new Resource(this, id, iface, version);
     this.#objects.set(id, r);
     return r;
   }
 
-  /** Creates a resource with a server-allocated id (for new_id in events). */
-  createServerResource(iface: InterfaceDesc, version: number): Resource {
-    while (this.#objects.has(this.#nextServerId)) this.#nextServerId++;
-    const r = new Resource(this, this.#nextServerId++, iface, version);
-    this.#objects.set(r.id, r);
+  /** Creates a resource with a server-allocated id (for new_id in events).
+   * Freed ids are reused, as libwayland does. Past the object limit the
+   * client gets no_memory and this returns null. */
+  createServerResource(iface: InterfaceDesc, version: number): Resource | null {
+    if (this.#objects.size >= this.#limits.maxObjects) {
+      this.postError(this.displayResource, DisplayError.no_memory, `too many objects (limit ${this.#limits.maxObjects})`);
+      return null;
+    }
+    let id = this.#freeServerIds.pop();
+    if (id === undefined) {
+      if (this.#nextServerId > SERVER_ID_MAX) {
+        this.postError(this.displayResource, DisplayError.no_memory, 'server object ids exhausted');
+        return null;
+      }
+      id = this.#nextServerId++;
+    }
+    const r = new Resource(this, id, iface, version);
+    this.#objects.set(id, r);
     return r;
   }
 
@@ -153,13 +227,21 @@ export class Client {
   removeResource(r: Resource): void {
     if (this.#objects.get(r.id) !== r) return;
     this.#objects.delete(r.id);
-    if (!this.#destroyed && r.id < SERVER_ID_MIN && r.id !== 1) this.sendEvent(this.displayResource, 'delete_id', [r.id]);
+    if (r.id >= SERVER_ID_MIN) this.#freeServerIds.push(r.id);
+    else if (!this.#destroyed && r.id !== 1) this.sendEvent(this.displayResource, 'delete_id', [r.id]);
   }
 
-  /** Sends an event. fds in the arguments are dup'ed: the caller keeps its own. */
+  /**
+   * Sends an event. fds in the arguments are dup'ed: the caller keeps its
+   * own. Dropped once the target is destroyed or the client errored (as
+   * libwayland drops everything after wl_display.error). Object arguments
+   * that are destroyed or belong to another client are sent as null where
+   * allowed; elsewhere that is a bug of the caller and throws.
+   */
   sendEvent(target: Resource, name: string, args: readonly (WireValue | Resource)[]): void {
-    if (this.#destroyed || this.connection.closed) return;
+    if (this.#destroyed || this.connection.closed || target.destroyed) return;
     const opcode = eventOpcodeOf(target.iface, name);
+    if (this.#errored && !(target === this.displayResource && name === 'error')) return;
     const desc = target.iface.events[opcode]!;
     if (desc.since > target.version)
       throw new WireEncodeError(`${target}.${name} needs version ${desc.since}, the object has ${target.version}`);
@@ -169,8 +251,11 @@ export class Client {
     try {
       for (let i = 0; i < args.length; i++) {
         const v = args[i]!;
-        if (v instanceof Resource) values[i] = v.id;
-        else if (plan.types[i] === 'h' && typeof v === 'number') {
+        if (v instanceof Resource) {
+          if (v.client === this && !v.destroyed) values[i] = v.id;
+          else if (plan.nullable[i]) values[i] = 0;
+          else throw new WireEncodeError(`${target}.${name}: argument ${i} is ${v.destroyed ? 'a destroyed object' : "another client's object"}`);
+        } else if (plan.types[i] === 'h' && typeof v === 'number') {
           const d = dupFd(v);
           dups.push(d);
           values[i] = d;
@@ -180,6 +265,7 @@ export class Client {
       this.#writer.encode(target.id, opcode, desc, values);
     } catch (e) {
       dups.forEach(closeFdQuietly);
+      this.#writer.clear();
       throw e;
     }
     if (this.#trace) trace(target.iface.name, target.id, desc, values, 'send', { objectInterface: (id) => this.#objects.get(id)?.iface.name });
@@ -187,14 +273,16 @@ export class Client {
     this.#writer.clear();
   }
 
-  /** wl_display.error on `object`, flush, disconnect. Only the first error is sent. */
+  /** wl_display.error on `object`, flush, disconnect. Only the first error is sent. Never throws. */
   postError(object: Resource, code: number, message: string): void {
     if (this.#errored || this.#destroyed) return;
     this.#errored = true;
-    this.connection.pauseInput();
     try {
-      this.sendEvent(this.displayResource, 'error', [object, code, message]);
+      this.connection.pauseInput();
+      this.sendEvent(this.displayResource, 'error', [object, code >>> 0, errorText(message)]);
       this.connection.flush();
+    } catch (e) {
+      this.#report(e);
     } finally {
       queueMicrotask(() => this.destroy());
     }
@@ -202,24 +290,45 @@ export class Client {
 
   /** A bug of ours surfaced while serving this client: tell it, drop it, keep serving others. */
   postImplementationError(e: unknown): void {
-    this.display.reportInternalError(e);
-    this.postError(this.displayResource, DisplayError.implementation, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    this.#report(e);
+    this.postError(this.displayResource, DisplayError.implementation, `internal error: ${describe(e)}`);
   }
 
-  /** Disconnects: destroys every resource, closes the connection and its fds. Idempotent. */
+  /** Disconnects: destroy listeners, then every resource, then the connection and its fds. Idempotent. */
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    const all = [...this.#objects.values()].reverse();
-    for (const r of all) r.destroy();
-    this.#objects.clear();
-    this.connection.close();
     for (const listener of this.#destroyListeners.splice(0)) {
       try {
         listener(this);
       } catch (e) {
-        this.display.reportInternalError(e);
+        this.#report(e);
       }
+    }
+    // Destroy listeners may create or destroy resources: repeat until none is left.
+    while (this.#objects.size > 0) {
+      const all = [...this.#objects.values()].reverse();
+      for (const r of all) r.destroy();
+      for (const r of all) this.#objects.delete(r.id);
+    }
+    this.connection.close();
+  }
+
+  #report(e: unknown): void {
+    try {
+      this.display.reportInternalError(e);
+    } catch {
+      // the owner's reporter failed too: nothing more to do for this one
+    }
+  }
+
+  /** Last line of defence: nothing from a client may throw into the event loop. */
+  #dispatchSafely(objectId: number, opcode: number, body: Uint8Array): void {
+    try {
+      this.#dispatch(objectId, opcode, body);
+    } catch (e) {
+      this.#report(e);
+      this.destroy();
     }
   }
 
@@ -237,7 +346,7 @@ export class Client {
     }
     if (desc.since > target.version) {
       this.postError(this.displayResource, DisplayError.invalid_method,
-        `invalid method ${opcode} (since ${desc.since} < ${target.version}), object ${target}`);
+        `invalid method ${opcode} (since ${target.version} < ${desc.since}), object ${target}`);
       return;
     }
     const failure = decode(desc, body, this.connection.fds, this.#ctx, this.#args);
@@ -247,45 +356,47 @@ export class Client {
       return;
     }
     if (this.#trace) trace(target.iface.name, target.id, desc, this.#args, 'receive', { objectInterface: (id) => this.#objects.get(id)?.iface.name });
-    const args = this.#resolve(target, desc);
-    if (!args) return;
-    const handler = target.implementation[desc.name];
+    const fds: ReceivedFd[] = [];
     try {
+      const args = this.#resolve(target, desc, fds);
+      if (!args) return;
+      const handler = target.implementation[desc.name];
       if (handler) handler(target, args);
-      else this.#dropFds(desc, args);
       if (desc.destructor && !target.destroyed) target.destroy();
     } catch (e) {
       this.postImplementationError(e);
+    } finally {
+      for (const fd of fds) fd.closeUnlessTaken();
     }
   }
 
-  /** Objects to resources; typed new_ids to new resources (version of the parent). */
-  #resolve(target: Resource, desc: MessageDesc): ArgValue[] | null {
+  /** Objects to resources, typed new_ids to new resources (version of the
+   * parent), fds to ReceivedFd. Returns null after posting an error. */
+  #resolve(target: Resource, desc: MessageDesc, fds: ReceivedFd[]): ArgValue[] | null {
     const plan = planOf(desc);
     const raw = this.#args;
     const args: ArgValue[] = new Array<ArgValue>(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      if (plan.types[i] === 'h') {
+        const fd = new ReceivedFd(raw[i] as number);
+        fds.push(fd);
+        args[i] = fd;
+      }
+    }
     for (let i = 0; i < raw.length; i++) {
       const v = raw[i]!;
       const t = plan.types.charCodeAt(i);
       if (t === 0x6f /* o */) {
         args[i] = v === 0 ? null : this.#objects.get(v as number) ?? null;
       } else if (t === 0x6e /* n */ && plan.newObjects[i]) {
-        const r = this.createResource(plan.newObjects[i]!, target.version, v as number);
-        if (!r) {
-          this.#dropFds(desc, raw);
-          return null;
-        }
+        const r = this.createResource(plan.newObjects[i]!, target.version, v as number, target, desc.name);
+        if (!r) return null;
         args[i] = r;
-      } else {
+      } else if (t !== 0x68 /* h */) {
         args[i] = v;
       }
     }
     return args;
-  }
-
-  #dropFds(desc: MessageDesc, args: readonly ArgValue[]): void {
-    const { types } = planOf(desc);
-    for (let i = 0; i < types.length; i++) if (types[i] === 'h' && typeof args[i] === 'number') closeFdQuietly(args[i] as number);
   }
 
   #onConnectionError(e: ConnectionError): void {

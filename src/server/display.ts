@@ -4,8 +4,11 @@
 // layer above (the compositor), which creates globals with a bind callback.
 //
 // Invariants:
-//  - bind is checked like libwayland: the global exists, the interface name
-//    matches, 1 <= version <= the advertised version; else invalid_object;
+//  - bind is checked like libwayland, with its messages: the global exists,
+//    the interface name matches, 1 <= version <= the advertised version;
+//    else invalid_object on the registry;
+//  - a removed global stays bindable until destroyGlobal(), as with
+//    wl_global_remove: a client may bind it before reading global_remove;
 //  - one client's failure (protocol error, exception, hang-up) never
 //    touches another client;
 //  - destroy() disconnects every client and unlinks every socket it made.
@@ -67,7 +70,13 @@ export class Display {
   addSocket(options: Omit<ListenOptions, 'onConnection'> = {}): Listener {
     const listener = listenWayland({
       ...options,
-      onConnection: (stream) => this.addClient(stream),
+      onConnection: (stream) => {
+        try {
+          this.addClient(stream);
+        } catch (e) {
+          this.reportInternalError(e);
+        }
+      },
       onError: options.onError ?? ((e) => this.reportInternalError(e)),
     });
     this.#listeners.push(listener);
@@ -91,8 +100,14 @@ export class Display {
       },
       get_registry: (_display, [registry]) => this.#serveRegistry(registry as Resource),
     });
-    for (const listener of this.#clientListeners) listener(client);
-    client.start();
+    for (const listener of this.#clientListeners) {
+      try {
+        listener(client);
+      } catch (e) {
+        this.reportInternalError(e);
+      }
+    }
+    client.start(); // no-op if a listener rejected (destroyed) it
     return client;
   }
 
@@ -114,12 +129,19 @@ export class Display {
     return global;
   }
 
-  /** Withdraws a global: global_remove to every registry. Binds already made stay. */
+  /** Withdraws a global: global_remove to every registry, no longer
+   * advertised. It stays bindable (for clients that have not read the
+   * global_remove yet) until destroyGlobal(). Binds already made stay. */
   removeGlobal(global: Global): void {
     if (global.removed) return;
     global.removed = true;
-    this.#globals.delete(global.name);
     for (const registry of this.#registries) registry.send('global_remove', global.name);
+  }
+
+  /** Forgets a global entirely (removing it first if needed): binding it is then an error. */
+  destroyGlobal(global: Global): void {
+    this.removeGlobal(global);
+    this.#globals.delete(global.name);
   }
 
   get globals(): ReadonlyMap<number, Global> {
@@ -147,24 +169,25 @@ export class Display {
     this.#registries.add(registry);
     registry.onDestroy(() => this.#registries.delete(registry));
     registry.implement({ bind: (r, args) => this.#bind(r, args) });
-    for (const g of this.#globals.values()) registry.send('global', g.name, g.iface.name, g.version);
+    for (const g of this.#globals.values()) if (!g.removed) registry.send('global', g.name, g.iface.name, g.version);
   }
 
   #bind(registry: Resource, [name, ifaceName, version, id]: readonly unknown[]): void {
     const client = registry.client;
     const global = this.#globals.get(name as number);
-    if (!global || global.iface.name !== ifaceName) {
-      registry.postError(DisplayError.invalid_object, `invalid global ${String(ifaceName)} (${String(name)})`);
-      return;
+    const [n, iface, v] = [name as number, ifaceName as string, version as number];
+    if (!global) {
+      registry.postError(DisplayError.invalid_object, `invalid global ${iface} (${n})`);
+    } else if (global.iface.name !== iface) {
+      registry.postError(DisplayError.invalid_object, `invalid interface for global ${n}: have ${iface}, wanted ${global.iface.name}`);
+    } else if (v === 0) {
+      registry.postError(DisplayError.invalid_object, `invalid version for global ${iface} (${n}): 0 is not a valid version`);
+    } else if (v > global.version) {
+      registry.postError(DisplayError.invalid_object, `invalid version for global ${iface} (${n}): have ${global.version}, wanted ${v}`);
+    } else {
+      const resource = client.createResource(global.iface, v, id as number, registry, 'bind');
+      if (resource) global.bind(resource);
     }
-    const v = version as number;
-    if (v === 0 || v > global.version) {
-      registry.postError(DisplayError.invalid_object,
-        `invalid version for global ${global.iface.name} (${global.name}): have ${global.version}, wanted ${v}`);
-      return;
-    }
-    const resource = client.createResource(global.iface, v, id as number);
-    if (resource) global.bind(resource);
   }
 }
 

@@ -3,5 +3,5 @@ export { Display, Global } from './display.js';
 export type { DisplayOptions, BindHandler } from './display.js';
 export { Client, DEFAULT_CLIENT_LIMITS } from './client.js';
 export type { ClientLimits } from './client.js';
-export { Resource } from './resource.js';
+export { ReceivedFd, Resource } from './resource.js';
 export type { ArgValue, Implementation, RequestHandler } from './resource.js';

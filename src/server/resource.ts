@@ -3,17 +3,48 @@
 // Invariants:
 //  - a resource is in its client's object map from creation until destroy();
 //  - requests reach `implementation[name]`; a request the implementation
-//    lacks is ignored (a destructor still destroys), and any fd it carried is
-//    closed, so nothing leaks;
+//    lacks is ignored (a destructor still destroys);
+//  - an fd argument is a ReceivedFd: the handler calls take() to keep it;
+//    an fd not taken is closed once the handler returns or throws;
 //  - destroy() runs the destroy listeners once, removes the id, and for ids
 //    the client allocated sends wl_display.delete_id (as libwayland does).
 import type { InterfaceDesc } from '../protocol/types.js';
 import type { WireValue } from '../wire/codec.js';
+import { closeFdQuietly } from '../wire/socket.js';
 import type { Client } from './client.js';
 
+/** An fd received with a request. Use `fd` during the handler; call take()
+ * to keep it past the handler (then it is yours to close). */
+export class ReceivedFd {
+  readonly fd: number;
+  #taken = false;
+
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /** Takes ownership: the dispatcher will not close it. */
+  take(): number {
+    this.#taken = true;
+    return this.fd;
+  }
+
+  get taken(): boolean {
+    return this.#taken;
+  }
+
+  /** Called by the dispatcher after the handler. */
+  closeUnlessTaken(): void {
+    if (!this.#taken) {
+      this.#taken = true;
+      closeFdQuietly(this.fd);
+    }
+  }
+}
+
 /** A decoded request argument: objects resolved to resources (or null), new
- * objects created before the handler runs. */
-export type ArgValue = WireValue | Resource;
+ * objects created before the handler runs, fds as ReceivedFd. */
+export type ArgValue = WireValue | Resource | ReceivedFd;
 
 export type RequestHandler = (resource: Resource, args: readonly ArgValue[]) => void;
 
@@ -49,11 +80,17 @@ export class Resource {
     return this;
   }
 
-  onDestroy(listener: (r: Resource) => void): void {
+  /** Runs `listener` once when the resource is destroyed. Returns a remover. */
+  onDestroy(listener: (r: Resource) => void): () => void {
     this.#destroyListeners.push(listener);
+    return () => {
+      const i = this.#destroyListeners.indexOf(listener);
+      if (i >= 0) this.#destroyListeners.splice(i, 1);
+    };
   }
 
-  /** Sends event `name` (checked against the descriptor and this object's version). */
+  /** Sends event `name` (checked against the descriptor and this object's
+   * version; dropped once destroyed or once the client errored). */
   send(name: string, ...args: (WireValue | Resource)[]): void {
     this.client.sendEvent(this, name, args);
   }

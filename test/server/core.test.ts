@@ -1,7 +1,8 @@
 // The server core against our own client and raw, malformed input.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { wl_compositor, wl_seat, wl_shm } from '../../src/protocol/wayland.js';
+import { wl_compositor, wl_output, wl_seat, wl_shm } from '../../src/protocol/wayland.js';
+import { Display } from '../../src/server/index.js';
 import { DisplayError } from '../../src/wire/codec.js';
 import { memfd } from '../../src/shm/index.js';
 import { closeFd } from '../../src/wire/socket.js';
@@ -44,7 +45,7 @@ test('binding an unknown global or the wrong interface is invalid_object', async
     // registry is object 2: bind(name, interface, version, new id 3)
     client.sendRaw(message(2, 0, concat(words(name), wireString(iface), words(1, 3))));
     await assert.rejects(client.roundtrip(), { errorCode: DisplayError.invalid_object });
-    assert.match(client.error!.message, new RegExp(`invalid global ${iface} \\(${name}\\)`));
+    assert.match(client.error!.message, name === 99 ? /invalid global wl_compositor \(99\)/ : /invalid interface for global 1: have wl_shm, wanted wl_compositor/);
   }
   display.destroy();
 });
@@ -112,9 +113,9 @@ test('fds in flight are taken by the handler or closed: the server holds none af
   const shm = client.bind(wl_shm, 1);
   const fd = memfd('pool', 4096);
   for (let i = 0; i < 20; i++) shm.request('create_pool', null, fd, 4096);
-  // fds attached to a request that takes none (wl_compositor.create_region) queue up, then go at disconnect
-  const compositor = client.bind(wl_compositor, 5);
-  client.sendRaw(message(compositor.id, 1, words(900)), [fd, fd, fd]);
+  // fds attached to a request that takes none (wl_region.add) queue up, then go at disconnect
+  const region = client.bind(wl_compositor, 5).request('create_region', null)!;
+  client.sendRaw(message(region.id, 1, words(0, 0, 1, 1)), [fd, fd, fd]);
   await client.roundtrip();
   assert.equal(server.connection.queuedFds, 3);
   client.close();
@@ -159,6 +160,83 @@ test('a version-gated request on an older object is invalid_method', async () =>
   seat.request('release');
   await assert.rejects(client.roundtrip(), { errorCode: DisplayError.invalid_method });
   assert.match(client.error!.message, /invalid method 3/);
+  display.destroy();
+});
+
+test('new ids must come in order, as libwayland requires: a gap is invalid_method', async () => {
+  const display = stubDisplay();
+  const { client } = connectPair(display);
+  await client.registry(); // ids 2 (registry), 3 (callback, freed)
+  client.sendRaw(message(1, 0, words(1000)));
+  await assert.rejects(client.roundtrip(), { errorCode: DisplayError.invalid_method });
+  assert.match(client.error!.message, /^wl_display@1: error 1: invalid arguments for wl_display@1\.sync/);
+  display.destroy();
+});
+
+test('a global removed but not destroyed stays bindable (the client may not have read global_remove)', async () => {
+  const display = stubDisplay();
+  const { client } = connectPair(display);
+  await client.registry();
+  const output = [...display.globals.values()].find((g) => g.iface.name === 'wl_output')!;
+  display.removeGlobal(output);
+  client.bind(wl_output, 4, output.name);
+  await client.roundtrip();
+  assert.equal(client.globals.has(output.name), false, 'global_remove arrived');
+  const late = connectPair(display).client;
+  assert.equal([...(await late.registry()).values()].some((g) => g.interface === 'wl_output'), false, 'not advertised any more');
+  display.destroyGlobal(output);
+  assert.equal(display.globals.has(output.name), false);
+  display.destroy();
+});
+
+test('an over-long error message is cut to libwayland\'s 127 bytes; the server survives', async () => {
+  const display = stubDisplay();
+  display.createGlobal(wl_compositor, 1, (r) => r.implement({ create_surface: () => { throw new Error('x'.repeat(5000)); } }));
+  const bystander = connectPair(display).client;
+  await bystander.registry();
+  const { client } = connectPair(display);
+  const globals = await client.registry();
+  const broken = [...globals.values()].filter((g) => g.interface === 'wl_compositor')[1]!;
+  client.bind(wl_compositor, 1, broken.name).request('create_surface', null);
+  await assert.rejects(client.roundtrip(), { errorCode: DisplayError.implementation });
+  const text = client.error!.message.replace(/^wl_display@1: error 3: /, '');
+  assert.equal(Buffer.byteLength(text), 127);
+  await bystander.roundtrip();
+  display.destroy();
+});
+
+test('a handler that throws after an fd arrived: the fd is closed all the same', async () => {
+  const { openFds } = await import('../support/files.js');
+  const display = new Display({ onInternalError: () => {} });
+  display.createGlobal(wl_shm, 1, (r) => r.implement({ create_pool: () => { throw new Error('no pools today'); } }));
+  const fd = memfd('pool', 4096);
+  const before = openFds();
+  for (let i = 0; i < 20; i++) {
+    const { client } = connectPair(display);
+    await client.registry();
+    client.bind(wl_shm, 1).request('create_pool', null, fd, 4096);
+    await assert.rejects(client.roundtrip(), { errorCode: DisplayError.implementation });
+    client.close();
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(openFds(), before);
+  closeFd(fd);
+  display.destroy();
+});
+
+test('rejecting a client from onClient (destroying it) does not disturb the server', async () => {
+  const display = stubDisplay();
+  let seen = 0;
+  display.onClient((c) => {
+    if (seen++ === 0) c.destroy();
+  });
+  display.onClient(() => {
+    throw new Error('a listener that throws');
+  });
+  const rejected = connectPair(display);
+  assert.equal(rejected.server.destroyed, true);
+  const { client } = connectPair(display);
+  await client.registry();
   display.destroy();
 });
 
@@ -235,7 +313,7 @@ test('unused fds piling up past the limit: no_memory', async () => {
   await client.registry();
   const compositor = client.bind(wl_compositor, 5);
   const fd = memfd('pile', 4096);
-  for (let i = 0; i < 10; i++) client.sendRaw(message(compositor.id, 1, words(100 + i)), Array.from({ length: 10 }, () => fd));
+  for (let i = 0; i < 10; i++) client.sendRaw(message(compositor.id, 1, words(compositor.id + 1 + i)), Array.from({ length: 10 }, () => fd));
   await assert.rejects(client.roundtrip(), { errorCode: DisplayError.no_memory });
   closeFd(fd);
   display.destroy();

@@ -3,16 +3,14 @@ import { WaylandClient } from '../../src/client/index.js';
 import { wl_compositor, wl_output, wl_seat, wl_shm } from '../../src/protocol/wayland.js';
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { Display, type Client, type DisplayOptions } from '../../src/server/index.js';
-import { closeFd, socketPair } from '../../src/wire/socket.js';
+import { socketPair } from '../../src/wire/socket.js';
 
 /** A display advertising wl_compositor 5, wl_shm 1 (formats 0 and 1), wl_seat 7, wl_output 4, xdg_wm_base 5. */
 export function stubDisplay(options: DisplayOptions = {}): Display {
   const display = new Display({ onInternalError: () => {}, ...options });
   display.createGlobal(wl_compositor, 5, () => {});
   display.createGlobal(wl_shm, 1, (shm) => {
-    shm.implement({
-      create_pool: (_r, [, fd]) => closeFd(fd as number), // stub: takes the fd, keeps nothing
-    });
+    shm.implement({ create_pool: () => {} }); // stub: keeps nothing; the dispatcher closes the fd
     shm.send('format', 0);
     shm.send('format', 1);
   });
