@@ -5,7 +5,12 @@
 //
 // Invariants:
 //  - a destroyed proxy is a zombie until the server's delete_id: events to it
-//    are discarded (fds closed) and its id is not reused before that;
+//    are discarded (fds closed, objects they create become zombies too) and
+//    its id is not reused before that; objects the server created (ids from
+//    0xff000000) get no delete_id and are forgotten when destroyed, as in
+//    libwayland; events to ids we do not know are dropped;
+//  - an event handler that throws fails this client (error listeners, pending
+//    roundtrips rejected), never the process;
 //  - a wl_display.error or a lost connection rejects every pending roundtrip
 //    and is kept in `error`;
 //  - fds received in events belong to the handler (closed if there is none).
@@ -13,7 +18,7 @@ import { isAbsolute } from 'node:path';
 import { interfaces } from '../protocol/index.js';
 import { wl_display, wl_registry } from '../protocol/wayland.js';
 import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
-import { decode, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
+import { decode, SERVER_ID_MIN, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
 import { Connection, type ConnectionOptions } from '../wire/connection.js';
 import { closeFdQuietly, connectWayland, dupFd, UnixStream } from '../wire/socket.js';
 import { trace, tracingEnabled } from '../wire/trace.js';
@@ -23,7 +28,7 @@ export type EventHandler = (...args: EventArg[]) => void;
 
 /** A wl_display.error received from the server. */
 export interface ProtocolError extends Error {
-  code: 'ERR_NOSIGBUS_PROTOCOL_ERROR' | 'ERR_NOSIGBUS_DISCONNECTED';
+  code: 'ERR_NOSIGBUS_PROTOCOL_ERROR' | 'ERR_NOSIGBUS_DISCONNECTED' | 'ERR_NOSIGBUS_HANDLER_THREW';
   /** Object the error is about (its interface and id), error code and message. */
   objectId?: number;
   interfaceName?: string;
@@ -51,6 +56,8 @@ export class Proxy {
   readonly version: number;
   #handlers = new Map<string, EventHandler>();
   #destroyed = false;
+  /** The server already sent delete_id for this id (it can be reused once destroyed). */
+  deleted = false;
 
   constructor(client: WaylandClient, id: number, iface: InterfaceDesc, version: number) {
     this.client = client;
@@ -157,12 +164,10 @@ export class WaylandClient {
       );
     });
     this.display.on('delete_id', (id) => {
-      const n = id as number;
-      const p = this.#objects.get(n);
-      if (p?.destroyed) {
-        this.#objects.delete(n);
-        this.#freeIds.push(n);
-      }
+      const p = this.#objects.get(id as number);
+      if (!p) return;
+      p.deleted = true;
+      if (p.destroyed) this.#forget(p);
     });
     this.connection.start();
   }
@@ -243,8 +248,20 @@ export class WaylandClient {
       }
     }
     this.#send(target, opcode, values);
-    if (desc.destructor) target.markDestroyed();
+    if (desc.destructor) this.#destroyed(target);
     return created;
+  }
+
+  /** A proxy was destroyed: a zombie until delete_id, except where no delete_id will come. */
+  #destroyed(p: Proxy): void {
+    p.markDestroyed();
+    if (p.deleted || p.id >= SERVER_ID_MIN) this.#forget(p);
+  }
+
+  #forget(p: Proxy): void {
+    if (this.#objects.get(p.id) !== p) return;
+    this.#objects.delete(p.id);
+    if (p.id < SERVER_ID_MIN) this.#freeIds.push(p.id);
   }
 
   /** Sends raw bytes (tests: malformed input). */
@@ -292,10 +309,7 @@ export class WaylandClient {
 
   #dispatch(objectId: number, opcode: number, body: Uint8Array): void {
     const target = this.#objects.get(objectId);
-    if (target === undefined) {
-      this.#fail(protocolError('ERR_NOSIGBUS_DISCONNECTED', `event for unknown object ${objectId}`));
-      return;
-    }
+    if (target === undefined) return; // unknown (e.g. forgotten server object): dropped, as libwayland does
     const desc = target.iface.events[opcode];
     if (!desc) {
       this.#fail(protocolError('ERR_NOSIGBUS_DISCONNECTED', `invalid event ${opcode} for ${target}`));
@@ -309,9 +323,17 @@ export class WaylandClient {
     }
     const types = argTypes(desc);
     if (target.destroyed) {
-      // A zombie: decode only to take its fds off the queue, then drop them.
+      // A zombie: decode only to take its fds off the queue, then drop them;
+      // objects the event creates are born zombies, so their events go too.
       if (this.#trace) trace(target.iface.name, target.id, desc, this.#args, 'receive', { discarded: true });
-      for (let i = 0; i < types.length; i++) if (types[i] === 'h') closeFdQuietly(this.#args[i] as number);
+      for (let i = 0; i < types.length; i++) {
+        if (types[i] === 'h') closeFdQuietly(this.#args[i] as number);
+        else if (types[i] === 'n' && desc.types[i]) {
+          const p = new Proxy(this, this.#args[i] as number, interfaces.get(desc.types[i]!)!, target.version);
+          p.markDestroyed();
+          if (p.id < SERVER_ID_MIN) this.#objects.set(p.id, p);
+        }
+      }
       return;
     }
     if (this.#trace) trace(target.iface.name, target.id, desc, this.#args, 'receive');
@@ -330,12 +352,13 @@ export class WaylandClient {
       } else args.push(v);
     }
     const handler = target.handler(desc.name);
-    if (handler) handler(...args);
-    else for (let i = 0; i < types.length; i++) if (types[i] === 'h') closeFdQuietly(args[i] as number);
-    if (desc.destructor) {
-      target.markDestroyed();
-      this.#objects.delete(target.id);
-      this.#freeIds.push(target.id);
+    try {
+      if (handler) handler(...args);
+      else for (let i = 0; i < types.length; i++) if (types[i] === 'h') closeFdQuietly(args[i] as number);
+    } catch (e) {
+      this.#fail(protocolError('ERR_NOSIGBUS_HANDLER_THREW', `${target}.${desc.name} handler threw: ${e instanceof Error ? e.message : String(e)}`));
+    } finally {
+      if (desc.destructor) this.#destroyed(target);
     }
   }
 

@@ -323,6 +323,8 @@ export class Connection {
     }
     if (this.#outHead === this.#outTail) {
       this.#outHead = this.#outTail = 0;
+      // After a burst, give the memory back rather than keep it per client.
+      if (this.#out.length > 64 * 1024) this.#out = new Uint8Array(4096);
       this.#setWantWritable(false);
       return true;
     }

@@ -1,0 +1,67 @@
+// The small client side against our server: objects the server creates,
+// zombies, id reuse, and handlers that throw.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Proxy } from '../../src/client/index.js';
+import { wl_data_device_manager, wl_data_offer, wl_seat } from '../../src/protocol/wayland.js';
+import type { Resource } from '../../src/server/index.js';
+import { connectPair, stubDisplay } from '../support/server.js';
+
+async function dataDeviceSetup() {
+  const display = stubDisplay();
+  let serverDevice: Resource | undefined;
+  display.createGlobal(wl_data_device_manager, 3, (m) =>
+    m.implement({ get_data_device: (_m, [dev]) => { serverDevice = (dev as Resource).implement({ release: () => {} }); } }));
+  const { client, server } = connectPair(display);
+  await client.registry();
+  const seat = client.bind(wl_seat, 7).on('name', () => {}).on('capabilities', () => {});
+  const device = client.bind(wl_data_device_manager, 3).request('get_data_device', null, seat)!;
+  await client.roundtrip();
+  return { display, client, server, device, serverDevice: serverDevice! };
+}
+
+test('server-created objects: destroyed by the client, their ids reused by the server', async () => {
+  const { display, client, server, device, serverDevice } = await dataDeviceSetup();
+  const mimes: string[] = [];
+  const ids = new Set<number>();
+  device.on('data_offer', (o) => {
+    ids.add((o as Proxy).id);
+    (o as Proxy).on('offer', (m) => mimes.push(m as string));
+  });
+  device.on('selection', (o) => (o as Proxy | null)?.request('destroy'));
+  for (let i = 0; i < 5; i++) {
+    const offer = server.createServerResource(wl_data_offer, 3)!;
+    serverDevice.send('data_offer', offer);
+    offer.send('offer', `text/plain;${i}`);
+    serverDevice.send('selection', offer);
+    await client.roundtrip();
+    offer.destroy();
+  }
+  assert.equal(client.error, null);
+  assert.deepEqual(mimes, [0, 1, 2, 3, 4].map((i) => `text/plain;${i}`));
+  assert.equal(ids.size, 1, 'the server reused its freed id');
+  display.destroy();
+});
+
+test('events to a zombie are dropped, and so are the objects they create', async () => {
+  const { display, client, server, device, serverDevice } = await dataDeviceSetup();
+  device.on('data_offer', () => assert.fail('a zombie got an event'));
+  device.request('release'); // a zombie until delete_id
+  const offer = server.createServerResource(wl_data_offer, 3)!;
+  serverDevice.send('data_offer', offer); // sent before the server saw release
+  offer.send('offer', 'text/plain');
+  await client.roundtrip();
+  assert.equal(client.error, null);
+  display.destroy();
+});
+
+test('a client event handler that throws fails that client, not the process', async () => {
+  const display = stubDisplay();
+  const { client } = connectPair(display);
+  const registry = client.display.request('get_registry', null)!;
+  registry.on('global', () => {
+    throw new Error('handler bug');
+  });
+  await assert.rejects(client.roundtrip(), { code: 'ERR_NOSIGBUS_HANDLER_THREW' });
+  display.destroy();
+});
