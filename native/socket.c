@@ -579,8 +579,9 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   if (msg.msg_flags & MSG_CTRUNC) {
     for (size_t i = 0; i < nfds; i++) close_noeintr(fds[i]);
     nsb_throw(env, "ERR_NOSIGBUS_SOCKET_FDS_TRUNCATED", 0, NULL,
-              "the peer sent more fds in one message than fit (%d); %zu received fds were closed", RECV_MAX_FDS,
-              nfds);
+              "fds were lost in transit: more than %d in one message, or this process is out of fds; "
+              "%zu received fds were closed",
+              RECV_MAX_FDS, nfds);
     return NULL;
   }
 
@@ -589,13 +590,20 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   if (nfds > 0 && napi_get_array_length(env, argv[4], &base) == napi_ok) {
     for (; handed < nfds; handed++) {
       napi_value v = make_int(env, fds[handed]);
-      if (!v || napi_set_element(env, argv[4], base + (uint32_t)handed, v) != napi_ok) break;
+      uint32_t now = 0;
+      if (!v || napi_set_element(env, argv[4], base + (uint32_t)handed, v) != napi_ok ||
+          napi_get_array_length(env, argv[4], &now) != napi_ok || now != base + (uint32_t)handed + 1)
+        break;
     }
   }
   if (handed < nfds) {
     /* JS could not take them: close the rest rather than lose them. */
     for (size_t i = handed; i < nfds; i++) close_noeintr(fds[i]);
-    nsb_throw_pending(env, "recv fd sink");
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending)
+      nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "fdSink did not take the received fds (%zu closed)", nfds - handed);
+    else nsb_throw_pending(env, "recv fd sink");
     return NULL;
   }
   return make_int(env, (int32_t)n);
@@ -611,8 +619,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   int fd;
   uint8_t *data;
   size_t len;
-  if (argc < 4 || arg_fd(env, argv[0], "fd", &fd) || arg_window(env, argv[1], argv[2], argv[3], &data, &len))
-    return NULL;
+  if (argc < 4 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
   int fds[SEND_MAX_FDS];
   uint32_t nfds = 0;
   if (argc >= 5 && !is_nullish(env, argv[4])) {
@@ -636,6 +643,9 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
       if (arg_fd(env, v, "fds[i]", &fds[i])) return NULL;
     }
   }
+  /* Only now take the data pointer: reading fds[i] can run JS (getters) that
+   * detaches or frees the buffer. Nothing below calls into JS. */
+  if (arg_window(env, argv[1], argv[2], argv[3], &data, &len)) return NULL;
   if (nfds > 0 && len == 0) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "fds need at least one byte to travel with");
     return NULL;
@@ -750,7 +760,10 @@ static void poll_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) 
   sock_env *st = arg;
   st->tearing_down = 1;
   /* No JS from here on: stop every handle; their close callbacks finish the hook. */
-  for (nsb_poll *p = st->head; p; p = p->next) poll_begin_close(p);
+  for (nsb_poll *p = st->head; p; p = p->next) {
+    if (!p->closing) poll_release_js(p);
+    poll_begin_close(p);
+  }
   /* Listeners nobody closed: unlink and close, as on wl_display_destroy. */
   while (st->listeners) {
     listener_entry *l = st->listeners;
@@ -763,6 +776,7 @@ static void poll_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) 
 
 static void on_poll_event(uv_poll_t *h, int status, int events) {
   nsb_poll *p = (nsb_poll *)h->data;
+  if (status < 0) p->events = 0; /* libuv stopped the handle itself: a later start must re-arm it */
   if (p->closing || !p->callback) return;
   napi_env env = p->env;
   napi_handle_scope scope;

@@ -138,7 +138,9 @@ export class Poller {
     this.fd = fd;
     this.#handle = native.pollOpen(fd, (status, events) => {
       if (status < 0) {
-        const err = socketError('ERR_NOSIGBUS_SOCKET_POLL', `polling fd ${fd} failed (${UV_ERRNO_NAMES[status] ?? status})`);
+        this.#events = 0; // libuv stopped the handle: start() must re-arm it
+        // libuv reports POLLERR as EBADF; on a socket that is mostly ECONNRESET.
+        const err = socketError('ERR_NOSIGBUS_SOCKET_POLL', `polling fd ${fd} failed (${UV_ERRNO_NAMES[status] ?? status}: socket error, e.g. reset by the peer)`);
         err.errno = -status;
         callback(err, { readable: false, writable: false, disconnect: false });
         return;

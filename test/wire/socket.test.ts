@@ -559,3 +559,23 @@ test('a worker terminated with open polls tears them down cleanly (async cleanup
     l.close();
   }
 });
+
+test('send: a JS getter on the fd list that detaches the buffer cannot make sendmsg read freed memory', () => {
+  const [a, b] = socketPair();
+  const fd = openSync('/dev/null', 'r');
+  const ab = new ArrayBuffer(1 << 20);
+  const bytes = new Uint8Array(ab);
+  const fds: number[] = [];
+  Object.defineProperty(fds, 0, {
+    get() {
+      structuredClone(ab, { transfer: [ab] }); // detaches (and frees) the buffer
+      return fd;
+    },
+    enumerable: true,
+  });
+  Object.defineProperty(fds, 'length', { value: 1 });
+  assert.throws(() => a.write(bytes, fds), { code: 'ERR_NOSIGBUS_BAD_RANGE' });
+  closeSync(fd);
+  a.close();
+  b.close();
+});
