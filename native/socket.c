@@ -217,8 +217,10 @@ static int try_listen(const char *path, int *out_fd, int *out_lock, listen_error
 
   int lock = open(lock_path, O_CREAT | O_CLOEXEC | O_RDWR, 0660);
   if (lock < 0) {
+    /* As libwayland: any failure to lock means "not ours", and the automatic
+     * search moves on to the next wayland-N. */
     set_error(e, "ERR_NOSIGBUS_SOCKET_LOCK", errno, "open", "cannot open the lock file");
-    return TRY_FAILED;
+    return TRY_LOCKED;
   }
   int rc;
   do rc = flock(lock, LOCK_EX | LOCK_NB);
@@ -232,16 +234,19 @@ static int try_listen(const char *path, int *out_fd, int *out_lock, listen_error
       return TRY_LOCKED;
     }
     set_error(e, "ERR_NOSIGBUS_SOCKET_LOCK", err, "flock", "cannot lock the lock file");
-    return TRY_FAILED;
+    return TRY_LOCKED;
   }
 
-  /* We hold the lock: whatever sits at the socket path is stale. */
+  /* We hold the lock: a socket left at the path is stale. Like libwayland,
+   * only something writable by its owner or group is removed (a failure
+   * shows up as EADDRINUSE in bind). */
   struct stat st;
   if (lstat(path, &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) unlink(path); /* a failure shows up as EADDRINUSE in bind */
+    if (!S_ISDIR(st.st_mode) && (st.st_mode & (S_IWUSR | S_IWGRP))) unlink(path);
   } else if (errno != ENOENT) {
     set_error(e, "ERR_NOSIGBUS_SOCKET_BIND", errno, "lstat", "cannot inspect the socket path");
-    goto fail_lock;
+    close_noeintr(lock); /* as libwayland: the lock file stays */
+    return TRY_FAILED;
   }
 
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
