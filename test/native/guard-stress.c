@@ -6,12 +6,15 @@
  *            after the truncation must never be lost (tail and page mode).
  *   churn:   threads register, fault past EOF and release mappings in a
  *            loop (slot reuse under concurrent rescues).
+ *   chain:   a SA_SIGINFO handler installed before the guard still gets the
+ *            SIGBUS that are not ours, with the siginfo intact.
  * Exit 0 and "ok" on success.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,8 +103,28 @@ static void *churn(void *arg) {
   return NULL;
 }
 
+static _Atomic int g_previous_calls;
+static _Atomic int g_previous_code;
+
+static void previous_handler(int sig, siginfo_t *info, void *uctx) {
+  (void)sig; (void)uctx;
+  atomic_fetch_add(&g_previous_calls, 1);
+  atomic_store(&g_previous_code, info->si_code);
+}
+
 int main(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = previous_handler;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGBUS, &sa, NULL) != 0) return 1;
   if (guard_install() != 0) return 1;
+  raise(SIGBUS); /* not a fault of ours: goes to the previous handler */
+  if (atomic_load(&g_previous_calls) != 1 || atomic_load(&g_previous_code) != SI_TKILL) {
+    puts("chain failed");
+    return 1;
+  }
   g_page = guard_page_size();
   if (writers(GUARD_TAIL, 60) || writers(GUARD_PAGE, 60)) return 1;
   pthread_t t[4];
