@@ -211,6 +211,15 @@ static int build_path(napi_env env, const char *dir, const char *name, char *pat
 }
 
 /* Takes path.lock, removes a stale socket, binds and listens. */
+/* The sockaddr for a path already checked against SUN_PATH_MAX. */
+static socklen_t unix_address(const char *path, struct sockaddr_un *addr) {
+  size_t len = strlen(path);
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  memcpy(addr->sun_path, path, len + 1);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+}
+
 static int try_listen(const char *path, int *out_fd, int *out_lock, listen_error *e) {
   char lock_path[SUN_PATH_MAX + sizeof LOCK_SUFFIX];
   snprintf(lock_path, sizeof lock_path, "%s%s", path, LOCK_SUFFIX);
@@ -255,11 +264,7 @@ static int try_listen(const char *path, int *out_fd, int *out_lock, listen_error
     goto fail_lock;
   }
   struct sockaddr_un addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  size_t plen = strlen(path);
-  memcpy(addr.sun_path, path, plen + 1);
-  socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
+  socklen_t alen = unix_address(path, &addr);
   if (bind(fd, (struct sockaddr *)&addr, alen) != 0) {
     set_error(e, "ERR_NOSIGBUS_SOCKET_BIND", errno, "bind", "cannot bind the socket");
     close_noeintr(fd);
@@ -440,10 +445,7 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
     return NULL;
   }
   struct sockaddr_un addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  memcpy(addr.sun_path, path, plen + 1);
-  socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
+  socklen_t alen = unix_address(path, &addr);
   int rc;
   do rc = connect(fd, (struct sockaddr *)&addr, alen);
   while (rc != 0 && errno == EINTR);
