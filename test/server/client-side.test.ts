@@ -65,3 +65,36 @@ test('a client event handler that throws fails that client, not the process', as
   await assert.rejects(client.roundtrip(), { code: 'ERR_NOSIGBUS_HANDLER_THREW' });
   display.destroy();
 });
+
+for (const how of ['WAYLAND_DISPLAY', 'WAYLAND_SOCKET'] as const) {
+  test(`our client connects by ${how}`, async () => {
+    const { spawn } = await import('node:child_process');
+    const { chmodSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const { closeFd, socketPairForChild } = await import('../../src/wire/socket.js');
+    const dir = mkdtempSync(join(tmpdir(), 'nosigbus-xdg-'));
+    chmodSync(dir, 0o700);
+    const display = stubDisplay();
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, XDG_RUNTIME_DIR: dir };
+    const extra: number[] = [];
+    if (how === 'WAYLAND_DISPLAY') env.WAYLAND_DISPLAY = display.addSocket({ runtimeDir: dir, name: 'nosigbus-test' }).name;
+    else {
+      const { stream, childFd } = socketPairForChild();
+      display.addClient(stream);
+      env.WAYLAND_SOCKET = '3';
+      extra.push(childFd);
+    }
+    const script = fileURLToPath(new URL('../fixtures/list-globals.js', import.meta.url));
+    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'inherit', ...extra] });
+    extra.forEach(closeFd);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise((r) => child.on('close', r));
+    assert.equal(code, 0);
+    assert.equal(out, 'wl_compositor 5\nwl_shm 1\nwl_seat 7\nwl_output 4\nxdg_wm_base 5\n');
+    display.destroy();
+    rmSync(dir, { recursive: true });
+  });
+}
