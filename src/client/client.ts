@@ -15,10 +15,10 @@
 //    and is kept in `error`;
 //  - fds received in events belong to the handler (closed if there is none).
 import { isAbsolute } from 'node:path';
-import { interfaces } from '../protocol/index.js';
+import { interfaces, messageOpcode } from '../protocol/index.js';
 import { wl_display, wl_registry } from '../protocol/wayland.js';
-import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
-import { decode, SERVER_ID_MIN, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
+import type { InterfaceDesc } from '../protocol/types.js';
+import { argTypes, decode, SERVER_ID_MIN, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
 import { Connection, type ConnectionOptions } from '../wire/connection.js';
 import { closeFdQuietly, connectWayland, dupFd, UnixStream } from '../wire/socket.js';
 import { trace, tracingEnabled } from '../wire/trace.js';
@@ -39,15 +39,6 @@ function protocolError(code: ProtocolError['code'], message: string, extra: Part
   return Object.assign(new Error(message), { code }, extra) as ProtocolError;
 }
 
-const typesOf = new WeakMap<MessageDesc, string>();
-function argTypes(desc: MessageDesc): string {
-  let t = typesOf.get(desc);
-  if (t === undefined) {
-    t = desc.signature.replace(/[?0-9]/g, '');
-    typesOf.set(desc, t);
-  }
-  return t;
-}
 
 export class Proxy {
   readonly client: WaylandClient;
@@ -224,12 +215,12 @@ export class WaylandClient {
     const id = this.#allocateId();
     const proxy = new Proxy(this, id, iface, version);
     this.#objects.set(id, proxy);
-    this.#send(this.#registry, wl_registry.requests.findIndex((r) => r.name === 'bind'), [g.name, iface.name, version, id]);
+    this.#send(this.#registry, messageOpcode(wl_registry, 'requests', 'bind'), [g.name, iface.name, version, id]);
     return proxy;
   }
 
   sendRequest(target: Proxy, name: string, args: readonly (WireValue | Proxy)[]): Proxy | undefined {
-    const opcode = target.iface.requests.findIndex((r) => r.name === name);
+    const opcode = messageOpcode(target.iface, 'requests', name);
     if (opcode < 0) throw new Error(`${target.iface.name} has no request ${name}`);
     const desc = target.iface.requests[opcode]!;
     const types = argTypes(desc);

@@ -31,8 +31,21 @@ export const interfaces: ReadonlyMap<string, InterfaceDesc> = new Map(
 type RequestName<I extends InterfaceDesc> = I['requests'][number]['name'];
 type EventName<I extends InterfaceDesc> = I['events'][number]['name'];
 
+const opcodes = new WeakMap<InterfaceDesc, { requests: Map<string, number>; events: Map<string, number> }>();
+
+/** Opcode of a message by name, or -1 (cached per interface: the dispatchers look names up per message). */
+export function messageOpcode(iface: InterfaceDesc, kind: 'requests' | 'events', name: string): number {
+  let maps = opcodes.get(iface);
+  if (!maps) {
+    const index = (ms: readonly { name: string }[]): Map<string, number> => new Map(ms.map((m, i) => [m.name, i]));
+    maps = { requests: index(iface.requests), events: index(iface.events) };
+    opcodes.set(iface, maps);
+  }
+  return maps[kind].get(name) ?? -1;
+}
+
 function find(iface: InterfaceDesc, kind: 'requests' | 'events', name: string): number {
-  const op = iface[kind].findIndex((m) => m.name === name);
+  const op = messageOpcode(iface, kind, name);
   if (op < 0) throw new Error(`${iface.name} has no ${kind === 'requests' ? 'request' : 'event'} "${name}"`);
   return op;
 }

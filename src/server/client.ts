@@ -19,11 +19,11 @@
 //  - on disconnect the client's destroy listeners run, then every resource
 //    is destroyed (their listeners close fds and mappings), then the
 //    connection closes every fd still queued.
-import { interfaces } from '../protocol/index.js';
+import { interfaces, messageOpcode } from '../protocol/index.js';
 import { wl_display } from '../protocol/wayland.js';
 import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
-import { decode, DisplayError, SERVER_ID_MAX, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
-import { Connection, type ConnectionOptions, type WireError as ConnectionError } from '../wire/connection.js';
+import { argTypes, decode, DisplayError, SERVER_ID_MAX, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
+import { Connection, type ConnectionOptions, type ConnectionError } from '../wire/connection.js';
 import { closeFdQuietly, dupFd, type PeerCredentials, type UnixStream } from '../wire/socket.js';
 import { trace } from '../wire/trace.js';
 import type { Display } from './display.js';
@@ -57,7 +57,7 @@ const plans = new WeakMap<MessageDesc, MessagePlan>();
 export function planOf(desc: MessageDesc): MessagePlan {
   let plan = plans.get(desc);
   if (!plan) {
-    const types = desc.signature.replace(/[?0-9]/g, '');
+    const types = argTypes(desc);
     const nullable: boolean[] = [];
     for (let k = 0, q = false; k < desc.signature.length; k++) {
       const c = desc.signature[k]!;
@@ -74,16 +74,9 @@ export function planOf(desc: MessageDesc): MessagePlan {
   return plan;
 }
 
-const eventOpcodes = new WeakMap<InterfaceDesc, Map<string, number>>();
-
 function eventOpcodeOf(iface: InterfaceDesc, name: string): number {
-  let map = eventOpcodes.get(iface);
-  if (!map) {
-    map = new Map(iface.events.map((e, i) => [e.name, i]));
-    eventOpcodes.set(iface, map);
-  }
-  const opcode = map.get(name);
-  if (opcode === undefined) throw new WireEncodeError(`${iface.name} has no event ${name}`);
+  const opcode = messageOpcode(iface, 'events', name);
+  if (opcode < 0) throw new WireEncodeError(`${iface.name} has no event ${name}`);
   return opcode;
 }
 

@@ -29,6 +29,19 @@ export const CLIENT_ID_MAX = 0xfeffffff;
 export const SERVER_ID_MIN = 0xff000000;
 export const SERVER_ID_MAX = 0xffffffff;
 
+const argTypesOf = new WeakMap<MessageDesc, string>();
+
+/** The argument type characters of a message, one per argument ('?' and
+ * libwayland's version digits removed): "?oii" -> "oii". Cached. */
+export function argTypes(desc: MessageDesc): string {
+  let t = argTypesOf.get(desc);
+  if (t === undefined) {
+    t = desc.signature.replace(/[?0-9]/g, '');
+    argTypesOf.set(desc, t);
+  }
+  return t;
+}
+
 /** wl_display.error codes. */
 export const DisplayError = {
   invalid_object: 0,

@@ -21,25 +21,24 @@
 // the owner calls close(). A peer hang-up stops both directions and is
 // reported through onHangup. Both are delivered in a microtask, never from
 // inside write() or onMessage().
+import { HEADER_SIZE, MAX_MESSAGE_SIZE } from './codec.js';
 import { closeFdQuietly, errorCode, MAX_FDS_PER_SEND, socketError, type PollEvents, type SocketError, type SocketErrorCode, type UnixStream } from './socket.js';
 
-export const HEADER_SIZE = 8;
-/** Wayland's maximum message size (header included). */
-export const MAX_MESSAGE_SIZE = 4096;
+export { HEADER_SIZE, MAX_MESSAGE_SIZE };
 export const DEFAULT_MAX_QUEUED_FDS = 1024;
 export const DEFAULT_MAX_OUTGOING_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_OUTGOING_FDS = 1024;
 
 const INPUT_CAPACITY = 16384;
 
-export type WireErrorCode =
+export type ConnectionErrorCode =
   | SocketErrorCode
   | 'ERR_NOSIGBUS_WIRE_BAD_SIZE'
   | 'ERR_NOSIGBUS_WIRE_TOO_MANY_FDS'
   | 'ERR_NOSIGBUS_WIRE_PEER_NOT_READING';
 
-export interface WireError extends Error {
-  code: WireErrorCode;
+export interface ConnectionError extends Error {
+  code: ConnectionErrorCode;
   errno?: number;
   sysCode?: string;
   syscall?: string;
@@ -49,8 +48,8 @@ export interface WireError extends Error {
   size?: number;
 }
 
-function wireError(code: WireErrorCode, message: string): WireError {
-  return socketError(code as SocketErrorCode, message) as WireError;
+function connectionError(code: ConnectionErrorCode, message: string): ConnectionError {
+  return socketError(code as SocketErrorCode, message) as ConnectionError;
 }
 
 export interface ConnectionHandlers {
@@ -60,7 +59,7 @@ export interface ConnectionHandlers {
    */
   onMessage(objectId: number, opcode: number, body: Uint8Array): void;
   /** A fatal error: input has stopped; the owner should (post an error and) close(). */
-  onError(error: WireError): void;
+  onError(error: ConnectionError): void;
   /** The peer went away (EOF, ECONNRESET, EPIPE). Default: onError with ERR_NOSIGBUS_SOCKET_HANGUP. */
   onHangup?(): void;
 }
@@ -155,7 +154,7 @@ export class Connection {
   #wantWritable = false;
   #flushScheduled = false;
   #dispatching = false;
-  #failed: WireError | null = null;
+  #failed: ConnectionError | null = null;
   #hungUp = false;
   #closed = false;
 
@@ -171,7 +170,7 @@ export class Connection {
 
   /** Starts reading (and writing when output is pending) on the event loop. */
   start(): void {
-    if (this.#closed) throw wireError('ERR_NOSIGBUS_CLOSED', 'the connection is closed');
+    if (this.#closed) throw connectionError('ERR_NOSIGBUS_CLOSED', 'the connection is closed');
     this.#started = true;
     this.#updatePoll();
   }
@@ -181,7 +180,7 @@ export class Connection {
   }
 
   /** The fatal error reported, if any. */
-  get error(): WireError | null {
+  get error(): ConnectionError | null {
     return this.#failed;
   }
 
@@ -225,15 +224,15 @@ export class Connection {
   write(bytes: Uint8Array, fds: readonly number[] = []): boolean {
     if (this.#closed) {
       fds.forEach(closeFdQuietly);
-      throw wireError('ERR_NOSIGBUS_CLOSED', 'the connection is closed');
+      throw connectionError('ERR_NOSIGBUS_CLOSED', 'the connection is closed');
     }
     if (fds.length > MAX_FDS_PER_SEND) {
       fds.forEach(closeFdQuietly);
-      throw wireError('ERR_NOSIGBUS_SOCKET_TOO_MANY_FDS', `${fds.length} fds in one message; at most ${MAX_FDS_PER_SEND}`);
+      throw connectionError('ERR_NOSIGBUS_SOCKET_TOO_MANY_FDS', `${fds.length} fds in one message; at most ${MAX_FDS_PER_SEND}`);
     }
     if (fds.length > 0 && bytes.byteLength === 0) {
       fds.forEach(closeFdQuietly);
-      throw wireError('ERR_NOSIGBUS_BAD_ARGUMENT', 'fds need at least one byte to travel with');
+      throw connectionError('ERR_NOSIGBUS_BAD_ARGUMENT', 'fds need at least one byte to travel with');
     }
     if (this.#outputStopped) {
       fds.forEach(closeFdQuietly);
@@ -247,7 +246,7 @@ export class Connection {
         if (!this.#outputStopped) {
           this.#stopOutput();
           this.#fail(
-            wireError(
+            connectionError(
               'ERR_NOSIGBUS_WIRE_PEER_NOT_READING',
               `the peer is not reading: ${this.pendingOutputBytes} bytes and ${this.pendingOutputFds} fds unsent ` +
                 `(limits ${this.#maxOutgoingBytes} bytes, ${this.#maxOutgoingFds} fds)`,
@@ -299,7 +298,7 @@ export class Connection {
         if (errorCode(e) === 'ERR_NOSIGBUS_SOCKET_HANGUP') this.#hangup();
         else {
           this.#stopOutput();
-          this.#fail(e as WireError);
+          this.#fail(e as ConnectionError);
         }
         return false;
       }
@@ -380,7 +379,7 @@ export class Connection {
       else this.stream.pollStop();
     } catch (e) {
       this.#inputStopped = this.#outputStopped = true;
-      this.#fail(e as WireError);
+      this.#fail(e as ConnectionError);
     }
   }
 
@@ -396,7 +395,7 @@ export class Connection {
       if (this.#closed) return;
       this.#inputStopped = this.#outputStopped = true;
       this.#updatePoll();
-      this.#fail(err as WireError);
+      this.#fail(err as ConnectionError);
       return;
     }
     if ((events.readable || events.disconnect) && !this.#inputStopped && !this.#inputPaused) this.#read();
@@ -417,7 +416,7 @@ export class Connection {
     } catch (e) {
       // ERR_NOSIGBUS_SOCKET_FDS_TRUNCATED (fds already closed natively), or a recv error.
       this.#stopInput();
-      this.#fail(e as WireError);
+      this.#fail(e as ConnectionError);
       return false;
     }
     if (this.#scratchFds.length) this.fds.takeFrom(this.#scratchFds);
@@ -429,7 +428,7 @@ export class Connection {
     this.#inTail += n;
     if (this.fds.length > this.#maxQueuedFds) {
       this.#stopInput();
-      this.#fail(wireError('ERR_NOSIGBUS_WIRE_TOO_MANY_FDS', `${this.fds.length} received fds queued; at most ${this.#maxQueuedFds}`));
+      this.#fail(connectionError('ERR_NOSIGBUS_WIRE_TOO_MANY_FDS', `${this.fds.length} received fds queued; at most ${this.#maxQueuedFds}`));
       return true;
     }
     this.#dispatch();
@@ -447,7 +446,7 @@ export class Connection {
         const opcode = word & 0xffff;
         if (size < HEADER_SIZE || size > MAX_MESSAGE_SIZE || size % 4 !== 0) {
           this.#stopInput();
-          const err = wireError(
+          const err = connectionError(
             'ERR_NOSIGBUS_WIRE_BAD_SIZE',
             `bad size ${size} in the header of a message to object ${objectId} (opcode ${opcode}): sizes are multiples of 4 in ${HEADER_SIZE}..${MAX_MESSAGE_SIZE}`,
           );
@@ -487,11 +486,11 @@ export class Connection {
     queueMicrotask(() => {
       if (this.#closed) return;
       if (this.#handlers.onHangup) this.#handlers.onHangup();
-      else this.#report(wireError('ERR_NOSIGBUS_SOCKET_HANGUP', 'the peer closed the connection'));
+      else this.#report(connectionError('ERR_NOSIGBUS_SOCKET_HANGUP', 'the peer closed the connection'));
     });
   }
 
-  #fail(error: WireError): void {
+  #fail(error: ConnectionError): void {
     if (this.#failed || this.#hungUp) return;
     this.#failed = error;
     queueMicrotask(() => {
@@ -499,7 +498,7 @@ export class Connection {
     });
   }
 
-  #report(error: WireError): void {
+  #report(error: ConnectionError): void {
     this.#handlers.onError(error);
   }
 }

@@ -11,7 +11,7 @@ import {
   MAX_MESSAGE_SIZE,
   type ConnectionHandlers,
   type ConnectionOptions,
-  type WireError,
+  type ConnectionError,
 } from '../../src/wire/connection.js';
 import { activePolls, closeFd, connectWayland, dupFd, listenWayland, nativeSocket, socketPair, type UnixStream } from '../../src/wire/socket.js';
 
@@ -59,7 +59,7 @@ interface Received {
 
 function collector(extra: Partial<ConnectionHandlers> = {}) {
   const messages: Received[] = [];
-  const errors: WireError[] = [];
+  const errors: ConnectionError[] = [];
   let hangups = 0;
   const handlers: ConnectionHandlers = {
     onMessage: (objectId, opcode, body) => messages.push({ objectId, opcode, body: body.slice() }),
@@ -209,7 +209,7 @@ for (const [size, why] of [
     await sleep(5);
     assert.equal(messages.length, 1);
     assert.equal(errors.length, 1);
-    const e = errors[0] as WireError;
+    const e = errors[0] as ConnectionError;
     assert.equal(e.code, 'ERR_NOSIGBUS_WIRE_BAD_SIZE');
     assert.match(e.message, /bad size/);
     assert.equal(e.size, size);
