@@ -1,8 +1,10 @@
 /*
  * guard.c: range table + SIGBUS handler. Read guard.h for the invariants.
  *
- * The handler (on_sigbus and everything it calls) is async-signal-safe:
- * atomics, fstat, mmap, sigaction, raise; no locks, no malloc, no stdio.
+ * The handler (on_sigbus and everything it calls, down to "outside the
+ * handler") is async-signal-safe: atomics, fstat, mmap, gettid,
+ * sched_yield, pthread_sigmask, sigaction, raise; no locks, no malloc, no
+ * stdio, no thread-local storage (the addon is dlopen'ed: TLS may allocate).
  */
 #include "guard.h"
 
@@ -16,6 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* The handler relies on these being real atomics, not libatomic locks. */
@@ -24,12 +29,14 @@ _Static_assert(ATOMIC_LONG_LOCK_FREE == 2, "long atomics must be lock-free");
 _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "pointer atomics must be lock-free");
 
 #define SLOTS_PER_CHUNK 256
+#define MAX_RANGES (1u << 20)
 
-enum slot_state { SLOT_FREE = 0, SLOT_ACTIVE = 1, SLOT_CLOSING = 2 };
+enum slot_state { SLOT_FREE = 0, SLOT_ACTIVE = 1, SLOT_CLOSING = 2, SLOT_RETIRED = 3 };
 
 struct guard_slot {
   _Atomic int state;
   _Atomic int inflight;       /* handlers currently inside this slot */
+  _Atomic uint64_t gen;       /* unique per registration */
   _Atomic uintptr_t base;     /* page aligned */
   _Atomic size_t len;         /* page aligned */
   int prot;
@@ -38,41 +45,103 @@ struct guard_slot {
   dev_t dev;                  /* ...and its identity: a reused fd number is not it */
   ino_t ino;
   int regular;                /* S_ISREG: only then does st_size say where EOF is */
+  int shmem;                  /* no I/O behind it: a fault inside EOF reads zeros */
   uint64_t file_offset;       /* file offset of base */
-  _Atomic size_t watermark;   /* tail: pages at offsets >= watermark are claimed */
-  _Atomic(unsigned char *) claims; /* page: one claim byte per page */
-  _Atomic int whole;          /* page mode fallback: everything was claimed */
-  _Atomic long page_vmas;     /* estimated VMAs this slot's page rescues added */
+  _Atomic size_t watermark;   /* pages at offsets >= watermark are claimed */
+  _Atomic(unsigned char *) claims; /* page mode: one claim byte per page */
+  long reserved;              /* VMAs reserved in the budget at registration */
+  _Atomic long extra;         /* page rescues' net VMAs beyond the reservation */
   _Atomic uint64_t rescues;
   _Atomic int64_t first_fault;
   _Atomic int degraded;
-  _Atomic uintptr_t in_file_addr;  /* last fault on a page the file still covers */
-  _Atomic unsigned in_file_faults; /* ...and how many times in a row it faulted */
+  struct guard_slot *next_free;
 };
 
 struct chunk {
   struct guard_slot slots[SLOTS_PER_CHUNK];
-  struct chunk *_Atomic next;
+  struct chunk *next;
 };
 
-static struct chunk g_first;                 /* chunks are appended, never freed */
-static pthread_mutex_t g_alloc_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sigaction g_old;               /* the action we replaced */
-static _Atomic int g_installed;
+/* The sorted range table, read by the handler under a seqlock. */
+struct range {
+  _Atomic uintptr_t base, end;
+  struct guard_slot *_Atomic slot;
+  _Atomic uint64_t gen;
+};
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* writers: slots, table, budget refresh */
+static struct chunk *g_chunks;
+static struct guard_slot *g_free;
+static struct range *g_ranges;
+static _Atomic size_t g_nranges;
+static _Atomic unsigned g_seq;
+static uint64_t g_next_gen;
 static size_t g_page;
-/* Single-page rescues split VMAs. Past this budget (half of vm.max_map_count,
- * net of merges with neighbouring rescued pages) page mode degrades before the
- * kernel refuses a mapping at an unlucky moment (e.g. another thread maps). */
-static long g_page_vma_budget;
-static _Atomic long g_page_vmas;
+static _Atomic int g_installed;
+static struct sigaction g_ours;
+
+/* The action chained to (ours replaced it). Published copies are never
+ * rewritten while a handler may read them: a ring, advanced under g_lock. */
+#define PREV_RING 64
+static struct sigaction g_prev_ring[PREV_RING];
+static unsigned g_prev_next;
+static struct sigaction g_dfl; /* SIG_DFL, for SA_RESETHAND */
+static const struct sigaction *_Atomic g_prev = &g_dfl;
+
+/* The VMA budget (guard.h). */
+static _Atomic long g_used, g_limit, g_others, g_headroom, g_budget;
+static long g_limit_cap;
+static int64_t g_limit_read_ms = -1000000, g_counted_ms = -1000000;
 
 size_t guard_page_size(void) { return g_page; }
 
-/* ---- the handler (async-signal-safe from here to on_sigbus) ---- */
+/* ---- the handler (async-signal-safe from here to "outside the handler") ---- */
 
 static int anon_over(uintptr_t addr, size_t len, int prot) {
   void *p = mmap((void *)addr, len, prot, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? -1 : 0;
+}
+
+/* Finds the range holding addr: its slot and the generation it had when it
+ * was put in the table. 0 if none. */
+static int lookup(uintptr_t addr, struct guard_slot **slot, uint64_t *gen) {
+  for (;;) {
+    unsigned s1 = atomic_load_explicit(&g_seq, memory_order_acquire);
+    if (s1 & 1) {
+      sched_yield(); /* a writer is moving entries: a few microseconds */
+      continue;
+    }
+    size_t lo = 0, hi = atomic_load_explicit(&g_nranges, memory_order_relaxed);
+    if (hi > MAX_RANGES) hi = MAX_RANGES;
+    while (lo < hi) { /* first entry with base > addr */
+      size_t mid = lo + (hi - lo) / 2;
+      if (atomic_load_explicit(&g_ranges[mid].base, memory_order_relaxed) <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    int found = 0;
+    struct guard_slot *s = NULL;
+    uint64_t g = 0;
+    if (lo > 0 && addr < atomic_load_explicit(&g_ranges[lo - 1].end, memory_order_relaxed)) {
+      s = atomic_load_explicit(&g_ranges[lo - 1].slot, memory_order_relaxed);
+      g = atomic_load_explicit(&g_ranges[lo - 1].gen, memory_order_relaxed);
+      found = 1;
+    }
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&g_seq, memory_order_relaxed) == s1) {
+      *slot = s;
+      *gen = g;
+      return found;
+    }
+  }
+}
+
+/* Takes n VMAs from the budget; 0 if they are not there. */
+static int take_budget(long n) {
+  long cur = atomic_load(&g_used);
+  do {
+    if (cur + n > atomic_load(&g_budget)) return 0;
+  } while (!atomic_compare_exchange_weak(&g_used, &cur, cur + n));
+  return 1;
 }
 
 static void note_fault(struct guard_slot *s, size_t off) {
@@ -80,79 +149,117 @@ static void note_fault(struct guard_slot *s, size_t off) {
   atomic_compare_exchange_strong(&s->first_fault, &none, (int64_t)off);
 }
 
-/* Tail mode: claim [start, watermark) by lowering the watermark, then replace
- * exactly the claimed pages. A page above the watermark is someone else's
- * (maybe holding writes made after its rescue) and is never replaced again. */
-static int rescue_tail(struct guard_slot *s, uintptr_t base, size_t start) {
+static int claim(unsigned char *claims, size_t idx) {
+  return atomic_exchange((_Atomic unsigned char *)&claims[idx], 1) == 0;
+}
+
+static int claimed(struct guard_slot *s, unsigned char *claims, size_t idx) {
+  return atomic_load((_Atomic unsigned char *)&claims[idx]) != 0 || idx * g_page >= atomic_load(&s->watermark);
+}
+
+/* Last resort, when the kernel refused a replacement the budget allowed
+ * (something else took the VMAs): one mapping over the whole range, which
+ * covers whole VMAs and so never needs a split. Writes since earlier rescues
+ * and bytes before EOF are lost: the mapping is marked degraded. */
+static int zero_everything(struct guard_slot *s, uintptr_t base, size_t len) {
+  atomic_store(&s->degraded, 1);
+  atomic_store(&s->watermark, 0);
+  return anon_over(base, len, s->prot);
+}
+
+/* Replaces the pages of [start, end) this call claims (claim byte taken now,
+ * or `own`, already taken by the caller), one mapping per run. */
+static int zero_claimable(struct guard_slot *s, uintptr_t base, unsigned char *claims, size_t start, size_t end,
+                          size_t own) {
+  size_t run = SIZE_MAX;
+  for (size_t off = start; off <= end; off += g_page) {
+    int mine = off < end && (off == own || claim(claims, off / g_page));
+    if (mine && run == SIZE_MAX) run = off;
+    if (!mine && run != SIZE_MAX) {
+      if (anon_over(base + run, off - run, s->prot) != 0) return -1;
+      run = SIZE_MAX;
+    }
+  }
+  return 0;
+}
+
+/* Tail claim: lower the watermark to `start` and replace exactly what that
+ * claimed ([start, old watermark), minus pages a page rescue owns). `own`
+ * is a page offset the caller holds the claim of (page mode), or SIZE_MAX;
+ * it is replaced here in any case. Pages below `start` (before EOF) stay live. */
+static int rescue_tail(struct guard_slot *s, uintptr_t base, size_t len, size_t start, size_t own) {
+  unsigned char *claims = atomic_load(&s->claims);
   size_t cur = atomic_load(&s->watermark);
-  do {
-    if (start >= cur) return 0; /* claimed by another rescue: retrying the access is enough */
-  } while (!atomic_compare_exchange_weak(&s->watermark, &cur, start));
-  if (anon_over(base + start, cur - start, s->prot) == 0) {
-    atomic_fetch_add(&s->rescues, 1);
-    return 0;
+  int took = 0;
+  while (start < cur) {
+    if (atomic_compare_exchange_weak(&s->watermark, &cur, start)) {
+      took = 1;
+      break;
+    }
   }
-  /* The kernel refused a new VMA (vm.max_map_count): claim everything below
-   * too, so one replacement covers the file-backed part without a split. */
-  size_t low = atomic_load(&s->watermark);
-  while (low > 0 && !atomic_compare_exchange_weak(&s->watermark, &low, 0)) {
-  }
-  atomic_store(&s->degraded, 1);
-  if (low == start) {
-    if (anon_over(base, cur, s->prot) != 0) return -1;
-  } else {
-    if (low > 0 && anon_over(base, low, s->prot) != 0) return -1;
-    if (anon_over(base + start, cur - start, s->prot) != 0) return -1;
-  }
-  atomic_fetch_add(&s->rescues, 1);
-  return 0;
+  int rc = 0;
+  if (took) rc = claims ? zero_claimable(s, base, claims, start, cur, own) : anon_over(base + start, cur - start, s->prot);
+  if (rc == 0 && own != SIZE_MAX && !(took && own >= start && own < cur)) rc = anon_over(base + own, g_page, s->prot);
+  if (rc != 0) rc = zero_everything(s, base, len);
+  if (rc == 0 && (took || own != SIZE_MAX)) atomic_fetch_add(&s->rescues, 1);
+  return rc;
 }
 
-static int claimed(unsigned char *claims, size_t idx) {
-  return atomic_load((_Atomic unsigned char *)&claims[idx]) != 0;
-}
-
-/* Page mode, degraded: replace from the first page past EOF to the end (one
- * VMA; pages before EOF stay live), or the whole range if even that is refused. */
-static int rescue_all(struct guard_slot *s, uintptr_t base, size_t len, size_t eof) {
-  int expected = 0;
-  if (!atomic_compare_exchange_strong(&s->whole, &expected, 1)) return 0;
-  atomic_store(&s->degraded, 1);
-  if (eof >= len || anon_over(base + eof, len - eof, s->prot) != 0)
-    if (anon_over(base, len, s->prot) != 0) return -1;
-  atomic_fetch_sub(&g_page_vmas, atomic_exchange(&s->page_vmas, 0));
-  atomic_fetch_add(&s->rescues, 1);
-  return 0;
-}
-
-/* Page mode: claim one page by its claim byte, then replace it. */
-static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t off, size_t eof) {
-  if (atomic_load(&s->whole)) return 0;
+/* Page mode: claim one page, replace it if the budget has the VMAs it adds.
+ * Otherwise (or if the kernel refused) fall back to a tail claim from `start`
+ * (EOF), which needs at most the one VMA the slot reserved. */
+static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t off, size_t start) {
   unsigned char *claims = atomic_load(&s->claims);
   size_t idx = off / g_page, npages = len / g_page;
-  if (atomic_exchange((_Atomic unsigned char *)&claims[idx], 1) != 0) return 0;
-  /* A page between two rescued ones merges them (-2 VMAs); next to one, it
-   * extends it (0); alone, it splits the file mapping (+2). */
-  long delta = 2 - 2 * ((idx > 0 && claimed(claims, idx - 1)) + (idx + 1 < npages && claimed(claims, idx + 1)));
-  if (atomic_fetch_add(&g_page_vmas, delta) + delta > g_page_vma_budget) {
-    atomic_fetch_sub(&g_page_vmas, delta);
-    return rescue_all(s, base, len, eof);
+  if (off >= atomic_load(&s->watermark) || !claim(claims, idx)) return 0; /* someone else's: retry */
+  /* VMAs this adds: a file piece left on each side that stays file-backed,
+   * minus each rescued neighbour it merges with. */
+  int lc = idx > 0 && claimed(s, claims, idx - 1), rc_ = idx + 1 < npages && claimed(s, claims, idx + 1);
+  long delta = (long)(idx > 0 && !lc) + (long)(idx + 1 < npages && !rc_) - lc - rc_;
+  if (delta <= 0 ? (atomic_fetch_add(&g_used, delta), 1) : take_budget(delta)) {
+    if (anon_over(base + off, g_page, s->prot) == 0) {
+      atomic_fetch_add(&s->extra, delta);
+      atomic_fetch_add(&s->rescues, 1);
+      return 0;
+    }
+    atomic_fetch_sub(&g_used, delta);
   }
-  atomic_fetch_add(&s->page_vmas, delta);
-  /* Re-check after claiming: a degradation that started meanwhile owns the range. */
-  if (atomic_load(&s->whole)) return 0;
-  if (anon_over(base + off, g_page, s->prot) == 0) {
-    atomic_fetch_add(&s->rescues, 1);
-    return 0;
-  }
-  return rescue_all(s, base, len, eof); /* the kernel refused: vm.max_map_count */
+  atomic_store(&s->degraded, 1);
+  return rescue_tail(s, base, len, start, off);
 }
 
-/* A fault on a page the file still covers is not a truncation: either the
- * file grew back after the fault (the retry succeeds) or it is an I/O error,
- * which must not be papered over with zeros: the same address faulting this
- * many times in a row is let through to kill the process. */
-#define IN_FILE_RETRIES 1000
+/* Per-thread count of consecutive in-file faults at one address, keyed by
+ * tid (no TLS in a handler). A rescue of the slot since resets it. */
+#define TID_SLOTS 256
+static struct {
+  _Atomic int tid;
+  _Atomic uintptr_t addr;
+  _Atomic uint64_t gen, rescues;
+  _Atomic unsigned count;
+} g_tids[TID_SLOTS];
+
+static int retry_in_file(struct guard_slot *s, uint64_t gen, uintptr_t addr) {
+  int tid = (int)syscall(SYS_gettid);
+  size_t h = (size_t)tid % TID_SLOTS, e = h;
+  for (size_t i = 0; i < 8; i++) {
+    size_t k = (h + i) % TID_SLOTS;
+    int t = atomic_load(&g_tids[k].tid), zero = 0;
+    if (t == tid || (t == 0 && atomic_compare_exchange_strong(&g_tids[k].tid, &zero, tid))) {
+      e = k;
+      break;
+    }
+    if (i == 7) atomic_store(&g_tids[e].tid, tid); /* full: take over the first */
+  }
+  uint64_t rescues = atomic_load(&s->rescues);
+  if (atomic_load(&g_tids[e].addr) != addr || atomic_load(&g_tids[e].gen) != gen ||
+      atomic_load(&g_tids[e].rescues) != rescues) {
+    atomic_store(&g_tids[e].addr, addr);
+    atomic_store(&g_tids[e].gen, gen);
+    atomic_store(&g_tids[e].rescues, rescues);
+    atomic_store(&g_tids[e].count, 0);
+  }
+  return atomic_fetch_add(&g_tids[e].count, 1) < GUARD_IN_FILE_RETRIES;
+}
 
 /* Offset (from base) of the first page wholly past end of file; SIZE_MAX when
  * that cannot be known for this file (not a regular file, fd not the file we
@@ -164,49 +271,45 @@ static size_t eof_page(struct guard_slot *s) {
   return end > s->file_offset ? (size_t)(end - s->file_offset) : 0;
 }
 
-/* 1: handled, retry the access. 0: not a truncation of this slot. -1: ours,
- * but the kernel refused every replacement (the process must die). */
-static int rescue(struct guard_slot *s, uintptr_t base, size_t len, uintptr_t addr) {
+enum verdict { NOT_OURS = 0, RETRY = 1, WAIT = 2, DIE = -1 };
+
+static enum verdict rescue(struct guard_slot *s, uint64_t gen, uintptr_t addr) {
+  uintptr_t base = atomic_load(&s->base);
+  size_t len = atomic_load(&s->len);
+  if (addr - base >= len) return NOT_OURS;
   size_t off = (addr - base) & ~(g_page - 1);
-  size_t eof = eof_page(s);
-  if (eof == SIZE_MAX) return 0;
+  size_t eof = eof_page(s), start = eof;
+  if (eof == SIZE_MAX) return NOT_OURS;
   if (off < eof) {
-    uintptr_t last = atomic_exchange(&s->in_file_addr, addr);
-    if (last != addr) atomic_store(&s->in_file_faults, 0);
-    return atomic_fetch_add(&s->in_file_faults, 1) < IN_FILE_RETRIES ? 1 : 0;
+    if (!s->shmem) return retry_in_file(s, gen, addr) ? RETRY : NOT_OURS;
+    start = off; /* shmem: tmpfs full, or the file grew back since the fault */
   }
   note_fault(s, addr - base);
-  /* Tail: start at the first page past EOF, not at the faulting page, so
-   * threads faulting at different pages of one truncation cost one
-   * replacement, not one each. */
-  int rc = s->mode == GUARD_PAGE ? rescue_page(s, base, len, off, eof) : rescue_tail(s, base, eof);
-  return rc == 0 ? 1 : -1;
+  int rc = s->mode == GUARD_PAGE ? rescue_page(s, base, len, off, start) : rescue_tail(s, base, len, start, SIZE_MAX);
+  return rc == 0 ? RETRY : DIE;
 }
 
-static int try_rescue(uintptr_t addr) {
-  for (struct chunk *c = &g_first; c; c = atomic_load(&c->next)) {
-    for (int i = 0; i < SLOTS_PER_CHUNK; i++) {
-      struct guard_slot *s = &c->slots[i];
-      if (atomic_load_explicit(&s->state, memory_order_relaxed) != SLOT_ACTIVE) continue;
-      if (addr - atomic_load_explicit(&s->base, memory_order_relaxed) >=
-          atomic_load_explicit(&s->len, memory_order_relaxed))
-        continue;
-      /* Count ourselves in, then re-check state *before* reading the fields:
-       * guard_release sets CLOSING before waiting for inflight == 0, and
-       * guard_register writes every field before ACTIVE, so an ACTIVE seen
-       * here guarantees the fields below belong to one live mapping. */
-      atomic_fetch_add(&s->inflight, 1);
-      int rc = 0;
-      if (atomic_load(&s->state) == SLOT_ACTIVE) {
-        uintptr_t base = atomic_load(&s->base);
-        size_t len = atomic_load(&s->len);
-        if (addr - base < len) rc = rescue(s, base, len, addr);
-      }
-      atomic_fetch_sub(&s->inflight, 1);
-      if (rc != 0) return rc;
-    }
+static enum verdict try_rescue(uintptr_t addr) {
+  struct guard_slot *s;
+  uint64_t gen;
+  if (!lookup(addr, &s, &gen)) return NOT_OURS;
+  /* Count ourselves in, then read state before gen: guard_register writes
+   * gen before ACTIVE, so ACTIVE with our gen means the fields are this
+   * registration's, and close waits for us before unmapping. */
+  atomic_fetch_add(&s->inflight, 1);
+  int state = atomic_load(&s->state);
+  enum verdict v;
+  if (atomic_load(&s->gen) != gen) v = RETRY; /* closed and reused since the lookup: zeros or gone */
+  else if (state == SLOT_ACTIVE) v = rescue(s, gen, addr);
+  else if (state == SLOT_CLOSING) v = WAIT;
+  else v = retry_in_file(s, gen, addr) ? RETRY : NOT_OURS; /* retired: zeros are in place */
+  atomic_fetch_sub(&s->inflight, 1);
+  if (v == WAIT) {
+    /* Being closed: zeros are being mapped over the range. Wait, then retry. */
+    while (atomic_load(&s->state) == SLOT_CLOSING && atomic_load(&s->gen) == gen) sched_yield();
+    v = RETRY;
   }
-  return 0;
+  return v;
 }
 
 static void die_by_sigbus(void) {
@@ -221,34 +324,52 @@ static void die_by_sigbus(void) {
   raise(SIGBUS);
 }
 
+/* Calls the previous action as the kernel would have: with its sa_mask
+ * added to the mask at delivery, SIGBUS blocked unless SA_NODEFER, reset to
+ * SIG_DFL first if SA_RESETHAND. */
 static void chain(int sig, siginfo_t *info, void *uctx) {
+  const struct sigaction *prev = atomic_load(&g_prev);
   /* sa_handler and sa_sigaction share storage: test for SIG_DFL/SIG_IGN
    * first, whatever SA_SIGINFO says, so neither is ever called. */
-  if (g_old.sa_handler == SIG_IGN) {
-    /* Ignoring a signal somebody sent is fine; a fault cannot be ignored. */
-    if (info->si_code <= 0) return;
-  } else if (g_old.sa_handler != SIG_DFL) {
-    if (g_old.sa_flags & SA_SIGINFO)
-      g_old.sa_sigaction(sig, info, uctx);
-    else
-      g_old.sa_handler(sig);
+  if (prev->sa_handler == SIG_IGN) {
+    if (info->si_code <= 0) return; /* ignoring a signal somebody sent is fine; a fault cannot be ignored */
+    die_by_sigbus();
     return;
   }
-  die_by_sigbus();
+  if (prev->sa_handler == SIG_DFL) {
+    die_by_sigbus();
+    return;
+  }
+  struct sigaction act = *prev;
+  if (act.sa_flags & SA_RESETHAND) atomic_compare_exchange_strong(&g_prev, &prev, &g_dfl);
+  sigset_t mask = ((ucontext_t *)uctx)->uc_sigmask, saved;
+  for (int i = 1; i < NSIG; i++)
+    if (sigismember(&act.sa_mask, i) == 1) sigaddset(&mask, i);
+  if (act.sa_flags & SA_NODEFER) sigdelset(&mask, sig);
+  else sigaddset(&mask, sig);
+  pthread_sigmask(SIG_SETMASK, &mask, &saved);
+  if (act.sa_flags & SA_SIGINFO) act.sa_sigaction(sig, info, uctx);
+  else act.sa_handler(sig);
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 static void on_sigbus(int sig, siginfo_t *info, void *uctx) {
   int saved_errno = errno;
-  int rc = 0;
-  if (info->si_code == BUS_ADRERR) rc = try_rescue((uintptr_t)info->si_addr);
-  if (rc == -1)
-    die_by_sigbus(); /* ours, but no memory left to put under it */
-  else if (rc == 0)
+  enum verdict v = info->si_code == BUS_ADRERR ? try_rescue((uintptr_t)info->si_addr) : NOT_OURS;
+  if (v == DIE)
+    die_by_sigbus(); /* ours, but the kernel refused every replacement */
+  else if (v == NOT_OURS)
     chain(sig, info, uctx);
   errno = saved_errno;
 }
 
 /* ---- outside the handler ---- */
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static long read_max_map_count(void) {
   char buf[32] = {0};
@@ -260,15 +381,93 @@ static long read_max_map_count(void) {
   return v > 0 ? v : 65530;
 }
 
+/* VMAs of this process that are not the guard's, from /proc/self/maps. */
+static long count_other_vmas(void) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  static char buf[1 << 16]; /* under g_lock */
+  long others = 0;
+  size_t have = 0;
+  int at_line_start = 1;
+  uintptr_t start = 0;
+  int in_addr = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    have += (size_t)n;
+    for (ssize_t i = 0; i < n; i++) {
+      char c = buf[i];
+      if (at_line_start) {
+        start = 0;
+        in_addr = 1;
+        at_line_start = 0;
+      }
+      if (in_addr) {
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d >= 0) {
+          start = start * 16 + (uintptr_t)d;
+        } else {
+          in_addr = 0;
+          struct guard_slot *s;
+          uint64_t gen;
+          if (!lookup(start, &s, &gen)) others++;
+        }
+      }
+      if (c == '\n') at_line_start = 1;
+    }
+  }
+  close(fd);
+  return have ? others : -1;
+}
+
+/* Recomputes the budget: the limit at most every 100 ms, the other VMAs
+ * when forced or when the guard has used three quarters of its budget. */
+static void refresh_budget(int force) {
+  int64_t now = now_ms();
+  if (force || now - g_limit_read_ms >= 100) {
+    long limit = read_max_map_count();
+    if (g_limit_cap > 0 && g_limit_cap < limit) limit = g_limit_cap;
+    atomic_store(&g_limit, limit);
+    atomic_store(&g_headroom, limit / 8 > 256 ? limit / 8 : 256);
+    g_limit_read_ms = now;
+  }
+  long budget = atomic_load(&g_budget);
+  if (force || g_counted_ms < 0 || (atomic_load(&g_used) * 4 > budget * 3 && now - g_counted_ms >= 1000)) {
+    long others = count_other_vmas();
+    if (others >= 0) atomic_store(&g_others, others);
+    g_counted_ms = now;
+  }
+  atomic_store(&g_budget, atomic_load(&g_limit) - atomic_load(&g_others) - atomic_load(&g_headroom));
+}
+
+static int is_ours(const struct sigaction *sa) { return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_sigbus; }
+
+/* Under g_lock. */
+static void publish_prev(const struct sigaction *sa) {
+  struct sigaction *slot = &g_prev_ring[g_prev_next++ % PREV_RING];
+  *slot = *sa;
+  atomic_store(&g_prev, slot);
+}
+
 static void install_once(void) {
   g_page = (size_t)sysconf(_SC_PAGESIZE);
-  g_page_vma_budget = read_max_map_count() / 2;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_sigbus;
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  if (sigaction(SIGBUS, &sa, &g_old) == 0) atomic_store(&g_installed, 1);
+  g_dfl.sa_handler = SIG_DFL;
+  sigemptyset(&g_dfl.sa_mask);
+  g_ranges = mmap(NULL, (size_t)MAX_RANGES * sizeof *g_ranges, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (g_ranges == MAP_FAILED) return;
+  memset(&g_ours, 0, sizeof g_ours);
+  g_ours.sa_sigaction = on_sigbus;
+  g_ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&g_ours.sa_mask);
+  pthread_mutex_lock(&g_lock);
+  refresh_budget(1);
+  struct sigaction old;
+  if (sigaction(SIGBUS, &g_ours, &old) == 0) {
+    publish_prev(&old);
+    atomic_store(&g_installed, 1);
+  }
+  pthread_mutex_unlock(&g_lock);
 }
 
 int guard_install(void) {
@@ -277,48 +476,134 @@ int guard_install(void) {
   return atomic_load(&g_installed) ? 0 : EINVAL;
 }
 
+int guard_ensure_first(void) {
+  struct sigaction cur;
+  if (!atomic_load(&g_installed) || sigaction(SIGBUS, NULL, &cur) != 0) return -1;
+  if (is_ours(&cur)) return 0;
+  pthread_mutex_lock(&g_lock);
+  struct sigaction prev;
+  int rc = sigaction(SIGBUS, &g_ours, &prev) == 0 ? 1 : -1;
+  if (rc == 1 && !is_ours(&prev)) publish_prev(&prev);
+  pthread_mutex_unlock(&g_lock);
+  return rc;
+}
+
 int guard_handler_installed(void) {
   struct sigaction cur;
-  if (sigaction(SIGBUS, NULL, &cur) != 0) return 0;
-  return (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_sigbus;
+  return sigaction(SIGBUS, NULL, &cur) == 0 && is_ours(&cur);
+}
+
+enum guard_backing guard_backing_of_fs(long f_type) {
+  switch ((unsigned long)f_type & 0xffffffffu) {
+    case 0x01021994u: return GUARD_BACKING_SHMEM;   /* TMPFS_MAGIC: tmpfs, memfd, /dev/shm */
+    case 0x958458f6u: return GUARD_BACKING_HUGETLB; /* HUGETLBFS_MAGIC */
+    case 0x65735546u: return GUARD_BACKING_FUSE;    /* FUSE_SUPER_MAGIC */
+    default: return GUARD_BACKING_DISK;
+  }
+}
+
+/* ---- the table (writers hold g_lock) ---- */
+
+static void seq_begin(void) {
+  atomic_store_explicit(&g_seq, atomic_load_explicit(&g_seq, memory_order_relaxed) + 1, memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
+}
+
+static void seq_end(void) {
+  atomic_store_explicit(&g_seq, atomic_load_explicit(&g_seq, memory_order_relaxed) + 1, memory_order_release);
+}
+
+static void copy_range(size_t to, size_t from) {
+  atomic_store_explicit(&g_ranges[to].base, atomic_load_explicit(&g_ranges[from].base, memory_order_relaxed), memory_order_relaxed);
+  atomic_store_explicit(&g_ranges[to].end, atomic_load_explicit(&g_ranges[from].end, memory_order_relaxed), memory_order_relaxed);
+  atomic_store_explicit(&g_ranges[to].slot, atomic_load_explicit(&g_ranges[from].slot, memory_order_relaxed), memory_order_relaxed);
+  atomic_store_explicit(&g_ranges[to].gen, atomic_load_explicit(&g_ranges[from].gen, memory_order_relaxed), memory_order_relaxed);
+}
+
+/* Index of the first entry with base >= addr. */
+static size_t lower_bound(uintptr_t addr) {
+  size_t lo = 0, hi = atomic_load_explicit(&g_nranges, memory_order_relaxed);
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (atomic_load_explicit(&g_ranges[mid].base, memory_order_relaxed) < addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static int table_insert(struct guard_slot *s) {
+  size_t n = atomic_load_explicit(&g_nranges, memory_order_relaxed);
+  if (n >= MAX_RANGES) return -1;
+  uintptr_t base = atomic_load(&s->base);
+  size_t at = lower_bound(base);
+  seq_begin();
+  for (size_t i = n; i > at; i--) copy_range(i, i - 1);
+  atomic_store_explicit(&g_ranges[at].base, base, memory_order_relaxed);
+  atomic_store_explicit(&g_ranges[at].end, base + atomic_load(&s->len), memory_order_relaxed);
+  atomic_store_explicit(&g_ranges[at].slot, s, memory_order_relaxed);
+  atomic_store_explicit(&g_ranges[at].gen, atomic_load(&s->gen), memory_order_relaxed);
+  atomic_store_explicit(&g_nranges, n + 1, memory_order_relaxed);
+  seq_end();
+  return 0;
+}
+
+static void table_remove(struct guard_slot *s) {
+  size_t n = atomic_load_explicit(&g_nranges, memory_order_relaxed);
+  size_t at = lower_bound(atomic_load(&s->base));
+  if (at >= n || atomic_load_explicit(&g_ranges[at].slot, memory_order_relaxed) != s) return;
+  seq_begin();
+  for (size_t i = at; i + 1 < n; i++) copy_range(i, i + 1);
+  atomic_store_explicit(&g_nranges, n - 1, memory_order_relaxed);
+  seq_end();
 }
 
 static struct guard_slot *take_free_slot(void) {
-  struct chunk *c = &g_first;
-  for (;;) {
-    for (int i = 0; i < SLOTS_PER_CHUNK; i++)
-      if (atomic_load(&c->slots[i].state) == SLOT_FREE) return &c->slots[i];
-    struct chunk *next = atomic_load(&c->next);
-    if (!next) {
-      next = calloc(1, sizeof *next);
-      if (!next) return NULL;
-      atomic_store(&c->next, next); /* publish after zeroing: all slots FREE */
+  if (!g_free) {
+    struct chunk *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->next = g_chunks;
+    g_chunks = c;
+    for (int i = SLOTS_PER_CHUNK - 1; i >= 0; i--) {
+      c->slots[i].next_free = g_free;
+      g_free = &c->slots[i];
     }
-    c = next;
   }
+  struct guard_slot *s = g_free;
+  g_free = s->next_free;
+  return s;
 }
 
-guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, const struct stat *st,
-                           uint64_t file_offset) {
+/* VMAs a registration reserves: the mapping, and the one more its rescue
+ * may need (tail: the split at EOF; page: the fallback's split at EOF). */
+#define RESERVE_PER_SLOT 2
+
+static guard_slot *register_slot(void *base, size_t len, int prot, enum guard_mode mode, int fd, const struct stat *st,
+                                 uint64_t file_offset, enum guard_backing backing, long reserve) {
   unsigned char *claims = NULL;
-  if (mode == GUARD_PAGE) {
-    claims = calloc(len / g_page, 1);
-    if (!claims) {
-      errno = ENOMEM;
+  if (mode == GUARD_PAGE && !(claims = calloc(len / g_page, 1))) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  pthread_mutex_lock(&g_lock);
+  refresh_budget(0);
+  if (reserve && !take_budget(reserve)) {
+    refresh_budget(1);
+    if (!take_budget(reserve)) {
+      pthread_mutex_unlock(&g_lock);
+      free(claims);
+      errno = ENOSPC;
       return NULL;
     }
   }
-  pthread_mutex_lock(&g_alloc_lock);
   struct guard_slot *s = take_free_slot();
   if (!s) {
-    pthread_mutex_unlock(&g_alloc_lock);
+    atomic_fetch_sub(&g_used, reserve);
+    pthread_mutex_unlock(&g_lock);
     free(claims);
     errno = ENOMEM;
     return NULL;
   }
-  /* A handler may have counted itself in while scanning this FREE slot; it
-   * leaves without reading fields, but wait so none is inside while we write. */
-  while (atomic_load(&s->inflight) != 0) sched_yield();
+  atomic_store(&s->gen, ++g_next_gen); /* before the fields: see try_rescue */
   atomic_store(&s->base, (uintptr_t)base);
   atomic_store(&s->len, len);
   s->prot = prot;
@@ -327,54 +612,94 @@ guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mod
   s->dev = st->st_dev;
   s->ino = st->st_ino;
   s->regular = S_ISREG(st->st_mode);
+  s->shmem = backing == GUARD_BACKING_SHMEM;
   s->file_offset = file_offset;
+  s->reserved = reserve;
   atomic_store(&s->watermark, len);
   atomic_store(&s->claims, claims);
-  atomic_store(&s->whole, 0);
-  atomic_store(&s->page_vmas, 0);
+  atomic_store(&s->extra, 0);
   atomic_store(&s->rescues, 0);
   atomic_store(&s->first_fault, -1);
   atomic_store(&s->degraded, 0);
-  atomic_store(&s->in_file_addr, 0);
-  atomic_store(&s->in_file_faults, 0);
   atomic_store(&s->state, SLOT_ACTIVE);
-  pthread_mutex_unlock(&g_alloc_lock);
+  if (table_insert(s) != 0) {
+    atomic_store(&s->state, SLOT_FREE);
+    s->next_free = g_free;
+    g_free = s;
+    atomic_fetch_sub(&g_used, reserve);
+    pthread_mutex_unlock(&g_lock);
+    free(claims);
+    errno = ENOSPC;
+    return NULL;
+  }
+  pthread_mutex_unlock(&g_lock);
   return s;
 }
 
-/* Stops guarding and waits for rescues in flight; the memory stays mapped. */
-static void unregister(guard_slot *s, uintptr_t *base, size_t *len) {
-  atomic_store(&s->state, SLOT_CLOSING);
-  while (atomic_load(&s->inflight) != 0) sched_yield();
-  *base = atomic_load(&s->base);
-  *len = atomic_load(&s->len);
+guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, const struct stat *st,
+                           uint64_t file_offset, enum guard_backing backing) {
+  return register_slot(base, len, prot, mode, fd, st, file_offset, backing, RESERVE_PER_SLOT);
 }
 
-static void free_slot(guard_slot *s) {
-  atomic_fetch_sub(&g_page_vmas, atomic_exchange(&s->page_vmas, 0));
+guard_slot *guard_register_unbudgeted(void *base, size_t len, int prot, enum guard_mode mode, int fd,
+                                      const struct stat *st, uint64_t file_offset) {
+  return register_slot(base, len, prot, mode, fd, st, file_offset, GUARD_BACKING_SHMEM, 0);
+}
+
+/* Stops guarding: CLOSING (faults wait), zeros over the range, RETIRED,
+ * then waits for the handlers inside. The range stays in the table. */
+static int stop_guarding(struct guard_slot *s) {
+  uintptr_t base = atomic_load(&s->base);
+  size_t len = atomic_load(&s->len);
+  atomic_store(&s->state, SLOT_CLOSING);
+  int rc = anon_over(base, len, PROT_READ | PROT_WRITE);
+  atomic_store(&s->state, SLOT_RETIRED);
+  while (atomic_load(&s->inflight) != 0) sched_yield();
+  return rc;
+}
+
+/* Under g_lock: out of the table, unmapped, back on the free list. */
+static void free_slot(struct guard_slot *s, long vmas) {
+  table_remove(s);
+  munmap((void *)atomic_load(&s->base), atomic_load(&s->len));
+  atomic_fetch_sub(&g_used, vmas);
   free(atomic_exchange(&s->claims, NULL));
   atomic_store(&s->state, SLOT_FREE);
+  s->next_free = g_free;
+  g_free = s;
 }
 
 void guard_release(guard_slot *s) {
-  uintptr_t base;
-  size_t len;
-  unregister(s, &base, &len);
-  munmap((void *)base, len);
-  free_slot(s);
+  stop_guarding(s);
+  pthread_mutex_lock(&g_lock);
+  free_slot(s, s->reserved + atomic_load(&s->extra));
+  pthread_mutex_unlock(&g_lock);
 }
 
-int guard_retire(guard_slot *s) {
-  uintptr_t base;
-  size_t len;
-  unregister(s, &base, &len);
-  /* Zeros over the whole range: the address stays reserved (nothing else can
-   * be mapped there while a stray pointer may still read it), the file is
-   * let go, and reads see zeros instead of a segfault. */
-  int rc = anon_over(base, len, PROT_READ | PROT_WRITE);
-  if (rc != 0) munmap((void *)base, len);
-  free_slot(s);
-  return rc;
+int guard_retire(guard_slot *s, uintptr_t *base, size_t *len) {
+  *base = atomic_load(&s->base);
+  *len = atomic_load(&s->len);
+  if (stop_guarding(s) != 0) {
+    guard_release(s);
+    return -1;
+  }
+  /* The zeros are one VMA now: keep one counted until guard_unmap_retired. */
+  long held = s->reserved + atomic_load(&s->extra);
+  atomic_fetch_sub(&g_used, held - 1);
+  s->reserved = 1;
+  atomic_store(&s->extra, 0);
+  free(atomic_exchange(&s->claims, NULL));
+  return 0;
+}
+
+void guard_unmap_retired(uintptr_t base, size_t len) {
+  pthread_mutex_lock(&g_lock);
+  struct guard_slot *s;
+  uint64_t gen;
+  if (lookup(base, &s, &gen) && atomic_load(&s->state) == SLOT_RETIRED && atomic_load(&s->base) == base &&
+      atomic_load(&s->len) == len)
+    free_slot(s, s->reserved);
+  pthread_mutex_unlock(&g_lock);
 }
 
 void guard_read_stats(guard_slot *s, guard_stats *out) {
@@ -383,10 +708,42 @@ void guard_read_stats(guard_slot *s, guard_stats *out) {
   out->degraded = atomic_load(&s->degraded);
 }
 
+void guard_read_budget(guard_budget *out) {
+  pthread_mutex_lock(&g_lock);
+  refresh_budget(0);
+  out->limit = atomic_load(&g_limit);
+  out->others = atomic_load(&g_others);
+  out->headroom = atomic_load(&g_headroom);
+  out->used = atomic_load(&g_used);
+  out->available = atomic_load(&g_budget) - out->used;
+  pthread_mutex_unlock(&g_lock);
+}
+
+void guard_set_limit_cap(long cap) {
+  pthread_mutex_lock(&g_lock);
+  g_limit_cap = cap;
+  refresh_budget(1);
+  pthread_mutex_unlock(&g_lock);
+}
+
 size_t guard_active_count(void) {
   size_t n = 0;
-  for (struct chunk *c = &g_first; c; c = atomic_load(&c->next))
+  pthread_mutex_lock(&g_lock);
+  for (struct chunk *c = g_chunks; c; c = c->next)
     for (int i = 0; i < SLOTS_PER_CHUNK; i++)
       if (atomic_load(&c->slots[i].state) == SLOT_ACTIVE) n++;
+  pthread_mutex_unlock(&g_lock);
   return n;
+}
+
+double guard_lookup_ns(uintptr_t addr, long n) {
+  struct timespec t0, t1;
+  struct guard_slot *s;
+  uint64_t gen;
+  long found = 0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (long i = 0; i < n; i++) found += lookup(addr + (uintptr_t)(i & 7), &s, &gen);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (found < 0) return -1;
+  return ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / (double)(n > 0 ? n : 1);
 }

@@ -3,22 +3,38 @@
  *
  * This is the only place in nosigbus that runs inside a signal handler.
  * Invariants (see DESIGN.md, the contract of a guarded mapping):
- *   - the table is read by the handler without locks; slots live in chunks
- *     that are never freed, so a slot pointer stays valid forever;
- *   - a slot is ACTIVE only while its memory is mapped by us; the handler
- *     counts itself in `inflight` before touching a slot, and guard_release
- *     waits for `inflight == 0` before munmap, so a rescue can never
- *     MAP_FIXED over an unrelated mapping that reused the address;
- *   - a rescue first *claims* the pages it replaces (tail watermark by CAS,
- *     or one claim byte per page), so concurrent rescues never replace a
- *     page twice and never discard a write made after the first rescue;
- *   - a fault is a truncation only if fstat of the mapped regular file
- *     (same dev/ino as when mapped) says the page is past EOF; a fault on a
- *     covered page (an I/O error) is retried a bounded number of times at
- *     the same address, then treated as a real bug;
- *   - everything that is not BUS_ADRERR inside an ACTIVE slot goes to the
- *     previous handler, or kills the process with SIGBUS (old action
- *     restored, signal re-raised; SIG_DFL is never called as a function).
+ *   - ranges are found by binary search in one sorted array under a seqlock
+ *     (O(log n) at 100,000 live mappings); slots live in chunks that are
+ *     never freed, so a slot pointer stays valid forever, and a generation
+ *     number tells a reused slot from the one the search found;
+ *   - a slot is ACTIVE while its file is mapped. Closing marks it CLOSING,
+ *     maps zeros over the whole range, marks it RETIRED, waits for the
+ *     handlers counted in `inflight`, and only then takes it out of the
+ *     table: a fault during a close waits for the zeros and retries (never
+ *     dies), and a rescue can never MAP_FIXED over an unrelated mapping
+ *     that reused the address;
+ *   - a rescue first *claims* the pages it replaces (a watermark lowered by
+ *     CAS, and in page mode one claim byte per page, which the watermark
+ *     path also takes), so no page is ever replaced twice and a write made
+ *     after a rescue is never discarded, in page mode's fallback too;
+ *   - a fault is a truncation only if fstat of the mapped regular file (same
+ *     dev/ino as when mapped) says the page is past EOF. On a shmem file
+ *     (memfd, tmpfs) a fault on a covered page (tmpfs full, or the file grew
+ *     back meanwhile) is rescued too: there is no I/O to protect. On other
+ *     filesystems it is an I/O error: retried while the same thread faults
+ *     at the same address with no rescue in between, at most
+ *     GUARD_IN_FILE_RETRIES times, then let through to kill the process;
+ *   - every VMA the guard may add is counted against a budget under
+ *     vm.max_map_count (re-read, with the VMAs the rest of the process uses
+ *     counted from /proc/self/maps and a headroom kept): a mapping reserves
+ *     what its rescue needs when it is registered, so a rescue never needs
+ *     a mapping the kernel will refuse; registration fails (ENOSPC) when the
+ *     budget is spent;
+ *   - everything that is not BUS_ADRERR inside a guarded slot goes to the
+ *     previous handler with the semantics the kernel would have given it
+ *     (sa_mask, SA_NODEFER, SA_RESETHAND, SA_SIGINFO), or kills the process
+ *     with SIGBUS (old action restored, signal re-raised; SIG_DFL and
+ *     SIG_IGN are never called as functions).
  */
 #ifndef NOSIGBUS_GUARD_H
 #define NOSIGBUS_GUARD_H
@@ -34,37 +50,74 @@ typedef struct guard_slot guard_slot;
 typedef struct guard_stats {
   uint64_t rescues;     /* replacements made (tail: one per truncation) */
   int64_t first_fault;  /* offset from the start of the mapping, -1 if none */
-  int degraded;         /* the kernel refused a mapping; a whole range was replaced */
+  int degraded;         /* a whole range had to be replaced (see guard.c) */
 } guard_stats;
+
+typedef struct guard_budget {
+  long limit;     /* vm.max_map_count, as last read */
+  long others;    /* VMAs of the rest of the process, as last counted */
+  long headroom;  /* kept free for the rest of the process to grow */
+  long used;      /* VMAs the guard holds or has reserved */
+  long available; /* limit - others - headroom - used (may be < 0) */
+} guard_budget;
+
+#define GUARD_IN_FILE_RETRIES 1000
 
 /* Installs the SIGBUS handler once per process. Returns 0 or an errno. */
 int guard_install(void);
 
+/* If another SIGBUS action replaced ours (sigaction, process.on('SIGBUS')),
+ * puts ours back first with that one chained. Returns 1 if it did, 0 if ours
+ * was in place, -1 on failure. */
+int guard_ensure_first(void);
+
 /* Page size, valid after guard_install. */
 size_t guard_page_size(void);
 
+/* What a file descriptor's filesystem means for the guard. */
+enum guard_backing {
+  GUARD_BACKING_SHMEM,    /* tmpfs, memfd, /dev/shm: faults inside EOF read zeros */
+  GUARD_BACKING_DISK,     /* other regular files: faults inside EOF are I/O errors */
+  GUARD_BACKING_FUSE,     /* served by another process, which can stall every fault */
+  GUARD_BACKING_HUGETLB,  /* huge pages: replacements in base pages are rejected */
+};
+enum guard_backing guard_backing_of_fs(long f_type);
+
 /* Registers [base, base+len) (page aligned, already mapped from fd at
  * file_offset; st is fd's fstat; fd must stay open until guard_release or
- * guard_retire returns). Returns NULL with errno set on failure (the memory
- * is left mapped). */
+ * guard_retire returns). Returns NULL with errno set on failure (ENOSPC:
+ * the VMA budget is spent; the memory is left mapped). */
 guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, const struct stat *st,
-                           uint64_t file_offset);
+                           uint64_t file_offset, enum guard_backing backing);
 
-/* Stops guarding, waits for rescues in flight on the range, then munmaps it. */
+/* Stops guarding: zeros over the range, rescues in flight drained, then munmap. */
 void guard_release(guard_slot *slot);
 
 /* Like guard_release, but leaves private zero pages mapped over the range
- * instead of unmapping it, for when a raw pointer to it may survive (a
- * threadpool job, an ArrayBuffer moved by transfer()). The caller munmaps
- * the range later. Returns 0, or -1 if it had to munmap at once. */
-int guard_retire(guard_slot *slot);
+ * (a stray pointer reads zeros, and the address cannot be reused) and keeps
+ * it counted in the budget until guard_unmap_retired. Returns 0, or -1 if it
+ * had to munmap at once. */
+int guard_retire(guard_slot *slot, uintptr_t *base, size_t *len);
+void guard_unmap_retired(uintptr_t base, size_t len);
 
 void guard_read_stats(guard_slot *slot, guard_stats *out);
+
+/* The VMA budget now (re-reads the limit and recounts if stale). */
+void guard_read_budget(guard_budget *out);
 
 /* Number of ACTIVE slots (for tests and leak checks). */
 size_t guard_active_count(void);
 
 /* True while our handler is the installed SIGBUS action. */
 int guard_handler_installed(void);
+
+/* Testing: caps the limit the guard assumes (0: none), as if vm.max_map_count were lower. */
+void guard_set_limit_cap(long cap);
+
+/* Testing and benchmarks: register a range with no VMA reservation, and the
+ * time of one lookup of addr in the table (ns, averaged over n lookups). */
+guard_slot *guard_register_unbudgeted(void *base, size_t len, int prot, enum guard_mode mode, int fd,
+                                      const struct stat *st, uint64_t file_offset);
+double guard_lookup_ns(uintptr_t addr, long n);
 
 #endif

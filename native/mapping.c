@@ -11,24 +11,32 @@
  *
  * Lifetime: the struct is shared by the JS handle and the ArrayBuffers'
  * finalizers (refcount, all on the owning JS thread). It is *released*
- * (buffer detached, rescues drained, file let go, fd closed) by close(), by
- * the finalizer of its current buffer, or at environment teardown
- * (worker_threads included), whichever comes first; the others then no-op.
- * A region that had an external buffer is *retired*, not unmapped: a
- * threadpool job (zlib, crypto, fs) may still hold a raw pointer into it
- * even though the buffer is detached, and transfer() may have moved the
- * buffer. Zeros stay mapped over it in a quarantine of the last
- * QUARANTINE_REGIONS regions (virtual address space only, no memory), so a
- * stray reader sees zeros, never a segfault or someone else's memory.
+ * (buffer detached, zeros mapped over the region, rescues drained, fd
+ * closed) by close(), by the finalizer of its current buffer, or at
+ * environment teardown (worker_threads included), whichever comes first;
+ * the others then no-op.
+ *
+ * Quarantine: a threadpool job (fs.read, zlib, crypto) may still hold a raw
+ * pointer into a region whose buffer was detached. Such a region keeps its
+ * zeros mapped (the address cannot be reused, a stray write lands in
+ * private zeros, never in another mapping or file) until its environment's
+ * loop has been seen with no request in flight (uv active_reqs == 0):
+ * every job that could have had the pointer has then finished. The buffers
+ * are marked untransferable on the JS side, so no other isolate holds
+ * them. The check runs at every map, remap and close; with nothing in
+ * flight (the usual case) a region is unmapped at once. Quarantined regions
+ * count in the guard's VMA budget.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "common.h"
 #include "guard.h"
@@ -51,40 +59,29 @@ typedef struct nsb_mapping {
   uint64_t offset;
   int writable;
   enum guard_mode mode;
+  enum guard_backing backing;
   env_state *env;
   struct nsb_mapping *prev, *next;
 } nsb_mapping;
 
+/* A retired region waiting for the loop to drain. */
+typedef struct retired {
+  uintptr_t base;
+  size_t span;
+  struct retired *next;
+} retired;
+
 struct env_state {
   nsb_mapping *head;
+  uv_loop_t *loop;
+  retired *quarantine;
+  size_t quarantined;
 };
 
 typedef struct buffer_ref {
   nsb_mapping *m;
   unsigned epoch;
 } buffer_ref;
-
-/* Retired regions, oldest unmapped first (process-wide, all threads). Each
- * is one VMA of untouched zero pages; the bound keeps well below
- * vm.max_map_count whatever the close rate. */
-#define QUARANTINE_REGIONS 1024
-static struct {
-  uintptr_t base;
-  size_t len;
-} g_quarantine[QUARANTINE_REGIONS];
-static size_t g_quarantine_next;
-static pthread_mutex_t g_quarantine_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void quarantine(uintptr_t base, size_t len) {
-  pthread_mutex_lock(&g_quarantine_lock);
-  size_t i = g_quarantine_next++ % QUARANTINE_REGIONS;
-  uintptr_t old_base = g_quarantine[i].base;
-  size_t old_len = g_quarantine[i].len;
-  g_quarantine[i].base = base;
-  g_quarantine[i].len = len;
-  pthread_mutex_unlock(&g_quarantine_lock);
-  if (old_len) munmap((void *)old_base, old_len);
-}
 
 static int g_refuse_external; /* testing: behave like a runtime without external buffers */
 
@@ -100,20 +97,46 @@ static void env_unlink(nsb_mapping *m) {
   m->env = NULL;
 }
 
+/* Unmaps the quarantined regions of es if nothing is in flight on its loop. */
+static void sweep(env_state *es) {
+  if (!es || !es->quarantine || (es->loop && es->loop->active_reqs.count != 0)) return;
+  for (retired *q = es->quarantine, *next; q; q = next) {
+    next = q->next;
+    guard_unmap_retired(q->base, q->span);
+    free(q);
+  }
+  es->quarantine = NULL;
+  es->quarantined = 0;
+}
+
 /* Lets go of one region: retired into the quarantine if a buffer ever
  * exposed it to JS, else unmapped at once. */
-static void drop_region(guard_slot *slot, buffer_ref *ref, uintptr_t base, size_t span) {
-  if (ref && guard_retire(slot) == 0)
-    quarantine(base, span);
-  else if (!ref)
+static void drop_region(env_state *es, guard_slot *slot, buffer_ref *ref) {
+  uintptr_t base;
+  size_t span;
+  if (!ref || !es) {
     guard_release(slot);
+    return;
+  }
+  if (guard_retire(slot, &base, &span) != 0) return;
+  retired *q = malloc(sizeof *q);
+  if (!q) {
+    guard_unmap_retired(base, span); /* no memory to remember it: unmapped, as before quarantines */
+    return;
+  }
+  q->base = base;
+  q->span = span;
+  q->next = es->quarantine;
+  es->quarantine = q;
+  es->quarantined++;
+  sweep(es);
 }
 
 /* Lets the file go and closes the fd; the caller has detached the buffer. */
 static void release(nsb_mapping *m) {
   if (!m->open) return;
   m->open = 0;
-  drop_region(m->slot, m->buf, m->base, m->span);
+  drop_region(m->env, m->slot, m->buf);
   m->slot = NULL;
   m->buf = NULL;
   close(m->fd);
@@ -145,6 +168,12 @@ static void env_teardown(napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
   env_state *st = data;
   while (st->head) release(st->head); /* release unlinks */
+  sweep(st);
+  /* Requests still in flight: their regions stay reserved (zeros) for good. */
+  for (retired *q = st->quarantine, *next; q; q = next) {
+    next = q->next;
+    free(q);
+  }
   free(st);
 }
 
@@ -152,6 +181,7 @@ static env_state *env_of(napi_env env) {
   env_state *st = NULL;
   if (napi_get_instance_data(env, (void **)&st) == napi_ok && st) return st;
   st = calloc(1, sizeof *st);
+  if (st && napi_get_uv_event_loop(env, &st->loop) != napi_ok) st->loop = NULL;
   if (!st || napi_set_instance_data(env, st, env_teardown, NULL) != napi_ok) {
     free(st);
     return NULL;
@@ -172,8 +202,11 @@ static const char *code_for_mmap_errno(int err) {
   }
 }
 
-/* Checks that fd can back a guarded mapping; throws and returns -1 if not. */
-static int check_fd(napi_env env, int fd, int writable, struct stat *st) {
+/* Checks that fd can back a guarded mapping; throws and returns -1 if not.
+ * Only regular files have an end of file the guard can ask for; huge pages
+ * cannot be replaced in base pages; a FUSE file is served by another
+ * process, which can stall every fault (and the handler's fstat) for good. */
+static int check_fd(napi_env env, int fd, int allow_fuse, struct stat *st, enum guard_backing *backing) {
   if (fd < 0) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", EBADF, NULL, "fd %d is not a file descriptor", fd);
     return -1;
@@ -183,17 +216,37 @@ static int check_fd(napi_env env, int fd, int writable, struct stat *st) {
     return -1;
   }
   const char *kind = S_ISDIR(st->st_mode) ? "a directory" : S_ISFIFO(st->st_mode) ? "a pipe"
-                     : S_ISSOCK(st->st_mode) ? "a socket" : NULL;
+                     : S_ISSOCK(st->st_mode) ? "a socket" : S_ISBLK(st->st_mode) ? "a block device"
+                     : S_ISCHR(st->st_mode) ? "a character device" : !S_ISREG(st->st_mode) ? "not a regular file" : NULL;
   if (kind) {
     nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", S_ISDIR(st->st_mode) ? EISDIR : ENODEV, NULL,
-              "fd %d is %s, which cannot be mapped", fd, kind);
+              "fd %d is %s, which cannot be guarded", fd, kind);
+    return -1;
+  }
+  struct statfs sfs;
+  if (fstatfs(fd, &sfs) != 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fstatfs", "fd %d cannot be used", fd);
+    return -1;
+  }
+  *backing = guard_backing_of_fs((long)sfs.f_type);
+  if (*backing == GUARD_BACKING_HUGETLB) {
+    nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", EINVAL, NULL,
+              "fd %d is a hugetlbfs file (huge pages), which cannot be guarded", fd);
+    return -1;
+  }
+  if (*backing == GUARD_BACKING_FUSE && !allow_fuse) {
+    nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", EPERM, NULL,
+              "fd %d is a FUSE file, served by a process that can stall every access; pass allowFuse to map it", fd);
     return -1;
   }
   return 0;
 }
 
-/* Maps [offset, offset+length) of fd and registers it; fills m->slot/window. */
-static int map_window(napi_env env, nsb_mapping *m, int fd, const struct stat *st, uint64_t offset, uint64_t length) {
+/* Maps [offset, offset+length) of m->fd and registers it; fills m->slot/window.
+ * `shown_fd` is the fd errors name (the caller's, not our dup). */
+static int map_window(napi_env env, nsb_mapping *m, int shown_fd, const struct stat *st, uint64_t offset,
+                      uint64_t length) {
+  int fd = m->fd;
   if (length == 0 || length > MAX_LENGTH) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_LENGTH", 0, NULL, "length %llu is out of range (1..2^46)",
               (unsigned long long)length);
@@ -222,15 +275,26 @@ static int map_window(napi_env env, nsb_mapping *m, int fd, const struct stat *s
       nsb_throw(env, "ERR_NOSIGBUS_ACCESS", err, "mmap", "the fd is open read-only; a writable mapping needs O_RDWR");
       return -1;
     }
-    nsb_throw(env, code_for_mmap_errno(err), err, "mmap", "cannot map %llu bytes at offset %llu of fd %d",
-              (unsigned long long)length, (unsigned long long)offset, fd);
+    char what[32] = "the mapped file";
+    if (shown_fd >= 0) snprintf(what, sizeof what, "fd %d", shown_fd);
+    nsb_throw(env, code_for_mmap_errno(err), err, "mmap", "cannot map %llu bytes at offset %llu of %s",
+              (unsigned long long)length, (unsigned long long)offset, what);
     return -1;
   }
-  guard_slot *slot = guard_register(base, span, prot, m->mode, fd, st, aligned);
+  guard_slot *slot = guard_register(base, span, prot, m->mode, fd, st, aligned, m->backing);
   if (!slot) {
     int err = errno;
     munmap(base, span);
-    nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", err, NULL, "cannot register the guarded range");
+    if (err == ENOSPC) {
+      guard_budget b;
+      guard_read_budget(&b);
+      nsb_throw(env, "ERR_NOSIGBUS_NO_MAPPINGS", err, NULL,
+                "the guard's share of vm.max_map_count is spent (%ld of %ld mappings in use, %ld used by the rest "
+                "of the process, %ld kept free)",
+                b.used, b.limit, b.others, b.headroom);
+    } else {
+      nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", err, NULL, "cannot register the guarded range");
+    }
     return -1;
   }
   m->slot = slot;
@@ -283,10 +347,16 @@ static napi_value result_object(napi_env env, napi_value handle, napi_value buff
   return obj;
 }
 
+/* Handles are tagged: any other external (another addon's) is refused, not dereferenced. */
+static const napi_type_tag HANDLE_TAG = {0x6e6f736967627573ULL, 0x6d617070696e6731ULL};
+
 static nsb_mapping *handle_of(napi_env env, napi_value v) {
   void *p = NULL;
   napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &p) != napi_ok) {
+  bool tagged = false;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
+      napi_check_object_type_tag(env, v, &HANDLE_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, v, &p) != napi_ok) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "not a mapping handle");
     return NULL;
   }
@@ -307,19 +377,22 @@ static void detach_if_buffer(napi_env env, napi_value v) {
   if (v && napi_is_arraybuffer(env, v, &is) == napi_ok && is) napi_detach_arraybuffer(env, v);
 }
 
-/* map(fd, offset, length, writable, mode) -> { handle, buffer } */
+/* map(fd, offset, length, writable, mode, allowFuse) -> { handle, buffer } */
 static napi_value js_map(napi_env env, napi_callback_info info) {
-  NSB_ARGS(env, info, 5);
+  NSB_ARGS(env, info, 6);
   int32_t fd, mode;
   uint64_t offset, length;
-  int writable;
-  if (argc < 5 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "offset", &offset) ||
+  int writable, allow_fuse;
+  if (argc < 6 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "offset", &offset) ||
       nsb_arg_u64(env, argv[2], "length", &length) || nsb_arg_bool(env, argv[3], "writable", &writable) ||
-      nsb_arg_int32(env, argv[4], "mode", &mode))
+      nsb_arg_int32(env, argv[4], "mode", &mode) || nsb_arg_bool(env, argv[5], "allowFuse", &allow_fuse))
     return NULL;
+  guard_ensure_first(); /* someone may have replaced our SIGBUS action since */
   struct stat st;
-  if (check_fd(env, fd, writable, &st)) return NULL;
+  enum guard_backing backing;
+  if (check_fd(env, fd, allow_fuse, &st, &backing)) return NULL;
   env_state *es = env_of(env);
+  sweep(es);
   nsb_mapping *m = calloc(1, sizeof *m);
   if (!es || !m) {
     free(m);
@@ -328,6 +401,7 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
   }
   m->writable = writable;
   m->mode = mode == GUARD_PAGE ? GUARD_PAGE : GUARD_TAIL;
+  m->backing = backing;
   m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
   if (m->fd < 0) {
     int err = errno;
@@ -335,7 +409,7 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
     nsb_throw(env, err == EMFILE ? "ERR_NOSIGBUS_NO_FDS" : "ERR_NOSIGBUS_BAD_FD", err, "fcntl", "cannot dup fd %d", fd);
     return NULL;
   }
-  if (map_window(env, m, m->fd, &st, offset, length)) {
+  if (map_window(env, m, fd, &st, offset, length)) {
     close(m->fd);
     free(m);
     return NULL;
@@ -347,7 +421,8 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
   if (es->head) es->head->prev = m;
   es->head = m;
   napi_value handle;
-  if (napi_create_external(env, m, finalize_handle, NULL, &handle) != napi_ok) {
+  if (napi_create_external(env, m, finalize_handle, NULL, &handle) != napi_ok ||
+      napi_type_tag_object(env, handle, &HANDLE_TAG) != napi_ok) {
     m->refs = 0;
     release(m);
     free(m);
@@ -378,13 +453,15 @@ static napi_value js_remap(napi_env env, napi_callback_info info) {
   nsb_mapping *m = open_handle_of(env, argv[0]);
   uint64_t length;
   if (!m || argc < 2 || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
+  guard_ensure_first();
+  sweep(m->env);
   nsb_mapping fresh = *m;
   struct stat st;
   if (fstat(m->fd, &st) != 0) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fstat", "the mapped file cannot be used any more");
     return NULL;
   }
-  if (map_window(env, &fresh, m->fd, &st, m->offset, length)) return NULL;
+  if (map_window(env, &fresh, -1, &st, m->offset, length)) return NULL;
   nsb_mapping old = *m;
   /* New region and buffer first: if the buffer cannot be made, roll back. */
   m->epoch++;
@@ -402,7 +479,7 @@ static napi_value js_remap(napi_env env, napi_callback_info info) {
     return NULL;
   }
   detach_if_buffer(env, argv[2]);
-  drop_region(old.slot, old.buf, old.base, old.span);
+  drop_region(m->env, old.slot, old.buf);
   return result_object(env, NULL, buffer);
 }
 
@@ -435,9 +512,14 @@ static napi_value js_copy_to(napi_env env, napi_callback_info info) {
       nsb_arg_u64(env, argv[2], "targetOffset", &dst_off) || nsb_arg_u64(env, argv[3], "from", &from) ||
       nsb_arg_u64(env, argv[4], "length", &length))
     return NULL;
-  if (from > m->length || dst_off > dst_len) {
-    nsb_throw(env, "ERR_NOSIGBUS_BAD_RANGE", 0, NULL, "copy range starts past the end (from %llu of %zu)",
+  if (from > m->length) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_RANGE", 0, NULL, "from %llu is past the end of the mapping (%zu bytes)",
               (unsigned long long)from, m->length);
+    return NULL;
+  }
+  if (dst_off > dst_len) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_RANGE", 0, NULL, "targetOffset %llu is past the end of the target (%zu bytes)",
+              (unsigned long long)dst_off, dst_len);
     return NULL;
   }
   size_t n = (size_t)length;
@@ -460,6 +542,31 @@ static napi_value js_active_mappings(napi_env env, napi_callback_info info) {
   return nsb_number(env, (double)guard_active_count());
 }
 
+/* budget() -> [limit, others, headroom, used, available, quarantined (this environment)] */
+static napi_value js_budget(napi_env env, napi_callback_info info) {
+  (void)info;
+  guard_budget b;
+  guard_read_budget(&b);
+  env_state *es = env_of(env);
+  double v[6] = {(double)b.limit, (double)b.others, (double)b.headroom, (double)b.used, (double)b.available,
+                 es ? (double)es->quarantined : 0};
+  napi_value arr;
+  NAPI_CALL(env, napi_create_array_with_length(env, 6, &arr));
+  for (uint32_t i = 0; i < 6; i++) NAPI_CALL(env, napi_set_element(env, arr, i, nsb_number(env, v[i])));
+  return arr;
+}
+
+/* ensureGuard() -> true if our SIGBUS action had been replaced and was put back first. */
+static napi_value js_ensure_guard(napi_env env, napi_callback_info info) {
+  (void)info;
+  int rc = guard_ensure_first();
+  if (rc < 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_INTERNAL", errno, "sigaction", "cannot reinstall the SIGBUS handler");
+    return NULL;
+  }
+  return nsb_bool(env, rc == 1);
+}
+
 static napi_value js_handler_installed(napi_env env, napi_callback_info info) {
   (void)info;
   return nsb_bool(env, guard_handler_installed());
@@ -470,7 +577,8 @@ napi_value nsb_mapping_init(napi_env env, napi_value exports) {
       nsb_export(env, exports, "remap", js_remap) || nsb_export(env, exports, "stats", js_stats) ||
       nsb_export(env, exports, "copyTo", js_copy_to) || nsb_export(env, exports, "sealed", js_sealed) ||
       nsb_export(env, exports, "activeMappings", js_active_mappings) ||
-      nsb_export(env, exports, "handlerInstalled", js_handler_installed))
+      nsb_export(env, exports, "handlerInstalled", js_handler_installed) ||
+      nsb_export(env, exports, "budget", js_budget) || nsb_export(env, exports, "ensureGuard", js_ensure_guard))
     return NULL;
   napi_value page;
   NAPI_CALL(env, napi_create_uint32(env, (uint32_t)guard_page_size(), &page));

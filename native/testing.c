@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -282,6 +283,86 @@ static napi_value js_refuse_external(napi_env env, napi_callback_info info) {
   return nsb_undefined(env);
 }
 
+/* setLimitCap(n): the guard assumes vm.max_map_count is at most n (0: the real one). */
+static napi_value js_set_limit_cap(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 1);
+  uint64_t cap;
+  if (argc < 1 || nsb_arg_u64(env, argv[0], "cap", &cap)) return NULL;
+  guard_set_limit_cap((long)cap);
+  return nsb_undefined(env);
+}
+
+typedef struct fake_ranges {
+  uint8_t *base;
+  size_t n;
+  guard_slot **slots;
+} fake_ranges;
+
+static void free_fake_ranges(fake_ranges *f) {
+  if (!f->slots) return;
+  for (size_t i = 0; i < f->n; i++)
+    if (f->slots[i]) guard_release(f->slots[i]); /* zeros, then munmap of that page */
+  free(f->slots);
+  f->slots = NULL;
+}
+
+static void finalize_fake_ranges(napi_env env, void *data, void *hint) {
+  (void)env; (void)hint;
+  free_fake_ranges(data);
+  free(data);
+}
+
+/* fakeRanges(n) -> token: n one-page guarded ranges of anonymous memory
+ * (outside the VMA budget), to measure the table at a given size. */
+static napi_value js_fake_ranges(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 1);
+  uint64_t n;
+  if (argc < 1 || nsb_arg_u64(env, argv[0], "n", &n) || n == 0) return NULL;
+  size_t page = guard_page_size();
+  fake_ranges *f = calloc(1, sizeof *f);
+  uint8_t *base = mmap(NULL, (size_t)n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (!f || base == MAP_FAILED || !(f->slots = calloc((size_t)n, sizeof *f->slots))) {
+    if (base != MAP_FAILED) munmap(base, (size_t)n * page);
+    free(f);
+    nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", ENOMEM, NULL, "cannot make %llu ranges", (unsigned long long)n);
+    return NULL;
+  }
+  f->base = base;
+  f->n = (size_t)n;
+  struct stat st;
+  memset(&st, 0, sizeof st);
+  for (size_t i = 0; i < f->n; i++) {
+    f->slots[i] = guard_register_unbudgeted(base + i * page, page, PROT_READ | PROT_WRITE, GUARD_TAIL, -1, &st, 0);
+    if (!f->slots[i]) {
+      free_fake_ranges(f);
+      free(f);
+      nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", errno, NULL, "cannot register range %zu", i);
+      return NULL;
+    }
+  }
+  napi_value token;
+  NAPI_CALL(env, napi_create_external(env, f, finalize_fake_ranges, NULL, &token));
+  return token;
+}
+
+static napi_value js_drop_fake_ranges(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 1);
+  fake_ranges *f = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&f) != napi_ok || !f) return NULL;
+  free_fake_ranges(f);
+  return nsb_undefined(env);
+}
+
+/* lookupNs(handle, iterations) -> ns per lookup of an address in the mapping's window. */
+static napi_value js_lookup_ns(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 2);
+  size_t length;
+  uint64_t n;
+  uint8_t *window = argc == 2 ? nsb_mapping_window(env, argv[0], &length) : NULL;
+  if (!window || nsb_arg_u64(env, argv[1], "iterations", &n)) return NULL;
+  return nsb_number(env, guard_lookup_ns((uintptr_t)window, (long)n));
+}
+
 napi_value nsb_testing_init(napi_env env, napi_value exports) {
   napi_value t;
   NAPI_CALL(env, napi_create_object(env, &t));
@@ -290,7 +371,9 @@ napi_value nsb_testing_init(napi_env env, napi_value exports) {
       nsb_export(env, t, "stopThreads", js_stop_threads) || nsb_export(env, t, "sendSigbus", js_send_sigbus) ||
       nsb_export(env, t, "readUnguarded", js_read_unguarded) ||
       nsb_export(env, t, "refuseExternalBuffers", js_refuse_external) || nsb_export(env, t, "eventfd", js_eventfd) ||
-      nsb_export(env, t, "rawMap", js_raw_map) || nsb_export(env, t, "rawUnmap", js_raw_unmap))
+      nsb_export(env, t, "rawMap", js_raw_map) || nsb_export(env, t, "rawUnmap", js_raw_unmap) ||
+      nsb_export(env, t, "setLimitCap", js_set_limit_cap) || nsb_export(env, t, "fakeRanges", js_fake_ranges) ||
+      nsb_export(env, t, "dropFakeRanges", js_drop_fake_ranges) || nsb_export(env, t, "lookupNs", js_lookup_ns))
     return NULL;
   NAPI_CALL(env, napi_set_named_property(env, exports, "testing", t));
   return exports;

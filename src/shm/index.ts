@@ -1,6 +1,6 @@
 // nosigbus/shm: MAP_NOSIGBUS in user space. Usable on its own.
-export { map, SafeMapping, activeMappings, pageSize } from './mapping.js';
-export type { MapOptions, GuardMode, Rescues } from './mapping.js';
+export { map, SafeMapping, activeMappings, mappingBudget, pageSize } from './mapping.js';
+export type { MapOptions, GuardMode, Rescues, MappingBudget } from './mapping.js';
 export { memfd, seals, fileSize, SEAL } from './fd.js';
 export type { MemfdOptions, Seals, SealName } from './fd.js';
 export { isNosigbusError } from './errors.js';

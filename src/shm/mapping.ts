@@ -8,8 +8,14 @@
 //  - close() and remap() detach the old ArrayBuffer before unmapping, so
 //    stale views see length 0 instead of freed memory;
 //  - copyTo() is the guarded way to get bytes out: syscalls reading the
-//    mapping directly (fs.writeSync(m.bytes)) see EFAULT past end of file.
+//    mapping directly (fs.writeSync(m.bytes)) see EFAULT past end of file;
+//  - `bytes` is marked untransferable (postMessage and structuredClone copy
+//    it), so no other thread's isolate can hold the mapping;
+//  - the guard stays the first SIGBUS handler: process.on('SIGBUS') makes
+//    Node install its own, so ours is put back in front of it at once (and
+//    at every map()), with Node's chained for the signals that are not ours.
 import { constants as bufferConstants } from 'node:buffer';
+import { markAsUntransferable } from 'node:worker_threads';
 import { nosigbusError } from './errors.js';
 import { native, type NativeHandle } from './native.js';
 
@@ -25,6 +31,25 @@ export interface MapOptions {
   /** 'tail' replaces everything from the faulting page to the end at once (one
    * signal per truncation); 'page' replaces single pages. */
   mode?: GuardMode;
+  /** Map files on FUSE filesystems (refused by default: the process serving
+   * them can stall every access to the mapping). */
+  allowFuse?: boolean;
+}
+
+/** The guard's share of vm.max_map_count (DESIGN.md point 9). */
+export interface MappingBudget {
+  /** vm.max_map_count as last read. */
+  limit: number;
+  /** VMAs the rest of the process uses, as last counted. */
+  others: number;
+  /** Kept free for the rest of the process to grow. */
+  headroom: number;
+  /** VMAs guarded mappings hold or have reserved for their rescues. */
+  used: number;
+  /** What is left; map() needs 2 and fails with ERR_NOSIGBUS_NO_MAPPINGS below that. */
+  available: number;
+  /** Closed regions of this thread kept as zeros while a threadpool request may still use them. */
+  quarantined: number;
 }
 
 export interface Rescues {
@@ -45,6 +70,7 @@ function checkInteger(value: unknown, name: string, code: 'ERR_NOSIGBUS_BAD_LENG
 }
 
 let handleOfMapping: (m: SafeMapping) => NativeHandle;
+const CONSTRUCT: unique symbol = Symbol('SafeMapping');
 
 export class SafeMapping {
   static {
@@ -60,8 +86,9 @@ export class SafeMapping {
   #length: number;
   #closed = false;
 
-  /** Use map(). */
-  constructor(handle: NativeHandle, buffer: ArrayBuffer | undefined, offset: number, length: number, writable: boolean, mode: GuardMode) {
+  /** Use map(): a SafeMapping cannot be made from outside. */
+  constructor(key: typeof CONSTRUCT, handle: NativeHandle, buffer: ArrayBuffer | undefined, offset: number, length: number, writable: boolean, mode: GuardMode) {
+    if (key !== CONSTRUCT) throw nosigbusError('ERR_NOSIGBUS_BAD_ARGUMENT', 'SafeMapping cannot be constructed; use map()');
     this.#handle = handle;
     this.offset = offset;
     this.writable = writable;
@@ -71,6 +98,7 @@ export class SafeMapping {
   }
 
   #setBuffer(buffer: ArrayBuffer | undefined): void {
+    if (buffer) markAsUntransferable(buffer);
     this.#buffer = buffer;
     this.#bytes = buffer ? new Uint8Array(buffer) : undefined;
   }
@@ -158,11 +186,27 @@ export function map(fd: number, options: MapOptions): SafeMapping {
   const length = checkInteger(options.length, 'length', 'ERR_NOSIGBUS_BAD_LENGTH', 1, bufferConstants.MAX_LENGTH);
   const offset = checkInteger(options.offset ?? 0, 'offset', 'ERR_NOSIGBUS_BAD_OFFSET', 0, Number.MAX_SAFE_INTEGER - length);
   const mode = options.mode ?? 'tail';
-  if (!(mode in MODES)) throw nosigbusError('ERR_NOSIGBUS_BAD_ARGUMENT', `mode must be 'tail' or 'page', got ${String(mode)}`);
+  if (typeof mode !== 'string' || !Object.hasOwn(MODES, mode))
+    throw nosigbusError('ERR_NOSIGBUS_BAD_ARGUMENT', `mode must be 'tail' or 'page', got ${String(mode)}`);
   const writable = options.writable ?? false;
-  const { handle, buffer } = native.map(fd, offset, length, writable, MODES[mode]);
-  return new SafeMapping(handle, buffer, offset, length, writable, mode);
+  const { handle, buffer } = native.map(fd, offset, length, writable, MODES[mode], options.allowFuse === true);
+  return new SafeMapping(CONSTRUCT, handle, buffer, offset, length, writable, mode);
 }
+
+/** The guard's VMA budget now. */
+export function mappingBudget(): MappingBudget {
+  const [limit, others, headroom, used, available, quarantined] = native.budget();
+  return { limit, others, headroom, used, available, quarantined };
+}
+
+// Node installs its own SIGBUS action when the first 'SIGBUS' listener is
+// added (and SIG_DFL when the last goes). Its own hooks on these events were
+// registered at bootstrap, so they run before ours: put the guard back first.
+const onSignalListener = (event: string | symbol): void => {
+  if (event === 'SIGBUS') native.ensureGuard();
+};
+process.on('newListener', onSignalListener);
+process.on('removeListener', onSignalListener);
 
 /** The native handle (for other layers' native calls and tests; not re-exported). */
 export function handleOf(m: SafeMapping): NativeHandle {

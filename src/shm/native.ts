@@ -13,7 +13,7 @@ export interface NativeMapResult {
 
 export interface NativeBinding {
   readonly pageSize: number;
-  map(fd: number, offset: number, length: number, writable: boolean, mode: number): NativeMapResult;
+  map(fd: number, offset: number, length: number, writable: boolean, mode: number, allowFuse: boolean): NativeMapResult;
   close(handle: NativeHandle, buffer: ArrayBuffer | undefined): void;
   remap(handle: NativeHandle, length: number, oldBuffer: ArrayBuffer | undefined): Omit<NativeMapResult, 'handle'>;
   sealed(handle: NativeHandle): boolean;
@@ -21,6 +21,8 @@ export interface NativeBinding {
   copyTo(handle: NativeHandle, target: ArrayBufferView | ArrayBuffer, targetOffset: number, from: number, length: number): number;
   activeMappings(): number;
   handlerInstalled(): boolean;
+  ensureGuard(): boolean;
+  budget(): [limit: number, others: number, headroom: number, used: number, available: number, quarantined: number];
   memfd(name: string, size: number, seals: number, noexec: boolean): number;
   seals(fd: number): number;
   fileSize(fd: number): number;
@@ -34,6 +36,10 @@ export interface NativeBinding {
     eventfd(): number;
     rawMap(fd: number, length: number): [ArrayBuffer, NativeToken];
     rawUnmap(buffer: ArrayBuffer, handle: NativeToken): void;
+    setLimitCap(cap: number): void;
+    fakeRanges(n: number): NativeToken;
+    dropFakeRanges(token: NativeToken): void;
+    lookupNs(handle: NativeHandle, iterations: number): number;
   };
 }
 

@@ -56,7 +56,7 @@ static guard_slot *map_guarded(int fd, size_t len, int prot, int flags, enum gua
   struct stat st;
   *out = mmap(NULL, len, prot, flags, fd, 0);
   if (*out == MAP_FAILED || fstat(fd, &st) != 0) return NULL;
-  return guard_register(*out, len, prot, mode, fd, &st, 0);
+  return guard_register(*out, len, prot, mode, fd, &st, 0, GUARD_BACKING_SHMEM);
 }
 
 static int writers(enum guard_mode mode, int rounds) {
@@ -94,10 +94,12 @@ static void *churn(void *arg) {
     guard_stats st;
     guard_read_stats(s, &st);
     if (st.rescues != 1) return (void *)1;
+    uintptr_t base;
+    size_t len;
     if (i % 3 == 0)
       guard_release(s);
-    else if (guard_retire(s) == 0)
-      munmap(w, 8 * g_page);
+    else if (guard_retire(s, &base, &len) == 0)
+      guard_unmap_retired(base, len);
     close(fd);
   }
   return NULL;

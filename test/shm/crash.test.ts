@@ -43,9 +43,16 @@ test('a hardware memory error (BUS_MCEERR_AR) inside a guarded range is not resc
   assert.doesNotMatch(r.stdout, /survived/);
 });
 
-test('an address error on a page the file still covers (I/O error) is not papered over', () => {
+test('an address error on a page a disk file still covers (I/O error) is not papered over', () => {
   const r = run('io-error');
   assert.match(r.stdout, /after 10: rescued 0/);
   assert.equal(r.signal, 'SIGBUS');
   assert.doesNotMatch(r.stdout, /survived/);
+});
+
+test('an address error on a page a memfd still covers (tmpfs full) reads zeros and is counted', () => {
+  const r = run('in-file-shmem');
+  assert.equal(r.signal, null);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /shmem in-file fault: rescued 1, first 4096/);
 });
