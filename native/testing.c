@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "common.h"
 #include "guard.h"
@@ -32,7 +33,16 @@ typedef struct hammer {
   _Atomic uint64_t reads, writes, lost;
   uint64_t *expected;     /* per page, owned by one writer */
   unsigned char *must_stick; /* the last write happened after truncation */
+  uv_loop_t *loop;        /* counted as a request in flight while the threads run */
 } hammer;
+
+/* The threads hold raw pointers into the mapping, as a threadpool job does:
+ * count them as a request of the loop (what napi_async_work does), so a
+ * closed region stays quarantined (zeros) until they stop. */
+static void hammer_stopped(hammer *h) {
+  if (h->loop) h->loop->active_reqs.count--;
+  h->loop = NULL;
+}
 
 typedef struct worker_arg {
   hammer *h;
@@ -81,6 +91,7 @@ static void finalize_hammer(napi_env env, void *data, void *hint) {
     atomic_store(&h->stop, 1);
     for (int i = 0; i < h->nthreads; i++) pthread_join(h->threads[i], NULL);
   }
+  hammer_stopped(h);
   free(h->expected);
   free(h->must_stick);
   free(h);
@@ -108,6 +119,7 @@ static napi_value js_start_threads(napi_env env, napi_callback_info info) {
   h->nwriters = writers;
   h->expected = calloc(h->npages + 1, sizeof *h->expected);
   h->must_stick = calloc(h->npages + 1, 1);
+  if (napi_get_uv_event_loop(env, &h->loop) == napi_ok && h->loop) h->loop->active_reqs.count++;
   for (int i = 0; i < readers + writers; i++) {
     int rc;
     if (i < readers) {
@@ -149,6 +161,7 @@ static napi_value js_stop_threads(napi_env env, napi_callback_info info) {
   if (!h) return NULL;
   if (!atomic_exchange(&h->stop, 1))
     for (int i = 0; i < h->nthreads; i++) pthread_join(h->threads[i], NULL);
+  hammer_stopped(h);
   napi_value obj;
   NAPI_CALL(env, napi_create_object(env, &obj));
   NAPI_CALL(env, napi_set_named_property(env, obj, "reads", nsb_number(env, (double)atomic_load(&h->reads))));
@@ -203,6 +216,21 @@ static napi_value js_read_unguarded(napi_env env, napi_callback_info info) {
   memcpy(data, p, (size_t)length);
   munmap(p, (size_t)length);
   return ab;
+}
+
+/* hugetlbMemfd(size) -> fd of a memfd in huge pages (MFD_HUGETLB). */
+static napi_value js_hugetlb_memfd(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 1);
+  uint64_t size;
+  if (argc < 1 || nsb_arg_u64(env, argv[0], "size", &size)) return NULL;
+  int fd = memfd_create("huge", MFD_CLOEXEC | MFD_HUGETLB);
+  if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    nsb_throw(env, "ERR_NOSIGBUS_MEMFD", err, "memfd_create", "cannot create a hugetlb memfd");
+    return NULL;
+  }
+  return nsb_number(env, fd);
 }
 
 static napi_value js_eventfd(napi_env env, napi_callback_info info) {
@@ -371,6 +399,7 @@ napi_value nsb_testing_init(napi_env env, napi_value exports) {
       nsb_export(env, t, "stopThreads", js_stop_threads) || nsb_export(env, t, "sendSigbus", js_send_sigbus) ||
       nsb_export(env, t, "readUnguarded", js_read_unguarded) ||
       nsb_export(env, t, "refuseExternalBuffers", js_refuse_external) || nsb_export(env, t, "eventfd", js_eventfd) ||
+      nsb_export(env, t, "hugetlbMemfd", js_hugetlb_memfd) ||
       nsb_export(env, t, "rawMap", js_raw_map) || nsb_export(env, t, "rawUnmap", js_raw_unmap) ||
       nsb_export(env, t, "setLimitCap", js_set_limit_cap) || nsb_export(env, t, "fakeRanges", js_fake_ranges) ||
       nsb_export(env, t, "dropFakeRanges", js_drop_fake_ranges) || nsb_export(env, t, "lookupNs", js_lookup_ns))

@@ -34,6 +34,7 @@ export interface NativeBinding {
     readUnguarded(fd: number, length: number): ArrayBuffer;
     refuseExternalBuffers(refuse: boolean): void;
     eventfd(): number;
+    hugetlbMemfd(size: number): number;
     rawMap(fd: number, length: number): [ArrayBuffer, NativeToken];
     rawUnmap(buffer: ArrayBuffer, handle: NativeToken): void;
     setLimitCap(cap: number): void;
