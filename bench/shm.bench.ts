@@ -4,6 +4,7 @@
 import { closeSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { map, memfd } from '../src/shm/index.js';
 import { native } from '../src/shm/native.js';
+import { handleOf } from '../src/shm/mapping.js';
 
 const SIZE = 3840 * 2160 * 4; // one 4K XRGB8888 buffer
 
@@ -93,5 +94,31 @@ export function run(): void {
   row('copyTo 33 MB', copyTo, bufferCopy, 'Buffer.copy', '');
   row('copyTo 33 MB', copyTo, pread, 'pread into a reused buffer', '');
   m.close();
+
+  // 5. The handler's range lookup at 1 to 100,000 live guarded ranges (issue
+  // 6): ns per lookup (binary search under a seqlock), and the first read
+  // after a truncation (one SIGBUS, lookup, fstat, one mmap) with that many
+  // other ranges live.
+  const lookupAt = (n: number): [number, number] => {
+    const fake = n > 1 ? native.testing.fakeRanges(n - 1) : undefined;
+    const f = memfd('bench-lookup', 64 * 4096);
+    const probe = map(f, { length: 64 * 4096 });
+    const ns = native.testing.lookupNs(handleOf(probe), 2_000_000);
+    const faults = timeMs(21, () => {
+      const g = memfd('bench-fault', 4 * 4096);
+      const t = map(g, { length: 4 * 4096 });
+      ftruncateSync(g, 0);
+      return { g, t };
+    }, (x) => { if (x.t.bytes[3 * 4096] !== 0) throw new Error('zeros expected'); }, (x) => { x.t.close(); closeSync(x.g); });
+    probe.close();
+    closeSync(f);
+    if (fake) native.testing.dropFakeRanges(fake);
+    return [ns, faults * 1000];
+  };
+  const [ns1, us1] = lookupAt(1);
+  for (const n of [1, 1000, 10_000, 100_000]) {
+    const [ns, us] = n === 1 ? [ns1, us1] : lookupAt(n);
+    console.log(`${`handler lookup, ${n} live ranges`.padEnd(44)} ${ns.toFixed(1).padStart(9)} ns   first read after truncation ${us.toFixed(1).padStart(7)} us   ratio to 1 range ${(us / us1).toFixed(2)}`);
+  }
   closeSync(fd);
 }

@@ -646,13 +646,14 @@ guard_slot *guard_register_unbudgeted(void *base, size_t len, int prot, enum gua
   return register_slot(base, len, prot, mode, fd, st, file_offset, GUARD_BACKING_SHMEM, 0);
 }
 
-/* Stops guarding: CLOSING (faults wait), zeros over the range, RETIRED,
- * then waits for the handlers inside. The range stays in the table. */
-static int stop_guarding(struct guard_slot *s) {
+/* Stops guarding: CLOSING (faults wait), zeros over the range (when a
+ * pointer may outlive the close), RETIRED, then waits for the handlers
+ * inside. The range stays in the table. */
+static int stop_guarding(struct guard_slot *s, int zeros) {
   uintptr_t base = atomic_load(&s->base);
   size_t len = atomic_load(&s->len);
   atomic_store(&s->state, SLOT_CLOSING);
-  int rc = anon_over(base, len, PROT_READ | PROT_WRITE);
+  int rc = zeros ? anon_over(base, len, PROT_READ | PROT_WRITE) : 0;
   atomic_store(&s->state, SLOT_RETIRED);
   while (atomic_load(&s->inflight) != 0) sched_yield();
   return rc;
@@ -670,7 +671,7 @@ static void free_slot(struct guard_slot *s, long vmas) {
 }
 
 void guard_release(guard_slot *s) {
-  stop_guarding(s);
+  stop_guarding(s, 0);
   pthread_mutex_lock(&g_lock);
   free_slot(s, s->reserved + atomic_load(&s->extra));
   pthread_mutex_unlock(&g_lock);
@@ -679,8 +680,10 @@ void guard_release(guard_slot *s) {
 int guard_retire(guard_slot *s, uintptr_t *base, size_t *len) {
   *base = atomic_load(&s->base);
   *len = atomic_load(&s->len);
-  if (stop_guarding(s) != 0) {
-    guard_release(s);
+  if (stop_guarding(s, 1) != 0) {
+    pthread_mutex_lock(&g_lock);
+    free_slot(s, s->reserved + atomic_load(&s->extra));
+    pthread_mutex_unlock(&g_lock);
     return -1;
   }
   /* The zeros are one VMA now: keep one counted until guard_unmap_retired. */

@@ -8,11 +8,12 @@
  *     never freed, so a slot pointer stays valid forever, and a generation
  *     number tells a reused slot from the one the search found;
  *   - a slot is ACTIVE while its file is mapped. Closing marks it CLOSING,
- *     maps zeros over the whole range, marks it RETIRED, waits for the
- *     handlers counted in `inflight`, and only then takes it out of the
- *     table: a fault during a close waits for the zeros and retries (never
- *     dies), and a rescue can never MAP_FIXED over an unrelated mapping
- *     that reused the address;
+ *     maps zeros over the whole range (guard_retire: a pointer may outlive
+ *     the close), marks it RETIRED, waits for the handlers counted in
+ *     `inflight`, and only then unmaps or takes it out of the table: a fault
+ *     during a close waits for the zeros and retries (never dies), and a
+ *     rescue can never MAP_FIXED over an unrelated mapping that reused the
+ *     address;
  *   - a rescue first *claims* the pages it replaces (a watermark lowered by
  *     CAS, and in page mode one claim byte per page, which the watermark
  *     path also takes), so no page is ever replaced twice and a write made
@@ -90,7 +91,7 @@ enum guard_backing guard_backing_of_fs(long f_type);
 guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mode, int fd, const struct stat *st,
                            uint64_t file_offset, enum guard_backing backing);
 
-/* Stops guarding: zeros over the range, rescues in flight drained, then munmap. */
+/* Stops guarding: rescues in flight drained (a fault meanwhile waits), then munmap. */
 void guard_release(guard_slot *slot);
 
 /* Like guard_release, but leaves private zero pages mapped over the range
