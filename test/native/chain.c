@@ -124,6 +124,17 @@ int main(int argc, char **argv) {
     fflush(stdout);
     foreign_fault();
     printf("after: calls=%d\n", atomic_load(&g_calls));
+  } else if (!strcmp(scenario, "blocked")) {
+    /* What cannot be guarded: with SIGBUS blocked the kernel cannot deliver
+     * it to our handler; it kills the process instead. */
+    guard_install();
+    sigset_t bus;
+    sigemptyset(&bus);
+    sigaddset(&bus, SIGBUS);
+    printf("unblocked: guarded=%d\n", guarded_read());
+    fflush(stdout);
+    pthread_sigmask(SIG_BLOCK, &bus, NULL);
+    printf("blocked: guarded=%d\n", guarded_read());
   } else {
     fprintf(stderr, "unknown scenario %s\n", scenario);
     return 2;

@@ -48,3 +48,9 @@ test('an action installed over the guard is put back behind it, and still gets t
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `installed=0 put_back=1 again=0 guarded=0\nprevious sig=7 code=${BUS_ADRERR} usr1=0 bus=1\nafter: calls=1\n`);
 });
+
+test('what cannot be guarded: a thread that blocks SIGBUS dies by SIGBUS on a truncated page', () => {
+  const r = run('blocked');
+  assert.equal(r.signal, 'SIGBUS');
+  assert.equal(r.stdout, 'unblocked: guarded=0\n');
+});
