@@ -110,3 +110,17 @@ test('a read-only mapping survives JS writes: they stay private, the file is unt
   m.close();
   closeSync(fd);
 });
+
+test('the last partial page is the kernel\'s: a write past EOF inside it reaches the page cache of a memfd', () => {
+  const fd = memfd('partial', 4 * pageSize);
+  const m = map(fd, { length: 4 * pageSize, writable: true });
+  ftruncateSync(fd, pageSize + 100); // EOF in the middle of page 1
+  m.bytes[pageSize + 200] = 0x42; // past EOF, same page: no fault, no rescue
+  m.bytes[2 * pageSize + 1] = 0x43; // wholly past EOF: rescued, private
+  assert.equal(m.rescues.count, 1);
+  ftruncateSync(fd, 4 * pageSize); // the client grows it back
+  assert.equal(pread(fd, pageSize + 200, 1)[0], 0x42, 'documented: the kernel kept it');
+  assert.equal(pread(fd, 2 * pageSize + 1, 1)[0], 0, 'never reached the file');
+  m.close();
+  closeSync(fd);
+});
