@@ -6,6 +6,9 @@
  *            after the truncation must never be lost (tail and page mode).
  *   churn:   threads register, fault past EOF and release mappings in a
  *            loop (slot reuse under concurrent rescues).
+ *   overlap: four threads released together by a barrier fault on one
+ *            truncated mapping at once, 200 times (handlers inside one
+ *            slot at the same time: what a race in the claim would need).
  *   chain:   a SA_SIGINFO handler installed before the guard still gets the
  *            SIGBUS that are not ours, with the siginfo intact.
  * Exit 0 and "ok" on success.
@@ -105,6 +108,41 @@ static void *churn(void *arg) {
   return NULL;
 }
 
+#define OVERLAP_THREADS 4
+static pthread_barrier_t g_barrier;
+static volatile uint8_t *g_overlap_window;
+
+static void *overlap_reader(void *arg) {
+  long index = (long)arg;
+  pthread_barrier_wait(&g_barrier);
+  return (void *)(uintptr_t)(g_overlap_window[(size_t)(4 + index * 5) * g_page] != 0);
+}
+
+static int overlap(enum guard_mode mode, int rounds) {
+  for (int r = 0; r < rounds; r++) {
+    int fd = memfd_create("overlap", MFD_CLOEXEC);
+    uint8_t *w;
+    if (fd < 0 || ftruncate(fd, 32 * g_page) != 0) return 1;
+    guard_slot *s = map_guarded(fd, 32 * g_page, PROT_READ, MAP_SHARED, mode, &w);
+    if (!s || ftruncate(fd, 2 * g_page) != 0) return 1;
+    g_overlap_window = w;
+    pthread_barrier_init(&g_barrier, NULL, OVERLAP_THREADS);
+    pthread_t t[OVERLAP_THREADS];
+    for (long i = 0; i < OVERLAP_THREADS; i++) pthread_create(&t[i], NULL, overlap_reader, (void *)i);
+    int nonzero = 0;
+    for (int i = 0; i < OVERLAP_THREADS; i++) {
+      void *rc;
+      pthread_join(t[i], &rc);
+      nonzero |= rc != NULL;
+    }
+    pthread_barrier_destroy(&g_barrier);
+    guard_release(s);
+    close(fd);
+    if (nonzero) return 1; /* past EOF must read zeros */
+  }
+  return 0;
+}
+
 static _Atomic int g_previous_calls;
 static _Atomic int g_previous_code;
 
@@ -128,6 +166,10 @@ int main(void) {
     return 1;
   }
   g_page = guard_page_size();
+  if (overlap(GUARD_TAIL, 200) || overlap(GUARD_PAGE, 200)) {
+    puts("overlap failed");
+    return 1;
+  }
   if (writers(GUARD_TAIL, 60) || writers(GUARD_PAGE, 60)) return 1;
   pthread_t t[4];
   for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, churn, NULL);
