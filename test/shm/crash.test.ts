@@ -56,3 +56,10 @@ test('an address error on a page a memfd still covers (tmpfs full) reads zeros a
   assert.equal(r.status, 0);
   assert.match(r.stdout, /shmem in-file fault: rescued 1, first 4096/);
 });
+
+test('the I/O-error rule counts consecutive faults: 900, a rescue, 900 more at the same address survive', () => {
+  const r = run('io-error-reset');
+  assert.equal(r.signal, null);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /1800 in-file faults with a rescue \(read 0\) between: survived, rescued 1/);
+});
