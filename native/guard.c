@@ -239,11 +239,13 @@ static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t 
   unsigned char *claims = atomic_load(&s->claims);
   size_t idx = off / g_page, npages = len / g_page;
   if (off >= atomic_load(&s->watermark) || !claim(claims, idx)) return 0; /* someone else's: retry */
-  /* VMAs this adds: a file piece left on each side that stays file-backed,
-   * minus each rescued neighbour it merges with. */
-  int lc = idx > 0 && claimed(s, claims, idx - 1), rc_ = idx + 1 < npages && claimed(s, claims, idx + 1);
-  long delta = (long)(idx > 0 && !lc) + (long)(idx + 1 < npages && !rc_) - lc - rc_;
-  if (delta <= 0 ? (atomic_fetch_add(&g_used, delta), 1) : take_budget(delta)) {
+  /* VMAs this may add, counted from above: the zeros (+1) and the file
+   * piece split off on each side that stays file-backed (+1 each, -1 for the
+   * piece replaced). A merge with rescued neighbours is never counted: the
+   * kernel does not merge zeros that were written (different anon_vma), and
+   * a neighbour claimed by another thread may not be mapped yet. */
+  long delta = (long)(idx > 0 && !claimed(s, claims, idx - 1)) + (long)(idx + 1 < npages && !claimed(s, claims, idx + 1));
+  if (delta == 0 || take_budget(delta)) {
     if (anon_over(base + off, g_page, s->prot) == 0) {
       atomic_fetch_add(&s->extra, delta);
       atomic_fetch_add(&s->rescues, 1);
@@ -255,37 +257,44 @@ static int rescue_page(struct guard_slot *s, uintptr_t base, size_t len, size_t 
   return rescue_tail(s, base, len, start, off);
 }
 
-/* Per-thread count of consecutive in-file faults at one address, keyed by
- * tid (no TLS in a handler). A rescue of the slot since resets it. */
-#define TID_SLOTS 256
-static struct {
+/* Per-thread state, keyed by tid (no TLS in a handler): the count of
+ * consecutive in-file faults at one address (a rescue of the slot since
+ * resets it), and whether the thread is inside a chained handler. Entries of
+ * dead threads are taken over when a probe finds no free one. */
+#define TID_SLOTS 1024
+#define TID_PROBES 16
+static struct thread_state {
   _Atomic int tid;
   _Atomic uintptr_t addr;
   _Atomic uint64_t gen, rescues;
   _Atomic unsigned count;
-} g_tids[TID_SLOTS];
+  _Atomic uintptr_t chaining; /* a stack address of ours, while we are in the previous handler */
+} g_threads[TID_SLOTS];
+
+static struct thread_state *this_thread(void) {
+  int tid = (int)syscall(SYS_gettid);
+  size_t h = (size_t)tid % TID_SLOTS;
+  for (size_t i = 0; i < TID_PROBES; i++) {
+    struct thread_state *t = &g_threads[(h + i) % TID_SLOTS];
+    int cur = atomic_load(&t->tid), zero = 0;
+    if (cur == tid || (cur == 0 && atomic_compare_exchange_strong(&t->tid, &zero, tid))) return t;
+  }
+  struct thread_state *t = &g_threads[h]; /* full: take over the first */
+  atomic_store(&t->tid, tid);
+  atomic_store(&t->chaining, 0);
+  return t;
+}
 
 static int retry_in_file(struct guard_slot *s, uint64_t gen, uintptr_t addr) {
-  int tid = (int)syscall(SYS_gettid);
-  size_t h = (size_t)tid % TID_SLOTS, e = h;
-  for (size_t i = 0; i < 8; i++) {
-    size_t k = (h + i) % TID_SLOTS;
-    int t = atomic_load(&g_tids[k].tid), zero = 0;
-    if (t == tid || (t == 0 && atomic_compare_exchange_strong(&g_tids[k].tid, &zero, tid))) {
-      e = k;
-      break;
-    }
-    if (i == 7) atomic_store(&g_tids[e].tid, tid); /* full: take over the first */
-  }
+  struct thread_state *t = this_thread();
   uint64_t rescues = atomic_load(&s->rescues);
-  if (atomic_load(&g_tids[e].addr) != addr || atomic_load(&g_tids[e].gen) != gen ||
-      atomic_load(&g_tids[e].rescues) != rescues) {
-    atomic_store(&g_tids[e].addr, addr);
-    atomic_store(&g_tids[e].gen, gen);
-    atomic_store(&g_tids[e].rescues, rescues);
-    atomic_store(&g_tids[e].count, 0);
+  if (atomic_load(&t->addr) != addr || atomic_load(&t->gen) != gen || atomic_load(&t->rescues) != rescues) {
+    atomic_store(&t->addr, addr);
+    atomic_store(&t->gen, gen);
+    atomic_store(&t->rescues, rescues);
+    atomic_store(&t->count, 0);
   }
-  return atomic_fetch_add(&g_tids[e].count, 1) < GUARD_IN_FILE_RETRIES;
+  return atomic_fetch_add(&t->count, 1) < GUARD_IN_FILE_RETRIES;
 }
 
 /* Offset (from base) of the first page wholly past end of file; SIZE_MAX when
@@ -383,10 +392,27 @@ static void chain(int sig, siginfo_t *info, void *uctx) {
 static void on_sigbus(int sig, siginfo_t *info, void *uctx) {
   int saved_errno = errno;
   enum verdict v = info->si_code == BUS_ADRERR ? try_rescue((uintptr_t)info->si_addr) : NOT_OURS;
-  if (v == DIE)
+  if (v == DIE) {
     die_by_sigbus(); /* ours, but the kernel refused every replacement */
-  else if (v == NOT_OURS)
-    chain(sig, info, uctx);
+  } else if (v == NOT_OURS) {
+    /* A previous handler installed after us may have saved ours as *its*
+     * previous: it then calls us back as a function (wlroots' style), or
+     * declines a fault by restoring "its" old action, ours, and re-raising
+     * (libwayland's), which leaves SIGBUS pending here. Without us in
+     * between its old action was SIG_DFL: die as it would have, instead of
+     * recursing or ping-ponging forever. */
+    struct thread_state *t = this_thread();
+    uintptr_t here = (uintptr_t)&t, outer = atomic_load(&t->chaining);
+    if (outer && here < outer) { /* nested below our own frame (an outer one left by siglongjmp is not) */
+      die_by_sigbus();
+    } else {
+      atomic_store(&t->chaining, here);
+      chain(sig, info, uctx);
+      atomic_store(&t->chaining, 0);
+      sigset_t pending;
+      if (info->si_code > 0 && sigpending(&pending) == 0 && sigismember(&pending, sig) == 1) die_by_sigbus();
+    }
+  }
   errno = saved_errno;
 }
 
@@ -680,7 +706,7 @@ static int stop_guarding(struct guard_slot *s, int zeros) {
   uintptr_t base = atomic_load(&s->base);
   size_t len = atomic_load(&s->len);
   atomic_store(&s->state, SLOT_CLOSING);
-  int rc = zeros ? anon_over(base, len, PROT_READ | PROT_WRITE) : 0;
+  int rc = zeros ? anon_over(base, len, s->prot) : 0; /* the rescues' prot: no split by a late one */
   atomic_store(&s->state, SLOT_RETIRED);
   while (atomic_load(&s->inflight) != 0) sched_yield();
   return rc;

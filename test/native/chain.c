@@ -7,6 +7,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -87,6 +88,35 @@ static int guarded_read(void) {
   return stats.rescues == 1 ? v : -2;
 }
 
+/* Handlers installed after the guard that saved ours as their previous one. */
+static struct sigaction g_saved;
+static void calls_back(int sig, siginfo_t *info, void *uctx) { /* wlroots/KWin style */
+  atomic_fetch_add(&g_calls, 1);
+  g_saved.sa_sigaction(sig, info, uctx);
+}
+static void reraises(int sig, siginfo_t *info, void *uctx) { /* libwayland style */
+  (void)info; (void)uctx;
+  atomic_fetch_add(&g_calls, 1);
+  sigaction(sig, &g_saved, NULL);
+  raise(sig);
+}
+static sigjmp_buf g_jump;
+static void jumps_out(int sig, siginfo_t *info, void *uctx) {
+  (void)sig; (void)info; (void)uctx;
+  atomic_fetch_add(&g_calls, 1);
+  siglongjmp(g_jump, 1);
+}
+
+static void install_over_guard(void (*fn)(int, siginfo_t *, void *)) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = fn;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGBUS, &sa, &g_saved);
+  guard_ensure_first();
+}
+
 int main(int argc, char **argv) {
   const char *scenario = argc > 1 ? argv[1] : "";
   g_page = (size_t)sysconf(_SC_PAGESIZE);
@@ -124,6 +154,22 @@ int main(int argc, char **argv) {
     fflush(stdout);
     foreign_fault();
     printf("after: calls=%d\n", atomic_load(&g_calls));
+  } else if (!strcmp(scenario, "calls-back") || !strcmp(scenario, "reraises")) {
+    /* A foreign fault must still end in death by SIGBUS: no recursion, no ping-pong. */
+    guard_install();
+    install_over_guard(!strcmp(scenario, "calls-back") ? calls_back : reraises);
+    printf("guarded=%d\n", guarded_read());
+    fflush(stdout);
+    alarm(10);
+    foreign_fault();
+    say("survived\n");
+  } else if (!strcmp(scenario, "jumps-out")) {
+    /* A handler that leaves by siglongjmp is called again for the next fault. */
+    guard_install();
+    install_over_guard(jumps_out);
+    for (int i = 0; i < 3; i++)
+      if (sigsetjmp(g_jump, 1) == 0) foreign_fault();
+    printf("calls=%d guarded=%d\n", atomic_load(&g_calls), guarded_read());
   } else if (!strcmp(scenario, "blocked")) {
     /* What cannot be guarded: with SIGBUS blocked the kernel cannot deliver
      * it to our handler; it kills the process instead. */

@@ -54,3 +54,17 @@ test('what cannot be guarded: a thread that blocks SIGBUS dies by SIGBUS on a tr
   assert.equal(r.signal, 'SIGBUS');
   assert.equal(r.stdout, 'unblocked: guarded=0\n');
 });
+
+for (const style of ['calls-back', 'reraises'] as const) {
+  test(`a handler installed over the guard that ${style === 'calls-back' ? 'calls ours back as a function' : 'restores ours and re-raises'}: a foreign fault dies by SIGBUS, no loop`, () => {
+    const r = run(style);
+    assert.equal(r.signal, 'SIGBUS', `${r.signal} ${r.status} ${r.stdout}`);
+    assert.equal(r.stdout, 'guarded=0\n');
+  });
+}
+
+test('a previous handler that leaves by siglongjmp is called for every fault', () => {
+  const r = run('jumps-out');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'calls=3 guarded=0\n');
+});
