@@ -56,6 +56,7 @@ typedef struct nsb_mapping {
   uintptr_t base;      /* page-aligned region under the window */
   size_t span;
   struct buffer_ref *buf; /* the current region's external buffer, if any */
+  int moved;           /* that buffer was found detached by someone else: transfer() moved it */
   uint64_t offset;
   int writable;
   enum guard_mode mode;
@@ -64,12 +65,21 @@ typedef struct nsb_mapping {
   struct nsb_mapping *prev, *next;
 } nsb_mapping;
 
-/* A retired region waiting for the loop to drain. */
+typedef struct buffer_ref buffer_ref;
+
+/* A retired region waiting for the loop to drain (and, if its buffer was
+ * moved away by ArrayBuffer.prototype.transfer, for that buffer to die). */
 typedef struct retired {
   uintptr_t base;
   size_t span;
-  struct retired *next;
+  buffer_ref *held_by; /* the moved buffer's finalizer clears this */
+  struct retired *next; /* newest first */
 } retired;
+
+/* At most this many regions of one thread wait for its loop: a request
+ * pinned forever (a read from a pipe nobody writes) must not spend the VMA
+ * budget of every later mapping. Beyond it the oldest are unmapped. */
+#define QUARANTINE_CAP 4096
 
 struct env_state {
   nsb_mapping *head;
@@ -78,10 +88,11 @@ struct env_state {
   size_t quarantined;
 };
 
-typedef struct buffer_ref {
+struct buffer_ref {
   nsb_mapping *m;
   unsigned epoch;
-} buffer_ref;
+  retired *holds; /* the region its backing store still points at, after a move */
+};
 
 static int g_refuse_external; /* testing: behave like a runtime without external buffers */
 
@@ -97,21 +108,28 @@ static void env_unlink(nsb_mapping *m) {
   m->env = NULL;
 }
 
-/* Unmaps the quarantined regions of es if nothing is in flight on its loop. */
+/* Unmaps quarantined regions of es: all that no moved buffer holds if
+ * nothing is in flight on its loop, else the oldest beyond the cap. */
 static void sweep(env_state *es) {
-  if (!es || !es->quarantine || (es->loop && es->loop->active_reqs.count != 0)) return;
-  for (retired *q = es->quarantine, *next; q; q = next) {
-    next = q->next;
-    guard_unmap_retired(q->base, q->span);
-    free(q);
+  if (!es || !es->quarantine) return;
+  int drained = !es->loop || es->loop->active_reqs.count == 0;
+  size_t kept = 0;
+  for (retired **link = &es->quarantine, *q; (q = *link);) {
+    if (!q->held_by && (drained || kept >= QUARANTINE_CAP)) {
+      *link = q->next;
+      guard_unmap_retired(q->base, q->span);
+      free(q);
+      es->quarantined--;
+    } else {
+      kept++;
+      link = &q->next;
+    }
   }
-  es->quarantine = NULL;
-  es->quarantined = 0;
 }
 
 /* Lets go of one region: retired into the quarantine if a buffer ever
  * exposed it to JS, else unmapped at once. */
-static void drop_region(env_state *es, guard_slot *slot, buffer_ref *ref) {
+static void drop_region(env_state *es, guard_slot *slot, buffer_ref *ref, int moved) {
   uintptr_t base;
   size_t span;
   if (!ref || !es) {
@@ -126,6 +144,8 @@ static void drop_region(env_state *es, guard_slot *slot, buffer_ref *ref) {
   }
   q->base = base;
   q->span = span;
+  q->held_by = moved ? ref : NULL;
+  if (moved) ref->holds = q;
   q->next = es->quarantine;
   es->quarantine = q;
   es->quarantined++;
@@ -136,7 +156,7 @@ static void drop_region(env_state *es, guard_slot *slot, buffer_ref *ref) {
 static void release(nsb_mapping *m) {
   if (!m->open) return;
   m->open = 0;
-  drop_region(m->env, m->slot, m->buf);
+  drop_region(m->env, m->slot, m->buf, m->moved);
   m->slot = NULL;
   m->buf = NULL;
   close(m->fd);
@@ -159,6 +179,7 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
 static void finalize_buffer(napi_env env, void *data, void *hint) {
   (void)env; (void)data;
   buffer_ref *ref = hint;
+  if (ref->holds) ref->holds->held_by = NULL; /* the moved buffer is gone: the next sweep may unmap */
   if (ref->m->open && ref->m->epoch == ref->epoch) release(ref->m);
   unref(ref->m);
   free(ref);
@@ -169,9 +190,11 @@ static void env_teardown(napi_env env, void *data, void *hint) {
   env_state *st = data;
   while (st->head) release(st->head); /* release unlinks */
   sweep(st);
-  /* Requests still in flight: their regions stay reserved (zeros) for good. */
+  /* Requests still in flight, or moved buffers alive: their regions stay
+   * reserved (zeros) for good. */
   for (retired *q = st->quarantine, *next; q; q = next) {
     next = q->next;
+    if (q->held_by) q->held_by->holds = NULL;
     free(q);
   }
   free(st);
@@ -317,6 +340,7 @@ static napi_value make_buffer(napi_env env, nsb_mapping *m) {
   }
   ref->m = m;
   ref->epoch = m->epoch;
+  ref->holds = NULL;
   napi_value ab;
   napi_status st = napi_create_external_arraybuffer(env, m->window, m->length, finalize_buffer, ref, &ab);
   if (st == napi_no_external_buffers_allowed) {
@@ -372,9 +396,15 @@ static nsb_mapping *open_handle_of(napi_env env, napi_value v) {
   return m;
 }
 
-static void detach_if_buffer(napi_env env, napi_value v) {
-  bool is = false;
-  if (v && napi_is_arraybuffer(env, v, &is) == napi_ok && is) napi_detach_arraybuffer(env, v);
+/* Detaches our buffer; returns 1 if it was already detached: someone moved
+ * its backing store (ArrayBuffer.prototype.transfer), which may still point
+ * at the region. */
+static int detach_buffer(napi_env env, napi_value v, const buffer_ref *ref) {
+  bool is = false, detached = false;
+  if (!ref || !v || napi_is_arraybuffer(env, v, &is) != napi_ok || !is) return ref != NULL;
+  if (napi_is_detached_arraybuffer(env, v, &detached) != napi_ok || detached) return 1;
+  napi_detach_arraybuffer(env, v);
+  return 0;
 }
 
 /* map(fd, offset, length, writable, mode, allowFuse) -> { handle, buffer } */
@@ -421,12 +451,16 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
   if (es->head) es->head->prev = m;
   es->head = m;
   napi_value handle;
-  if (napi_create_external(env, m, finalize_handle, NULL, &handle) != napi_ok ||
-      napi_type_tag_object(env, handle, &HANDLE_TAG) != napi_ok) {
+  if (napi_create_external(env, m, finalize_handle, NULL, &handle) != napi_ok) {
     m->refs = 0;
     release(m);
     free(m);
     nsb_throw_pending(env, "napi_create_external");
+    return NULL;
+  }
+  if (napi_type_tag_object(env, handle, &HANDLE_TAG) != napi_ok) {
+    release(m); /* the external's finalizer frees m */
+    nsb_throw_pending(env, "napi_type_tag_object");
     return NULL;
   }
   napi_value buffer = make_buffer(env, m);
@@ -442,7 +476,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 2);
   nsb_mapping *m = handle_of(env, argv[0]);
   if (!m) return NULL;
-  detach_if_buffer(env, argv[1]);
+  if (m->open) m->moved = detach_buffer(env, argv[1], m->buf);
   release(m);
   return nsb_undefined(env);
 }
@@ -478,8 +512,7 @@ static napi_value js_remap(napi_env env, napi_callback_info info) {
     *m = old;
     return NULL;
   }
-  detach_if_buffer(env, argv[2]);
-  drop_region(m->env, old.slot, old.buf);
+  drop_region(m->env, old.slot, old.buf, detach_buffer(env, argv[2], old.buf));
   return result_object(env, NULL, buffer);
 }
 
