@@ -391,6 +391,15 @@ static napi_value js_lookup_ns(napi_env env, napi_callback_info info) {
   return nsb_number(env, guard_lookup_ns((uintptr_t)window, (long)n));
 }
 
+/* windowAddress(handle) -> the address of the window (for counting its VMAs in /proc/self/maps). */
+static napi_value js_window_address(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 1);
+  size_t length;
+  uint8_t *window = argc == 1 ? nsb_mapping_window(env, argv[0], &length) : NULL;
+  if (!window) return NULL;
+  return nsb_number(env, (double)(uintptr_t)window);
+}
+
 napi_value nsb_testing_init(napi_env env, napi_value exports) {
   napi_value t;
   NAPI_CALL(env, napi_create_object(env, &t));
@@ -402,7 +411,8 @@ napi_value nsb_testing_init(napi_env env, napi_value exports) {
       nsb_export(env, t, "hugetlbMemfd", js_hugetlb_memfd) ||
       nsb_export(env, t, "rawMap", js_raw_map) || nsb_export(env, t, "rawUnmap", js_raw_unmap) ||
       nsb_export(env, t, "setLimitCap", js_set_limit_cap) || nsb_export(env, t, "fakeRanges", js_fake_ranges) ||
-      nsb_export(env, t, "dropFakeRanges", js_drop_fake_ranges) || nsb_export(env, t, "lookupNs", js_lookup_ns))
+      nsb_export(env, t, "dropFakeRanges", js_drop_fake_ranges) || nsb_export(env, t, "lookupNs", js_lookup_ns) ||
+      nsb_export(env, t, "windowAddress", js_window_address))
     return NULL;
   NAPI_CALL(env, napi_set_named_property(env, exports, "testing", t));
   return exports;

@@ -41,6 +41,7 @@ export interface NativeBinding {
     fakeRanges(n: number): NativeToken;
     dropFakeRanges(token: NativeToken): void;
     lookupNs(handle: NativeHandle, iterations: number): number;
+    windowAddress(handle: NativeHandle): number;
   };
 }
 
