@@ -280,15 +280,20 @@ export class Compositor implements SurfaceHost, ShellHost {
     this.renderer.render(this.sceneRoots());
   }
 
-  /** The output as PNG bytes (painted first). */
-  screenshotPng(): Uint8Array {
+  /** A copy of the output with everything committed so far painted. */
+  snapshot(): Uint32Array {
     this.paint();
-    const { width, height, data } = captureRgba(this.output);
+    return this.output.framebuffer.slice();
+  }
+
+  /** PNG bytes of `frame` (default: a snapshot now). */
+  screenshotPng(frame: Uint32Array = this.snapshot()): Uint8Array {
+    const { width, height, data } = captureRgba(this.output, frame);
     return encode({ width, height, data, channels: 4, depth: 8 });
   }
 
-  writeScreenshot(path: string): void {
-    writeFileSync(path, this.screenshotPng());
+  writeScreenshot(path: string, frame?: Uint32Array): void {
+    writeFileSync(path, this.screenshotPng(frame));
   }
 
   /** Disconnects every client, removes the sockets, stops the timers. Idempotent. */

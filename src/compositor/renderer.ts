@@ -216,11 +216,14 @@ function simplify(rects: Rect[]): Rect[] {
   return list;
 }
 
-/** The framebuffer as RGBA bytes (what PNG encoders take). */
-export function captureRgba(output: Output, area: Rect = rect(0, 0, output.width, output.height)): { width: number; height: number; data: Uint8Array } {
+/** The framebuffer (or a snapshot of it) as RGBA bytes, what PNG encoders take. */
+export function captureRgba(
+  output: Output,
+  fb: Uint32Array = output.framebuffer,
+  area: Rect = rect(0, 0, output.width, output.height),
+): { width: number; height: number; data: Uint8Array } {
   const a = intersect(area, rect(0, 0, output.width, output.height));
   const data = new Uint8Array(a.width * a.height * 4);
-  const fb = output.framebuffer;
   let o = 0;
   for (let y = a.y; y < a.y + a.height; y++)
     for (let x = a.x; x < a.x + a.width; x++) {
