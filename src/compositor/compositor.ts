@@ -234,10 +234,11 @@ export class Compositor implements SurfaceHost, ShellHost {
     const period = BigInt(this.output.refreshNs);
     const now = process.hrtime.bigint();
     const next = ((now - this.#epoch) / period + 1n) * period + this.#epoch;
-    this.#timer = setTimeout(() => this.#tick(), Math.max(1, Number(next - now) / 1e6));
+    this.#timer = setTimeout(() => this.#tick(next), Math.max(1, Number(next - now) / 1e6));
   }
 
-  #tick(): void {
+  /** One refresh; `vblank` is its time on the output's grid (what presentation feedback reports). */
+  #tick(vblank: bigint): void {
     this.#timer = null;
     if (this.#closed) return;
     this.ticks++;
@@ -246,8 +247,7 @@ export class Compositor implements SurfaceHost, ShellHost {
       this.#repaint = false;
       this.renderer.render(this.sceneRoots());
     }
-    const now = process.hrtime.bigint();
-    const ms = Number((now / 1_000_000n) & 0xffffffffn);
+    const ms = Number((vblank / 1_000_000n) & 0xffffffffn);
     const queued = this.#queued;
     this.#queued = [];
     for (const q of queued) {
@@ -259,7 +259,7 @@ export class Compositor implements SurfaceHost, ShellHost {
         if (stats) stats.frames++;
       }
       if (q.feedbacks.length) {
-        presented(q.feedbacks, this.output, now, this.#sequence);
+        presented(q.feedbacks, this.output, vblank, this.#sequence);
         if (stats) stats.presented += q.feedbacks.length;
       }
     }

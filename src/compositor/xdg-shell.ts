@@ -31,7 +31,6 @@ const TOPLEVEL_ERROR = xdg_toplevel.enums.error.entries;
 const POSITIONER_ERROR = xdg_positioner.enums.error.entries;
 const POPUP_ERROR = xdg_popup.enums.error.entries;
 const STATE = xdg_toplevel.enums.state.entries;
-const CAPABILITY = xdg_toplevel.enums.wm_capabilities.entries;
 const ANCHOR = xdg_positioner.enums.anchor.entries;
 const GRAVITY = xdg_positioner.enums.gravity.entries;
 const ADJUST = xdg_positioner.enums.constraint_adjustment.entries;
@@ -191,7 +190,6 @@ class Toplevel {
   maxSize: [number, number] = [0, 0];
   #pendingMin: [number, number] | null = null;
   #pendingMax: [number, number] | null = null;
-  #sentCapabilities = false;
 
   constructor(resource: Resource, xdg: XdgSurface) {
     this.resource = resource;
@@ -225,12 +223,13 @@ class Toplevel {
 
   sendConfigure(): void {
     const out = this.xdg.shell.output;
-    const v = this.resource.version;
-    if (v >= 5 && !this.#sentCapabilities) {
-      this.#sentCapabilities = true;
-      this.resource.send('wm_capabilities', uint32Array([CAPABILITY.maximize, CAPABILITY.fullscreen]));
-    }
-    if (v >= 4) this.resource.send('configure_bounds', out.logicalWidth, out.logicalHeight);
+    // Neither wm_capabilities (v5) nor configure_bounds (v4) is sent: clients
+    // built against older XML that still bind v5, such as weston 10's
+    // presentation-shm, abort on an event they have no listener for.
+    // configure_bounds is optional; without wm_capabilities a client assumes
+    // every capability, and every one is accepted here (maximize and
+    // fullscreen are honoured; minimize and the window menu have nothing to
+    // show headless).
     const states: number[] = [STATE.activated];
     if (this.maximized) states.push(STATE.maximized);
     if (this.fullscreen) states.push(STATE.fullscreen);
