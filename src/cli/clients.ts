@@ -66,15 +66,18 @@ export class ClientRun {
   }
 }
 
-/** The fill color an honest client's frame k has at (x, y): argb, opaque. */
+/** The moving band of the honest client, 16 pixels wide, 4 pixels further each frame. */
+export const HONEST_BAND = 0xffffff40;
+
+/** The honest client's fixed gradient at (x, y) of a window `width` wide (argb, opaque). */
+export function honestGradient(x: number, y: number, width: number): number {
+  return (0xff000000 | (Math.floor((x * 255) / width) << 16) | (((y * 3) & 0xff) << 8) | 0xc0) >>> 0;
+}
+
+/** The honest client's frame `frame` at (x, y). */
 export function honestPixel(x: number, y: number, frame: number, width: number): number {
-  // A band that moves right one step per frame over a fixed gradient.
   const band = (frame * 4) % width;
-  const inBand = x >= band && x < band + 16;
-  const r = inBand ? 0xff : (x * 255) / width;
-  const g = inBand ? 0xff : (y * 3) & 0xff;
-  const b = inBand ? 0x40 : 0xc0;
-  return (0xff000000 | (r << 16) | (g << 8) | b) >>> 0;
+  return x >= band && x < band + 16 ? HONEST_BAND : honestGradient(x, y, width);
 }
 
 interface Window {
