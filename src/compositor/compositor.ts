@@ -84,6 +84,7 @@ export class Compositor implements SurfaceHost, ShellHost {
   #pingTimer: NodeJS.Timeout | null = null;
   readonly #epoch = process.hrtime.bigint();
   #sequence = 0;
+  #lastVblank = 0n;
   #placed = 0;
   #closed = false;
   /** Refreshes that ran (painted or answered callbacks). */
@@ -233,13 +234,16 @@ export class Compositor implements SurfaceHost, ShellHost {
     if (this.#timer || this.#closed) return;
     const period = BigInt(this.output.refreshNs);
     const now = process.hrtime.bigint();
-    const next = ((now - this.#epoch) / period + 1n) * period + this.#epoch;
+    let next = ((now - this.#epoch) / period + 1n) * period + this.#epoch;
+    // A timer may fire a little early: never the same refresh twice.
+    if (next <= this.#lastVblank) next = this.#lastVblank + period;
     this.#timer = setTimeout(() => this.#tick(next), Math.max(1, Number(next - now) / 1e6));
   }
 
   /** One refresh; `vblank` is its time on the output's grid (what presentation feedback reports). */
   #tick(vblank: bigint): void {
     this.#timer = null;
+    this.#lastVblank = vblank;
     if (this.#closed) return;
     this.ticks++;
     this.#sequence++;

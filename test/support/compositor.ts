@@ -1,6 +1,7 @@
 // An in-process compositor and clients connected to it over socketpairs.
 import assert from 'node:assert/strict';
 import { writeSync } from 'node:fs';
+import { after } from 'node:test';
 import { WaylandClient, type Proxy } from '../../src/client/index.js';
 import { Compositor, type CompositorOptions } from '../../src/compositor/index.js';
 import { wl_compositor, wl_shm } from '../../src/protocol/wayland.js';
@@ -17,6 +18,12 @@ export interface TestCompositor {
   close(): void;
 }
 
+const open = new Set<TestCompositor>();
+// A failed assertion skips a test's close(): close what is left, so the file's process can end.
+after(() => {
+  for (const t of open) t.close();
+});
+
 export function startCompositor(options: CompositorOptions = {}): TestCompositor {
   const compositor = new Compositor({ width: 640, height: 480, logLevel: 'error', pingIntervalMs: 0, ...options });
   const clients: WaylandClient[] = [];
@@ -25,7 +32,7 @@ export function startCompositor(options: CompositorOptions = {}): TestCompositor
     compositor.addClient(server, label);
     return client;
   };
-  return {
+  const t: TestCompositor = {
     compositor,
     stream,
     client: async (label = 'test') => {
@@ -35,10 +42,13 @@ export function startCompositor(options: CompositorOptions = {}): TestCompositor
       return c;
     },
     close: () => {
+      open.delete(t);
       for (const c of clients) if (!c.error) c.close();
       compositor.close();
     },
   };
+  open.add(t);
+  return t;
 }
 
 /** Resolves once `predicate` holds (checked every 5 ms), rejects after `timeoutMs`. */
