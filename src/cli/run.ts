@@ -9,8 +9,8 @@
 //  - `run` exits with the client's status, or 128 + signal number when the
 //    client was killed by a signal; signals sent to us go to the client
 //    first, so it can end in its own way;
-//  - the screenshot is the output as last shown: taken when the client
-//    disconnects (before its windows leave the scene) or at exit.
+//  - the screenshot is the output at exit, or, when no window is left then,
+//    as it was just before the last window left.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
@@ -26,7 +26,13 @@ interface Session {
   cleanup(): void;
 }
 
+/** What SIGINT/SIGTERM/SIGHUP do; set by run/serve once the session exists. */
+let onSignal = (signal: NodeJS.Signals): void => process.exit(128 + (constants.signals[signal] ?? 0)); // 'exit' cleans up
+
 function startSession(args: CompositorArgs): Session {
+  // Before the socket exists: a signal must never find the default action
+  // (death with the socket left behind).
+  for (const sig of FORWARDED) process.on(sig, () => onSignal(sig));
   let runtimeDir = process.env.XDG_RUNTIME_DIR;
   let privateDir: string | null = null;
   if (!runtimeDir) {
@@ -42,21 +48,17 @@ function startSession(args: CompositorArgs): Session {
     onTruncate: args.onTruncate,
     logLevel: args.logLevel,
   });
+  // The screenshot shows the last windows shown: clients destroy their
+  // windows before they exit, so the output is kept as it was just before
+  // the last window left.
   let lastShown: Uint32Array | undefined;
-  if (args.screenshot) {
-    // The output as the leaving client last saw it (its windows are still in the scene here).
-    compositor.display.onClient((client) =>
-      client.onDestroy(() => {
-        lastShown = compositor.snapshot();
-      }),
-    );
-  }
+  if (args.screenshot) compositor.onUnmap(() => (lastShown = compositor.snapshot()));
   let done = false;
   const cleanup = (): void => {
     if (done) return;
     done = true;
     try {
-      if (args.screenshot) compositor.writeScreenshot(args.screenshot, lastShown);
+      if (args.screenshot) compositor.writeScreenshot(args.screenshot, compositor.windows.length > 0 ? undefined : lastShown);
       if (args.stats) writeFileSync(args.stats, JSON.stringify(compositor.clientStats, null, 2));
     } finally {
       compositor.close(); // unlinks socket and lock
@@ -101,7 +103,7 @@ export function run(args: CompositorArgs, command: readonly string[]): void {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   onUncaught(session, kill);
-  for (const sig of FORWARDED) process.on(sig, () => child.kill(sig));
+  onSignal = (sig) => child.kill(sig);
   child.on('error', (e) => {
     session.compositor.log('error', `cannot run ${command[0]}: ${e.message}`);
     session.cleanup();
@@ -118,10 +120,8 @@ export function serve(args: CompositorArgs): void {
   const session = startSession(args);
   onUncaught(session, () => {});
   process.stdout.write(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}\n`);
-  for (const sig of FORWARDED) {
-    process.on(sig, () => {
-      session.cleanup();
-      process.exit(128 + (constants.signals[sig] ?? 0));
-    });
-  }
+  onSignal = (sig) => {
+    session.cleanup();
+    process.exit(128 + (constants.signals[sig] ?? 0));
+  };
 }

@@ -79,6 +79,7 @@ export class Compositor implements SurfaceHost, ShellHost {
   readonly #level: number;
   readonly #shell: Shell;
   #queued: QueuedFrame[] = [];
+  readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
   #repaint = false;
   #timer: NodeJS.Timeout | null = null;
   #pingTimer: NodeJS.Timeout | null = null;
@@ -211,7 +212,13 @@ export class Compositor implements SurfaceHost, ShellHost {
     this.scheduleRepaint();
   }
 
+  /** Runs `listener` just before a window leaves the scene (it is still painted). */
+  onUnmap(listener: (window: XdgSurface) => void): void {
+    this.#unmapListeners.push(listener);
+  }
+
   unmapWindow(window: XdgSurface): void {
+    for (const l of this.#unmapListeners) l(window);
     const i = this.windows.indexOf(window);
     if (i >= 0) this.windows.splice(i, 1);
     this.scheduleRepaint();
