@@ -56,6 +56,9 @@ export interface ClientStats {
   protocolError: boolean;
   disconnected: boolean;
   unresponsive: boolean;
+  /** Milliseconds since the compositor started: first commit, last frame callback answered (null: none yet). */
+  firstCommitMs: number | null;
+  lastFrameMs: number | null;
 }
 
 interface QueuedFrame {
@@ -142,7 +145,7 @@ export class Compositor implements SurfaceHost, ShellHost {
   }
 
   #track(client: Client, label: string): void {
-    const stats: ClientStats = { label, commits: 0, frames: 0, presented: 0, rescues: 0, protocolError: false, disconnected: false, unresponsive: false };
+    const stats: ClientStats = { label, commits: 0, frames: 0, presented: 0, rescues: 0, protocolError: false, disconnected: false, unresponsive: false, firstCommitMs: null, lastFrameMs: null };
     this.#stats.set(client, stats);
     client.onDestroy((c) => {
       stats.disconnected = true;
@@ -171,7 +174,9 @@ export class Compositor implements SurfaceHost, ShellHost {
 
   countCommit(client: Client): void {
     const stats = this.#stats.get(client);
-    if (stats) stats.commits++;
+    if (!stats) return;
+    stats.commits++;
+    stats.firstCommitMs ??= this.#elapsedMs();
   }
 
   surfaceDestroyed(surface: Surface): void {
@@ -267,13 +272,20 @@ export class Compositor implements SurfaceHost, ShellHost {
         if (f.destroyed) continue;
         f.send('done', ms);
         f.destroy();
-        if (stats) stats.frames++;
+        if (stats) {
+          stats.frames++;
+          stats.lastFrameMs = this.#elapsedMs();
+        }
       }
       if (q.feedbacks.length) {
         presented(q.feedbacks, this.output, vblank, this.#sequence);
         if (stats) stats.presented += q.feedbacks.length;
       }
     }
+  }
+
+  #elapsedMs(): number {
+    return Number(process.hrtime.bigint() - this.#epoch) / 1e6;
   }
 
   /** Window roots for the renderer, bottom to top. */

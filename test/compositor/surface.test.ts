@@ -320,3 +320,43 @@ test('positioner constraint adjustment: flip, slide and resize keep a popup on t
   assert.deepEqual(place(p, null, output), { x: 190, y: 90, width: 10, height: 10 }, 'cut to the output');
   assert.equal(fixedToDouble(256 * 3), 3);
 });
+
+test('a client that does not answer pings is reported unresponsive, not disconnected', async () => {
+  const t = startCompositor({ pingIntervalMs: 30 });
+  const c = await t.client('silent');
+  let pings = 0;
+  c.bind(xdg_wm_base, 5).on('ping', () => pings++); // never pongs
+  await waitFor(() => pings >= 2, 'two pings');
+  await c.roundtrip();
+  const stats = t.compositor.clientStats.find((s) => s.label === 'silent')!;
+  assert.equal(stats.unresponsive, true);
+  assert.equal(stats.disconnected, false);
+  assert.equal(c.error, null);
+  t.close();
+});
+
+test('a popup whose parent goes away gets popup_done', async () => {
+  const { t, c, g } = await setup();
+  const w = await toplevel(c, g);
+  present(w.surface, shmBuffer(g, 50, 50, () => 0xff0000ff).buffer, 50, 50);
+  const pos = g.wm.request('create_positioner', null)!;
+  pos.request('set_size', 10, 10);
+  pos.request('set_anchor_rect', 0, 0, 1, 1);
+  const ps = g.compositor.request('create_surface', null)!;
+  ps.on('enter', () => {});
+  const pxdg = g.wm.request('get_xdg_surface', null, ps)!;
+  let done = 0;
+  pxdg.request('get_popup', null, w.xdgSurface, pos)!.on('configure', () => {}).on('popup_done', () => done++).on('repositioned', () => {});
+  pxdg.on('configure', (serial) => pxdg.request('ack_configure', serial));
+  ps.request('commit');
+  await c.roundtrip();
+  present(ps, shmBuffer(g, 10, 10, () => 0xffffffff).buffer, 10, 10);
+  await c.roundtrip();
+  assert.equal(t.compositor.windows.length, 2);
+  w.surface.request('attach', null, 0, 0); // unmaps the parent
+  w.surface.request('commit');
+  await c.roundtrip();
+  assert.equal(done, 1);
+  assert.equal(t.compositor.windows.length, 0);
+  t.close();
+});
