@@ -5,10 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Compositor, type TruncationPolicy } from '../compositor/index.js';
+import { wl_shm } from '../protocol/wayland.js';
 import { socketPair } from '../wire/socket.js';
 import { HOSTILE_DESCRIPTIONS, HOSTILE_KINDS, honestClient, hostileClient, type ClientRun } from './clients.js';
 
 const PHASE_MS = 2000;
+
+function shmErrorName(code: number | undefined): string {
+  return Object.entries(wl_shm.enums.error.entries).find(([, v]) => v === code)?.[0] ?? String(code);
+}
 
 interface PhaseResult {
   policy: TruncationPolicy;
@@ -30,17 +35,20 @@ async function phase(policy: TruncationPolicy, screenshot: string | null): Promi
   const lines: string[] = [];
   for (const run of runs) {
     const stats = compositor.clientStats.find((s) => s.label === run.name);
-    const what = run.kind ? HOSTILE_DESCRIPTIONS[run.kind] : 'honest animated window';
+    const what = run.kind ? HOSTILE_DESCRIPTIONS[run.kind] : 'an honest animated window';
     const outcome = run.error
-      ? `got ${run.error.interfaceName}.error ${run.error.errorCode}: ${run.error.message.replace(/^.*error \d+: /, '')}`
-      : 'kept running';
-    lines.push(
-      `  ${run.name.padEnd(22)} ${String(stats?.frames ?? 0).padStart(4)} frames, ${stats?.rescues ?? 0} rescued  ${outcome}` +
-        `\n  ${''.padEnd(22)} (${what})`,
-    );
+      ? `wl_shm.error.${shmErrorName(run.error.errorCode)} on its ${run.error.interfaceName}: "${run.error.message.replace(/^.*error \d+: /, '')}", disconnected`
+      : 'still running';
+    lines.push(`  ${run.name.padEnd(22)} ${String(stats?.frames ?? 0).padStart(4)} frames shown, ${stats?.rescues ?? 0} rescue${stats?.rescues === 1 ? '' : 's'}, ${outcome}`);
+    lines.push(`  ${''.padEnd(22)} (${what})`);
   }
+  const errors = compositor.clientStats.filter((s) => s.protocolError).length;
+  const rescues = compositor.clientStats.reduce((n, s) => n + s.rescues, 0);
+  lines.push(`  ${rescues} truncated reads rescued, ${errors} protocol error${errors === 1 ? '' : 's'} sent`);
   const honest = runs[0]!;
-  const alive = !honest.error && compositor.display.clients.size > 0;
+  const framesBefore = honest.frames;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const alive = !honest.error && honest.frames > framesBefore;
   for (const run of runs) run.stop();
   compositor.close();
   return { policy, lines, alive };
@@ -61,7 +69,7 @@ export async function mainJob(): Promise<void> {
     const r = await phase(policy, policy === 'zero' ? 'screenshot.png' : null);
     console.log(`--on-truncate ${policy}${policy === 'error' ? ' (default, as libwayland: invalid_fd on the wl_buffer)' : ' (the client keeps running, its window shows zeros)'}:`);
     for (const line of r.lines) console.log(line);
-    console.log(`  compositor: ${r.alive ? 'stayed up, honest client still served' : 'stayed up'}\n`);
+    console.log(`  compositor: ${r.alive ? 'stayed up; the honest client still gets its frames' : 'STOPPED SERVING the honest client'}\n`);
   }
   console.log(`the same sealed-memfd + resize attack against a plain mmap reader (child process): ${contrast()}`);
   console.log(`\nscreenshot.png written (policy zero: the honest window and five black ones); ${((Date.now() - start) / 1000).toFixed(1)} s`);
