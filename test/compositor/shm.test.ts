@@ -9,7 +9,8 @@ import { HONEST_BAND, HOSTILE_KINDS, honestClient, honestGradient, hostileClient
 import type { Compositor } from '../../src/compositor/index.js';
 import { wl_shm } from '../../src/protocol/wayland.js';
 import { memfd } from '../../src/shm/index.js';
-import { ARGB, bindCore, expectProtocolError, hex, pixelAt, present, shmBuffer, startCompositor, toplevel, waitFor, XRGB } from '../support/compositor.js';
+import type { Proxy, WaylandClient } from '../../src/client/index.js';
+import { ARGB, bindCore, type Globals, expectProtocolError, hex, pixelAt, present, shmBuffer, startCompositor, toplevel, waitFor, XRGB } from '../support/compositor.js';
 
 const SHM = wl_shm.enums.error.entries;
 const FORMAT = wl_shm.enums.format.entries;
@@ -38,12 +39,8 @@ const BAD_BUFFERS: [string, [number, number, number, number, number], number, Re
 
 for (const [what, args, code, message] of BAD_BUFFERS) {
   test(`create_buffer: ${what} is wl_shm.error ${code}, as libwayland; another client goes on`, async () => {
-    const t = startCompositor();
+    const { t, c, fd, pool } = await withPool();
     const bystander = await t.client('bystander');
-    const c = await t.client();
-    const g = bindCore(c);
-    const fd = memfd('pool', 4096);
-    const pool = g.shm.request('create_pool', null, fd, 4096)!;
     pool.request('create_buffer', null, ...args);
     await expectProtocolError(c, 'wl_shm_pool', code, message);
     closeSync(fd);
@@ -52,12 +49,17 @@ for (const [what, args, code, message] of BAD_BUFFERS) {
   });
 }
 
-test('create_buffer filling the pool exactly is accepted', async () => {
+/** A client with a 4096-byte pool. */
+async function withPool(): Promise<{ t: ReturnType<typeof startCompositor>; c: WaylandClient; g: Globals; fd: number; pool: Proxy }> {
   const t = startCompositor();
   const c = await t.client();
   const g = bindCore(c);
   const fd = memfd('pool', 4096);
-  const pool = g.shm.request('create_pool', null, fd, 4096)!;
+  return { t, c, g, fd, pool: g.shm.request('create_pool', null, fd, 4096)! };
+}
+
+test('create_buffer filling the pool exactly is accepted', async () => {
+  const { t, c, fd, pool } = await withPool();
   pool.request('create_buffer', null, 1024, 16, 12, 256, XRGB);
   await c.roundtrip();
   assert.equal(c.error, null);

@@ -9,7 +9,7 @@ import { wp_viewporter } from '../../src/protocol/viewporter.js';
 import { wl_subcompositor, wl_surface } from '../../src/protocol/wayland.js';
 import { xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { fixedToDouble } from '../../src/wire/codec.js';
-import { bindCore, expectProtocolError, hex, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, type Globals } from '../support/compositor.js';
+import { bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, type Globals } from '../support/compositor.js';
 import type { WaylandClient } from '../../src/client/index.js';
 
 const BG = 0xff203040;
@@ -56,10 +56,7 @@ test('new toplevels cascade: each one visible, none on top of the previous one\'
 
 test('state is double-buffered: nothing changes on screen before commit', async () => {
   const { t, c, g } = await setup();
-  const w = await toplevel(c, g);
-  present(w.surface, shmBuffer(g, 10, 10, () => 0xff111111).buffer, 10, 10);
-  await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const { w, win: win } = await mappedWindow(t, c, g, 10, 10, 0xff111111);
   const next = shmBuffer(g, 10, 10, () => 0xff222222);
   w.surface.request('attach', next.buffer, 0, 0);
   w.surface.request('damage', 0, 0, 10, 10);
@@ -73,10 +70,7 @@ test('state is double-buffered: nothing changes on screen before commit', async 
 
 test('only the damaged area is copied from the client buffer', async () => {
   const { t, c, g } = await setup();
-  const w = await toplevel(c, g);
-  present(w.surface, shmBuffer(g, 20, 20, () => 0xff111111).buffer, 20, 20);
-  await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const { w, win: win } = await mappedWindow(t, c, g, 20, 20, 0xff111111);
   const next = shmBuffer(g, 20, 20, () => 0xffeeeeee);
   w.surface.request('attach', next.buffer, 0, 0);
   w.surface.request('damage_buffer', 0, 0, 5, 5);
@@ -203,10 +197,7 @@ test('buffer scale and output scale: a scale-2 buffer on a scale-1 output is sho
 
 test('subsurfaces: synchronized state waits for the parent commit; stacking and position follow it', async () => {
   const { t, c, g } = await setup();
-  const w = await toplevel(c, g);
-  present(w.surface, shmBuffer(g, 40, 40, () => 0xff0000ff).buffer, 40, 40);
-  await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const { w, win: win } = await mappedWindow(t, c, g, 40, 40, 0xff0000ff);
   const childSurface = g.compositor.request('create_surface', null)!;
   const sub = c.bind(wl_subcompositor, 1).request('get_subsurface', null, childSurface, w.surface)!;
   sub.request('set_position', 10, 10);
@@ -271,10 +262,7 @@ test('wp_presentation: clock_id monotonic, presented with the refresh period and
 
 test('xdg_popup: needs a complete positioner, is placed by it and shown above its parent', async () => {
   const { t, c, g } = await setup();
-  const w = await toplevel(c, g);
-  present(w.surface, shmBuffer(g, 100, 100, () => 0xff0000ff).buffer, 100, 100);
-  await c.roundtrip();
-  const parent = t.compositor.windows[0]!;
+  const { w, win: parent } = await mappedWindow(t, c, g, 100, 100, 0xff0000ff);
   const pos = g.wm.request('create_positioner', null)!;
   pos.request('set_size', 30, 20);
   pos.request('set_anchor_rect', 10, 10, 20, 20);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeSync } from 'node:fs';
 import { after } from 'node:test';
 import { WaylandClient, type Proxy } from '../../src/client/index.js';
-import { Compositor, type CompositorOptions } from '../../src/compositor/index.js';
+import { Compositor, type CompositorOptions, type XdgSurface } from '../../src/compositor/index.js';
 import { wl_compositor, wl_shm } from '../../src/protocol/wayland.js';
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
@@ -153,4 +153,14 @@ export function present(surface: Proxy, buffer: Proxy, width: number, height: nu
   surface.request('attach', buffer, 0, 0);
   surface.request('damage_buffer', 0, 0, width, height);
   surface.request('commit');
+}
+
+/** A toplevel showing a width × height buffer of one color, and its window in the compositor. */
+export async function mappedWindow(t: TestCompositor, c: WaylandClient, g: Globals, width: number, height: number, color: number): Promise<{ w: Toplevel; win: XdgSurface }> {
+  const w = await toplevel(c, g);
+  present(w.surface, shmBuffer(g, width, height, () => color).buffer, width, height);
+  await c.roundtrip();
+  const win = t.compositor.windows.at(-1);
+  assert.ok(win, 'mapped');
+  return { w, win };
 }
