@@ -4,7 +4,7 @@
 // attack against a plain mmap reader in a child process, for contrast.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Compositor, type TruncationPolicy } from '../compositor/index.js';
+import { Compositor, loadPngEncoder, type TruncationPolicy } from '../compositor/index.js';
 import { wl_shm } from '../protocol/wayland.js';
 import { socketPair } from '../wire/socket.js';
 import { HOSTILE_DESCRIPTIONS, HOSTILE_KINDS, honestClient, hostileClient, type ClientRun } from './clients.js';
@@ -64,6 +64,7 @@ function contrast(): string {
 
 export async function mainJob(): Promise<void> {
   const start = Date.now();
+  await loadPngEncoder();
   console.log('nosigbus: a headless Wayland compositor, one honest client and five hostile ones, each policy for 2 s\n');
   for (const policy of ['error', 'zero'] as const) {
     const r = await phase(policy, policy === 'zero' ? 'screenshot.png' : null);

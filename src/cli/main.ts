@@ -3,9 +3,7 @@
 // `npm start` runs).
 import { closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
 import { map, memfd } from '../shm/index.js';
-import { mainJob } from './main-job.js';
 import { parseCompositorArgs, splitAtClient, USAGE, UsageError } from './options.js';
-import { run, serve } from './run.js';
 
 /** A truncated mapping read safely where a plain mmap would kill the process. */
 function demo(): void {
@@ -31,12 +29,10 @@ function version(): string {
   return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : 'unknown';
 }
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === undefined) {
-    void mainJob();
-    return;
-  }
+  // Modules are loaded for the command that needs them: start-up time is a feature of `run`.
+  if (command === undefined) return (await import('./main-job.js')).mainJob();
   if (command === '--help' || command === '-h') return void console.log(USAGE);
   if (command === '--version' || command === '-V') return void console.log(version());
   if (command === 'demo') return demo();
@@ -45,15 +41,14 @@ function main(argv: readonly string[]): void {
   const args = parseCompositorArgs(split.options);
   if (args.help) return void console.log(USAGE);
   if (args.version) return void console.log(version());
+  if (command === 'run' && split.command.length === 0) throw new UsageError('run: no CLIENT given (nosigbus run [options] [--] CLIENT [ARGS...])');
+  const { run, serve } = await import('./run.js');
   if (command === 'serve') return serve(args);
-  if (split.command.length === 0) throw new UsageError('run: no CLIENT given (nosigbus run [options] [--] CLIENT [ARGS...])');
-  run(args, split.command);
+  return run(args, split.command);
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (e) {
+main(process.argv.slice(2)).catch((e: unknown) => {
   if (!(e instanceof UsageError)) throw e;
   process.stderr.write(`nosigbus: ${e.message}\n`);
   process.exit(2);
-}
+});

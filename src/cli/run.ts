@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Compositor } from '../compositor/index.js';
+import { Compositor, loadPngEncoder } from '../compositor/index.js';
 import type { CompositorArgs } from './options.js';
 
 interface Session {
@@ -94,7 +94,8 @@ function onUncaught(session: Session, kill: () => void): void {
   });
 }
 
-export function run(args: CompositorArgs, command: readonly string[]): void {
+export async function run(args: CompositorArgs, command: readonly string[]): Promise<void> {
+  if (args.screenshot) await loadPngEncoder();
   const session = startSession(args);
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: session.runtimeDir, WAYLAND_DISPLAY: session.socketName };
   delete env.WAYLAND_SOCKET;
@@ -116,7 +117,8 @@ export function run(args: CompositorArgs, command: readonly string[]): void {
   });
 }
 
-export function serve(args: CompositorArgs): void {
+export async function serve(args: CompositorArgs): Promise<void> {
+  if (args.screenshot) await loadPngEncoder();
   const session = startSession(args);
   onUncaught(session, () => {});
   process.stdout.write(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}\n`);

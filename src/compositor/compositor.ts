@@ -14,7 +14,6 @@
 //  - one client's failure (truncated buffer, protocol error, hang-up) touches
 //    no other client: its surfaces leave the scene, the others go on.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { encode } from 'fast-png';
 import { Display, type Client, type Resource } from '../server/index.js';
 import type { Listener } from '../wire/socket.js';
 import type { UnixStream } from '../wire/socket.js';
@@ -309,10 +308,11 @@ export class Compositor implements SurfaceHost, ShellHost {
     return this.output.framebuffer.slice();
   }
 
-  /** PNG bytes of `frame` (default: a snapshot now). */
+  /** PNG bytes of `frame` (default: a snapshot now). Needs loadPngEncoder() first. */
   screenshotPng(frame: Uint32Array = this.snapshot()): Uint8Array {
+    if (!pngEncode) throw new Error('call loadPngEncoder() before taking PNG screenshots');
     const { width, height, data } = captureRgba(this.output, frame);
-    return encode({ width, height, data, channels: 4, depth: 8 });
+    return pngEncode({ width, height, data, channels: 4, depth: 8 });
   }
 
   writeScreenshot(path: string, frame?: Uint32Array): void {
@@ -328,6 +328,13 @@ export class Compositor implements SurfaceHost, ShellHost {
     this.#timer = this.#pingTimer = null;
     this.display.destroy();
   }
+}
+
+let pngEncode: typeof import('fast-png').encode | null = null;
+
+/** Loads the PNG encoder (a third of the start-up time if loaded eagerly; only screenshots need it). */
+export async function loadPngEncoder(): Promise<void> {
+  pngEncode ??= (await import('fast-png')).encode;
 }
 
 /** "weston-simple-shm (pid 123)" from the peer's credentials, else "client". */

@@ -1,5 +1,5 @@
 // nosigbus/compositor: the headless compositor (see compositor.ts).
-export { Compositor } from './compositor.js';
+export { Compositor, loadPngEncoder } from './compositor.js';
 export type { ClientStats, CompositorOptions, LogLevel } from './compositor.js';
 export { Output } from './output.js';
 export type { OutputOptions } from './output.js';

@@ -4,7 +4,8 @@
 //  - the scene is drawn bottom to top: windows in stacking order, each with
 //    its subsurface tree in its stacking order, onto an opaque background;
 //    the framebuffer is therefore opaque everywhere;
-//  - only damaged output pixels are redrawn: content damage of each surface,
+//  - only damaged output pixels are redrawn, from the topmost opaque surface
+//    covering a damaged rectangle up: content damage of each surface,
 //    and the old and new places of surfaces that moved, resized, appeared,
 //    disappeared or changed stacking order; a frame without damage costs a
 //    walk of the scene and draws nothing;
@@ -84,8 +85,11 @@ export class Renderer {
     if (damage.length === 0) return [];
     const rects = simplify(damage);
     for (const d of rects) {
-      this.#fill(d, this.background);
-      for (const p of placed) this.#draw(p, d);
+      // Start at the topmost opaque surface that covers the whole rect: nothing below it shows.
+      let first = placed.length - 1;
+      while (first >= 0 && !covers(placed[first]!, d)) first--;
+      if (first < 0) this.#fill(d, this.background);
+      for (let i = Math.max(0, first); i < placed.length; i++) this.#draw(placed[i]!, d);
       this.pixelsDrawn += d.width * d.height;
     }
     this.framesDrawn++;
@@ -157,6 +161,11 @@ export class Renderer {
       }
     }
   }
+}
+
+/** `p` is opaque content over all of `d`. */
+function covers(p: Placed, d: Rect): boolean {
+  return p.surface.content?.opaque === true && sameRect(intersect(p.box, d), d);
 }
 
 /** Source-over for premultiplied argb. */
