@@ -348,3 +348,18 @@ test('a popup whose parent goes away gets popup_done', async () => {
   assert.equal(t.compositor.windows.length, 0);
   t.close();
 });
+
+test('buffer transform 90: the shown size is swapped and the buffer\'s halves become the top and bottom', async () => {
+  const { t, c, g } = await setup();
+  const w = await toplevel(c, g);
+  w.surface.request('set_buffer_transform', 1);
+  present(w.surface, shmBuffer(g, 20, 10, (x) => (x < 10 ? 0xffff0000 : 0xff0000ff)).buffer, 20, 10);
+  await c.roundtrip();
+  const win = t.compositor.windows[0]!;
+  assert.deepEqual([win.windowWidth, win.windowHeight], [10, 20]);
+  const top = pixelAt(t.compositor, win.x + 5, win.y + 2);
+  const bottom = pixelAt(t.compositor, win.x + 5, win.y + 17);
+  assert.deepEqual(new Set([hex(top), hex(bottom)]), new Set([hex(0xffff0000), hex(0xff0000ff)]));
+  for (let x = 0; x < 10; x++) assert.equal(hex(pixelAt(t.compositor, win.x + x, win.y + 4)), hex(top), 'a whole row is one half');
+  t.close();
+});
