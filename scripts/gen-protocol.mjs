@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy}.ts from
+// Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,viewporter,
+// presentation-time}.ts from
 // the protocol XML: facts only (names, versions, opcodes = array order,
 // argument types, enum values), never description text.
 //
@@ -27,6 +28,11 @@ const PROTOCOLS = [
     out: 'src/protocol/xdg-output.ts',
   },
   { xml: join(root, 'protocol/wlr-screencopy-unstable-v1.xml'), out: 'src/protocol/wlr-screencopy.ts' },
+  { xml: '/usr/share/wayland-protocols/stable/viewporter/viewporter.xml', out: 'src/protocol/viewporter.ts' },
+  {
+    xml: '/usr/share/wayland-protocols/stable/presentation-time/presentation-time.xml',
+    out: 'src/protocol/presentation-time.ts',
+  },
 ];
 
 const TYPE_CHARS = {

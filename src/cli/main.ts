@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `nosigbus` command. `demo` (what `npm start` runs) shows a truncated
-// mapping being read safely where a plain mmap would kill the process.
-import { closeSync, ftruncateSync, writeSync } from 'node:fs';
+// `nosigbus` command: run, serve, demo, and the main job (no arguments, what
+// `npm start` runs).
+import { closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
 import { map, memfd } from '../shm/index.js';
+import { parseCompositorArgs, splitAtClient, USAGE, UsageError } from './options.js';
 
+/** A truncated mapping read safely where a plain mmap would kill the process. */
 function demo(): void {
   const size = 4 * 4096;
   const fd = memfd('nosigbus-demo', size);
@@ -22,12 +24,31 @@ function demo(): void {
   console.log(`closed; m.bytes.length = ${m.bytes.length}`);
 }
 
-const [command = 'demo'] = process.argv.slice(2);
-switch (command) {
-  case 'demo':
-    demo();
-    break;
-  default:
-    console.error(`usage: nosigbus demo`);
-    process.exit(2);
+function version(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : 'unknown';
 }
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  // Modules are loaded for the command that needs them: start-up time is a feature of `run`.
+  if (command === undefined) return (await import('./main-job.js')).mainJob();
+  if (command === '--help' || command === '-h') return void console.log(USAGE);
+  if (command === '--version' || command === '-V') return void console.log(version());
+  if (command === 'demo') return demo();
+  if (command !== 'run' && command !== 'serve') throw new UsageError(`unknown command '${command}' (try --help)`);
+  const split = command === 'run' ? splitAtClient(rest) : { options: [...rest], command: [] };
+  const args = parseCompositorArgs(split.options);
+  if (args.help) return void console.log(USAGE);
+  if (args.version) return void console.log(version());
+  if (command === 'run' && split.command.length === 0) throw new UsageError('run: no CLIENT given (nosigbus run [options] [--] CLIENT [ARGS...])');
+  const { run, serve } = await import('./run.js');
+  if (command === 'serve') return serve(args);
+  return run(args, split.command);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (!(e instanceof UsageError)) throw e;
+  process.stderr.write(`nosigbus: ${e.message}\n`);
+  process.exit(2);
+});

@@ -13,6 +13,8 @@ import * as wayland from '../../src/protocol/wayland.js';
 import * as xdgShell from '../../src/protocol/xdg-shell.js';
 import * as xdgOutput from '../../src/protocol/xdg-output.js';
 import * as wlrScreencopy from '../../src/protocol/wlr-screencopy.js';
+import * as viewporter from '../../src/protocol/viewporter.js';
+import * as presentationTime from '../../src/protocol/presentation-time.js';
 import {
   interfaces,
   protocols,
@@ -38,6 +40,10 @@ import {
   zxdg_output_v1,
   zwlr_screencopy_manager_v1,
   zwlr_screencopy_frame_v1,
+  wp_viewporter,
+  wp_viewport,
+  wp_presentation,
+  wp_presentation_feedback,
 } from '../../src/protocol/index.js';
 import type { InterfaceDesc, MessageDesc, EnumDesc } from '../../src/protocol/index.js';
 
@@ -63,6 +69,18 @@ const SOURCES = [
     xml: `${repoRoot}protocol/wlr-screencopy-unstable-v1.xml`,
     pkg: '(in this repository)',
     mod: wlrScreencopy,
+  },
+  {
+    name: 'viewporter',
+    xml: '/usr/share/wayland-protocols/stable/viewporter/viewporter.xml',
+    pkg: 'wayland-protocols',
+    mod: viewporter,
+  },
+  {
+    name: 'presentation_time',
+    xml: '/usr/share/wayland-protocols/stable/presentation-time/presentation-time.xml',
+    pkg: 'wayland-protocols',
+    mod: presentationTime,
   },
 ] as const;
 
@@ -358,6 +376,28 @@ test('spot checks: xdg-shell, xdg-output, screencopy', () => {
   );
   assert.deepEqual(zwlr_screencopy_frame_v1.enums.error.entries, { already_used: 0, invalid_buffer: 1 });
   assert.deepEqual(zwlr_screencopy_frame_v1.enums.flags, { bitfield: true, since: 1, entries: { y_invert: 1 } });
+});
+
+test('spot checks: viewporter, presentation-time', () => {
+  assert.equal(wp_viewporter.version, 1);
+  assert.equal(wp_viewporter.requests[1].name, 'get_viewport');
+  assert.equal(wp_viewporter.requests[1].signature, 'no');
+  assert.deepEqual(wp_viewporter.requests[1].types, ['wp_viewport', 'wl_surface']);
+  assert.equal(wp_viewporter.enums.error.entries.viewport_exists, 0);
+  assert.deepEqual(
+    wp_viewport.requests.map((m) => [m.name, m.signature]),
+    [['destroy', ''], ['set_source', 'ffff'], ['set_destination', 'ii']],
+  );
+  assert.deepEqual(wp_viewport.enums.error.entries, { bad_value: 0, bad_size: 1, out_of_buffer: 2, no_surface: 3 });
+  assert.equal(wp_presentation.version, 1);
+  assert.equal(wp_presentation.requests[1].signature, 'on');
+  assert.deepEqual(wp_presentation.requests[1].types, ['wl_surface', 'wp_presentation_feedback']);
+  assert.equal(eventOpcode(wp_presentation, 'clock_id'), 0);
+  assert.deepEqual(
+    wp_presentation_feedback.events.map((m: MessageDesc) => [m.name, m.signature, m.destructor ?? false]),
+    [['sync_output', 'o', false], ['presented', 'uuuuuuu', true], ['discarded', '', true]],
+  );
+  assert.deepEqual(wp_presentation_feedback.enums.kind.entries, { vsync: 1, hw_clock: 2, hw_completion: 4, zero_copy: 8 });
 });
 
 test('opcode helpers reject unknown names', () => {

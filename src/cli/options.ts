@@ -1,0 +1,113 @@
+// Command-line options of `nosigbus run` and `nosigbus serve`, parsed with
+// util.parseArgs. A bad option is a UsageError: one line, exit status 2.
+import { parseArgs } from 'node:util';
+import type { LogLevel, TruncationPolicy } from '../compositor/index.js';
+
+export class UsageError extends Error {}
+
+export interface CompositorArgs {
+  socket: string | undefined;
+  width: number;
+  height: number;
+  scale: number;
+  refresh: number;
+  onTruncate: TruncationPolicy;
+  screenshot: string | undefined;
+  stats: string | undefined;
+  logLevel: LogLevel;
+  help: boolean;
+  version: boolean;
+}
+
+export const USAGE = `usage: nosigbus run [options] [--] CLIENT [ARGS...]
+       nosigbus serve [options]
+       nosigbus demo
+       nosigbus              (the main job: built-in honest and hostile clients, a report, screenshot.png)
+
+A headless Wayland compositor no client can crash by truncating its shared memory.
+run starts the compositor, runs CLIENT with WAYLAND_DISPLAY set (and a private
+XDG_RUNTIME_DIR when none is set), and exits with its status (128 + signal if it
+was killed). serve runs until SIGINT or SIGTERM.
+
+options:
+  --socket NAME            socket name in $XDG_RUNTIME_DIR (default: first free wayland-N)
+  --width N, --height N    output mode in pixels (default 1024 x 768)
+  --scale N                output scale (default 1)
+  --refresh HZ             output refresh rate (default 60)
+  --on-truncate POLICY     error (default: invalid_fd on the wl_buffer, as libwayland)
+                           or zero (keep the client, show zeros)
+  --screenshot FILE.png    write the output as PNG at exit
+  --stats FILE.json        write what each client did (commits, frames, rescues) at exit
+  --log-level LEVEL        error, warn (default), info or debug
+  --help, --version`;
+
+const OPTIONS = {
+  socket: { type: 'string' },
+  width: { type: 'string' },
+  height: { type: 'string' },
+  scale: { type: 'string' },
+  refresh: { type: 'string' },
+  'on-truncate': { type: 'string' },
+  screenshot: { type: 'string' },
+  stats: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+const VALUE_OPTIONS = new Set(Object.entries(OPTIONS).filter(([, o]) => o.type === 'string').map(([k]) => `--${k}`));
+
+/** Splits argv at the client: options, then CLIENT ARGS... (after `--` or the first non-option). */
+export function splitAtClient(argv: readonly string[]): { options: string[]; command: string[] } {
+  const options: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return { options, command: argv.slice(i + 1) };
+    if (!a.startsWith('-') || a === '-') return { options, command: argv.slice(i) };
+    options.push(a);
+    if (VALUE_OPTIONS.has(a) && i + 1 < argv.length) options.push(argv[++i]!);
+  }
+  return { options, command: [] };
+}
+
+function integer(name: string, text: string | undefined, dflt: number, min: number, max: number): number {
+  if (text === undefined) return dflt;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`--${name}: expected an integer in ${min}..${max}, got '${text}'`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, text: string | undefined, values: readonly T[], dflt: T): T {
+  if (text === undefined) return dflt;
+  const found = values.find((v) => v === text);
+  if (found === undefined) throw new UsageError(`--${name}: expected ${values.join(' or ')}, got '${text}'`);
+  return found;
+}
+
+export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message.split('\n')[0] : String(e));
+  }
+  const refreshText = values.refresh;
+  const refresh = refreshText === undefined ? 60 : Number(refreshText);
+  if (!(refresh >= 1 && refresh <= 1000) || !/^\d+(\.\d+)?$/.test(refreshText ?? '60'))
+    throw new UsageError(`--refresh: expected a rate in Hz in 1..1000, got '${refreshText}'`);
+  const socket = values.socket;
+  if (socket !== undefined && (socket === '' || socket.includes('\0'))) throw new UsageError(`--socket: expected a socket name, got '${socket}'`);
+  return {
+    socket,
+    width: integer('width', values.width, 1024, 1, 16384),
+    height: integer('height', values.height, 768, 1, 16384),
+    scale: integer('scale', values.scale, 1, 1, 8),
+    refresh,
+    onTruncate: oneOf('on-truncate', values['on-truncate'], ['error', 'zero'], 'error'),
+    screenshot: values.screenshot,
+    stats: values.stats,
+    logLevel: oneOf('log-level', values['log-level'], ['error', 'warn', 'info', 'debug'], 'warn'),
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}

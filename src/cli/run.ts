@@ -1,0 +1,129 @@
+// `nosigbus run` and `nosigbus serve`: the compositor on a socket, and its
+// cleanup on every exit path.
+//
+// Invariants:
+//  - the socket and its lock file are removed however the process ends:
+//    the client exits or crashes, SIGINT/SIGTERM/SIGHUP, an uncaught error
+//    (and, last, the 'exit' event, which runs synchronously);
+//  - without XDG_RUNTIME_DIR, a private 0700 directory is made and removed;
+//  - `run` exits with the client's status, or 128 + signal number when the
+//    client was killed by a signal; signals sent to us go to the client
+//    first, so it can end in its own way;
+//  - the screenshot is the output at exit, or, when no window is left then,
+//    as it was just before the last window left.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Compositor, loadPngEncoder } from '../compositor/index.js';
+import type { CompositorArgs } from './options.js';
+
+interface Session {
+  compositor: Compositor;
+  runtimeDir: string;
+  socketName: string;
+  /** Removes everything this session made; idempotent and synchronous. */
+  cleanup(): void;
+}
+
+/** What SIGINT/SIGTERM/SIGHUP do; set by run/serve once the session exists. */
+let onSignal = (signal: NodeJS.Signals): void => process.exit(128 + (constants.signals[signal] ?? 0)); // 'exit' cleans up
+
+function startSession(args: CompositorArgs): Session {
+  // Before the socket exists: a signal must never find the default action
+  // (death with the socket left behind).
+  for (const sig of FORWARDED) process.on(sig, () => onSignal(sig));
+  let runtimeDir = process.env.XDG_RUNTIME_DIR;
+  let privateDir: string | null = null;
+  if (!runtimeDir) {
+    privateDir = mkdtempSync(join(tmpdir(), 'nosigbus-runtime-'));
+    chmodSync(privateDir, 0o700);
+    runtimeDir = privateDir;
+  }
+  const compositor = new Compositor({
+    width: args.width,
+    height: args.height,
+    scale: args.scale,
+    refresh: args.refresh,
+    onTruncate: args.onTruncate,
+    logLevel: args.logLevel,
+  });
+  // The screenshot shows the last windows shown: clients destroy their
+  // windows before they exit, so the output is kept as it was just before
+  // the last window left.
+  let lastShown: Uint32Array | undefined;
+  if (args.screenshot) compositor.onUnmap(() => (lastShown = compositor.snapshot()));
+  let done = false;
+  const cleanup = (): void => {
+    if (done) return;
+    done = true;
+    try {
+      if (args.screenshot) compositor.writeScreenshot(args.screenshot, compositor.windows.length > 0 ? undefined : lastShown);
+      if (args.stats) writeFileSync(args.stats, JSON.stringify(compositor.clientStats, null, 2));
+    } finally {
+      compositor.close(); // unlinks socket and lock
+      if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+    }
+  };
+  process.on('exit', cleanup);
+  let listener;
+  try {
+    listener = compositor.listen(args.socket, runtimeDir);
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  compositor.log('info', `listening on ${listener.path}`);
+  return { compositor, runtimeDir, socketName: listener.name, cleanup };
+}
+
+/** Exit status for a child that ended with `code` or by `signal`. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (signal) return 128 + (constants.signals[signal] ?? 0);
+  return code ?? 1;
+}
+
+const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function onUncaught(session: Session, kill: () => void): void {
+  process.on('uncaughtException', (e) => {
+    session.compositor.log('error', `uncaught: ${e.stack ?? e.message}`);
+    kill();
+    session.cleanup();
+    process.exit(1);
+  });
+}
+
+export async function run(args: CompositorArgs, command: readonly string[]): Promise<void> {
+  if (args.screenshot) await loadPngEncoder();
+  const session = startSession(args);
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: session.runtimeDir, WAYLAND_DISPLAY: session.socketName };
+  delete env.WAYLAND_SOCKET;
+  const child = spawn(command[0]!, command.slice(1), { env, stdio: 'inherit' });
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  onUncaught(session, kill);
+  onSignal = (sig) => child.kill(sig);
+  child.on('error', (e) => {
+    session.compositor.log('error', `cannot run ${command[0]}: ${e.message}`);
+    session.cleanup();
+    process.exit(127);
+  });
+  child.on('exit', (code, signal) => {
+    session.compositor.log('info', `${command[0]} exited ${signal ? `by ${signal}` : `with status ${code}`}`);
+    session.cleanup();
+    process.exit(exitStatus(code, signal));
+  });
+}
+
+export async function serve(args: CompositorArgs): Promise<void> {
+  if (args.screenshot) await loadPngEncoder();
+  const session = startSession(args);
+  onUncaught(session, () => {});
+  process.stdout.write(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}\n`);
+  onSignal = (sig) => {
+    session.cleanup();
+    process.exit(128 + (constants.signals[sig] ?? 0));
+  };
+}

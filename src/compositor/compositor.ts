@@ -1,0 +1,355 @@
+// The headless compositor, wired top to bottom: a display, its globals, the
+// scene of windows, the refresh timer that paints and answers frame
+// callbacks, screenshots.
+//
+// Invariants:
+//  - globals (versions of Debian 12's XML): wl_compositor 5,
+//    wl_subcompositor 1, wl_shm 1, wl_output 4, zxdg_output_manager_v1 3,
+//    xdg_wm_base 5, wp_viewporter 1, wp_presentation 1;
+//  - the refresh timer runs only while something waits for it (a frame
+//    callback, feedback or damage), ticking on the output's refresh grid
+//    (start + k × period): an idle compositor has no timer and uses no CPU;
+//  - at each tick: paint the damage, then answer the frame callbacks and
+//    presentation feedback of every commit made before the tick, once;
+//  - one client's failure (truncated buffer, protocol error, hang-up) touches
+//    no other client: its surfaces leave the scene, the others go on.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Display, type Client, type Resource } from '../server/index.js';
+import type { Listener } from '../wire/socket.js';
+import type { UnixStream } from '../wire/socket.js';
+import { Output } from './output.js';
+import { createPresentationGlobal, discard, presented } from './presentation.js';
+import { captureRgba, Renderer, type SceneRoot } from './renderer.js';
+import { createShmGlobal, type ShmStats, type TruncationPolicy } from './shm.js';
+import { createSubcompositorGlobal } from './subsurface.js';
+import { createCompositorGlobal, type Surface, type SurfaceHost } from './surface.js';
+import { createViewporterGlobal } from './viewporter.js';
+import { createXdgShellGlobal, windowTitle, type Shell, type ShellHost, type XdgSurface } from './xdg-shell.js';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+export interface CompositorOptions {
+  width?: number;
+  height?: number;
+  scale?: number;
+  /** Hz (default 60). */
+  refresh?: number;
+  onTruncate?: TruncationPolicy;
+  logLevel?: LogLevel;
+  /** Where log lines go (default: stderr). */
+  log?: (line: string) => void;
+  /** Ping interval for xdg_wm_base (default 10 s; 0: never). */
+  pingIntervalMs?: number;
+}
+
+/** What the compositor saw of one client (for reports and tests). */
+export interface ClientStats {
+  label: string;
+  commits: number;
+  /** Frame callbacks answered (done sent). */
+  frames: number;
+  presented: number;
+  rescues: number;
+  /** The client got a protocol error (and was disconnected). */
+  protocolError: boolean;
+  disconnected: boolean;
+  unresponsive: boolean;
+  /** Milliseconds since the compositor started: first commit, last frame callback answered (null: none yet). */
+  firstCommitMs: number | null;
+  lastFrameMs: number | null;
+}
+
+interface QueuedFrame {
+  surface: Surface;
+  frames: Resource[];
+  feedbacks: Resource[];
+}
+
+const CASCADE_STEP = 32;
+
+export class Compositor implements SurfaceHost, ShellHost {
+  readonly display: Display;
+  readonly output: Output;
+  readonly renderer: Renderer;
+  readonly policy: TruncationPolicy;
+  readonly shm: ShmStats = { pools: 0, buffers: 0 };
+  /** Windows bottom to top. */
+  readonly windows: XdgSurface[] = [];
+  readonly #stats = new Map<Client, ClientStats>();
+  readonly #log: (line: string) => void;
+  readonly #level: number;
+  readonly #shell: Shell;
+  #queued: QueuedFrame[] = [];
+  readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
+  #repaint = false;
+  #timer: NodeJS.Timeout | null = null;
+  #pingTimer: NodeJS.Timeout | null = null;
+  readonly #epoch = process.hrtime.bigint();
+  #sequence = 0;
+  #lastVblank = 0n;
+  #placed = 0;
+  #closed = false;
+  /** Refreshes that ran (painted or answered callbacks). */
+  ticks = 0;
+
+  constructor(options: CompositorOptions = {}) {
+    this.policy = options.onTruncate ?? 'error';
+    this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.#level = LEVELS.indexOf(options.logLevel ?? 'warn');
+    this.display = new Display({ onInternalError: (e) => this.log('error', `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`) });
+    this.output = new Output({ width: options.width ?? 1024, height: options.height ?? 768, scale: options.scale ?? 1, refresh: options.refresh ?? 60 });
+    this.renderer = new Renderer(this.output);
+
+    createCompositorGlobal(this.display, this);
+    createSubcompositorGlobal(this.display);
+    createShmGlobal(this.display, this.shm);
+    this.output.createGlobals(this.display);
+    this.#shell = createXdgShellGlobal(this);
+    createViewporterGlobal(this.display);
+    createPresentationGlobal(this.display);
+
+    this.display.onClient((client) => this.#track(client, labelOf(client)));
+    const ping = options.pingIntervalMs ?? 10_000;
+    if (ping > 0) {
+      this.#pingTimer = setInterval(() => this.#shell.ping(), ping);
+      this.#pingTimer.unref();
+    }
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (LEVELS.indexOf(level) <= this.#level) this.#log(`nosigbus: ${level}: ${message}`);
+  }
+
+  /** Listens on $XDG_RUNTIME_DIR/NAME (default: the first free wayland-N). */
+  listen(name?: string, runtimeDir?: string): Listener {
+    return this.display.addSocket({ ...(name !== undefined ? { name } : {}), ...(runtimeDir !== undefined ? { runtimeDir } : {}) });
+  }
+
+  /** Serves a connected stream (e.g. a socketpair end for an in-process client) under a label. */
+  addClient(stream: UnixStream, label: string): Client {
+    const client = this.display.addClient(stream);
+    const stats = this.#stats.get(client);
+    if (stats) stats.label = label;
+    return client;
+  }
+
+  /** Everything seen of each client, connected or gone, in connection order. */
+  get clientStats(): readonly ClientStats[] {
+    return [...this.#stats.values()];
+  }
+
+  statsOf(client: Client): ClientStats | undefined {
+    return this.#stats.get(client);
+  }
+
+  #track(client: Client, label: string): void {
+    const stats: ClientStats = { label, commits: 0, frames: 0, presented: 0, rescues: 0, protocolError: false, disconnected: false, unresponsive: false, firstCommitMs: null, lastFrameMs: null };
+    this.#stats.set(client, stats);
+    client.onDestroy((c) => {
+      stats.disconnected = true;
+      stats.protocolError = c.errored;
+      this.log(c.errored ? 'warn' : 'info', `${stats.label}: ${c.errored ? 'disconnected after a protocol error' : 'disconnected'}`);
+    });
+  }
+
+  // ---- SurfaceHost
+
+  queueFrame(surface: Surface, frames: Resource[], feedbacks: Resource[]): void {
+    this.#queued.push({ surface, frames, feedbacks });
+    this.#arm();
+  }
+
+  scheduleRepaint(): void {
+    this.#repaint = true;
+    this.#arm();
+  }
+
+  countRescue(client: Client, policy: TruncationPolicy): void {
+    const stats = this.#stats.get(client);
+    if (stats) stats.rescues++;
+    this.log('warn', `${stats?.label ?? 'a client'} truncated a buffer under us: ${policy === 'error' ? 'invalid_fd posted' : 'showing zeros'}`);
+  }
+
+  countCommit(client: Client): void {
+    const stats = this.#stats.get(client);
+    if (!stats) return;
+    stats.commits++;
+    stats.firstCommitMs ??= this.#elapsedMs();
+  }
+
+  surfaceDestroyed(surface: Surface): void {
+    const keep: QueuedFrame[] = [];
+    for (const q of this.#queued) {
+      if (q.surface !== surface) keep.push(q);
+      else {
+        q.frames.forEach((f) => f.destroy());
+        q.feedbacks.forEach(discard);
+      }
+    }
+    this.#queued = keep;
+    this.scheduleRepaint();
+  }
+
+  // ---- ShellHost
+
+  mapWindow(window: XdgSurface): void {
+    if (window.toplevel) {
+      const out = this.output;
+      if (window.toplevel.maximized || window.toplevel.fullscreen) {
+        window.x = 0;
+        window.y = 0;
+      } else {
+        // Cascade from the top-left corner; keep the window on the output.
+        const k = this.#placed++ % 10;
+        window.x = Math.max(0, Math.min(CASCADE_STEP * (k + 1), out.logicalWidth - window.windowWidth));
+        window.y = Math.max(0, Math.min(CASCADE_STEP * (k + 1), out.logicalHeight - window.windowHeight));
+      }
+    }
+    this.windows.push(window);
+    for (const o of this.output.resourcesOf(window.surface.client)) {
+      if (window.surface.entered.has(o)) continue;
+      window.surface.entered.add(o);
+      window.surface.resource.send('enter', o);
+    }
+    this.log('info', `${this.#label(window.surface.client)}: mapped ${windowTitle(window)} at ${window.x},${window.y}`);
+    this.scheduleRepaint();
+  }
+
+  /** Runs `listener` just before a window leaves the scene (it is still painted). */
+  onUnmap(listener: (window: XdgSurface) => void): void {
+    this.#unmapListeners.push(listener);
+  }
+
+  unmapWindow(window: XdgSurface): void {
+    for (const l of this.#unmapListeners) l(window);
+    const i = this.windows.indexOf(window);
+    if (i >= 0) this.windows.splice(i, 1);
+    this.scheduleRepaint();
+  }
+
+  reportUnresponsive(client: Client): void {
+    const stats = this.#stats.get(client);
+    if (stats) stats.unresponsive = true;
+    this.log('warn', `${this.#label(client)} does not answer pings (not disconnected for it)`);
+  }
+
+  #label(client: Client): string {
+    return this.#stats.get(client)?.label ?? 'client';
+  }
+
+  // ---- refresh
+
+  /** Arms the refresh timer for the next tick on the output's grid, if not armed. */
+  #arm(): void {
+    if (this.#timer || this.#closed) return;
+    const period = BigInt(this.output.refreshNs);
+    const now = process.hrtime.bigint();
+    let next = ((now - this.#epoch) / period + 1n) * period + this.#epoch;
+    // A timer may fire a little early: never the same refresh twice.
+    if (next <= this.#lastVblank) next = this.#lastVblank + period;
+    this.#timer = setTimeout(() => this.#tick(next), Math.max(1, Number(next - now) / 1e6));
+  }
+
+  /** One refresh; `vblank` is its time on the output's grid (what presentation feedback reports). */
+  #tick(vblank: bigint): void {
+    this.#timer = null;
+    this.#lastVblank = vblank;
+    if (this.#closed) return;
+    this.ticks++;
+    this.#sequence++;
+    if (this.#repaint) {
+      this.#repaint = false;
+      this.renderer.render(this.sceneRoots());
+    }
+    const ms = Number((vblank / 1_000_000n) & 0xffffffffn);
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const q of queued) {
+      const stats = this.#stats.get(q.surface.client);
+      for (const f of q.frames) {
+        if (f.destroyed) continue;
+        f.send('done', ms);
+        f.destroy();
+        if (stats) {
+          stats.frames++;
+          stats.lastFrameMs = this.#elapsedMs();
+        }
+      }
+      if (q.feedbacks.length) {
+        presented(q.feedbacks, this.output, vblank, this.#sequence);
+        if (stats) stats.presented += q.feedbacks.length;
+      }
+    }
+  }
+
+  #elapsedMs(): number {
+    return Number(process.hrtime.bigint() - this.#epoch) / 1e6;
+  }
+
+  /** Window roots for the renderer, bottom to top. */
+  sceneRoots(): SceneRoot[] {
+    const roots: SceneRoot[] = [];
+    for (const w of this.windows) {
+      w.popup?.updatePosition();
+      roots.push({ surface: w.surface, x: w.originX + w.surface.offsetX, y: w.originY + w.surface.offsetY });
+    }
+    return roots;
+  }
+
+  /** Paints whatever is pending now (tests, screenshots). */
+  paint(): void {
+    this.renderer.render(this.sceneRoots());
+  }
+
+  /** A copy of the output with everything committed so far painted. */
+  snapshot(): Uint32Array {
+    this.paint();
+    return this.output.framebuffer.slice();
+  }
+
+  /** PNG bytes of `frame` (default: a snapshot now). Needs loadPngEncoder() first. */
+  screenshotPng(frame: Uint32Array = this.snapshot()): Uint8Array {
+    if (!pngEncode) throw new Error('call loadPngEncoder() before taking PNG screenshots');
+    const { width, height, data } = captureRgba(this.output, frame);
+    return pngEncode({ width, height, data, channels: 4, depth: 8 });
+  }
+
+  writeScreenshot(path: string, frame?: Uint32Array): void {
+    writeFileSync(path, this.screenshotPng(frame));
+  }
+
+  /** Disconnects every client, removes the sockets, stops the timers. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#timer = this.#pingTimer = null;
+    this.display.destroy();
+  }
+}
+
+let pngEncode: typeof import('fast-png').encode | null = null;
+
+/** Loads the PNG encoder (a third of the start-up time if loaded eagerly; only screenshots need it). */
+export async function loadPngEncoder(): Promise<void> {
+  pngEncode ??= (await import('fast-png')).encode;
+}
+
+/** "weston-simple-shm (pid 123)" from the peer's credentials, else "client". */
+function labelOf(client: Client): string {
+  const pid = client.credentials?.pid;
+  if (!pid || pid === process.pid) return 'client';
+  let comm = '';
+  try {
+    comm = readComm(pid);
+  } catch {
+    comm = '';
+  }
+  return comm ? `${comm} (pid ${pid})` : `pid ${pid}`;
+}
+
+function readComm(pid: number): string {
+  return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+}

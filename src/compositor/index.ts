@@ -1,0 +1,12 @@
+// nosigbus/compositor: the headless compositor (see compositor.ts).
+export { Compositor, loadPngEncoder } from './compositor.js';
+export type { ClientStats, CompositorOptions, LogLevel } from './compositor.js';
+export { Output } from './output.js';
+export type { OutputOptions } from './output.js';
+export { Renderer, BACKGROUND, captureRgba } from './renderer.js';
+export type { SceneRoot } from './renderer.js';
+export { SUPPORTED_FORMATS, FORMAT } from './shm.js';
+export type { TruncationPolicy } from './shm.js';
+export { Surface, Content } from './surface.js';
+export { XdgSurface, place, Positioner } from './xdg-shell.js';
+export type { Rect } from './region.js';

@@ -1,0 +1,53 @@
+// wp_presentation v1: feedback on when a commit was shown.
+//
+// Invariants:
+//  - the clock is CLOCK_MONOTONIC (what process.hrtime reads on Linux);
+//  - a feedback is answered once: presented (after sync_output for each of
+//    the client's wl_output objects) at the refresh that showed its commit,
+//    or discarded if its surface goes away first; both are destructors;
+//  - timestamps are the refresh tick's, refresh is the output's period in
+//    ns, the sequence counts refreshes; flags say vsync (our refresh timer
+//    is the output's vertical sync).
+import { wp_presentation, wp_presentation_feedback } from '../protocol/presentation-time.js';
+import type { Display, Resource } from '../server/index.js';
+import type { Output } from './output.js';
+import { surfaceOf } from './surface.js';
+import { implement } from './typed.js';
+
+const CLOCK_MONOTONIC = 1;
+const KIND = wp_presentation_feedback.enums.kind.entries;
+
+export function createPresentationGlobal(display: Display): void {
+  display.createGlobal(wp_presentation, 1, (resource) => {
+    implement(resource, wp_presentation, {
+      feedback: (_r, surfaceResource, feedback) => {
+        implement(feedback, wp_presentation_feedback, {});
+        const surface = surfaceOf(surfaceResource);
+        if (surface) surface.pending.feedbacks.push(feedback);
+        else discard(feedback);
+      },
+    });
+    resource.send('clock_id', CLOCK_MONOTONIC);
+  });
+}
+
+/** presented for each feedback, at `timeNs` (monotonic), refresh number `sequence`. */
+export function presented(feedbacks: readonly Resource[], output: Output, timeNs: bigint, sequence: number): void {
+  const sec = timeNs / 1_000_000_000n;
+  const nsec = Number(timeNs % 1_000_000_000n);
+  const secHi = Number(sec >> 32n);
+  const secLo = Number(sec & 0xffffffffn);
+  const seqHi = Math.floor(sequence / 2 ** 32);
+  const seqLo = sequence >>> 0;
+  for (const f of feedbacks) {
+    if (f.destroyed) continue;
+    for (const o of output.resourcesOf(f.client)) f.send('sync_output', o);
+    f.send('presented', secHi, secLo, nsec, output.refreshNs, seqHi, seqLo, KIND.vsync);
+    f.destroy();
+  }
+}
+
+export function discard(feedback: Resource): void {
+  feedback.send('discarded');
+  feedback.destroy();
+}

@@ -1,0 +1,246 @@
+// Software compositing into the output framebuffer.
+//
+// Invariants:
+//  - the scene is drawn bottom to top: windows in stacking order, each with
+//    its subsurface tree in its stacking order, onto an opaque background;
+//    the framebuffer is therefore opaque everywhere;
+//  - only damaged output pixels are redrawn, from the topmost opaque surface
+//    covering a damaged rectangle up: content damage of each surface,
+//    and the old and new places of surfaces that moved, resized, appeared,
+//    disappeared or changed stacking order; a frame without damage costs a
+//    walk of the scene and draws nothing;
+//  - pixels are argb premultiplied (what wl_shm's argb8888 is); blending is
+//    source-over, src + dst × (255 − αsrc) / 255, and opaque content (an
+//    x-format or a fully opaque region) is copied row by row;
+//  - one surface unit is `output.scale` output pixels; content is sampled
+//    nearest-neighbour when its buffer scale, transform or viewport make it
+//    differ from the output's pixel grid, copied directly otherwise;
+//  - everything is clipped to the output and to the damage.
+import type { Output } from './output.js';
+import { intersect, isEmpty, rect, sameRect, union, type Rect } from './region.js';
+import { Subsurface } from './subsurface.js';
+import type { Surface } from './surface.js';
+
+/** A window root: a surface whose origin is at (x, y) logical output units. */
+export interface SceneRoot {
+  readonly surface: Surface;
+  readonly x: number;
+  readonly y: number;
+}
+
+/** One surface placed on the output, in output pixels. */
+interface Placed {
+  surface: Surface;
+  box: Rect;
+}
+
+export const BACKGROUND = 0xff203040; // opaque dark blue-grey, argb
+const MAX_DAMAGE_RECTS = 8;
+
+export class Renderer {
+  readonly output: Output;
+  readonly background: number;
+  #last = new Map<Surface, Rect>();
+  #lastOrder: Surface[] = [];
+  #first = true;
+  /** Frames that drew something, and output pixels drawn. */
+  framesDrawn = 0;
+  pixelsDrawn = 0;
+
+  constructor(output: Output, background = BACKGROUND) {
+    this.output = output;
+    this.background = background;
+  }
+
+  /** Draws what changed; returns the damaged output rectangles (empty: nothing drawn). */
+  render(roots: readonly SceneRoot[]): Rect[] {
+    const placed: Placed[] = [];
+    const s = this.output.scale;
+    for (const root of roots) collect(root.surface, root.x, root.y, s, placed);
+    const screen = rect(0, 0, this.output.width, this.output.height);
+    const damage: Rect[] = [];
+    const add = (r: Rect): void => {
+      const c = intersect(r, screen);
+      if (!isEmpty(c)) damage.push(c);
+    };
+    if (this.#first) add(screen);
+    this.#first = false;
+    const next = new Map<Surface, Rect>();
+    const orderChanged = placed.length !== this.#lastOrder.length || placed.some((p, i) => this.#lastOrder[i] !== p.surface);
+    for (const p of placed) {
+      const old = this.#last.get(p.surface);
+      next.set(p.surface, p.box);
+      if (!sameRect(old, p.box) || orderChanged) {
+        if (old) add(old);
+        add(p.box);
+      } else if (p.surface.damage) {
+        const d = p.surface.damage;
+        add(intersect(p.box, rect(p.box.x + d.x * s, p.box.y + d.y * s, d.width * s, d.height * s)));
+      }
+      p.surface.damage = null;
+    }
+    for (const [surface, old] of this.#last) if (!next.has(surface)) add(old);
+    this.#last = next;
+    this.#lastOrder = placed.map((p) => p.surface);
+    if (damage.length === 0) return [];
+    const rects = simplify(damage);
+    for (const d of rects) {
+      // Start at the topmost opaque surface that covers the whole rect: nothing below it shows.
+      let first = placed.length - 1;
+      while (first >= 0 && !covers(placed[first]!, d)) first--;
+      if (first < 0) this.#fill(d, this.background);
+      for (let i = Math.max(0, first); i < placed.length; i++) this.#draw(placed[i]!, d);
+      this.pixelsDrawn += d.width * d.height;
+    }
+    this.framesDrawn++;
+    return rects;
+  }
+
+  /** Forgets what was drawn: the next render redraws everything. */
+  invalidate(): void {
+    this.#first = true;
+  }
+
+  #fill(d: Rect, color: number): void {
+    const fb = this.output.framebuffer;
+    const W = this.output.width;
+    for (let y = d.y; y < d.y + d.height; y++) fb.fill(color, y * W + d.x, y * W + d.x + d.width);
+  }
+
+  #draw(p: Placed, d: Rect): void {
+    const c = p.surface.content;
+    if (!c) return;
+    const area = intersect(p.box, d);
+    if (isEmpty(area)) return;
+    const surface = p.surface;
+    const direct =
+      surface.transform === 0 &&
+      surface.viewport.source === null &&
+      surface.viewport.destination === null &&
+      c.width === p.box.width &&
+      c.height === p.box.height;
+    if (direct) this.#drawDirect(c.pixels, c.width, c.opaque, p.box, area);
+    else this.#drawSampled(surface, p.box, area);
+  }
+
+  /** Content pixels map 1:1 onto output pixels. */
+  #drawDirect(src: Uint32Array, srcWidth: number, opaque: boolean, box: Rect, area: Rect): void {
+    const fb = this.output.framebuffer;
+    const W = this.output.width;
+    const sx = area.x - box.x;
+    for (let y = area.y; y < area.y + area.height; y++) {
+      const from = (y - box.y) * srcWidth + sx;
+      const to = y * W + area.x;
+      if (opaque) fb.set(src.subarray(from, from + area.width), to);
+      else for (let i = 0; i < area.width; i++) fb[to + i] = over(src[from + i]!, fb[to + i]!);
+    }
+  }
+
+  /** Nearest-neighbour sampling through buffer scale, transform and viewport. */
+  #drawSampled(surface: Surface, box: Rect, area: Rect): void {
+    const c = surface.content!;
+    const fb = this.output.framebuffer;
+    const W = this.output.width;
+    const t = surface.transform & 7;
+    const swap = (t & 1) === 1;
+    // The transformed buffer: what the client meant to show, TW × TH pixels.
+    const TW = swap ? c.height : c.width;
+    const TH = swap ? c.width : c.height;
+    const bs = surface.scale;
+    const src = surface.viewport.source ?? { x: 0, y: 0, width: TW / bs, height: TH / bs };
+    const kx = (src.width * bs) / box.width;
+    const ky = (src.height * bs) / box.height;
+    for (let y = area.y; y < area.y + area.height; y++) {
+      const ty = Math.min(TH - 1, Math.max(0, Math.floor(src.y * bs + (y - box.y + 0.5) * ky)));
+      const to = y * W;
+      for (let x = area.x; x < area.x + area.width; x++) {
+        const tx = Math.min(TW - 1, Math.max(0, Math.floor(src.x * bs + (x - box.x + 0.5) * kx)));
+        const [bx, by] = untransform(t, tx, ty, TW, TH);
+        const px = c.pixels[by * c.width + bx]!;
+        fb[to + x] = c.opaque ? px : over(px, fb[to + x]!);
+      }
+    }
+  }
+}
+
+/** `p` is opaque content over all of `d`. */
+function covers(p: Placed, d: Rect): boolean {
+  return p.surface.content?.opaque === true && sameRect(intersect(p.box, d), d);
+}
+
+/** Source-over for premultiplied argb. */
+function over(s: number, d: number): number {
+  const a = s >>> 24;
+  if (a === 255) return s;
+  if (a === 0) return d;
+  const inv = 255 - a;
+  let rb = (d & 0x00ff00ff) * inv;
+  let ag = ((d >>> 8) & 0x00ff00ff) * inv;
+  rb = ((rb + 0x00800080 + ((rb >>> 8) & 0x00ff00ff)) >>> 8) & 0x00ff00ff;
+  ag = (ag + 0x00800080 + ((ag >>> 8) & 0x00ff00ff)) & 0xff00ff00;
+  return (s + (rb | ag)) >>> 0;
+}
+
+/** From the transformed (shown) buffer's pixel to the buffer's pixel (wl_output.transform). */
+function untransform(t: number, x: number, y: number, W: number, H: number): [number, number] {
+  switch (t) {
+    case 1: return [y, W - 1 - x]; // 90
+    case 2: return [W - 1 - x, H - 1 - y]; // 180
+    case 3: return [H - 1 - y, x]; // 270
+    case 4: return [W - 1 - x, y]; // flipped
+    case 5: return [y, x]; // flipped 90
+    case 6: return [x, H - 1 - y]; // flipped 180
+    case 7: return [H - 1 - y, W - 1 - x]; // flipped 270
+    default: return [x, y];
+  }
+}
+
+/** Places a surface and its subsurfaces (their stacking order, this one included). */
+function collect(surface: Surface, x: number, y: number, scale: number, out: Placed[]): void {
+  for (const s of surface.stack) {
+    if (s.destroyed) continue;
+    if (s === surface) {
+      if (s.mapped) out.push({ surface: s, box: rect(Math.round(x * scale), Math.round(y * scale), Math.round(s.width * scale), Math.round(s.height * scale)) });
+    } else if (s.role instanceof Subsurface && s.mapped) {
+      collect(s, x + s.role.x, y + s.role.y, scale, out);
+    }
+  }
+}
+
+/** Overlapping rects merged; too many become their bounding box. */
+function simplify(rects: Rect[]): Rect[] {
+  let list = rects.slice();
+  for (let merged = true; merged; ) {
+    merged = false;
+    outer: for (let i = 0; i < list.length; i++)
+      for (let j = i + 1; j < list.length; j++)
+        if (!isEmpty(intersect(list[i]!, list[j]!))) {
+          list[i] = union(list[i]!, list[j]!);
+          list.splice(j, 1);
+          merged = true;
+          break outer;
+        }
+  }
+  if (list.length > MAX_DAMAGE_RECTS) list = [list.reduce<Rect | null>((a, b) => union(a, b), null)!];
+  return list;
+}
+
+/** The framebuffer (or a snapshot of it) as RGBA bytes, what PNG encoders take. */
+export function captureRgba(
+  output: Output,
+  fb: Uint32Array = output.framebuffer,
+  area: Rect = rect(0, 0, output.width, output.height),
+): { width: number; height: number; data: Uint8Array } {
+  const a = intersect(area, rect(0, 0, output.width, output.height));
+  const data = new Uint8Array(a.width * a.height * 4);
+  let o = 0;
+  for (let y = a.y; y < a.y + a.height; y++)
+    for (let x = a.x; x < a.x + a.width; x++) {
+      const p = fb[y * output.width + x]!;
+      data[o++] = (p >>> 16) & 0xff;
+      data[o++] = (p >>> 8) & 0xff;
+      data[o++] = p & 0xff;
+      data[o++] = p >>> 24;
+    }
+  return { width: a.width, height: a.height, data };
+}

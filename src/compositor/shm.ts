@@ -1,0 +1,223 @@
+// wl_shm on guarded mappings: pools, buffers, and the copy out of client memory.
+//
+// Invariants:
+//  - every pool is one guarded mapping (`map()` from src/shm) of the client's
+//    fd: a truncated, lying or resized file reads as zeros, never SIGBUS;
+//    seals and the file's size are never consulted to skip the guard, and a
+//    pool declared larger than its file is accepted (and guarded);
+//  - pools only grow: resize to a smaller size is libwayland's invalid_fd
+//    "shrinking pool invalid"; a larger one remaps at once (nothing of ours
+//    points into the old mapping between requests: buffers are copied at
+//    commit);
+//  - create_buffer is checked as libwayland's wayland-shm.c does, in 64-bit
+//    (double) arithmetic, with its codes and messages, and in addition
+//    stride >= width * 4 (every advertised format is 4 bytes per pixel, and
+//    the renderer must never read past a row);
+//  - a buffer keeps its pool's mapping alive: destroying the pool resource
+//    does not unmap while a buffer of it lives (libwayland's refcount);
+//  - copyRows() is the only reader of client memory. It reports whether the
+//    guard had to rescue a page during the copy (the mapping's rescue count
+//    moved), so the caller can apply the truncation policy before anything
+//    copied is shown.
+import { isNosigbusError, map, type SafeMapping } from '../shm/index.js';
+import { wl_buffer, wl_display, wl_shm, wl_shm_pool } from '../protocol/wayland.js';
+import type { Display, Resource } from '../server/index.js';
+import { dataOf, implement } from './typed.js';
+
+export const FORMAT = wl_shm.enums.format.entries;
+
+/** Formats the renderer converts (all 4 bytes per pixel, little endian). */
+export const SUPPORTED_FORMATS: readonly number[] = [FORMAT.argb8888, FORMAT.xrgb8888, FORMAT.abgr8888, FORMAT.xbgr8888];
+
+const SHM_ERROR = wl_shm.enums.error.entries;
+const DISPLAY_ERROR = wl_display.enums.error.entries;
+const INT32_MAX = 0x7fffffff;
+
+/** What to do when a client's buffer was truncated under us. */
+export type TruncationPolicy = 'error' | 'zero';
+
+export class ShmPool {
+  readonly mapping: SafeMapping;
+  size: number;
+  /** Pool resource + live buffers; the mapping closes at zero. */
+  #refs = 1;
+
+  constructor(mapping: SafeMapping, size: number) {
+    this.mapping = mapping;
+    this.size = size;
+  }
+
+  ref(): void {
+    this.#refs++;
+  }
+
+  unref(): void {
+    if (--this.#refs === 0) this.mapping.close();
+  }
+}
+
+export class ShmBuffer {
+  readonly resource: Resource;
+  readonly pool: ShmPool;
+  readonly offset: number;
+  readonly width: number;
+  readonly height: number;
+  readonly stride: number;
+  readonly format: number;
+
+  constructor(resource: Resource, pool: ShmPool, offset: number, width: number, height: number, stride: number, format: number) {
+    this.resource = resource;
+    this.pool = pool;
+    this.offset = offset;
+    this.width = width;
+    this.height = height;
+    this.stride = stride;
+    this.format = format;
+  }
+
+  /** No alpha channel: every pixel is shown opaque. */
+  get opaque(): boolean {
+    return this.format === FORMAT.xrgb8888 || this.format === FORMAT.xbgr8888;
+  }
+
+  /** Red and blue swapped relative to the renderer's argb. */
+  get swapped(): boolean {
+    return this.format === FORMAT.abgr8888 || this.format === FORMAT.xbgr8888;
+  }
+
+  /**
+   * Copies rows [y0, y1), columns [x0, x1) of the buffer into `target`
+   * (a width × height pixel image of this buffer's size, argb premultiplied,
+   * alpha forced opaque for x-formats). Returns true when the guard rescued
+   * a page during the copy: the client truncated its file and what was
+   * copied from there is zeros.
+   */
+  copyRows(target: Uint32Array, x0: number, y0: number, x1: number, y1: number): boolean {
+    const m = this.pool.mapping;
+    const before = m.rescues.count;
+    const bytesOut = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+    const rowBytes = (x1 - x0) * 4;
+    const src = m.hasBytes ? m.bytes : null;
+    if (rowBytes > 0) {
+      const contiguous = x0 === 0 && x1 === this.width && this.stride === this.width * 4;
+      if (contiguous) this.#copy(src, m, bytesOut, this.offset + y0 * this.stride, (y1 - y0) * rowBytes, y0 * this.width * 4);
+      else
+        for (let y = y0; y < y1; y++)
+          this.#copy(src, m, bytesOut, this.offset + y * this.stride + x0 * 4, rowBytes, (y * this.width + x0) * 4);
+      this.#convert(target, x0, y0, x1, y1);
+    }
+    return m.rescues.count !== before;
+  }
+
+  #copy(src: Uint8Array | null, m: SafeMapping, out: Uint8Array, from: number, length: number, to: number): void {
+    // Both paths are guarded: a page past end of file reads as zeros.
+    if (src) out.set(src.subarray(from, from + length), to);
+    else m.copyTo(out, from, length, to);
+  }
+
+  #convert(px: Uint32Array, x0: number, y0: number, x1: number, y1: number): void {
+    const opaque = this.opaque;
+    const swapped = this.swapped;
+    if (!opaque && !swapped) return;
+    const w = this.width;
+    for (let y = y0; y < y1; y++) {
+      const end = y * w + x1;
+      for (let i = y * w + x0; i < end; i++) {
+        let p = px[i]!;
+        if (swapped) p = (p & 0xff00ff00) | ((p & 0xff) << 16) | ((p >>> 16) & 0xff);
+        px[i] = opaque ? (p | 0xff000000) >>> 0 : p >>> 0;
+      }
+    }
+  }
+}
+
+export interface ShmStats {
+  pools: number;
+  buffers: number;
+}
+
+/** Advertises wl_shm v1 with the supported formats. */
+export function createShmGlobal(display: Display, stats: ShmStats): void {
+  display.createGlobal(wl_shm, 1, (shm) => {
+    implement(shm, wl_shm, {
+      create_pool: (r, poolResource, fd, size) => {
+        if (size <= 0) {
+          r.postError(SHM_ERROR.invalid_stride, `invalid size (${size})`);
+          return;
+        }
+        let mapping: SafeMapping;
+        try {
+          // The guard makes any length safe; the file's size is not asked.
+          mapping = mapPool(fd.fd, size);
+        } catch (e) {
+          // The guard's mapping budget is spent: what libwayland's wl_client_post_no_memory says.
+          if (isNosigbusError(e) && e.code === 'ERR_NOSIGBUS_NO_MEMORY') {
+            r.client.postError(r.client.displayResource, DISPLAY_ERROR.no_memory, 'no memory');
+            return;
+          }
+          r.postError(SHM_ERROR.invalid_fd, `failed mmap fd ${fd.fd}: ${e instanceof Error ? e.message : String(e)}`);
+          return;
+        }
+        stats.pools++;
+        servePool(poolResource, new ShmPool(mapping, size), stats);
+      },
+    });
+    for (const f of SUPPORTED_FORMATS) shm.send('format', f);
+  });
+}
+
+/** Writable when the fd allows it (screen capture writes into client
+ * buffers), read-only when it was opened read-only, as a client may. */
+function mapPool(fd: number, length: number): SafeMapping {
+  try {
+    return map(fd, { length, writable: true });
+  } catch (e) {
+    if (isNosigbusError(e) && e.code === 'ERR_NOSIGBUS_ACCESS') return map(fd, { length });
+    throw e;
+  }
+}
+
+function servePool(resource: Resource, pool: ShmPool, stats: ShmStats): void {
+  resource.onDestroy(() => pool.unref());
+  implement(
+    resource,
+    wl_shm_pool,
+    {
+      create_buffer: (r, bufferResource, offset, width, height, stride, format) => {
+        if (!SUPPORTED_FORMATS.includes(format)) {
+          r.postError(SHM_ERROR.invalid_format, `invalid format 0x${format.toString(16)}`);
+          return;
+        }
+        // libwayland's check, in doubles (exact for these magnitudes), plus 4 bytes per pixel.
+        if (offset < 0 || width <= 0 || height <= 0 || stride < width * 4 || Math.floor(INT32_MAX / stride) < height || offset > pool.size - stride * height) {
+          r.postError(SHM_ERROR.invalid_stride, `invalid width, height or stride (${width}x${height}, ${stride >>> 0})`);
+          return;
+        }
+        pool.ref();
+        stats.buffers++;
+        bufferResource.onDestroy(() => pool.unref());
+        implement(bufferResource, wl_buffer, {}, new ShmBuffer(bufferResource, pool, offset, width, height, stride, format));
+      },
+      resize: (r, size) => {
+        if (size < pool.size) {
+          r.postError(SHM_ERROR.invalid_fd, 'shrinking pool invalid');
+          return;
+        }
+        if (size === pool.size) return;
+        try {
+          pool.mapping.remap(size);
+        } catch {
+          r.postError(SHM_ERROR.invalid_fd, 'failed mremap');
+          return;
+        }
+        pool.size = size;
+      },
+    },
+    pool,
+  );
+}
+
+/** The shm buffer behind a wl_buffer resource, or null. */
+export function shmBufferOf(resource: Resource | null): ShmBuffer | null {
+  return dataOf(resource, ShmBuffer);
+}

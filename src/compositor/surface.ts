@@ -1,0 +1,387 @@
+// wl_compositor, wl_surface: double-buffered state, commit, roles, and the
+// copy of client pixels into compositor-owned memory.
+//
+// Invariants:
+//  - every request but commit changes only the pending state; commit applies
+//    it at once (or caches it, for a synchronized subsurface, until the
+//    parent's commit), as the protocol's double-buffering rule says;
+//  - an attached shm buffer is copied at commit — only its damaged area, or
+//    all of it when its size changes — into the surface's own Content, and
+//    released in the same turn: the client never finds both of its buffers
+//    busy, and nothing later reads client memory;
+//  - the copy is where truncation is seen: a rescue during it applies the
+//    policy before the content can be shown ('error': invalid_fd on the
+//    wl_buffer and the new content is dropped; 'zero': the zeros are shown);
+//  - a surface has at most one role for its lifetime (role objects may be
+//    re-created for the same role); the role's precommit check may refuse a
+//    commit with its protocol error;
+//  - frame callbacks and presentation feedback of a commit are handed to the
+//    host in commit order and fire once, at the next output refresh.
+import { wl_callback, wl_compositor, wl_shm, wl_surface } from '../protocol/wayland.js';
+import type { Client, Display, Resource } from '../server/index.js';
+import { clientRect, intersect, isEmpty, rect, Region, serveRegion, union, type Rect } from './region.js';
+import { shmBufferOf, type ShmBuffer, type TruncationPolicy } from './shm.js';
+import { dataOf, implement } from './typed.js';
+
+const SURFACE_ERROR = wl_surface.enums.error.entries;
+const SHM_ERROR = wl_shm.enums.error.entries;
+/** wl_output.transform: 90, 270 and their flips swap width and height. */
+const TRANSFORM_SWAPS = [false, true, false, true, false, true, false, true] as const;
+
+/** Pixels the compositor owns: argb premultiplied, alpha valid (opaque formats set to 0xff). */
+export class Content {
+  readonly width: number;
+  readonly height: number;
+  readonly pixels: Uint32Array;
+  opaque: boolean;
+
+  constructor(width: number, height: number, opaque: boolean) {
+    this.width = width;
+    this.height = height;
+    this.pixels = new Uint32Array(width * height);
+    this.opaque = opaque;
+  }
+}
+
+/** wp_viewport state (surface-local, in surface units; null = unset). */
+export interface ViewportState {
+  source: { x: number; y: number; width: number; height: number } | null;
+  destination: { width: number; height: number } | null;
+}
+
+/** The double-buffered part of a surface. */
+export class SurfaceState {
+  /** attach() was called since the last commit (buffer may be null: unmap). */
+  attached = false;
+  buffer: ShmBuffer | null = null;
+  /** Content already copied out of the buffer (cached commits of sync subsurfaces). */
+  content: Content | null = null;
+  dx = 0;
+  dy = 0;
+  surfaceDamage: Rect | null = null;
+  bufferDamage: Rect | null = null;
+  frames: Resource[] = [];
+  feedbacks: Resource[] = [];
+  opaque: Region | null | undefined = undefined;
+  input: Region | null | undefined = undefined;
+  scale: number | undefined = undefined;
+  transform: number | undefined = undefined;
+  viewport: ViewportState | undefined = undefined;
+}
+
+/** What a role (xdg_toplevel, xdg_popup, wl_subsurface) does with its surface's commits. */
+export interface SurfaceRole {
+  /** Role name for error messages ('xdg_toplevel', 'wl_subsurface', ...). */
+  readonly name: string;
+  /** Checked before the pending state is applied; false = refused (error already posted). */
+  precommit?(surface: Surface, pending: SurfaceState): boolean;
+  /** The subsurface role: cache commits while synchronized. */
+  cachesCommit?(surface: Surface): boolean;
+  /** Runs after the state was applied. */
+  committed?(surface: Surface): void;
+}
+
+/** What the compositor provides to surfaces. */
+export interface SurfaceHost {
+  readonly policy: TruncationPolicy;
+  /** Frame callbacks and feedbacks wait for the next refresh. */
+  queueFrame(surface: Surface, frames: Resource[], feedbacks: Resource[]): void;
+  /** The scene changed: repaint at the next refresh. */
+  scheduleRepaint(): void;
+  /** Accounting: a page was rescued while copying this client's buffer. */
+  countRescue(client: Client, policy: TruncationPolicy): void;
+  /** Accounting: one commit applied. */
+  countCommit(client: Client): void;
+  surfaceDestroyed(surface: Surface): void;
+}
+
+export class Surface {
+  readonly resource: Resource;
+  readonly host: SurfaceHost;
+  readonly pending = new SurfaceState();
+  /** Shown content (null: unmapped). */
+  content: Content | null = null;
+  scale = 1;
+  transform = 0;
+  viewport: ViewportState = { source: null, destination: null };
+  opaqueRegion: Region | null = null;
+  inputRegion: Region | null = null;
+  /** Accumulated attach offsets (the role moves its window by them). */
+  offsetX = 0;
+  offsetY = 0;
+  /** Damage since the last repaint, surface-local. */
+  damage: Rect | null = null;
+  role: SurfaceRole | null = null;
+  /** The role's name, kept after its object is gone (a surface never changes role). */
+  roleName: string | null = null;
+  /** Subsurfaces and this surface, bottom to top (applied on commit). */
+  stack: Surface[] = [this];
+  pendingStack: Surface[] = [this];
+  /** Parent surface when this is a subsurface. */
+  parent: Surface | null = null;
+  /** Output resources this surface has entered. */
+  readonly entered = new Set<Resource>();
+  destroyed = false;
+
+  constructor(resource: Resource, host: SurfaceHost) {
+    this.resource = resource;
+    this.host = host;
+  }
+
+  get client(): Client {
+    return this.resource.client;
+  }
+
+  /** Size in surface-local units (0 × 0 when unmapped). */
+  get width(): number {
+    return this.#size()[0];
+  }
+
+  get height(): number {
+    return this.#size()[1];
+  }
+
+  get mapped(): boolean {
+    return this.content !== null;
+  }
+
+  #size(): [number, number] {
+    const c = this.content;
+    if (!c) return [0, 0];
+    const vp = this.viewport;
+    if (vp.destination) return [vp.destination.width, vp.destination.height];
+    if (vp.source) return [Math.round(vp.source.width), Math.round(vp.source.height)];
+    const swap = TRANSFORM_SWAPS[this.transform & 7] ?? false;
+    const w = Math.floor(c.width / this.scale);
+    const h = Math.floor(c.height / this.scale);
+    return swap ? [h, w] : [w, h];
+  }
+
+  /** Assigns a role, or posts `code` on `errorResource` if the surface has another one. */
+  setRole(role: SurfaceRole, errorResource: Resource, code: number): boolean {
+    if (this.roleName !== null && this.roleName !== role.name) {
+      errorResource.postError(code, `${this.resource} already has another role (${this.roleName})`);
+      return false;
+    }
+    if (this.role !== null) {
+      errorResource.postError(code, `${this.resource} already has a ${role.name} object`);
+      return false;
+    }
+    this.role = role;
+    this.roleName = role.name;
+    return true;
+  }
+
+  commit(): void {
+    const p = this.pending;
+    if (this.role?.precommit && !this.role.precommit(this, p)) return;
+    if (this.checkViewport && !this.checkViewport(p)) return;
+    // A synchronized subsurface keeps the copied pixels and the rest of the
+    // state until its parent commits; the buffer is released now all the same.
+    if (this.role?.cachesCommit?.(this)) {
+      if (!this.#copyOut(p, true)) return;
+      this.#cached = mergeState(this.#cached, p);
+      this.#resetPending();
+      return;
+    }
+    const state = this.#cached ? mergeState(this.#cached, p) : p;
+    this.#cached = null;
+    if (!this.#copyOut(state, false)) return;
+    this.#apply(state);
+    this.#resetPending();
+  }
+
+  /** A synchronized subsurface's cached state, applied when the parent commits. */
+  #cached: SurfaceState | null = null;
+
+  /** Applies cached state (the parent committed), then recurses into children. */
+  applyCached(): void {
+    if (this.#cached) {
+      const state = this.#cached;
+      this.#cached = null;
+      this.#apply(state);
+    }
+  }
+
+  #resetPending(): void {
+    Object.assign(this.pending, new SurfaceState());
+  }
+
+  /**
+   * Copies the attached buffer into Content (`state.content`) and releases
+   * the buffer. Returns false when the policy refused it (protocol error).
+   */
+  #copyOut(state: SurfaceState, toFreshContent: boolean): boolean {
+    if (!state.attached || state.buffer === null) return true;
+    const buffer = state.buffer;
+    state.buffer = null;
+    if (buffer.resource.destroyed) return true;
+    let target = state.content ?? this.content;
+    const scale = state.scale ?? this.scale;
+    const transform = state.transform ?? this.transform;
+    const viewport = state.viewport ?? this.viewport;
+    const fresh = toFreshContent || !target || target.width !== buffer.width || target.height !== buffer.height;
+    let area: Rect = rect(0, 0, buffer.width, buffer.height);
+    if (fresh) {
+      target = new Content(buffer.width, buffer.height, buffer.opaque);
+    } else {
+      area = intersect(area, damageInBuffer(state, scale, transform, viewport, buffer) ?? rect(0, 0, 0, 0));
+    }
+    target!.opaque = buffer.opaque || (state.opaque ?? this.opaqueRegion)?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
+    const rescued = !isEmpty(area) && buffer.copyRows(target!.pixels, area.x, area.y, area.x + area.width, area.y + area.height);
+    if (rescued) {
+      this.host.countRescue(this.client, this.host.policy);
+      if (this.host.policy === 'error') {
+        // libwayland's answer to a SIGBUS while reading a buffer.
+        buffer.resource.postError(SHM_ERROR.invalid_fd, 'error accessing SHM buffer');
+        return false;
+      }
+    }
+    state.content = target!;
+    buffer.resource.send('release');
+    return true;
+  }
+
+  #apply(state: SurfaceState): void {
+    const oldW = this.width;
+    const oldH = this.height;
+    if (state.scale !== undefined) this.scale = state.scale;
+    if (state.transform !== undefined) this.transform = state.transform;
+    if (state.viewport !== undefined) this.viewport = state.viewport;
+    if (state.opaque !== undefined) this.opaqueRegion = state.opaque;
+    if (state.input !== undefined) this.inputRegion = state.input;
+    if (state.attached) this.content = state.content; // null when a null buffer was attached: unmapped
+    this.offsetX += state.dx;
+    this.offsetY += state.dy;
+    const whole = rect(0, 0, Math.max(oldW, this.width), Math.max(oldH, this.height));
+    let damage = state.surfaceDamage ? intersect(state.surfaceDamage, whole) : null;
+    if (state.bufferDamage) damage = union(damage, whole); // buffer damage: the copy knew the exact area; repaint the surface
+    if (state.attached && (oldW !== this.width || oldH !== this.height || state.content === null)) damage = whole;
+    if (state.scale !== undefined || state.transform !== undefined || state.viewport !== undefined) damage = whole;
+    if (damage && !isEmpty(damage)) {
+      this.damage = union(this.damage, damage);
+      this.host.scheduleRepaint();
+    }
+    // Children: the new stacking order, then their cached state.
+    this.stack = this.pendingStack.filter((s) => !s.destroyed);
+    for (const child of this.stack) if (child !== this) child.parentCommitted();
+    this.host.countCommit(this.client);
+    this.role?.committed?.(this);
+    if (state.frames.length || state.feedbacks.length) this.host.queueFrame(this, state.frames, state.feedbacks);
+  }
+
+  /** Set by the subsurface role: runs when the parent's state is applied. */
+  parentCommitted(): void {
+    this.onParentCommit?.();
+  }
+
+  onParentCommit: (() => void) | null = null;
+  /** Set while a wp_viewport exists: checks its state against the buffer at commit. */
+  checkViewport: ((pending: SurfaceState) => boolean) | null = null;
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const f of [...this.pending.frames, ...(this.#cached?.frames ?? [])]) f.destroy();
+    this.host.surfaceDestroyed(this);
+  }
+}
+
+/** Damage of a commit in buffer pixels (null: none). */
+function damageInBuffer(state: SurfaceState, scale: number, transform: number, viewport: ViewportState, buffer: ShmBuffer): Rect | null {
+  let d = state.bufferDamage;
+  if (state.surfaceDamage) {
+    // Surface damage maps to the buffer simply only without transform or viewport; else damage everything.
+    const simple = transform === 0 && viewport.source === null && viewport.destination === null;
+    const s = state.surfaceDamage;
+    d = union(d, simple ? rect(s.x * scale, s.y * scale, s.width * scale, s.height * scale) : rect(0, 0, buffer.width, buffer.height));
+  }
+  return d;
+}
+
+/** `later` on top of `earlier` (what caching two commits means): pending fields override, lists append, damage unites. */
+function mergeState(earlier: SurfaceState | null, later: SurfaceState): SurfaceState {
+  const m = new SurfaceState();
+  const e = earlier ?? new SurfaceState();
+  m.attached = e.attached || later.attached;
+  m.buffer = later.attached ? later.buffer : null;
+  m.content = later.attached ? (later.content ?? e.content) : e.content;
+  m.dx = e.dx + later.dx;
+  m.dy = e.dy + later.dy;
+  m.surfaceDamage = later.surfaceDamage ? union(e.surfaceDamage, later.surfaceDamage) : e.surfaceDamage;
+  m.bufferDamage = later.bufferDamage ? union(e.bufferDamage, later.bufferDamage) : e.bufferDamage;
+  m.frames = [...e.frames, ...later.frames];
+  m.feedbacks = [...e.feedbacks, ...later.feedbacks];
+  m.opaque = later.opaque !== undefined ? later.opaque : e.opaque;
+  m.input = later.input !== undefined ? later.input : e.input;
+  m.scale = later.scale ?? e.scale;
+  m.transform = later.transform ?? e.transform;
+  m.viewport = later.viewport ?? e.viewport;
+  return m;
+}
+
+export function surfaceOf(resource: Resource | null): Surface | null {
+  return dataOf(resource, Surface);
+}
+
+/** Advertises wl_compositor v5. `onSurface` sees every new surface. */
+export function createCompositorGlobal(display: Display, host: SurfaceHost): void {
+  display.createGlobal(wl_compositor, 5, (resource) => {
+    implement(resource, wl_compositor, {
+      create_surface: (_r, surfaceResource) => serveSurface(surfaceResource, host),
+      create_region: (_r, regionResource) => serveRegion(regionResource),
+    });
+  });
+}
+
+function serveSurface(resource: Resource, host: SurfaceHost): Surface {
+  const surface = new Surface(resource, host);
+  const p = surface.pending;
+  resource.onDestroy(() => surface.destroy());
+  implement(
+    resource,
+    wl_surface,
+    {
+      attach: (r, buffer, x, y) => {
+        if (r.version >= 5 && (x !== 0 || y !== 0)) {
+          r.postError(SURFACE_ERROR.invalid_offset, `invalid offset (${x}, ${y}): use wl_surface.offset since version 5`);
+          return;
+        }
+        p.attached = true;
+        p.buffer = shmBufferOf(buffer);
+        p.content = null;
+        p.dx = x;
+        p.dy = y;
+      },
+      damage: (_r, x, y, w, h) => (p.surfaceDamage = union(p.surfaceDamage, clientRect(x, y, w, h))),
+      damage_buffer: (_r, x, y, w, h) => (p.bufferDamage = union(p.bufferDamage, clientRect(x, y, w, h))),
+      frame: (_r, callback) => {
+        implement(callback, wl_callback, {});
+        p.frames.push(callback);
+      },
+      set_opaque_region: (_r, region) => (p.opaque = dataOf(region, Region)?.copy() ?? null),
+      set_input_region: (_r, region) => (p.input = dataOf(region, Region)?.copy() ?? null),
+      commit: () => surface.commit(),
+      set_buffer_transform: (r, transform) => {
+        if (transform < 0 || transform > 7) {
+          r.postError(SURFACE_ERROR.invalid_transform, `buffer transform must be a valid transform ('${transform}' specified)`);
+          return;
+        }
+        p.transform = transform;
+      },
+      set_buffer_scale: (r, scale) => {
+        if (scale < 1) {
+          r.postError(SURFACE_ERROR.invalid_scale, `buffer scale must be at least one ('${scale}' specified)`);
+          return;
+        }
+        p.scale = scale;
+      },
+      offset: (_r, x, y) => {
+        p.dx = x;
+        p.dy = y;
+      },
+    },
+    surface,
+  );
+  return surface;
+}

@@ -1,0 +1,582 @@
+// xdg_wm_base v5: xdg_surface, xdg_toplevel, xdg_popup, xdg_positioner.
+//
+// Invariants:
+//  - configure before content: the first commit (without a buffer) is
+//    answered with a configure; a buffer committed before the client acked
+//    one is unconfigured_buffer; ack_configure takes only a serial that was
+//    sent and not yet superseded (invalid_serial), and drops the older ones;
+//  - a toplevel is configured with size 0 × 0 (the client picks) unless it
+//    asked to be maximized or fullscreen: then with the output's logical
+//    size and the matching state; every configure says activated;
+//  - toplevels are placed when first mapped, cascaded so each is visible;
+//    unmapping (a null buffer) resets the xdg_surface to before its first
+//    commit, as the protocol says;
+//  - a popup needs a complete positioner (size and anchor rectangle); its
+//    geometry follows anchor, gravity and offset, then the constraint
+//    adjustments (flip, slide, resize, per axis, in that order) against the
+//    output; destroying a popup that has a live child popup is
+//    not_the_topmost_popup; when a parent goes, its popups get popup_done;
+//  - ping/pong: a client that leaves a ping unanswered until the next one is
+//    reported unresponsive (once per episode), never disconnected for it.
+import { xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../protocol/xdg-shell.js';
+import type { Client, Display, Resource } from '../server/index.js';
+import type { Output } from './output.js';
+import { rect, type Rect } from './region.js';
+import { surfaceOf, type Surface, type SurfaceRole, type SurfaceState } from './surface.js';
+import { dataOf, implement } from './typed.js';
+
+const WM_ERROR = xdg_wm_base.enums.error.entries;
+const SURFACE_ERROR = xdg_surface.enums.error.entries;
+const TOPLEVEL_ERROR = xdg_toplevel.enums.error.entries;
+const POSITIONER_ERROR = xdg_positioner.enums.error.entries;
+const POPUP_ERROR = xdg_popup.enums.error.entries;
+const STATE = xdg_toplevel.enums.state.entries;
+const ANCHOR = xdg_positioner.enums.anchor.entries;
+const GRAVITY = xdg_positioner.enums.gravity.entries;
+const ADJUST = xdg_positioner.enums.constraint_adjustment.entries;
+const RESIZE_EDGE_MAX = 10; // xdg_toplevel.resize_edge: none .. bottom_right
+
+/** What the shell needs from the compositor. */
+export interface ShellHost {
+  readonly output: Output;
+  readonly display: Display;
+  mapWindow(window: XdgSurface): void;
+  unmapWindow(window: XdgSurface): void;
+  scheduleRepaint(): void;
+  reportUnresponsive(client: Client): void;
+}
+
+/** Positioner state (copied into a popup when it is created or repositioned). */
+export class Positioner {
+  width = 0;
+  height = 0;
+  anchorRect: Rect | null = null;
+  anchor: number = ANCHOR.none;
+  gravity: number = GRAVITY.none;
+  adjustment = 0;
+  offsetX = 0;
+  offsetY = 0;
+
+  get complete(): boolean {
+    return this.width > 0 && this.height > 0 && this.anchorRect !== null;
+  }
+
+  copy(): Positioner {
+    return Object.assign(new Positioner(), this);
+  }
+}
+
+/** The window an xdg_surface shows: a toplevel or a popup, with its place on the output. */
+export class XdgSurface implements SurfaceRole {
+  readonly name = 'xdg_surface';
+  readonly resource: Resource;
+  readonly surface: Surface;
+  readonly shell: ShellHost;
+  readonly wmBase: WmBase;
+  toplevel: Toplevel | null = null;
+  popup: Popup | null = null;
+  /** Configures sent and not acked yet, oldest first. */
+  readonly #sentSerials: number[] = [];
+  configured = false;
+  #initialCommitDone = false;
+  mapped = false;
+  geometry: Rect | null = null;
+  pendingGeometry: Rect | null = null;
+  /** Window geometry origin on the output, logical units. */
+  x = 0;
+  y = 0;
+
+  constructor(resource: Resource, surface: Surface, shell: ShellHost, wmBase: WmBase) {
+    this.resource = resource;
+    this.surface = surface;
+    this.shell = shell;
+    this.wmBase = wmBase;
+  }
+
+  /** The surface's origin on the output (the geometry origin minus the geometry offset). */
+  get originX(): number {
+    return this.x - (this.geometry?.x ?? 0);
+  }
+
+  get originY(): number {
+    return this.y - (this.geometry?.y ?? 0);
+  }
+
+  get windowWidth(): number {
+    return this.geometry?.width ?? this.surface.width;
+  }
+
+  get windowHeight(): number {
+    return this.geometry?.height ?? this.surface.height;
+  }
+
+  precommit(_surface: Surface, pending: SurfaceState): boolean {
+    if (!this.toplevel && !this.popup) {
+      this.resource.postError(SURFACE_ERROR.not_constructed, 'xdg_surface must have a role before commit');
+      return false;
+    }
+    if (!this.configured && pending.attached && pending.buffer) {
+      this.resource.postError(SURFACE_ERROR.unconfigured_buffer, 'xdg_surface has never been configured');
+      return false;
+    }
+    return this.toplevel ? this.toplevel.precommit() : true;
+  }
+
+  committed(surface: Surface): void {
+    if (this.pendingGeometry) {
+      this.geometry = this.pendingGeometry;
+      this.pendingGeometry = null;
+    }
+    this.toplevel?.committed();
+    if (!this.#initialCommitDone) {
+      this.#initialCommitDone = true;
+      this.sendConfigure();
+      return;
+    }
+    if (surface.mapped && !this.mapped) {
+      this.mapped = true;
+      this.shell.mapWindow(this);
+    } else if (!surface.mapped && this.mapped) {
+      this.unmap();
+      // Back to the state before the first commit.
+      this.#initialCommitDone = false;
+      this.configured = false;
+      this.#sentSerials.length = 0;
+    }
+  }
+
+  get initialCommitDone(): boolean {
+    return this.#initialCommitDone;
+  }
+
+  unmap(): void {
+    if (!this.mapped) return;
+    this.mapped = false;
+    this.shell.unmapWindow(this);
+    for (const p of this.wmBase.popupsOf(this)) p.dismiss();
+  }
+
+  /** Sends the role's configure, then xdg_surface.configure with a new serial. */
+  sendConfigure(): void {
+    if (this.resource.destroyed) return;
+    if (this.toplevel) this.toplevel.sendConfigure();
+    else if (this.popup) this.popup.sendConfigure();
+    const serial = this.shell.display.nextSerial();
+    this.#sentSerials.push(serial);
+    this.resource.send('configure', serial);
+  }
+
+  ack(serial: number): boolean {
+    const i = this.#sentSerials.indexOf(serial);
+    if (i < 0) {
+      this.resource.postError(SURFACE_ERROR.invalid_serial, `wrong configure serial: ${serial}`);
+      return false;
+    }
+    this.#sentSerials.splice(0, i + 1);
+    this.configured = true;
+    return true;
+  }
+}
+
+class Toplevel {
+  readonly resource: Resource;
+  readonly xdg: XdgSurface;
+  title = '';
+  appId = '';
+  parent: Toplevel | null = null;
+  maximized = false;
+  fullscreen = false;
+  minSize: [number, number] = [0, 0];
+  maxSize: [number, number] = [0, 0];
+  #pendingMin: [number, number] | null = null;
+  #pendingMax: [number, number] | null = null;
+
+  constructor(resource: Resource, xdg: XdgSurface) {
+    this.resource = resource;
+    this.xdg = xdg;
+  }
+
+  precommit(): boolean {
+    const [minW, minH] = this.#pendingMin ?? this.minSize;
+    const [maxW, maxH] = this.#pendingMax ?? this.maxSize;
+    if ((maxW > 0 && minW > maxW) || (maxH > 0 && minH > maxH)) {
+      this.resource.postError(TOPLEVEL_ERROR.invalid_size, 'min size is larger than max size');
+      return false;
+    }
+    return true;
+  }
+
+  committed(): void {
+    if (this.#pendingMin) this.minSize = this.#pendingMin;
+    if (this.#pendingMax) this.maxSize = this.#pendingMax;
+    this.#pendingMin = this.#pendingMax = null;
+  }
+
+  setMinSize(w: number, h: number, min: boolean): void {
+    if (w < 0 || h < 0) {
+      this.resource.postError(TOPLEVEL_ERROR.invalid_size, 'width and height must be positive or zero');
+      return;
+    }
+    if (min) this.#pendingMin = [w, h];
+    else this.#pendingMax = [w, h];
+  }
+
+  sendConfigure(): void {
+    const out = this.xdg.shell.output;
+    // Neither wm_capabilities (v5) nor configure_bounds (v4) is sent: clients
+    // built against older XML that still bind v5, such as weston 10's
+    // presentation-shm, abort on an event they have no listener for.
+    // configure_bounds is optional; without wm_capabilities a client assumes
+    // every capability, and every one is accepted here (maximize and
+    // fullscreen are honoured; minimize and the window menu have nothing to
+    // show headless).
+    const states: number[] = [STATE.activated];
+    if (this.maximized) states.push(STATE.maximized);
+    if (this.fullscreen) states.push(STATE.fullscreen);
+    const sized = this.maximized || this.fullscreen;
+    this.resource.send('configure', sized ? out.logicalWidth : 0, sized ? out.logicalHeight : 0, uint32Array(states));
+  }
+
+  /** A state request: answered with a configure once the client made its first commit. */
+  changeState(apply: () => void): void {
+    apply();
+    if (this.xdg.initialCommitDone) this.xdg.sendConfigure();
+  }
+}
+
+class Popup {
+  readonly resource: Resource;
+  readonly xdg: XdgSurface;
+  parent: XdgSurface | null;
+  positioner: Positioner;
+  /** Geometry relative to the parent's window geometry. */
+  box: Rect = rect(0, 0, 0, 0);
+  #repositionToken: number | null = null;
+  dismissed = false;
+
+  constructor(resource: Resource, xdg: XdgSurface, parent: XdgSurface | null, positioner: Positioner) {
+    this.resource = resource;
+    this.xdg = xdg;
+    this.parent = parent;
+    this.positioner = positioner;
+  }
+
+  sendConfigure(): void {
+    this.box = place(this.positioner, this.parent, this.xdg.shell.output);
+    if (this.#repositionToken !== null && this.resource.version >= 3) this.resource.send('repositioned', this.#repositionToken);
+    this.#repositionToken = null;
+    this.resource.send('configure', this.box.x, this.box.y, this.box.width, this.box.height);
+    this.updatePosition();
+  }
+
+  updatePosition(): void {
+    this.xdg.x = (this.parent?.x ?? 0) + this.box.x;
+    this.xdg.y = (this.parent?.y ?? 0) + this.box.y;
+  }
+
+  reposition(positioner: Positioner, token: number): void {
+    this.positioner = positioner;
+    this.#repositionToken = token;
+    this.xdg.sendConfigure();
+  }
+
+  dismiss(): void {
+    if (this.dismissed) return;
+    this.dismissed = true;
+    this.xdg.unmap();
+    this.resource.send('popup_done');
+  }
+}
+
+function uint32Array(values: readonly number[]): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => view.setUint32(i * 4, v, true));
+  return out;
+}
+
+/** Where a popup goes, relative to its parent's window geometry (xdg_positioner rules). */
+export function place(p: Positioner, parent: XdgSurface | null, output: Output): Rect {
+  const a = p.anchorRect ?? rect(0, 0, 0, 0);
+  const compute = (anchor: number, gravity: number): Rect => {
+    const ax = hasLeft(anchor) ? a.x : hasRight(anchor) ? a.x + a.width : a.x + Math.floor(a.width / 2);
+    const ay = hasTop(anchor) ? a.y : hasBottom(anchor) ? a.y + a.height : a.y + Math.floor(a.height / 2);
+    const x = hasLeft(gravity) ? ax - p.width : hasRight(gravity) ? ax : ax - Math.floor(p.width / 2);
+    const y = hasTop(gravity) ? ay - p.height : hasBottom(gravity) ? ay : ay - Math.floor(p.height / 2);
+    return rect(x + p.offsetX, y + p.offsetY, p.width, p.height);
+  };
+  // Constraints are checked in output coordinates.
+  const px = parent?.x ?? 0;
+  const py = parent?.y ?? 0;
+  const W = output.logicalWidth;
+  const H = output.logicalHeight;
+  const outX = (r: Rect): boolean => px + r.x < 0 || px + r.x + r.width > W;
+  const outY = (r: Rect): boolean => py + r.y < 0 || py + r.y + r.height > H;
+  let box = compute(p.anchor, p.gravity);
+  if (outX(box) && p.adjustment & ADJUST.flip_x) {
+    const flipped = compute(flipX(p.anchor), flipX(p.gravity));
+    if (!outX(flipped)) box = { ...box, x: flipped.x };
+  }
+  if (outY(box) && p.adjustment & ADJUST.flip_y) {
+    const flipped = compute(flipY(p.anchor), flipY(p.gravity));
+    if (!outY(flipped)) box = { ...box, y: flipped.y };
+  }
+  if (outX(box) && p.adjustment & ADJUST.slide_x) {
+    let x = box.x;
+    if (px + x + box.width > W) x = W - box.width - px;
+    if (px + x < 0) x = -px; // prefer the left edge visible
+    box = { ...box, x };
+  }
+  if (outY(box) && p.adjustment & ADJUST.slide_y) {
+    let y = box.y;
+    if (py + y + box.height > H) y = H - box.height - py;
+    if (py + y < 0) y = -py;
+    box = { ...box, y };
+  }
+  if (outX(box) && p.adjustment & ADJUST.resize_x) {
+    const left = Math.max(px + box.x, 0);
+    const right = Math.min(px + box.x + box.width, W);
+    if (right > left) box = { ...box, x: left - px, width: right - left };
+  }
+  if (outY(box) && p.adjustment & ADJUST.resize_y) {
+    const top = Math.max(py + box.y, 0);
+    const bottom = Math.min(py + box.y + box.height, H);
+    if (bottom > top) box = { ...box, y: top - py, height: bottom - top };
+  }
+  return box;
+}
+
+// Anchor and gravity share their values: top 1, bottom 2, left 3, right 4,
+// top_left 5, bottom_left 6, top_right 7, bottom_right 8.
+const hasTop = (v: number): boolean => v === 1 || v === 5 || v === 7;
+const hasBottom = (v: number): boolean => v === 2 || v === 6 || v === 8;
+const hasLeft = (v: number): boolean => v === 3 || v === 5 || v === 6;
+const hasRight = (v: number): boolean => v === 4 || v === 7 || v === 8;
+const FLIP_X: Readonly<Record<number, number>> = { 3: 4, 4: 3, 5: 7, 7: 5, 6: 8, 8: 6 };
+const FLIP_Y: Readonly<Record<number, number>> = { 1: 2, 2: 1, 5: 6, 6: 5, 7: 8, 8: 7 };
+const flipX = (v: number): number => FLIP_X[v] ?? v;
+const flipY = (v: number): number => FLIP_Y[v] ?? v;
+
+/** One bound xdg_wm_base: its surfaces and ping state. */
+export class WmBase {
+  readonly resource: Resource;
+  readonly surfaces = new Set<XdgSurface>();
+  pingSerial: number | null = null;
+  unresponsive = false;
+
+  constructor(resource: Resource) {
+    this.resource = resource;
+  }
+
+  popupsOf(parent: XdgSurface): Popup[] {
+    const out: Popup[] = [];
+    for (const s of this.surfaces) if (s.popup && s.popup.parent === parent && !s.popup.dismissed) out.push(s.popup);
+    return out;
+  }
+}
+
+export interface Shell {
+  /** Pings every client with an xdg_wm_base; reports those that did not answer the previous ping. */
+  ping(): void;
+}
+
+export function createXdgShellGlobal(host: ShellHost): Shell {
+  const bases = new Set<WmBase>();
+  host.display.createGlobal(xdg_wm_base, 5, (resource) => {
+    const base = new WmBase(resource);
+    bases.add(base);
+    resource.onDestroy(() => bases.delete(base));
+    implement(
+      resource,
+      xdg_wm_base,
+      {
+        destroy: (r) => {
+          if (base.surfaces.size > 0) r.postError(WM_ERROR.defunct_surfaces, 'xdg_wm_base was destroyed before children');
+        },
+        create_positioner: (_r, positionerResource) => servePositioner(positionerResource),
+        get_xdg_surface: (r, xdgResource, surfaceResource) => {
+          const surface = surfaceOf(surfaceResource);
+          if (!surface) return;
+          const xdg = new XdgSurface(xdgResource, surface, host, base);
+          if (!surface.setRole(xdg, r, WM_ERROR.role)) return;
+          if (surface.mapped || surface.pending.buffer) {
+            xdgResource.postError(SURFACE_ERROR.unconfigured_buffer, 'xdg_surface must not have a buffer at creation');
+            return;
+          }
+          base.surfaces.add(xdg);
+          serveXdgSurface(xdg);
+        },
+        pong: (_r, serial) => {
+          if (serial !== base.pingSerial) return;
+          base.pingSerial = null;
+          base.unresponsive = false;
+        },
+      },
+      base,
+    );
+  });
+  return {
+    ping: () => {
+      for (const base of bases) {
+        if (base.pingSerial !== null && !base.unresponsive) {
+          base.unresponsive = true;
+          host.reportUnresponsive(base.resource.client);
+        }
+        base.pingSerial = host.display.nextSerial();
+        base.resource.send('ping', base.pingSerial);
+      }
+    },
+  };
+}
+
+function servePositioner(resource: Resource): void {
+  const p = new Positioner();
+  implement(
+    resource,
+    xdg_positioner,
+    {
+      set_size: (r, w, h) => {
+        if (w < 1 || h < 1) r.postError(POSITIONER_ERROR.invalid_input, 'width and height must be positive and non-zero');
+        else [p.width, p.height] = [w, h];
+      },
+      set_anchor_rect: (r, x, y, w, h) => {
+        if (w < 0 || h < 0) r.postError(POSITIONER_ERROR.invalid_input, 'width and height must be non-negative');
+        else p.anchorRect = rect(x, y, w, h);
+      },
+      set_anchor: (r, anchor) => {
+        if (anchor > ANCHOR.bottom_right) r.postError(POSITIONER_ERROR.invalid_input, `invalid anchor ${anchor}`);
+        else p.anchor = anchor;
+      },
+      set_gravity: (r, gravity) => {
+        if (gravity > GRAVITY.bottom_right) r.postError(POSITIONER_ERROR.invalid_input, `invalid gravity ${gravity}`);
+        else p.gravity = gravity;
+      },
+      set_constraint_adjustment: (_r, adjustment) => (p.adjustment = adjustment),
+      set_offset: (_r, x, y) => [p.offsetX, p.offsetY] = [x, y],
+    },
+    p,
+  );
+}
+
+function serveXdgSurface(xdg: XdgSurface): void {
+  const { resource, surface, wmBase } = xdg;
+  const forget = (): void => {
+    wmBase.surfaces.delete(xdg);
+    xdg.unmap();
+    if (surface.role === xdg) surface.role = null;
+  };
+  resource.onDestroy(forget);
+  surface.resource.onDestroy(() => resource.destroyed || forget());
+  const checkNoRole = (r: Resource): boolean => {
+    if (xdg.toplevel || xdg.popup) {
+      r.postError(SURFACE_ERROR.already_constructed, 'xdg_surface has already been constructed');
+      return false;
+    }
+    return true;
+  };
+  implement(
+    resource,
+    xdg_surface,
+    {
+      // Destroying the xdg_surface before its role object is defunct_role_object
+      // in the XML, but weston 10's clients (presentation-shm) do it at exit
+      // and weston accepts it: the window is unmapped and the role object
+      // left inert, as weston does.
+      get_toplevel: (r, toplevelResource) => {
+        if (!checkNoRole(r)) return;
+        serveToplevel(toplevelResource, xdg);
+      },
+      get_popup: (r, popupResource, parentResource, positionerResource) => {
+        if (!checkNoRole(r)) return;
+        const positioner = dataOf(positionerResource, Positioner);
+        if (!positioner?.complete) {
+          wmBase.resource.postError(WM_ERROR.invalid_positioner, 'positioner object is not complete');
+          return;
+        }
+        const parent = dataOf(parentResource, XdgSurface);
+        servePopup(popupResource, xdg, parent, positioner.copy());
+      },
+      set_window_geometry: (r, x, y, w, h) => {
+        if (w <= 0 || h <= 0) {
+          r.postError(SURFACE_ERROR.invalid_size, 'window geometry size must be positive');
+          return;
+        }
+        xdg.pendingGeometry = rect(x, y, w, h);
+      },
+      ack_configure: (_r, serial) => xdg.ack(serial),
+    },
+    xdg,
+  );
+}
+
+function serveToplevel(resource: Resource, xdg: XdgSurface): void {
+  const t = new Toplevel(resource, xdg);
+  xdg.toplevel = t;
+  resource.onDestroy(() => {
+    xdg.unmap();
+    xdg.toplevel = null;
+  });
+  implement(
+    resource,
+    xdg_toplevel,
+    {
+      set_parent: (r, parentResource) => {
+        const parent = dataOf(parentResource, Toplevel);
+        for (let p = parent; p; p = p.parent)
+          if (p === t) {
+            r.postError(TOPLEVEL_ERROR.invalid_parent, 'parent would create a loop');
+            return;
+          }
+        t.parent = parent;
+      },
+      set_title: (_r, title) => (t.title = title),
+      set_app_id: (_r, appId) => (t.appId = appId),
+      resize: (r, _seat, _serial, edges) => {
+        if (edges > RESIZE_EDGE_MAX) r.postError(TOPLEVEL_ERROR.invalid_resize_edge, `invalid resize edge ${edges}`);
+      },
+      set_max_size: (_r, w, h) => t.setMinSize(w, h, false),
+      set_min_size: (_r, w, h) => t.setMinSize(w, h, true),
+      set_maximized: () => t.changeState(() => (t.maximized = true)),
+      unset_maximized: () => t.changeState(() => (t.maximized = false)),
+      set_fullscreen: () => t.changeState(() => (t.fullscreen = true)),
+      unset_fullscreen: () => t.changeState(() => (t.fullscreen = false)),
+    },
+    t,
+  );
+}
+
+function servePopup(resource: Resource, xdg: XdgSurface, parent: XdgSurface | null, positioner: Positioner): void {
+  const popup = new Popup(resource, xdg, parent, positioner);
+  xdg.popup = popup;
+  resource.onDestroy(() => {
+    xdg.unmap();
+    xdg.popup = null;
+  });
+  implement(
+    resource,
+    xdg_popup,
+    {
+      destroy: () => {
+        if (xdg.wmBase.popupsOf(xdg).some((child) => !child.resource.destroyed))
+          xdg.wmBase.resource.postError(WM_ERROR.not_the_topmost_popup, 'xdg_popup was destroyed while it was not the topmost popup');
+      },
+      grab: (r) => {
+        if (xdg.mapped) r.postError(POPUP_ERROR.invalid_grab, 'xdg_popup already is mapped');
+      },
+      reposition: (_r, positionerResource, token) => {
+        const p = dataOf(positionerResource, Positioner);
+        if (!p?.complete) {
+          xdg.wmBase.resource.postError(WM_ERROR.invalid_positioner, 'positioner object is not complete');
+          return;
+        }
+        popup.reposition(p.copy(), token);
+      },
+    },
+    popup,
+  );
+}
+
+/** The toplevel title and app id of a window (for reports). */
+export function windowTitle(window: XdgSurface): string {
+  return window.toplevel ? window.toplevel.title || window.toplevel.appId : 'popup';
+}
