@@ -150,8 +150,7 @@ export function createShmGlobal(display: Display, stats: ShmStats): void {
           // The guard makes any length safe; the file's size is not asked.
           mapping = mapPool(fd.fd, size);
         } catch (e) {
-          // The guard's mapping budget is spent: what libwayland's wl_client_post_no_memory says.
-          if (isNosigbusError(e) && e.code === 'ERR_NOSIGBUS_NO_MEMORY') {
+          if (outOfMappings(e)) {
             r.client.postError(r.client.displayResource, DISPLAY_ERROR.no_memory, 'no memory');
             return;
           }
@@ -164,6 +163,12 @@ export function createShmGlobal(display: Display, stats: ShmStats): void {
     });
     for (const f of SUPPORTED_FORMATS) shm.send('format', f);
   });
+}
+
+/** The guard's VMA budget (or memory) is spent: what libwayland's
+ * wl_client_post_no_memory says, rather than blaming the client's fd. */
+function outOfMappings(e: unknown): boolean {
+  return isNosigbusError(e) && (e.code === 'ERR_NOSIGBUS_NO_MAPPINGS' || e.code === 'ERR_NOSIGBUS_NO_MEMORY');
 }
 
 /** Writable when the fd allows it (screen capture writes into client
@@ -206,8 +211,9 @@ function servePool(resource: Resource, pool: ShmPool, stats: ShmStats): void {
         if (size === pool.size) return;
         try {
           pool.mapping.remap(size);
-        } catch {
-          r.postError(SHM_ERROR.invalid_fd, 'failed mremap');
+        } catch (e) {
+          if (outOfMappings(e)) r.client.postError(r.client.displayResource, DISPLAY_ERROR.no_memory, 'no memory');
+          else r.postError(SHM_ERROR.invalid_fd, 'failed mremap');
           return;
         }
         pool.size = size;

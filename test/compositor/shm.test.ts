@@ -191,3 +191,29 @@ for (const policy of ['error', 'zero'] as const) {
     });
   }
 }
+
+test('the guard\'s VMA budget spent: create_pool is wl_display.error no_memory, and the compositor goes on', async () => {
+  const { native } = await import('../../src/shm/native.js');
+  const { mappingBudget } = await import('../../src/shm/index.js');
+  const t = startCompositor();
+  const c = await t.client();
+  const g = bindCore(c);
+  await c.roundtrip();
+  const b = mappingBudget();
+  // As if vm.max_map_count left nothing: the headroom is 256 at such a limit, and a pool needs two.
+  native.testing.setLimitCap(b.others + b.used + 256 - 20);
+  assert.ok(mappingBudget().available < 2, JSON.stringify(mappingBudget()));
+  const fd = memfd('pool', 4096);
+  try {
+    g.shm.request('create_pool', null, fd, 4096);
+    await expectProtocolError(c, 'wl_display', 2, /no memory/);
+  } finally {
+    native.testing.setLimitCap(0);
+  }
+  const next = await t.client('next');
+  const pool = bindCore(next).shm.request('create_pool', null, fd, 4096);
+  await next.roundtrip();
+  assert.ok(pool, 'pools work again once the budget is back');
+  closeSync(fd);
+  t.close();
+});
