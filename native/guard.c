@@ -24,6 +24,23 @@
 #include <unistd.h>
 
 /* The handler relies on these being real atomics, not libatomic locks. */
+/* The system calls the guard makes that a preload interposes (mmap,
+ * munmap, sigaction) go through pointers: libc's by default, the real ones
+ * behind the wrappers after guard_use_syscalls (libnosigbus-preload.so).
+ * Set once, before guard_install; the macros keep the call sites as they are. */
+static void *(*g_mmap)(void *, size_t, int, int, int, off_t) = mmap;
+static int (*g_munmap)(void *, size_t) = munmap;
+static int (*g_sigaction)(int, const struct sigaction *, struct sigaction *) = sigaction;
+#define mmap(...) g_mmap(__VA_ARGS__)
+#define munmap(...) g_munmap(__VA_ARGS__)
+#define sigaction(...) g_sigaction(__VA_ARGS__)
+
+void guard_use_syscalls(const guard_syscalls *sys) {
+  if (sys->mmap_fn) g_mmap = sys->mmap_fn;
+  if (sys->munmap_fn) g_munmap = sys->munmap_fn;
+  if (sys->sigaction_fn) g_sigaction = sys->sigaction_fn;
+}
+
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 _Static_assert(ATOMIC_LONG_LOCK_FREE == 2, "long atomics must be lock-free");
 _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "pointer atomics must be lock-free");
@@ -659,10 +676,10 @@ static int stop_guarding(struct guard_slot *s, int zeros) {
   return rc;
 }
 
-/* Under g_lock: out of the table, unmapped, back on the free list. */
-static void free_slot(struct guard_slot *s, long vmas) {
+/* Under g_lock: out of the table, unmapped (unless guard_forget), back on the free list. */
+static void free_slot(struct guard_slot *s, long vmas, int unmap) {
   table_remove(s);
-  munmap((void *)atomic_load(&s->base), atomic_load(&s->len));
+  if (unmap) munmap((void *)atomic_load(&s->base), atomic_load(&s->len));
   atomic_fetch_sub(&g_used, vmas);
   free(atomic_exchange(&s->claims, NULL));
   atomic_store(&s->state, SLOT_FREE);
@@ -673,7 +690,20 @@ static void free_slot(struct guard_slot *s, long vmas) {
 void guard_release(guard_slot *s) {
   stop_guarding(s, 0);
   pthread_mutex_lock(&g_lock);
-  free_slot(s, s->reserved + atomic_load(&s->extra));
+  free_slot(s, s->reserved + atomic_load(&s->extra), 1);
+  pthread_mutex_unlock(&g_lock);
+}
+
+void guard_forget(guard_slot *s) {
+  stop_guarding(s, 0);
+  pthread_mutex_lock(&g_lock);
+  free_slot(s, s->reserved + atomic_load(&s->extra), 0);
+  pthread_mutex_unlock(&g_lock);
+}
+
+void guard_set_previous(const struct sigaction *act) {
+  pthread_mutex_lock(&g_lock);
+  publish_prev(act);
   pthread_mutex_unlock(&g_lock);
 }
 
@@ -682,7 +712,7 @@ int guard_retire(guard_slot *s, uintptr_t *base, size_t *len) {
   *len = atomic_load(&s->len);
   if (stop_guarding(s, 1) != 0) {
     pthread_mutex_lock(&g_lock);
-    free_slot(s, s->reserved + atomic_load(&s->extra));
+    free_slot(s, s->reserved + atomic_load(&s->extra), 1);
     pthread_mutex_unlock(&g_lock);
     return -1;
   }
@@ -701,7 +731,7 @@ void guard_unmap_retired(uintptr_t base, size_t len) {
   uint64_t gen;
   if (lookup(base, &s, &gen) && atomic_load(&s->state) == SLOT_RETIRED && atomic_load(&s->base) == base &&
       atomic_load(&s->len) == len)
-    free_slot(s, s->reserved);
+    free_slot(s, s->reserved, 1);
   pthread_mutex_unlock(&g_lock);
 }
 
