@@ -52,6 +52,19 @@ void nsb_use_syscalls(const guard_syscalls *sys, nsb_mremap_fn mremap_fn) {
   guard_use_syscalls(sys);
 }
 
+void (*nsb_rescued)(const guard_stats *stats, size_t len);
+
+/* Stops guarding r's slot: released (drained, unmapped) or forgotten (left mapped). */
+static void unguard_rec(const rec *r, int release) {
+  if (nsb_rescued) {
+    guard_stats s;
+    guard_read_stats(r->slot, &s);
+    if (s.rescues) nsb_rescued(&s, r->len);
+  }
+  if (release) guard_release(r->slot);
+  else guard_forget(r->slot);
+}
+
 int nsb_any(void) { return atomic_load_explicit(&g_live, memory_order_relaxed) != 0; }
 
 static size_t page(void) { return guard_page_size(); }
@@ -146,11 +159,11 @@ int nsb_unguard(uintptr_t lo, uintptr_t hi, int unmap) {
     drop_rec(at);
     int whole = r.base >= lo && r.base + r.span <= hi;
     if (whole && unmap) {
-      guard_release(r.slot); /* drains rescues in flight, then unmaps */
+      unguard_rec(&r, 1); /* drains rescues in flight, then unmaps */
       close(r.fd);
       continue;
     }
-    guard_forget(r.slot);
+    unguard_rec(&r, 0);
     if (whole) {
       close(r.fd);
       continue;
@@ -310,7 +323,7 @@ static void *remap_rec(size_t i, size_t new_len, int flags) {
   /* Private writable pages are the mapping's own: carry them over (a guarded copy). */
   if ((r.flags & MAP_TYPE) == MAP_PRIVATE && (r.prot & PROT_WRITE) && (r.prot & PROT_READ))
     memcpy((char *)p + r.delta, (char *)r.base + r.delta, r.len);
-  guard_release(r.slot);
+  unguard_rec(&r, 1);
   return (char *)p + r.delta;
 }
 

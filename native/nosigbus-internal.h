@@ -26,6 +26,10 @@ int nsb_any(void);
  * it stay guarded. With unmap, also munmaps [lo, hi). Returns munmap's result. */
 int nsb_unguard(uintptr_t lo, uintptr_t hi, int unmap);
 
+/* Called (outside the handler) when a mapping that was rescued is unmapped
+ * or remapped: the preload logs it under NOSIGBUS_DEBUG=1. */
+extern void (*nsb_rescued)(const guard_stats *stats, size_t len);
+
 /* The guard's install under the library's lock, with the SIGBUS action
  * that was in place before it (what the program sees). Returns 0 or an errno. */
 int nsb_install(void);

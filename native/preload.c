@@ -20,6 +20,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -54,7 +56,16 @@ static void resolve(void) {
   nsb_use_syscalls(&sys, real_mremap);
 }
 
-__attribute__((constructor)) static void preload_init(void) { pthread_once(&g_resolved, resolve); }
+static void log_rescued(const guard_stats *s, size_t len) {
+  fprintf(stderr, "nosigbus: a mapping of %zu bytes read zeros past end of file (%llu rescues, first at offset %lld)\n",
+          len, (unsigned long long)s->rescues, (long long)s->first_fault);
+}
+
+__attribute__((constructor)) static void preload_init(void) {
+  pthread_once(&g_resolved, resolve);
+  const char *debug = getenv("NOSIGBUS_DEBUG");
+  if (debug && *debug && strcmp(debug, "0") != 0) nsb_rescued = log_rescued;
+}
 
 static void ensure_resolved(void) {
   if (!real_mmap) pthread_once(&g_resolved, resolve);

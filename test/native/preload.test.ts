@@ -1,0 +1,100 @@
+// libnosigbus-preload.so over unmodified programs: a test program (its own
+// SIGBUS handlers, private mappings, mremap growth), and weston 10 headless
+// attacked by hostile Wayland clients while an honest one keeps drawing.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { needPeer } from '../support/peers.js';
+import { PRELOAD, WESTON_PEERS, buildC, start, startWeston, type Exit } from '../support/weston.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nosigbus-preload-'));
+after(() => rmSync(dir, { recursive: true }));
+const program = buildC(dir, 'preload-program');
+const preloaded = (mode: string) =>
+  spawnSync(program, [mode], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, LD_PRELOAD: PRELOAD } });
+
+test("the program's own SIGBUS handler, installed after startup, runs for kill(SIGBUS) and not for a rescued read", () => {
+  const r = preloaded('handler');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'own handler reported back: yes\ntruncated: sum 368640 calls 0\nkilled: calls 1 code SI_USER\n');
+});
+
+test('signal(SIGBUS, handler) is chained the same way', () => {
+  const r = preloaded('signal');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'own handler reported back: yes\ntruncated: sum 368640 calls 0\nkilled: calls 1 code -\n');
+});
+
+test('with no handler of its own, kill(SIGBUS) kills the program by SIGBUS', () => {
+  const r = preloaded('none');
+  assert.equal(r.signal, 'SIGBUS');
+  assert.equal(r.stdout, 'sending\n');
+});
+
+test('a MAP_PRIVATE mapping is left alone: its truncation still kills by SIGBUS', () => {
+  const r = preloaded('private');
+  assert.equal(r.signal, 'SIGBUS');
+  assert.equal(r.stdout, 'reading\n');
+});
+
+test('mremap(MREMAP_MAYMOVE) of a rescued shared mapping (what libwayland does on resize) works and stays guarded', () => {
+  const r = preloaded('mremap');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'rescued: sum 368640\ngrown: q[7*PG]=0x11 q[0]=0x5a\ntruncated again: sum 0\nmunmap 0\n');
+  const bare = spawnSync(program, ['mremap'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(bare.signal, 'SIGBUS', 'without the preload the same program dies');
+});
+
+const CASES = ['truncate0', 'truncate-half', 'oversize', 'sealed'] as const;
+const SHM_ERROR = /error accessing SHM buffer/;
+
+/** Frames per second the honest client reported ("frames N" once a second). */
+function perSecond(out: string): number[] {
+  const n = [...out.matchAll(/^frames (\d+)$/gm)].map((m) => Number(m[1]));
+  return n.map((v, i) => v - (i ? n[i - 1]! : 0));
+}
+
+let client: string | undefined;
+async function attack(preload: boolean) {
+  client ??= buildC(dir, 'wl-client', true);
+  const weston = await startWeston(preload, preload ? { NOSIGBUS_DEBUG: '1' } : {});
+  const honest = start(client, ['honest', '6'], weston.env);
+  const results: Record<string, Exit> = {};
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const c of CASES) results[c] = await start(client, [c], weston.env, 20_000).exited;
+  const h = await honest.exited;
+  const w = await weston.stop();
+  return { results, honest: h, weston: w };
+}
+
+test('weston 10 without the preload: libwayland answers three cases with a protocol error, and dies by SIGBUS on the sealed memfd resized beyond the file', async (t) => {
+  if (!needPeer(t, WESTON_PEERS, 'weston libwayland-dev wayland-protocols')) return;
+  const { results, honest, weston } = await attack(false);
+  for (const c of CASES.slice(0, 3)) {
+    assert.equal(results[c]!.stdout, 'protocol error wl_buffer 2\n', c);
+    assert.match(results[c]!.stderr, SHM_ERROR, c);
+  }
+  assert.equal(weston.signal, 'SIGBUS', `weston: ${weston.code} ${weston.signal}\n${weston.stderr}`);
+  assert.match(honest.stdout, /^failed after \d+ frames: Broken pipe$/m, 'the honest client lost its session');
+});
+
+test('weston 10 with the preload survives every case; hostile clients see zeros and no error; an honest client keeps its frames', async (t) => {
+  if (!needPeer(t, WESTON_PEERS, 'weston libwayland-dev wayland-protocols')) return;
+  const { results, honest, weston } = await attack(true);
+  for (const c of CASES) {
+    assert.equal(results[c]!.code, 0, `${c}: ${results[c]!.stdout}${results[c]!.stderr}`);
+    assert.equal(results[c]!.stdout, 'done\n', c);
+    assert.doesNotMatch(results[c]!.stderr, SHM_ERROR, c);
+  }
+  assert.equal(honest.code, 0, honest.stdout + honest.stderr);
+  const fps = perSecond(honest.stdout);
+  assert.ok(fps.length >= 5 && fps.every((f) => f >= 10), `frames each second: ${fps.join(', ')}`);
+  // weston was still running when stopped (SIGTERM: a clean exit), and logged the rescues.
+  assert.equal(weston.signal, null, `weston: ${weston.code} ${weston.signal}\n${weston.stderr}`);
+  assert.equal(weston.code, 0, weston.stderr);
+  const rescued = weston.stderr.match(/^nosigbus: a mapping of \d+ bytes read zeros past end of file/gm) ?? [];
+  assert.ok(rescued.length >= CASES.length, weston.stderr);
+});

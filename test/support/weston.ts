@@ -1,0 +1,93 @@
+// Weston 10 headless (Debian weston) for the preload tests and benchmark,
+// and the C programs they run, built here against libwayland-client.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../../../', import.meta.url));
+export const PRELOAD = join(root, 'build-c/libnosigbus-preload.so');
+export const WESTON = '/usr/bin/weston';
+export const XDG_SHELL_XML = '/usr/share/wayland-protocols/stable/xdg-shell/xdg-shell.xml';
+/** What the weston tests need, for needPeer(). */
+export const WESTON_PEERS = [WESTON, '/usr/lib/x86_64-linux-gnu/libweston-10/headless-backend.so', '/usr/bin/wayland-scanner',
+  '/usr/include/wayland-client.h', XDG_SHELL_XML];
+
+const cflags = ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', '-O1', '-g'];
+
+/** Builds test/native/NAME.c into dir (with xdg-shell and libwayland-client when wayland). */
+export function buildC(dir: string, name: string, wayland = false): string {
+  const exe = join(dir, name);
+  const extra: string[] = [];
+  if (wayland) {
+    execFileSync('wayland-scanner', ['client-header', XDG_SHELL_XML, join(dir, 'xdg-shell-client-protocol.h')]);
+    execFileSync('wayland-scanner', ['private-code', XDG_SHELL_XML, join(dir, 'xdg-shell-protocol.c')]);
+    const pc = execFileSync('pkg-config', ['--cflags', '--libs', 'wayland-client'], { encoding: 'utf8' }).trim().split(/\s+/);
+    extra.push(`-I${dir}`, join(dir, 'xdg-shell-protocol.c'), ...pc.filter(Boolean));
+  }
+  execFileSync('gcc', [...cflags, '-o', exe, join(root, `test/native/${name}.c`), ...extra]);
+  return exe;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<Exit>;
+}
+
+/** Spawns a program, collecting its output; killed by its own pid after timeoutMs. */
+export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Proc {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<Exit>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Weston extends Proc {
+  /** Environment for clients of this weston. */
+  env: NodeJS.ProcessEnv;
+  /** SIGTERM by pid (if still running), then removes the runtime dir. */
+  stop(): Promise<Exit>;
+}
+
+/** Starts weston headless (pixman) on a private runtime dir, with or without the preload. */
+export async function startWeston(preload: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<Weston> {
+  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-weston-'));
+  chmodSync(dir, 0o700);
+  const socket = `nosigbus-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir };
+  const wenv = { ...env, ...extraEnv, ...(preload ? { LD_PRELOAD: PRELOAD } : {}) };
+  const p = start(WESTON, ['--backend=headless-backend.so', '--use-pixman', `--socket=${socket}`, '--idle-time=0', '--no-config'],
+    wenv, 120_000);
+  let done = false;
+  void p.exited.then(() => (done = true));
+  for (let i = 0; i < 100 && !existsSync(join(dir, socket)) && !done; i++) await sleep(50);
+  // The shell helper (weston-desktop-shell) comes up after the socket.
+  await sleep(300);
+  const stop = async () => {
+    try {
+      if (!done && p.child.pid) process.kill(p.child.pid, 'SIGTERM');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e; // it died already: its exit is what we report
+    }
+    const e = await p.exited;
+    rmSync(dir, { recursive: true, force: true });
+    return e;
+  };
+  return { ...p, env: { ...env, WAYLAND_DISPLAY: socket }, stop };
+}
