@@ -3,6 +3,7 @@
 // mapping being read safely where a plain mmap would kill the process.
 import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { map, memfd } from '../shm/index.js';
+import { preload } from './preload.js';
 
 function demo(): void {
   const size = 4 * 4096;
@@ -22,12 +23,15 @@ function demo(): void {
   console.log(`closed; m.bytes.length = ${m.bytes.length}`);
 }
 
-const [command = 'demo'] = process.argv.slice(2);
+const [command = 'demo', ...args] = process.argv.slice(2);
 switch (command) {
   case 'demo':
     demo();
     break;
+  case 'preload':
+    preload(args);
+    break;
   default:
-    console.error(`usage: nosigbus demo`);
+    console.error(`usage: nosigbus demo | nosigbus preload -- PROGRAM [ARGS...]`);
     process.exit(2);
 }

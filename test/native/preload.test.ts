@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { needPeer } from '../support/peers.js';
-import { PRELOAD, WESTON_PEERS, buildC, start, startWeston, type Exit } from '../support/weston.js';
+import { PRELOAD, WESTON_PEERS, buildC, root, start, startWeston, type Exit } from '../support/weston.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nosigbus-preload-'));
 after(() => rmSync(dir, { recursive: true }));
@@ -97,4 +97,16 @@ test('weston 10 with the preload survives every case; hostile clients see zeros 
   assert.equal(weston.code, 0, weston.stderr);
   const rescued = weston.stderr.match(/^nosigbus: a mapping of \d+ bytes read zeros past end of file/gm) ?? [];
   assert.ok(rescued.length >= CASES.length, weston.stderr);
+});
+
+const cli = join(root, 'dist/src/cli/main.js');
+test('`nosigbus preload -- PROGRAM ARGS` runs the program with the preload and exits as it did', () => {
+  const r = spawnSync(process.execPath, [cli, 'preload', '--', program, 'handler'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'own handler reported back: yes\ntruncated: sum 368640 calls 0\nkilled: calls 1 code SI_USER\n');
+  const dead = spawnSync(process.execPath, [cli, 'preload', '--', program, 'none'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(dead.signal, 'SIGBUS');
+  const missing = spawnSync(process.execPath, [cli, 'preload', '--'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /usage: nosigbus preload -- PROGRAM/);
 });
