@@ -76,12 +76,35 @@ int nsb_install(void) {
   return rc;
 }
 
-int nsb_check_fd(int fd, struct stat *st, enum guard_backing *backing) {
+/* The filesystem type of the last few devices seen (a device's never
+ * changes while it is mounted, and every memfd shares one): spares an
+ * fstatfs per mapping. */
+#define FS_CACHE 8
+static struct {
+  _Atomic unsigned long long dev; /* st_dev + 1; 0: empty */
+  _Atomic long type;
+} g_fs[FS_CACHE];
+static _Atomic unsigned g_fs_next;
+
+long nsb_fs_type(int fd, const struct stat *st) {
+  unsigned long long key = (unsigned long long)st->st_dev + 1;
+  for (int i = 0; i < FS_CACHE; i++)
+    if (atomic_load(&g_fs[i].dev) == key) return atomic_load(&g_fs[i].type);
   struct statfs sfs;
+  if (fstatfs(fd, &sfs) != 0) return -1;
+  unsigned i = atomic_fetch_add(&g_fs_next, 1) % FS_CACHE;
+  atomic_store(&g_fs[i].dev, 0);
+  atomic_store(&g_fs[i].type, (long)sfs.f_type);
+  atomic_store(&g_fs[i].dev, key);
+  return (long)sfs.f_type;
+}
+
+int nsb_check_fd(int fd, struct stat *st, enum guard_backing *backing) {
   if (fstat(fd, st) != 0) return errno;
   if (!S_ISREG(st->st_mode)) return ENODEV;
-  if (fstatfs(fd, &sfs) != 0) return errno;
-  *backing = guard_backing_of_fs((long)sfs.f_type);
+  long type = nsb_fs_type(fd, st);
+  if (type == -1) return errno;
+  *backing = guard_backing_of_fs(type);
   if (*backing == GUARD_BACKING_HUGETLB) return EINVAL;
   if (*backing == GUARD_BACKING_FUSE) return EPERM;
   return 0;
@@ -152,18 +175,12 @@ int nsb_unguard(uintptr_t lo, uintptr_t hi, int unmap) {
   if (!nsb_any()) return unmap ? sys_munmap((void *)lo, hi - lo) : 0;
   pthread_mutex_lock(&g_mu);
   size_t at = first_at_or_after(lo), n = 0;
-  rec cut[2];
-  rec *cuts = cut;
+  rec cuts[2];
   while (at < g_nrecs && g_recs[at].base < hi) {
     rec r = g_recs[at];
     drop_rec(at);
     int whole = r.base >= lo && r.base + r.span <= hi;
-    if (whole && unmap) {
-      unguard_rec(&r, 1); /* drains rescues in flight, then unmaps */
-      close(r.fd);
-      continue;
-    }
-    unguard_rec(&r, 0);
+    unguard_rec(&r, 0); /* rescues in flight drained; unmapped below, in one munmap of [lo, hi) */
     if (whole) {
       close(r.fd);
       continue;

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../include/nosigbus.h"
@@ -110,10 +109,8 @@ static int guarded_fs(long f_type) {
 
 static int wanted(int flags, int fd, struct stat *st, enum guard_backing *backing) {
   int type = flags & MAP_TYPE;
-  struct statfs sfs;
   if (fd < 0 || (flags & MAP_ANONYMOUS) || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE)) return 0;
-  if (nsb_check_fd(fd, st, backing) != 0) return 0;
-  return fstatfs(fd, &sfs) == 0 && guarded_fs((long)sfs.f_type);
+  return nsb_check_fd(fd, st, backing) == 0 && guarded_fs(nsb_fs_type(fd, st));
 }
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset) {
