@@ -6,7 +6,9 @@
  *   preload-program none      no handler: kill(SIGBUS) kills by SIGBUS
  *   preload-program private   a truncated MAP_PRIVATE mapping is left alone: SIGBUS
  *   preload-program mremap    a shared mapping rescued, then grown with
- *                             mremap(MREMAP_MAYMOVE) as libwayland does; then munmap */
+ *                             mremap(MREMAP_MAYMOVE) as libwayland does; then munmap
+ *   preload-program fixed     MAP_FIXED anonymous memory over half a shared
+ *                             mapping: a rescue of the other half leaves it be */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +97,16 @@ int main(int argc, char **argv) {
     if (ftruncate(fd, 0) != 0) return 8;
     printf("truncated again: sum %lu\n", sum(q, 8 * PG));
     printf("munmap %d\n", munmap((void *)q, 8 * PG));
+    return 0;
+  }
+  if (!strcmp(mode, "fixed")) {
+    volatile unsigned char *a = mmap((void *)(p + 2 * PG), 2 * PG, PROT_READ | PROT_WRITE,
+                                     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (a != p + 2 * PG) return 4;
+    a[0] = 0x77;
+    a[PG] = 0x78;
+    if (ftruncate(fd, 0) != 0) return 5;
+    printf("shared half: sum %lu; anonymous half: %#x %#x\n", sum(p, 2 * PG), a[0], a[PG]);
     return 0;
   }
   fprintf(stderr, "unknown mode %s\n", mode);

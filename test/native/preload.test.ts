@@ -48,6 +48,12 @@ test('mremap(MREMAP_MAYMOVE) of a rescued shared mapping (what libwayland does o
   assert.equal(bare.signal, 'SIGBUS', 'without the preload the same program dies');
 });
 
+test('memory mapped MAP_FIXED over part of a guarded mapping is no longer guarded: a rescue of the rest leaves it intact', () => {
+  const r = preloaded('fixed');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'shared half: sum 0; anonymous half: 0x77 0x78\n');
+});
+
 const CASES = ['truncate0', 'truncate-half', 'oversize', 'sealed'] as const;
 const SHM_ERROR = /error accessing SHM buffer/;
 
