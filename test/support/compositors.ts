@@ -1,7 +1,9 @@
-// Weston 10 headless (Debian weston) for the preload tests and benchmark,
-// and the C programs they run, built here against libwayland-client.
+// Real compositors for the preload tests and benchmark: weston 10 headless
+// (Debian weston) and sway 1.7 headless (Debian sway; it refuses to run as
+// root, so as root it is started as nobody with setpriv), and the C programs
+// they run, built here against libwayland-client.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,26 +60,55 @@ export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeo
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface Weston extends Proc {
-  /** Environment for clients of this weston. */
+export interface Compositor extends Proc {
+  /** Environment for clients of this compositor. */
   env: NodeJS.ProcessEnv;
   /** SIGTERM by pid (if still running), then removes the runtime dir. */
   stop(): Promise<Exit>;
 }
 
+export const SWAY = '/usr/bin/sway';
+export const SETPRIV = '/usr/bin/setpriv';
+export const asRoot = process.getuid?.() === 0;
+/** What the sway tests need, for needPeer(). */
+export const SWAY_PEERS = [SWAY, ...(asRoot ? [SETPRIV] : []), ...WESTON_PEERS.slice(2)];
+
 /** Starts weston headless (pixman) on a private runtime dir, with or without the preload. */
-export async function startWeston(preload: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<Weston> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-weston-'));
-  chmodSync(dir, 0o700);
+export function startWeston(preload: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<Compositor> {
   const socket = `nosigbus-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  return launch('weston', socket, () => ({
+    cmd: WESTON,
+    args: ['--backend=headless-backend.so', '--use-pixman', `--socket=${socket}`, '--idle-time=0', '--no-config'],
+    env: { ...extraEnv, ...(preload ? { LD_PRELOAD: PRELOAD } : {}) },
+  }));
+}
+
+/** Starts sway headless (pixman, no Xwayland) on a private runtime dir, as nobody when we are root. */
+export function startSway(preload: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<Compositor> {
+  return launch('sway', 'wayland-1', (dir) => {
+    writeFileSync(join(dir, 'config'), 'xwayland disable\noutput HEADLESS-1 resolution 1024x768\n');
+    const env = { ...extraEnv, WLR_BACKENDS: 'headless', WLR_RENDERER: 'pixman', WLR_LIBINPUT_NO_DEVICES: '1',
+      ...(preload ? { LD_PRELOAD: PRELOAD } : {}) };
+    const sway = ['-c', join(dir, 'config')];
+    if (!asRoot) return { cmd: SWAY, args: sway, env };
+    const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
+    const nogroup = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }));
+    for (const f of [dir, join(dir, 'config')]) chownSync(f, nobody, nogroup);
+    return { cmd: SETPRIV, args: [`--reuid=${nobody}`, `--regid=${nogroup}`, '--clear-groups', SWAY, ...sway], env };
+  });
+}
+
+async function launch(name: string, socket: string,
+  how: (dir: string) => { cmd: string; args: string[]; env: NodeJS.ProcessEnv }): Promise<Compositor> {
+  const dir = mkdtempSync(join(tmpdir(), `nosigbus-${name}-`));
+  chmodSync(dir, 0o700);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir };
-  const wenv = { ...env, ...extraEnv, ...(preload ? { LD_PRELOAD: PRELOAD } : {}) };
-  const p = start(WESTON, ['--backend=headless-backend.so', '--use-pixman', `--socket=${socket}`, '--idle-time=0', '--no-config'],
-    wenv, 120_000);
+  const { cmd, args, env: extra } = how(dir);
+  const p = start(cmd, args, { ...env, ...extra }, 120_000);
   let done = false;
   void p.exited.then(() => (done = true));
   for (let i = 0; i < 100 && !existsSync(join(dir, socket)) && !done; i++) await sleep(50);
-  // The shell helper (weston-desktop-shell) comes up after the socket.
+  // weston's shell helper (weston-desktop-shell) comes up after the socket.
   await sleep(300);
   const stop = async () => {
     try {
