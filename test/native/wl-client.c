@@ -8,7 +8,11 @@
  *                              oversize (pool larger than the file), sealed
  *                              (F_SEAL_SHRINK, then wl_shm_pool.resize beyond
  *                              the file). Prints "done" after three more frames
- *                              or the protocol error it got. */
+ *                              or the protocol error it got.
+ *   wl-client capture-sealed   screen capture (wlr-screencopy v1) into a
+ *                              buffer wholly past the end of a sealed memfd
+ *                              whose pool was resized beyond the file: the
+ *                              compositor writes there. Prints "captured". */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,6 +24,7 @@
 #include <unistd.h>
 #include <wayland-client.h>
 
+#include "wlr-screencopy-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 #define W 256
@@ -30,6 +35,8 @@
 static struct wl_compositor *compositor;
 static struct wl_shm *shm;
 static struct xdg_wm_base *wm_base;
+static struct zwlr_screencopy_manager_v1 *screencopy;
+static struct wl_output *output;
 static int configured, frames;
 static struct wl_surface *surface;
 
@@ -38,6 +45,9 @@ static void global(void *data, struct wl_registry *reg, uint32_t name, const cha
   if (!strcmp(iface, wl_compositor_interface.name)) compositor = wl_registry_bind(reg, name, &wl_compositor_interface, 4);
   else if (!strcmp(iface, wl_shm_interface.name)) shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
   else if (!strcmp(iface, xdg_wm_base_interface.name)) wm_base = wl_registry_bind(reg, name, &xdg_wm_base_interface, 1);
+  else if (!strcmp(iface, zwlr_screencopy_manager_v1_interface.name))
+    screencopy = wl_registry_bind(reg, name, &zwlr_screencopy_manager_v1_interface, 1);
+  else if (!strcmp(iface, wl_output_interface.name) && !output) output = wl_registry_bind(reg, name, &wl_output_interface, 1);
 }
 static void global_remove(void *data, struct wl_registry *reg, uint32_t name) { (void)data; (void)reg; (void)name; }
 static const struct wl_registry_listener registry_listener = {global, global_remove};
@@ -115,6 +125,42 @@ static int wait_frames(struct wl_display *d, int until, double timeout) {
   return 0;
 }
 
+static int memfd_of(size_t size, int sealed);
+
+/* Screen capture into a destination past the end of a sealed file. */
+static int captured = -1;
+static void cap_buffer(void *data, struct zwlr_screencopy_frame_v1 *f, uint32_t format, uint32_t w, uint32_t h,
+                       uint32_t stride) {
+  (void)data;
+  size_t size = (size_t)stride * h;
+  int fd = memfd_of(size, 1);
+  struct wl_shm_pool *pool = wl_shm_create_pool(shm, fd, (int32_t)size);
+  wl_shm_pool_resize(pool, (int32_t)(2 * size)); /* the file stays `size` bytes: sealed, never grown */
+  struct wl_buffer *b = wl_shm_pool_create_buffer(pool, (int32_t)size, (int32_t)w, (int32_t)h, (int32_t)stride, format);
+  zwlr_screencopy_frame_v1_copy(f, b);
+}
+static void cap_flags(void *data, struct zwlr_screencopy_frame_v1 *f, uint32_t flags) { (void)data; (void)f; (void)flags; }
+static void cap_ready(void *data, struct zwlr_screencopy_frame_v1 *f, uint32_t a, uint32_t b, uint32_t c) {
+  (void)data; (void)f; (void)a; (void)b; (void)c;
+  captured = 1;
+}
+static void cap_failed(void *data, struct zwlr_screencopy_frame_v1 *f) { (void)data; (void)f; captured = 0; }
+static const struct zwlr_screencopy_frame_v1_listener cap_listener = {
+    .buffer = cap_buffer, .flags = cap_flags, .ready = cap_ready, .failed = cap_failed};
+
+static int capture(struct wl_display *d) {
+  if (!screencopy || !output) return 3;
+  struct zwlr_screencopy_frame_v1 *f = zwlr_screencopy_manager_v1_capture_output(screencopy, 0, output);
+  zwlr_screencopy_frame_v1_add_listener(f, &cap_listener, NULL);
+  while (captured < 0)
+    if (wl_display_dispatch(d) < 0) {
+      printf("connection lost: %s\n", strerror(wl_display_get_error(d)));
+      return 1;
+    }
+  printf(captured ? "captured\n" : "capture failed\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *mode = argc > 1 ? argv[1] : "honest";
@@ -127,6 +173,7 @@ int main(int argc, char **argv) {
   struct wl_registry *reg = wl_display_get_registry(d);
   wl_registry_add_listener(reg, &registry_listener, NULL);
   wl_display_roundtrip(d);
+  if (!strncmp(mode, "capture", 7)) return shm ? capture(d) : 3;
   if (!compositor || !shm || !wm_base) return 3;
   xdg_wm_base_add_listener(wm_base, &wm_listener, NULL);
   surface = wl_compositor_create_surface(compositor);

@@ -12,6 +12,7 @@ export const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const PRELOAD = join(root, 'build-c/libnosigbus-preload.so');
 export const WESTON = '/usr/bin/weston';
 export const XDG_SHELL_XML = '/usr/share/wayland-protocols/stable/xdg-shell/xdg-shell.xml';
+export const SCREENCOPY_XML = join(root, 'protocol/wlr-screencopy-unstable-v1.xml');
 /** What the weston tests need, for needPeer(). */
 export const WESTON_PEERS = [WESTON, '/usr/lib/x86_64-linux-gnu/libweston-10/headless-backend.so', '/usr/bin/wayland-scanner',
   '/usr/include/wayland-client.h', XDG_SHELL_XML];
@@ -23,10 +24,14 @@ export function buildC(dir: string, name: string, wayland = false): string {
   const exe = join(dir, name);
   const extra: string[] = [];
   if (wayland) {
-    execFileSync('wayland-scanner', ['client-header', XDG_SHELL_XML, join(dir, 'xdg-shell-client-protocol.h')]);
-    execFileSync('wayland-scanner', ['private-code', XDG_SHELL_XML, join(dir, 'xdg-shell-protocol.c')]);
+    extra.push(`-I${dir}`);
+    for (const [xml, stem] of [[XDG_SHELL_XML, 'xdg-shell'], [SCREENCOPY_XML, 'wlr-screencopy-unstable-v1']] as const) {
+      execFileSync('wayland-scanner', ['client-header', xml, join(dir, `${stem}-client-protocol.h`)]);
+      execFileSync('wayland-scanner', ['private-code', xml, join(dir, `${stem}-protocol.c`)]);
+      extra.push(join(dir, `${stem}-protocol.c`));
+    }
     const pc = execFileSync('pkg-config', ['--cflags', '--libs', 'wayland-client'], { encoding: 'utf8' }).trim().split(/\s+/);
-    extra.push(`-I${dir}`, join(dir, 'xdg-shell-protocol.c'), ...pc.filter(Boolean));
+    extra.push(...pc.filter(Boolean));
   }
   execFileSync('gcc', [...cflags, '-o', exe, join(root, `test/native/${name}.c`), ...extra]);
   return exe;
