@@ -23,7 +23,6 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-/* The handler relies on these being real atomics, not libatomic locks. */
 /* The system calls the guard makes that a preload interposes (mmap,
  * munmap, sigaction) go through pointers: libc's by default, the real ones
  * behind the wrappers after guard_use_syscalls (libnosigbus-preload.so).
@@ -41,6 +40,7 @@ void guard_use_syscalls(const guard_syscalls *sys) {
   if (sys->sigaction_fn) g_sigaction = sys->sigaction_fn;
 }
 
+/* The handler relies on these being real atomics, not libatomic locks. */
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 _Static_assert(ATOMIC_LONG_LOCK_FREE == 2, "long atomics must be lock-free");
 _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "pointer atomics must be lock-free");

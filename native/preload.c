@@ -70,9 +70,10 @@ static void ensure_resolved(void) {
   if (!real_mmap) pthread_once(&g_resolved, resolve);
 }
 
-/* Installs the guard (once), remembering the action it chains as the program's. */
+/* Installs the guard (once), remembering the action it chains as the
+ * program's. (nsb_map puts ours back first at every mapping.) */
 static int install(void) {
-  if (atomic_load(&g_installed)) return nsb_install();
+  if (atomic_load(&g_installed)) return 0;
   pthread_mutex_lock(&g_install_mu);
   int rc = 0;
   if (!atomic_load(&g_installed)) {
@@ -81,7 +82,7 @@ static int install(void) {
     if (rc == 0) atomic_store(&g_installed, 1);
   }
   pthread_mutex_unlock(&g_install_mu);
-  return rc ? rc : nsb_install();
+  return rc;
 }
 
 /* Filesystems whose regular files the preload guards: shared memory and
