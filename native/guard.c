@@ -701,10 +701,16 @@ void guard_forget(guard_slot *s) {
   pthread_mutex_unlock(&g_lock);
 }
 
+/* Lock-free (async-signal-safe): a program may call sigaction from its own
+ * SIGBUS handler (libwayland's does, to re-raise). Its own ring, so it never
+ * takes g_lock or publish_prev's slots. */
+static struct sigaction g_set_ring[PREV_RING];
+static _Atomic unsigned g_set_next;
+
 void guard_set_previous(const struct sigaction *act) {
-  pthread_mutex_lock(&g_lock);
-  publish_prev(act);
-  pthread_mutex_unlock(&g_lock);
+  struct sigaction *slot = &g_set_ring[atomic_fetch_add(&g_set_next, 1) % PREV_RING];
+  *slot = *act;
+  atomic_store(&g_prev, slot);
 }
 
 int guard_retire(guard_slot *s, uintptr_t *base, size_t *len) {

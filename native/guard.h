@@ -84,7 +84,7 @@ typedef struct guard_syscalls {
 void guard_use_syscalls(const guard_syscalls *sys);
 
 /* Makes act the chained previous action (what the program installed for
- * SIGBUS), leaving ours first. */
+ * SIGBUS), leaving ours first. Async-signal-safe. */
 void guard_set_previous(const struct sigaction *act);
 
 /* Page size, valid after guard_install. */

@@ -163,8 +163,9 @@ EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags, .
 }
 
 /* SIGBUS, once the guard is installed: the program's action is chained
- * behind ours, never installed over it. Lock-free (a program may call
- * sigaction from its SIGBUS handler, as libwayland's does to re-raise). */
+ * behind ours, never installed over it. Async-signal-safe (a program may
+ * call sigaction from its SIGBUS handler, as libwayland's does to re-raise):
+ * no lock, only guard_set_previous and one rt_sigaction. */
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oact) {
   ensure_resolved();
   if (sig != SIGBUS || !atomic_load(&g_installed)) return real_sigaction(sig, act, oact);

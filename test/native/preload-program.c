@@ -7,6 +7,9 @@
  *   preload-program private   a truncated MAP_PRIVATE mapping is left alone: SIGBUS
  *   preload-program mremap    a shared mapping rescued, then grown with
  *                             mremap(MREMAP_MAYMOVE) as libwayland does; then munmap
+ *   preload-program reraise   its handler, like libwayland's, restores SIG_DFL
+ *                             with sigaction and re-raises for a fault it
+ *                             does not know (a MAP_PRIVATE mapping): SIGBUS
  *   preload-program fixed     MAP_FIXED anonymous memory over half a shared
  *                             mapping: a rescue of the other half leaves it be */
 #include <signal.h>
@@ -25,6 +28,15 @@ static void on_bus(int sig, siginfo_t *info, void *uc) {
   last_code = info->si_code;
 }
 static void on_bus_plain(int sig) { (void)sig; calls++; }
+static void on_bus_reraise(int sig) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  write(1, "handler\n", 8);
+  sigaction(sig, &dfl, NULL);
+  raise(sig);
+}
 
 static int memfd(size_t size) {
   int fd = memfd_create("preload-program", MFD_CLOEXEC);
@@ -46,7 +58,9 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *mode = argc > 1 ? argv[1] : "";
   int fd = memfd(4 * PG);
-  int flags = !strcmp(mode, "private") ? MAP_PRIVATE : MAP_SHARED;
+  int flags = !strcmp(mode, "private") || !strcmp(mode, "reraise") ? MAP_PRIVATE : MAP_SHARED;
+  volatile unsigned char *shared = mmap(NULL, 4 * PG, PROT_READ, MAP_SHARED, fd, 0); /* guarded: installs the guard */
+  if (shared == MAP_FAILED) return 2;
   volatile unsigned char *p = mmap(NULL, 4 * PG, PROT_READ, flags, fd, 0);
   if (p == MAP_FAILED) return 2;
   if (!strcmp(mode, "handler") || !strcmp(mode, "signal")) {
@@ -97,6 +111,13 @@ int main(int argc, char **argv) {
     if (ftruncate(fd, 0) != 0) return 8;
     printf("truncated again: sum %lu\n", sum(q, 8 * PG));
     printf("munmap %d\n", munmap((void *)q, 8 * PG));
+    return 0;
+  }
+  if (!strcmp(mode, "reraise")) {
+    if (signal(SIGBUS, on_bus_reraise) == SIG_ERR) return 3;
+    if (ftruncate(fd, PG) != 0) return 4;
+    printf("shared: sum %lu\n", sum(shared, 4 * PG));
+    printf("private: sum %lu\n", sum(p, 4 * PG));
     return 0;
   }
   if (!strcmp(mode, "fixed")) {

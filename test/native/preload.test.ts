@@ -41,6 +41,12 @@ test('a MAP_PRIVATE mapping is left alone: its truncation still kills by SIGBUS'
   assert.equal(r.stdout, 'reading\n');
 });
 
+test("a handler that restores SIG_DFL with sigaction and re-raises (libwayland's way) still kills by SIGBUS for a fault that is not ours", () => {
+  const r = preloaded('reraise');
+  assert.equal(r.signal, 'SIGBUS');
+  assert.equal(r.stdout, 'shared: sum 368640\nhandler\n');
+});
+
 test('mremap(MREMAP_MAYMOVE) of a rescued shared mapping (what libwayland does on resize) works and stays guarded', () => {
   const r = preloaded('mremap');
   assert.equal(r.status, 0, r.stderr);
