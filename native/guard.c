@@ -23,6 +23,23 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+/* The system calls the guard makes that a preload interposes (mmap,
+ * munmap, sigaction) go through pointers: libc's by default, the real ones
+ * behind the wrappers after guard_use_syscalls (libnosigbus-preload.so).
+ * Set once, before guard_install; the macros keep the call sites as they are. */
+static void *(*g_mmap)(void *, size_t, int, int, int, off_t) = mmap;
+static int (*g_munmap)(void *, size_t) = munmap;
+static int (*g_sigaction)(int, const struct sigaction *, struct sigaction *) = sigaction;
+#define mmap(...) g_mmap(__VA_ARGS__)
+#define munmap(...) g_munmap(__VA_ARGS__)
+#define sigaction(...) g_sigaction(__VA_ARGS__)
+
+void guard_use_syscalls(const guard_syscalls *sys) {
+  if (sys->mmap_fn) g_mmap = sys->mmap_fn;
+  if (sys->munmap_fn) g_munmap = sys->munmap_fn;
+  if (sys->sigaction_fn) g_sigaction = sys->sigaction_fn;
+}
+
 /* The handler relies on these being real atomics, not libatomic locks. */
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 _Static_assert(ATOMIC_LONG_LOCK_FREE == 2, "long atomics must be lock-free");
@@ -268,7 +285,7 @@ static struct thread_state {
   _Atomic uintptr_t addr;
   _Atomic uint64_t gen, rescues;
   _Atomic unsigned count;
-  _Atomic uintptr_t chaining; /* a stack address of ours, while we are in the previous handler */
+  _Atomic uintptr_t chain_uctx, chain_frame; /* the delivery we last chained, and our frame then */
 } g_threads[TID_SLOTS];
 
 static struct thread_state *this_thread(void) {
@@ -281,7 +298,7 @@ static struct thread_state *this_thread(void) {
   }
   struct thread_state *t = &g_threads[h]; /* full: take over the first */
   atomic_store(&t->tid, tid);
-  atomic_store(&t->chaining, 0);
+  atomic_store(&t->chain_uctx, 0);
   return t;
 }
 
@@ -402,13 +419,17 @@ static void on_sigbus(int sig, siginfo_t *info, void *uctx) {
      * between its old action was SIG_DFL: die as it would have, instead of
      * recursing or ping-ponging forever. */
     struct thread_state *t = this_thread();
-    uintptr_t here = (uintptr_t)&t, outer = atomic_load(&t->chaining);
-    if (outer && here < outer) { /* nested below our own frame (an outer one left by siglongjmp is not) */
+    uintptr_t here = (uintptr_t)&t;
+    /* Called back: the same delivery's context, from below our own frame
+     * (a new delivery after the previous handler left by siglongjmp has
+     * its own context, or sits at our old depth, not below it). */
+    if ((uintptr_t)uctx == atomic_load(&t->chain_uctx) && here < atomic_load(&t->chain_frame)) {
       die_by_sigbus();
     } else {
-      atomic_store(&t->chaining, here);
+      atomic_store(&t->chain_uctx, (uintptr_t)uctx);
+      atomic_store(&t->chain_frame, here);
       chain(sig, info, uctx);
-      atomic_store(&t->chaining, 0);
+      atomic_store(&t->chain_uctx, 0);
       sigset_t pending;
       if (info->si_code > 0 && sigpending(&pending) == 0 && sigismember(&pending, sig) == 1) die_by_sigbus();
     }
@@ -712,10 +733,10 @@ static int stop_guarding(struct guard_slot *s, int zeros) {
   return rc;
 }
 
-/* Under g_lock: out of the table, unmapped, back on the free list. */
-static void free_slot(struct guard_slot *s, long vmas) {
+/* Under g_lock: out of the table, unmapped (unless guard_forget), back on the free list. */
+static void free_slot(struct guard_slot *s, long vmas, int unmap) {
   table_remove(s);
-  munmap((void *)atomic_load(&s->base), atomic_load(&s->len));
+  if (unmap) munmap((void *)atomic_load(&s->base), atomic_load(&s->len));
   atomic_fetch_sub(&g_used, vmas);
   free(atomic_exchange(&s->claims, NULL));
   atomic_store(&s->state, SLOT_FREE);
@@ -726,8 +747,27 @@ static void free_slot(struct guard_slot *s, long vmas) {
 void guard_release(guard_slot *s) {
   stop_guarding(s, 0);
   pthread_mutex_lock(&g_lock);
-  free_slot(s, s->reserved + atomic_load(&s->extra));
+  free_slot(s, s->reserved + atomic_load(&s->extra), 1);
   pthread_mutex_unlock(&g_lock);
+}
+
+void guard_forget(guard_slot *s) {
+  stop_guarding(s, 0);
+  pthread_mutex_lock(&g_lock);
+  free_slot(s, s->reserved + atomic_load(&s->extra), 0);
+  pthread_mutex_unlock(&g_lock);
+}
+
+/* Lock-free (async-signal-safe): a program may call sigaction from its own
+ * SIGBUS handler (libwayland's does, to re-raise). Its own ring, so it never
+ * takes g_lock or publish_prev's slots. */
+static struct sigaction g_set_ring[PREV_RING];
+static _Atomic unsigned g_set_next;
+
+void guard_set_previous(const struct sigaction *act) {
+  struct sigaction *slot = &g_set_ring[atomic_fetch_add(&g_set_next, 1) % PREV_RING];
+  *slot = *act;
+  atomic_store(&g_prev, slot);
 }
 
 int guard_retire(guard_slot *s, uintptr_t *base, size_t *len) {
@@ -735,7 +775,7 @@ int guard_retire(guard_slot *s, uintptr_t *base, size_t *len) {
   *len = atomic_load(&s->len);
   if (stop_guarding(s, 1) != 0) {
     pthread_mutex_lock(&g_lock);
-    free_slot(s, s->reserved + atomic_load(&s->extra));
+    free_slot(s, s->reserved + atomic_load(&s->extra), 1);
     pthread_mutex_unlock(&g_lock);
     return -1;
   }
@@ -754,7 +794,7 @@ void guard_unmap_retired(uintptr_t base, size_t len) {
   uint64_t gen;
   if (lookup(base, &s, &gen) && atomic_load(&s->state) == SLOT_RETIRED && atomic_load(&s->base) == base &&
       atomic_load(&s->len) == len)
-    free_slot(s, s->reserved);
+    free_slot(s, s->reserved, 1);
   pthread_mutex_unlock(&g_lock);
 }
 

@@ -72,6 +72,21 @@ int guard_install(void);
  * was in place, -1 on failure. */
 int guard_ensure_first(void);
 
+/* For a preload that interposes mmap, munmap and sigaction: the real
+ * functions (dlsym(RTLD_NEXT)) the guard must call instead of the wrappers.
+ * Call before guard_install; NULL fields keep libc's. */
+struct sigaction;
+typedef struct guard_syscalls {
+  void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+  int (*munmap_fn)(void *, size_t);
+  int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+} guard_syscalls;
+void guard_use_syscalls(const guard_syscalls *sys);
+
+/* Makes act the chained previous action (what the program installed for
+ * SIGBUS), leaving ours first. Async-signal-safe. */
+void guard_set_previous(const struct sigaction *act);
+
 /* Page size, valid after guard_install. */
 size_t guard_page_size(void);
 
@@ -93,6 +108,10 @@ guard_slot *guard_register(void *base, size_t len, int prot, enum guard_mode mod
 
 /* Stops guarding: rescues in flight drained (a fault meanwhile waits), then munmap. */
 void guard_release(guard_slot *slot);
+
+/* Like guard_release, but leaves the memory mapped as it is (the caller
+ * unmaps it, or registers its pieces again). */
+void guard_forget(guard_slot *slot);
 
 /* Like guard_release, but leaves private zero pages mapped over the range
  * (a stray pointer reads zeros, and the address cannot be reused) and keeps

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `nosigbus` command: run, serve, demo, and the main job (no arguments, what
-// `npm start` runs).
+// `nosigbus` command: run, serve, demo, preload, and the main job (no
+// arguments, what `npm start` runs).
 import { closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
 import { map, memfd } from '../shm/index.js';
 import { parseCompositorArgs, splitAtClient, USAGE, UsageError } from './options.js';
@@ -36,6 +36,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (command === '--help' || command === '-h') return void console.log(USAGE);
   if (command === '--version' || command === '-V') return void console.log(version());
   if (command === 'demo') return demo();
+  if (command === 'preload') return (await import('./preload.js')).preload(rest);
   if (command !== 'run' && command !== 'serve') throw new UsageError(`unknown command '${command}' (try --help)`);
   const split = command === 'run' ? splitAtClient(rest) : { options: [...rest], command: [] };
   const args = parseCompositorArgs(split.options);

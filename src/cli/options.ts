@@ -22,6 +22,7 @@ export interface CompositorArgs {
 export const USAGE = `usage: nosigbus run [options] [--] CLIENT [ARGS...]
        nosigbus serve [options]
        nosigbus demo
+       nosigbus preload [--] PROGRAM [ARGS...]   (an unmodified program with libnosigbus-preload.so)
        nosigbus              (the main job: built-in honest and hostile clients, a report, screenshot.png)
 
 A headless Wayland compositor no client can crash by truncating its shared memory.
