@@ -80,14 +80,14 @@ export function honestPixel(x: number, y: number, frame: number, width: number):
   return x >= band && x < band + 16 ? HONEST_BAND : honestGradient(x, y, width);
 }
 
-interface Window {
+export interface Window {
   surface: Proxy;
   shm: Proxy;
   compositor: Proxy;
 }
 
 /** Binds the globals, makes an xdg_toplevel and waits for its first configure. */
-async function openWindow(run: ClientRun, title: string): Promise<Window> {
+export async function openWindow(run: ClientRun, title: string): Promise<Window> {
   const c = run.client;
   await c.registry();
   const compositor = c.bind(wl_compositor, 5);
@@ -111,14 +111,14 @@ async function openWindow(run: ClientRun, title: string): Promise<Window> {
 }
 
 /** Writes a width × height image (argb/xrgb words, little endian) at `offset` of fd. */
-function writeImage(fd: number, offset: number, width: number, height: number, pixel: (x: number, y: number) => number): void {
+export function writeImage(fd: number, offset: number, width: number, height: number, pixel: (x: number, y: number) => number): void {
   const bytes = Buffer.alloc(width * height * 4);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) bytes.writeUInt32LE(pixel(x, y), (y * width + x) * 4);
   writeSync(fd, bytes, 0, bytes.length, offset);
 }
 
 /** Commits `buffer` with full damage and a frame callback; `onFrame` runs at the callback. */
-function show(run: ClientRun, w: Window, buffer: Proxy, width: number, height: number, onFrame: () => void): void {
+export function show(run: ClientRun, w: Window, buffer: Proxy, width: number, height: number, onFrame: () => void): void {
   if (run.stopped || run.client.error) return;
   w.surface.request('attach', buffer, 0, 0);
   w.surface.request('damage_buffer', 0, 0, width, height);

@@ -5,7 +5,8 @@
 // Invariants:
 //  - globals (versions of Debian 12's XML): wl_compositor 5,
 //    wl_subcompositor 1, wl_shm 1, wl_output 4, zxdg_output_manager_v1 3,
-//    xdg_wm_base 5, wp_viewporter 1, wp_presentation 1;
+//    xdg_wm_base 5, wp_viewporter 1, wp_presentation 1,
+//    zwlr_screencopy_manager_v1 3 (screencopy.ts);
 //  - the refresh timer runs only while something waits for it (a frame
 //    callback, feedback or damage), ticking on the output's refresh grid
 //    (start + k × period): an idle compositor has no timer and uses no CPU;
@@ -19,7 +20,9 @@ import type { Listener } from '../wire/socket.js';
 import type { UnixStream } from '../wire/socket.js';
 import { Output } from './output.js';
 import { createPresentationGlobal, discard, presented } from './presentation.js';
-import { captureRgba, Renderer, type SceneRoot } from './renderer.js';
+import { captureRgba } from './capture.js';
+import { Renderer, type SceneRoot } from './renderer.js';
+import { Screencopy } from './screencopy.js';
 import { createShmGlobal, type ShmStats, type TruncationPolicy } from './shm.js';
 import { createSubcompositorGlobal } from './subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './surface.js';
@@ -80,6 +83,7 @@ export class Compositor implements SurfaceHost, ShellHost {
   readonly #log: (line: string) => void;
   readonly #level: number;
   readonly #shell: Shell;
+  readonly #screencopy: Screencopy;
   #queued: QueuedFrame[] = [];
   readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
   #repaint = false;
@@ -108,6 +112,7 @@ export class Compositor implements SurfaceHost, ShellHost {
     this.#shell = createXdgShellGlobal(this);
     createViewporterGlobal(this.display);
     createPresentationGlobal(this.display);
+    this.#screencopy = new Screencopy(this.display, this);
 
     this.display.onClient((client) => this.#track(client, labelOf(client)));
     const ping = options.pingIntervalMs ?? 10_000;
@@ -162,6 +167,11 @@ export class Compositor implements SurfaceHost, ShellHost {
 
   scheduleRepaint(): void {
     this.#repaint = true;
+    this.#arm();
+  }
+
+  /** A refresh soon, without new damage (a screen capture waits for it). */
+  scheduleRefresh(): void {
     this.#arm();
   }
 
@@ -262,6 +272,7 @@ export class Compositor implements SurfaceHost, ShellHost {
       this.#repaint = false;
       this.renderer.render(this.sceneRoots());
     }
+    this.#screencopy.refresh(vblank);
     const ms = Number((vblank / 1_000_000n) & 0xffffffffn);
     const queued = this.#queued;
     this.#queued = [];

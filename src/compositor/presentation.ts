@@ -33,10 +33,7 @@ export function createPresentationGlobal(display: Display): void {
 
 /** presented for each feedback, at `timeNs` (monotonic), refresh number `sequence`. */
 export function presented(feedbacks: readonly Resource[], output: Output, timeNs: bigint, sequence: number): void {
-  const sec = timeNs / 1_000_000_000n;
-  const nsec = Number(timeNs % 1_000_000_000n);
-  const secHi = Number(sec >> 32n);
-  const secLo = Number(sec & 0xffffffffn);
+  const [secHi, secLo, nsec] = timespec(timeNs);
   const seqHi = Math.floor(sequence / 2 ** 32);
   const seqLo = sequence >>> 0;
   for (const f of feedbacks) {
@@ -45,6 +42,12 @@ export function presented(feedbacks: readonly Resource[], output: Output, timeNs
     f.send('presented', secHi, secLo, nsec, output.refreshNs, seqHi, seqLo, KIND.vsync);
     f.destroy();
   }
+}
+
+/** Monotonic nanoseconds as the protocols' (tv_sec_hi, tv_sec_lo, tv_nsec). */
+export function timespec(timeNs: bigint): [number, number, number] {
+  const sec = timeNs / 1_000_000_000n;
+  return [Number(sec >> 32n), Number(sec & 0xffffffffn), Number(timeNs % 1_000_000_000n)];
 }
 
 export function discard(feedback: Resource): void {

@@ -46,6 +46,7 @@ export class Renderer {
   /** Frames that drew something, and output pixels drawn. */
   framesDrawn = 0;
   pixelsDrawn = 0;
+  readonly #damageListeners: ((rects: readonly Rect[]) => void)[] = [];
 
   constructor(output: Output, background = BACKGROUND) {
     this.output = output;
@@ -93,7 +94,14 @@ export class Renderer {
       this.pixelsDrawn += d.width * d.height;
     }
     this.framesDrawn++;
+    for (const l of this.#damageListeners) l(rects);
     return rects;
+  }
+
+  /** Runs `listener` with the damaged rectangles of every render that drew something
+   * (screen capture waits for damage, whoever made the render run). */
+  onDamage(listener: (rects: readonly Rect[]) => void): void {
+    this.#damageListeners.push(listener);
   }
 
   /** Forgets what was drawn: the next render redraws everything. */
@@ -208,7 +216,7 @@ function collect(surface: Surface, x: number, y: number, scale: number, out: Pla
 }
 
 /** Overlapping rects merged; too many become their bounding box. */
-function simplify(rects: Rect[]): Rect[] {
+export function simplify(rects: Rect[]): Rect[] {
   let list = rects.slice();
   for (let merged = true; merged; ) {
     merged = false;
@@ -223,24 +231,4 @@ function simplify(rects: Rect[]): Rect[] {
   }
   if (list.length > MAX_DAMAGE_RECTS) list = [list.reduce<Rect | null>((a, b) => union(a, b), null)!];
   return list;
-}
-
-/** The framebuffer (or a snapshot of it) as RGBA bytes, what PNG encoders take. */
-export function captureRgba(
-  output: Output,
-  fb: Uint32Array = output.framebuffer,
-  area: Rect = rect(0, 0, output.width, output.height),
-): { width: number; height: number; data: Uint8Array } {
-  const a = intersect(area, rect(0, 0, output.width, output.height));
-  const data = new Uint8Array(a.width * a.height * 4);
-  let o = 0;
-  for (let y = a.y; y < a.y + a.height; y++)
-    for (let x = a.x; x < a.x + a.width; x++) {
-      const p = fb[y * output.width + x]!;
-      data[o++] = (p >>> 16) & 0xff;
-      data[o++] = (p >>> 8) & 0xff;
-      data[o++] = p & 0xff;
-      data[o++] = p >>> 24;
-    }
-  return { width: a.width, height: a.height, data };
 }

@@ -18,7 +18,12 @@
 //  - copyRows() is the only reader of client memory. It reports whether the
 //    guard had to rescue a page during the copy (the mapping's rescue count
 //    moved), so the caller can apply the truncation policy before anything
-//    copied is shown.
+//    copied is shown;
+//  - writeInto() is the only writer (screen capture). It writes through the
+//    pool's writable guarded mapping: a page past end of file takes the write
+//    in private memory (nothing reaches the file past its end, DESIGN.md
+//    point 4) and is reported as a rescue; a pool mapped read-only (its fd
+//    was opened O_RDONLY) is never written.
 import { isNosigbusError, map, type SafeMapping } from '../shm/index.js';
 import { wl_buffer, wl_display, wl_shm, wl_shm_pool } from '../protocol/wayland.js';
 import type { Display, Resource } from '../server/index.js';
@@ -109,6 +114,30 @@ export class ShmBuffer {
     return m.rescues.count !== before;
   }
 
+  /**
+   * Runs `write(bytes, offset, stride)` over this buffer's pool memory.
+   * 'rescued': the file ended before the buffer did (truncated before or
+   * during the write): what lay past its end was discarded, the bytes before
+   * it are the write's. 'unwritable': the pool is read-only (or the runtime
+   * gives no bytes), nothing was written.
+   */
+  writeInto(write: (bytes: Uint8Array, offset: number, stride: number) => void): WriteOutcome {
+    const pool = this.pool;
+    if (!pool.mapping.writable || !pool.mapping.hasBytes) return 'unwritable';
+    // Pages rescued earlier are private zeros until remap (DESIGN.md point 3):
+    // a write there would silently miss the file, and count no new rescue.
+    if (pool.mapping.rescues.count > 0) {
+      try {
+        pool.mapping.remap(pool.size);
+      } catch {
+        return 'unwritable';
+      }
+    }
+    const before = pool.mapping.rescues.count;
+    write(pool.mapping.bytes, this.offset, this.stride);
+    return pool.mapping.rescues.count !== before ? 'rescued' : 'written';
+  }
+
   #copy(src: Uint8Array | null, m: SafeMapping, out: Uint8Array, from: number, length: number, to: number): void {
     // Both paths are guarded: a page past end of file reads as zeros.
     if (src) out.set(src.subarray(from, from + length), to);
@@ -130,6 +159,9 @@ export class ShmBuffer {
     }
   }
 }
+
+/** How a write into a client buffer went. */
+export type WriteOutcome = 'written' | 'rescued' | 'unwritable';
 
 export interface ShmStats {
   pools: number;
@@ -221,6 +253,11 @@ function servePool(resource: Resource, pool: ShmPool, stats: ShmStats): void {
     },
     pool,
   );
+}
+
+/** libwayland's answer to a SIGBUS while accessing a buffer (policy 'error'). */
+export function postAccessError(buffer: ShmBuffer): void {
+  buffer.resource.postError(SHM_ERROR.invalid_fd, 'error accessing SHM buffer');
 }
 
 /** The shm buffer behind a wl_buffer resource, or null. */
