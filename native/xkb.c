@@ -147,7 +147,7 @@ static napi_value js_keymap_text(napi_env env, napi_callback_info info) {
 }
 
 /* keymapKeys(keymap) -> Uint32Array of [keycode, level, keysym, modmask] for the first layout:
- * every keysym each key produces, with the first modifier mask that selects its level. */
+ * every keysym each key produces, once per modifier mask that selects its level (at most 8). */
 static napi_value js_keymap_keys(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 1);
   struct xkb_keymap *km = unwrap(env, argc ? argv[0] : NULL, &KEYMAP_TAG, "keymap");
@@ -167,21 +167,22 @@ static napi_value js_keymap_keys(napi_env env, napi_callback_info info) {
       if (nsyms != 1) continue; /* a level with several keysyms is no single character */
       xkb_mod_mask_t masks[8];
       size_t nmasks = xkb_keymap_key_get_mods_for_level(km, kc, 0, level, masks, 8);
-      if (nmasks == 0) continue;
-      if (n + 4 > cap) {
-        cap *= 2;
-        uint32_t *grown = realloc(out, cap * sizeof *out);
-        if (!grown) {
-          free(out);
-          nsb_throw(env, "ERR_NOSIGBUS_XKB", 0, NULL, "out of memory");
-          return NULL;
+      for (size_t m = 0; m < nmasks; m++) {
+        if (n + 4 > cap) {
+          cap *= 2;
+          uint32_t *grown = realloc(out, cap * sizeof *out);
+          if (!grown) {
+            free(out);
+            nsb_throw(env, "ERR_NOSIGBUS_XKB", 0, NULL, "out of memory");
+            return NULL;
+          }
+          out = grown;
         }
-        out = grown;
+        out[n++] = kc;
+        out[n++] = level;
+        out[n++] = syms[0];
+        out[n++] = masks[m];
       }
-      out[n++] = kc;
-      out[n++] = level;
-      out[n++] = syms[0];
-      out[n++] = masks[0];
     }
   }
   napi_value ab, arr;
