@@ -8,11 +8,13 @@
         "native/mapping.c",
         "native/fdutil.c",
         "native/socket.c",
-        "native/testing.c"
+        "native/testing.c",
+        "native/xkb.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-O2"],
       "cflags!": ["-fno-exceptions"],
-      "defines": ["NAPI_VERSION=8"]
+      "defines": ["NAPI_VERSION=8"],
+      "libraries": ["-lxkbcommon"]
     }
   ]
 }

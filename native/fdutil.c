@@ -75,9 +75,21 @@ static napi_value js_file_size(napi_env env, napi_callback_info info) {
   return nsb_number(env, (double)st.st_size);
 }
 
+/* addSeals(fd, seals): F_ADD_SEALS. */
+static napi_value js_add_seals(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 2);
+  int32_t fd, seals;
+  if (argc < 2 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_int32(env, argv[1], "seals", &seals)) return NULL;
+  if (fcntl(fd, F_ADD_SEALS, seals) != 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_MEMFD", errno, "fcntl", "cannot add seals 0x%x to fd %d", (unsigned)seals, fd);
+    return NULL;
+  }
+  return nsb_undefined(env);
+}
+
 napi_value nsb_fdutil_init(napi_env env, napi_value exports) {
   if (nsb_export(env, exports, "memfd", js_memfd) || nsb_export(env, exports, "seals", js_seals) ||
-      nsb_export(env, exports, "fileSize", js_file_size))
+      nsb_export(env, exports, "fileSize", js_file_size) || nsb_export(env, exports, "addSeals", js_add_seals))
     return NULL;
   return exports;
 }

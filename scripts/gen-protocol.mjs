@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,viewporter,
-// presentation-time}.ts from
+// Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,wlr-data-control,
+// virtual-keyboard,viewporter,presentation-time}.ts from
 // the protocol XML: facts only (names, versions, opcodes = array order,
 // argument types, enum values), never description text.
 //
@@ -28,6 +28,8 @@ const PROTOCOLS = [
     out: 'src/protocol/xdg-output.ts',
   },
   { xml: join(root, 'protocol/wlr-screencopy-unstable-v1.xml'), out: 'src/protocol/wlr-screencopy.ts' },
+  { xml: join(root, 'protocol/wlr-data-control-unstable-v1.xml'), out: 'src/protocol/wlr-data-control.ts' },
+  { xml: join(root, 'protocol/virtual-keyboard-unstable-v1.xml'), out: 'src/protocol/virtual-keyboard.ts' },
   { xml: '/usr/share/wayland-protocols/stable/viewporter/viewporter.xml', out: 'src/protocol/viewporter.ts' },
   {
     xml: '/usr/share/wayland-protocols/stable/presentation-time/presentation-time.xml',

@@ -32,3 +32,8 @@ export function seals(fd: number): Seals {
 export function fileSize(fd: number): number {
   return native.fileSize(fd);
 }
+
+/** Adds seals to a memfd (F_ADD_SEALS); throws ERR_NOSIGBUS_MEMFD if the kernel refuses. */
+export function addSeals(fd: number, names: readonly SealName[]): void {
+  native.addSeals(fd, names.reduce((acc, n) => acc | SEAL[n], 0));
+}

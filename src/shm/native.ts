@@ -5,6 +5,28 @@ import { createRequire } from 'node:module';
 /** Opaque native handle of one guarded mapping. */
 export type NativeHandle = { readonly __nativeMapping: unique symbol };
 export type NativeToken = { readonly __nativeToken: unique symbol };
+/** A compiled xkb keymap (libxkbcommon) and a keyboard state over one. */
+export type XkbKeymapHandle = { readonly __xkbKeymap: unique symbol };
+export type XkbStateHandle = { readonly __xkbState: unique symbol };
+
+export interface XkbBinding {
+  /** Compiles from RMLVO names (null or '' = the default); throws ERR_NOSIGBUS_XKB. */
+  keymapFromNames(rules: string | null, model: string | null, layout: string | null, variant: string | null, options: string | null): XkbKeymapHandle;
+  /** Compiles xkb_v1 text (up to its first NUL); null if it does not compile. */
+  keymapFromBytes(bytes: Uint8Array): XkbKeymapHandle | null;
+  keymapText(keymap: XkbKeymapHandle): string;
+  /** [keycode, level, keysym, modmask] × n for the first layout. */
+  keymapKeys(keymap: XkbKeymapHandle): Uint32Array;
+  /** Modifier index by name, -1 if none. */
+  modIndex(keymap: XkbKeymapHandle, name: string): number;
+  stateNew(keymap: XkbKeymapHandle): XkbStateHandle;
+  /** Presses (down) or releases an xkb keycode (< 8: no key, just read); out = [depressed, latched, locked, group]. */
+  stateUpdateKey(state: XkbStateHandle, keycode: number, down: boolean, out: Uint32Array): void;
+  /** Keysym by name (exact, then case-insensitive); 0 if none. */
+  keysymFromName(name: string): number;
+  keysymName(keysym: number): string;
+  utf32ToKeysym(codepoint: number): number;
+}
 
 export interface NativeMapResult {
   handle: NativeHandle;
@@ -26,6 +48,8 @@ export interface NativeBinding {
   memfd(name: string, size: number, seals: number, noexec: boolean): number;
   seals(fd: number): number;
   fileSize(fd: number): number;
+  addSeals(fd: number, seals: number): void;
+  xkb: XkbBinding;
   testing: {
     startThreads(handle: NativeHandle, readers: number, writers: number): NativeToken;
     markTruncated(token: NativeToken): void;

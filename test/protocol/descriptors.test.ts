@@ -13,6 +13,8 @@ import * as wayland from '../../src/protocol/wayland.js';
 import * as xdgShell from '../../src/protocol/xdg-shell.js';
 import * as xdgOutput from '../../src/protocol/xdg-output.js';
 import * as wlrScreencopy from '../../src/protocol/wlr-screencopy.js';
+import * as wlrDataControl from '../../src/protocol/wlr-data-control.js';
+import * as virtualKeyboard from '../../src/protocol/virtual-keyboard.js';
 import * as viewporter from '../../src/protocol/viewporter.js';
 import * as presentationTime from '../../src/protocol/presentation-time.js';
 import {
@@ -69,6 +71,18 @@ const SOURCES = [
     xml: `${repoRoot}protocol/wlr-screencopy-unstable-v1.xml`,
     pkg: '(in this repository)',
     mod: wlrScreencopy,
+  },
+  {
+    name: 'wlr_data_control_unstable_v1',
+    xml: `${repoRoot}protocol/wlr-data-control-unstable-v1.xml`,
+    pkg: '(in this repository)',
+    mod: wlrDataControl,
+  },
+  {
+    name: 'virtual_keyboard_unstable_v1',
+    xml: `${repoRoot}protocol/virtual-keyboard-unstable-v1.xml`,
+    pkg: '(in this repository)',
+    mod: virtualKeyboard,
   },
   {
     name: 'viewporter',
@@ -376,6 +390,32 @@ test('spot checks: xdg-shell, xdg-output, screencopy', () => {
   );
   assert.deepEqual(zwlr_screencopy_frame_v1.enums.error.entries, { already_used: 0, invalid_buffer: 1 });
   assert.deepEqual(zwlr_screencopy_frame_v1.enums.flags, { bitfield: true, since: 1, entries: { y_invert: 1 } });
+});
+
+test('spot checks: data-control, virtual-keyboard (the published facts, by hand)', () => {
+  const { zwlr_data_control_manager_v1, zwlr_data_control_device_v1, zwlr_data_control_source_v1, zwlr_data_control_offer_v1 } = wlrDataControl;
+  const { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } = virtualKeyboard;
+  const shape = (i: InterfaceDesc, kind: 'requests' | 'events'): (string | number)[][] => i[kind].map((m) => [m.name, m.since, m.signature]);
+  assert.equal(zwlr_data_control_manager_v1.version, 2);
+  assert.deepEqual(shape(zwlr_data_control_manager_v1, 'requests'), [['create_data_source', 1, 'n'], ['get_data_device', 1, 'no'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(zwlr_data_control_manager_v1, 'events'), [['primary_selection', 2, '']]);
+  assert.equal(zwlr_data_control_device_v1.version, 2);
+  assert.deepEqual(shape(zwlr_data_control_device_v1, 'requests'), [['set_selection', 1, '?o'], ['destroy', 1, ''], ['set_primary_selection', 2, '?o']]);
+  assert.deepEqual(shape(zwlr_data_control_device_v1, 'events'), [['data_offer', 1, 'n'], ['selection', 1, '?o'], ['finished', 1, ''], ['primary_selection', 2, '?o']]);
+  assert.deepEqual(zwlr_data_control_device_v1.enums.error, { bitfield: false, since: 2, entries: { used_source: 1 } });
+  assert.equal(zwlr_data_control_source_v1.version, 1);
+  assert.deepEqual(shape(zwlr_data_control_source_v1, 'requests'), [['offer', 1, 's'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(zwlr_data_control_source_v1, 'events'), [['send', 1, 'sh'], ['cancelled', 1, '']]);
+  assert.deepEqual(zwlr_data_control_source_v1.enums.error.entries, { invalid_offer: 1 });
+  assert.deepEqual(shape(zwlr_data_control_offer_v1, 'requests'), [['receive', 1, 'sh'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(zwlr_data_control_offer_v1, 'events'), [['offer', 1, 's']]);
+  assert.equal(zwp_virtual_keyboard_manager_v1.version, 1);
+  assert.deepEqual(shape(zwp_virtual_keyboard_manager_v1, 'requests'), [['create_virtual_keyboard', 1, 'on']]);
+  assert.deepEqual(zwp_virtual_keyboard_manager_v1.requests[0].types, ['wl_seat', 'zwp_virtual_keyboard_v1']);
+  assert.deepEqual(zwp_virtual_keyboard_manager_v1.enums.error.entries, { unauthorized: 0 });
+  assert.deepEqual(shape(zwp_virtual_keyboard_v1, 'requests'), [['keymap', 1, 'uhu'], ['key', 1, 'uuu'], ['modifiers', 1, 'uuuu'], ['destroy', 1, '']]);
+  assert.equal(zwp_virtual_keyboard_v1.requests[3].destructor, true);
+  assert.deepEqual(zwp_virtual_keyboard_v1.enums.error.entries, { no_keymap: 0 });
 });
 
 test('spot checks: viewporter, presentation-time', () => {
