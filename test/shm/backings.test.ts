@@ -6,10 +6,10 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { activeMappings, map, pageSize } from '../../src/shm/index.js';
 import { native } from '../../src/shm/native.js';
-import { needPeer, peersRequired } from '../support/peers.js';
+import { needPeer, needRoot } from '../support/peers.js';
 
 function refused(fd: number, pattern: RegExp): void {
   assert.throws(() => map(fd, { length: pageSize }), (e: Error & { code?: string }) => {
@@ -18,14 +18,6 @@ function refused(fd: number, pattern: RegExp): void {
     return true;
   });
   assert.equal(activeMappings(), 0);
-}
-
-/** Needs root (or a capability this machine lacks): fails in CI, skips with the reason elsewhere. */
-function needRoot(t: TestContext, what: string): boolean {
-  if (process.getuid?.() === 0) return true;
-  if (peersRequired) throw new Error(`${what} needs root, which CI has`);
-  t.skip(`skipped on this machine: ${what} needs root`);
-  return false;
 }
 
 test('a hugetlb memfd (2 MiB pages, replaced in 4 KiB units by nobody) is refused', () => {

@@ -10,6 +10,7 @@ import { activeMappings, map, pageSize } from '../../src/shm/index.js';
 import { handleOf } from '../../src/shm/mapping.js';
 import { native } from '../../src/shm/native.js';
 import { makeBacking } from '../support/files.js';
+import { sleepSync } from '../support/time.js';
 
 const SIZE = 64 * pageSize;
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));
@@ -68,9 +69,9 @@ test('native threads read while the main thread truncates', () => {
   const { fd } = makeBacking('memfd', SIZE);
   const m = map(fd, { length: SIZE });
   const token = native.testing.startThreads(handleOf(m), 4, 0);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  sleepSync(5);
   ftruncateSync(fd, 0);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  sleepSync(20);
   const r = native.testing.stopThreads(token);
   assert.equal(r.threads, 4);
   assert.ok(r.reads > 0);

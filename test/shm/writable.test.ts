@@ -8,6 +8,7 @@ import { map, memfd, pageSize } from '../../src/shm/index.js';
 import { handleOf } from '../../src/shm/mapping.js';
 import { native } from '../../src/shm/native.js';
 import { fill, makeBacking } from '../support/files.js';
+import { sleepSync } from '../support/time.js';
 
 const SIZE = 8 * pageSize;
 
@@ -15,10 +16,6 @@ function pread(fd: number, offset: number, length: number): Buffer {
   const b = Buffer.alloc(length);
   readSync(fd, b, 0, length, offset);
   return b;
-}
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 test('writes before EOF are seen by an unguarded mapping of the file', () => {
@@ -64,12 +61,12 @@ for (const mode of ['tail', 'page'] as const) {
       fill(fd, 64 * pageSize);
       const m = map(fd, { length: 64 * pageSize, writable: true, mode });
       const token = native.testing.startThreads(handleOf(m), 1, 2);
-      sleep(1);
+      sleepSync(1);
       ftruncateSync(fd, (cycle % 4) * 8 * pageSize); // 0, 8, 16 or 24 pages stay
       native.testing.markTruncated(token);
       // Let the writers hit the truncation (a loaded machine may not schedule them at once).
-      for (let waited = 0; m.rescues.count === 0 && waited < 2000; waited++) sleep(1);
-      sleep(2);
+      for (let waited = 0; m.rescues.count === 0 && waited < 2000; waited++) sleepSync(1);
+      sleepSync(2);
       const r = native.testing.stopThreads(token);
       assert.equal(r.threads, 3);
       writes += r.writes;

@@ -15,3 +15,11 @@ export function needPeer(t: TestContext, paths: readonly string[], packageName: 
   t.skip(`skipped on this machine: ${msg}`);
   return false;
 }
+
+/** Returns true when running as root (mounts, device nodes). Otherwise fails (CI, which runs as root) or skips (dev). */
+export function needRoot(t: TestContext, what: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (peersRequired) throw new Error(`${what} needs root, which CI has`);
+  t.skip(`skipped on this machine: ${what} needs root`);
+  return false;
+}

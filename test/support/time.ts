@@ -1,0 +1,4 @@
+// Blocking sleep for tests that must keep the event loop busy (hot loops, native threads).
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
