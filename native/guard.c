@@ -326,7 +326,19 @@ static size_t eof_page(struct guard_slot *s) {
 
 enum verdict { NOT_OURS = 0, RETRY = 1, WAIT = 2, DIE = -1 };
 
-static enum verdict rescue(struct guard_slot *s, uint64_t gen, uintptr_t addr) {
+/* Whether the faulting access was a write (x86-64: the page-fault error
+ * code's write bit, which the kernel copies into the signal context). Where
+ * it cannot be told, every fault counts as a read. */
+static int fault_was_write(const void *uctx) {
+#if defined(__x86_64__) && defined(REG_ERR)
+  return (((const ucontext_t *)uctx)->uc_mcontext.gregs[REG_ERR] & 2) != 0; /* X86_PF_WRITE */
+#else
+  (void)uctx;
+  return 0;
+#endif
+}
+
+static enum verdict rescue(struct guard_slot *s, uint64_t gen, uintptr_t addr, int write) {
   uintptr_t base = atomic_load(&s->base);
   size_t len = atomic_load(&s->len);
   if (addr - base >= len) return NOT_OURS;
@@ -334,7 +346,15 @@ static enum verdict rescue(struct guard_slot *s, uint64_t gen, uintptr_t addr) {
   size_t eof = eof_page(s), start = eof;
   if (eof == SIZE_MAX) return NOT_OURS;
   if (off < eof) {
-    if (!s->shmem) return retry_in_file(s, gen, addr) ? RETRY : NOT_OURS;
+    if (!s->shmem) {
+      if (retry_in_file(s, gen, addr)) return RETRY;
+      /* A write the filesystem cannot back (disk full, quota): it would fail
+       * forever, and whoever handed us the file chose that. The pages from
+       * here on become private zeros and the mapping is degraded. A read
+       * that keeps failing is an I/O error: a real error, let through. */
+      if (!write) return NOT_OURS;
+      atomic_store(&s->degraded, 1);
+    }
     start = off; /* shmem: tmpfs full, or the file grew back since the fault */
   }
   note_fault(s, addr - base);
@@ -342,7 +362,7 @@ static enum verdict rescue(struct guard_slot *s, uint64_t gen, uintptr_t addr) {
   return rc == 0 ? RETRY : DIE;
 }
 
-static enum verdict try_rescue(uintptr_t addr) {
+static enum verdict try_rescue(uintptr_t addr, int write) {
   struct guard_slot *s;
   uint64_t gen;
   if (!lookup(addr, &s, &gen)) return NOT_OURS;
@@ -353,7 +373,7 @@ static enum verdict try_rescue(uintptr_t addr) {
   int state = atomic_load(&s->state);
   enum verdict v;
   if (atomic_load(&s->gen) != gen) v = RETRY; /* closed and reused since the lookup: zeros or gone */
-  else if (state == SLOT_ACTIVE) v = rescue(s, gen, addr);
+  else if (state == SLOT_ACTIVE) v = rescue(s, gen, addr, write);
   else if (state == SLOT_CLOSING) v = WAIT;
   else v = retry_in_file(s, gen, addr) ? RETRY : NOT_OURS; /* retired: zeros are in place */
   atomic_fetch_sub(&s->inflight, 1);
@@ -408,7 +428,7 @@ static void chain(int sig, siginfo_t *info, void *uctx) {
 
 static void on_sigbus(int sig, siginfo_t *info, void *uctx) {
   int saved_errno = errno;
-  enum verdict v = info->si_code == BUS_ADRERR ? try_rescue((uintptr_t)info->si_addr) : NOT_OURS;
+  enum verdict v = info->si_code == BUS_ADRERR ? try_rescue((uintptr_t)info->si_addr, fault_was_write(uctx)) : NOT_OURS;
   if (v == DIE) {
     die_by_sigbus(); /* ours, but the kernel refused every replacement */
   } else if (v == NOT_OURS) {

@@ -24,7 +24,11 @@
  *     back meanwhile) is rescued too: there is no I/O to protect. On other
  *     filesystems it is an I/O error: retried while the same thread faults
  *     at the same address with no rescue in between, at most
- *     GUARD_IN_FILE_RETRIES times, then let through to kill the process;
+ *     GUARD_IN_FILE_RETRIES times; then a read is let through to kill the
+ *     process, and a write (x86-64 tells them apart; elsewhere every fault
+ *     counts as a read) is a disk that cannot back it (full, quota): that
+ *     page (page mode) or the rest of the mapping (tail mode) becomes
+ *     private zeros, and the mapping is degraded;
  *   - every VMA the guard may add is counted against a budget under
  *     vm.max_map_count (re-read, with the VMAs the rest of the process uses
  *     counted from /proc/self/maps and a headroom kept): a mapping reserves

@@ -82,3 +82,24 @@ test('a FUSE file (its daemon serves every fault) is refused by default, guarded
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /fuse: default ERR_NOSIGBUS_NOT_MAPPABLE; allowFuse read 9, after truncation 0, rescues 1/);
 });
+
+test('writes to holes of a disk file on a full filesystem land in private zeros, written pages reach the file', async (t) => {
+  if (!needRoot(t, 'mounting an ext4 image')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-ext4-'));
+  const [image, mnt] = [join(dir, 'image'), join(dir, 'mnt')];
+  mkdirSync(mnt);
+  const child = fileURLToPath(new URL('../fixtures/hostile-child.js', import.meta.url));
+  // A private mount namespace; mount -o loop frees its loop device at umount.
+  const script = 'truncate -s 8M "$1" && mkfs.ext4 -q -m 0 "$1" && mount -o loop "$1" "$2" || exit 3; "$3" "$4" full-disk "$2:$5"; rc=$?; umount "$2"; exit $rc';
+  for (const mode of ['tail', 'page']) {
+    await t.test(mode, (tt) => {
+      const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', image, mnt, process.execPath, child, mode], { encoding: 'utf8', timeout: 60_000 });
+      // Loop devices are a property of the machine, not a package CI could install.
+      if (r.status === 3) return void tt.skip(`skipped on this machine: cannot mount an ext4 image on a loop device: ${r.stderr.trim()}`);
+      assert.equal(r.signal, null, r.stderr);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`full-disk ${mode}: rescued true, degraded true, mapping kept 7; file page 0 7, page 1 5, page 8 0`));
+    });
+  }
+  rmSync(dir, { recursive: true });
+});
