@@ -543,6 +543,34 @@ static void publish_prev(const struct sigaction *sa) {
   atomic_store(&g_prev, slot);
 }
 
+/* fork(): the child has only the forking thread. Taking g_lock around the
+ * fork means no writer is half-way through the slots or the table (an odd
+ * seqlock would spin the child's handler forever); handlers that were inside
+ * a slot in other threads do not exist in the child, so their counts go.
+ * A caller's own lock taken before g_lock (guard_fork_outer) is held around
+ * the fork too, outside it. Registered at load, before any thread can hold
+ * either lock: a registration made later could miss a fork already running. */
+static pthread_mutex_t *_Atomic g_outer;
+void guard_fork_outer(pthread_mutex_t *outer) { atomic_store(&g_outer, outer); }
+static void atfork_prepare(void) {
+  pthread_mutex_t *outer = atomic_load(&g_outer);
+  if (outer) pthread_mutex_lock(outer);
+  pthread_mutex_lock(&g_lock);
+}
+static void atfork_parent(void) {
+  pthread_mutex_t *outer = atomic_load(&g_outer);
+  pthread_mutex_unlock(&g_lock);
+  if (outer) pthread_mutex_unlock(outer);
+}
+static void atfork_child(void) {
+  for (struct chunk *c = g_chunks; c; c = c->next)
+    for (size_t i = 0; i < SLOTS_PER_CHUNK; i++) atomic_store(&c->slots[i].inflight, 0);
+  atfork_parent();
+}
+__attribute__((constructor)) static void register_fork_handlers(void) {
+  pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
 static void install_once(void) {
   g_page = (size_t)sysconf(_SC_PAGESIZE);
   g_dfl.sa_handler = SIG_DFL;

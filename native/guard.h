@@ -44,6 +44,7 @@
 #ifndef NOSIGBUS_GUARD_H
 #define NOSIGBUS_GUARD_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -67,6 +68,10 @@ typedef struct guard_budget {
 } guard_budget;
 
 #define GUARD_IN_FILE_RETRIES 1000
+
+/* Also holds `outer` (a lock its caller takes before any guard call that
+ * locks) across fork(), outside the guard's own lock. */
+void guard_fork_outer(pthread_mutex_t *outer);
 
 /* Installs the SIGBUS handler once per process. Returns 0 or an errno. */
 int guard_install(void);

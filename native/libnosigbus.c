@@ -70,6 +70,10 @@ int nsb_any(void) { return atomic_load_explicit(&g_live, memory_order_relaxed) !
 static size_t page(void) { return guard_page_size(); }
 static size_t round_up(size_t n) { return (n + page() - 1) & ~(page() - 1); }
 
+/* fork(): g_mu is held across it, before the guard's lock (the order every
+ * path takes them), so the child never inherits a half-updated list. */
+__attribute__((constructor)) static void hold_list_across_fork(void) { guard_fork_outer(&g_mu); }
+
 int nsb_install(void) {
   int rc = guard_install();
   if (rc == 0) guard_ensure_first(); /* someone may have replaced our SIGBUS action since */

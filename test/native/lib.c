@@ -1,6 +1,8 @@
 /* Scenarios for libnosigbus, each run in its own process by lib.test.ts:
  * `lib SCENARIO` prints what it saw; the test compares. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nosigbus.h"
@@ -48,6 +51,51 @@ static void prev_handler(int sig, siginfo_t *info, void *uc) {
   (void)uc;
   prev_calls++;
   if (sig == SIGBUS && info->si_code == BUS_ADRERR) siglongjmp(jb, 1);
+}
+
+/* fork: a thread maps and unmaps without pause while the main thread forks;
+ * each child maps a truncated file and reads past EOF. A fork taken while the
+ * guard's writer lock (or a table update) was in progress would leave the
+ * child hung in its first nosigbus_mmap. */
+static atomic_int churn_stop;
+static void *churn(void *arg) {
+  int fd = *(int *)arg;
+  while (!atomic_load(&churn_stop)) {
+    void *p = nosigbus_mmap(NULL, 4 * PG, PROT_READ, MAP_SHARED, fd, 0);
+    if (p != MAP_FAILED) nosigbus_munmap(p, 4 * PG);
+  }
+  return NULL;
+}
+
+static int fork_scenario(int forks) {
+  int fd = file_of(4 * PG, 0);
+  pthread_t t;
+  if (pthread_create(&t, NULL, churn, &fd) != 0) return 2;
+  int ok = 0, hung = 0, other = 0;
+  for (int i = 0; i < forks; i++) {
+    pid_t pid = fork();
+    if (pid < 0) return 3;
+    if (pid == 0) {
+      alarm(getenv("LIBT_ALARM") ? (unsigned)atoi(getenv("LIBT_ALARM")) : 5); /* a hang dies by SIGALRM */
+      int cfd = file_of(2 * PG, 1);
+      volatile unsigned char *p = nosigbus_mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, cfd, 0);
+      if (p == MAP_FAILED || ftruncate(cfd, 0) != 0) _exit(4);
+      int zero = p[PG + 7] == 0;
+      _exit(nosigbus_munmap((void *)p, 2 * PG) == 0 && zero ? 0 : 5);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) != pid) return 6;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) ok++;
+    else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM) {
+      if (getenv("LIBT_ALARM")) fprintf(stderr, "fork %d hung\n", i);
+      hung++;
+    }
+    else other++;
+  }
+  atomic_store(&churn_stop, 1);
+  pthread_join(t, NULL);
+  printf("forks=%d ok=%d hung=%d other=%d\n", forks, ok, hung, other);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -220,6 +268,7 @@ int main(int argc, char **argv) {
     printf("stats of nothing: %d %s\n", nosigbus_stats(&st, &st), strerrorname_np(errno));
     return 0;
   }
+  if (!strcmp(s, "fork")) return fork_scenario(argc > 2 ? atoi(argv[2]) : 300);
   fprintf(stderr, "unknown scenario %s\n", s);
   return 99;
 }

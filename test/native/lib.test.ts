@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const lib = join(root, 'build-c');
 const dir = mkdtempSync(join(tmpdir(), 'nosigbus-lib-'));
 after(() => rmSync(dir, { recursive: true }));
-const cflags = ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', '-O1', '-g'];
+const cflags = ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', '-O1', '-g', '-pthread'];
 const shared = join(dir, 'lib-shared');
 execFileSync('gcc', [...cflags, `-I${join(root, 'include')}`, '-o', shared, join(root, 'test/native/lib.c'),
   `-L${lib}`, '-lnosigbus', `-Wl,-rpath,${lib}`]);
@@ -70,6 +70,10 @@ test('mremap growth after a rescue: the kernel refuses the split range, nosigbus
 test('unmapping the middle of a guarded mapping keeps both ends guarded', () => {
   assert.equal(ok(shared, 'partial'),
     'head=0 tail=0\nhead: rescues=1 first=0\nmiddle: no stats errno=22\ntail: rescues=1 first=0\n');
+});
+
+test('fork while another thread maps and unmaps: every child maps, rescues and unmaps (no lock or table left mid-update)', () => {
+  assert.equal(ok(shared, 'fork'), 'forks=300 ok=300 hung=0 other=0\n');
 });
 
 test('fds that cannot be guarded and bad arguments are errors, never crashes', () => {
