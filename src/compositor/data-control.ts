@@ -53,7 +53,7 @@ export function createDataControlGlobal(display: Display, selections: Selections
             return;
           }
           if (source) source.used = true;
-          slot.set(source);
+          slot.set(source, display.nextSerial());
         };
         implement(device, zwlr_data_control_device_v1, {
           set_selection: (r, source) => set(selections.clipboard, r, source),

@@ -4,7 +4,8 @@
 // Invariants:
 //  - advertised only with a seat: createDataDeviceGlobal takes it;
 //  - set_selection and start_drag are honoured only with a serial the seat
-//    sent this client for an input event (as wlroots: otherwise ignored; a
+//    sent this client for an input event, set_selection only with one not
+//    older than the current selection's (as wlroots: otherwise ignored; a
 //    refused drag's source gets `cancelled`, so the client stops waiting);
 //  - selection offers go to the keyboard-focused client only (FocusedDevices);
 //    drag offers to the devices of the client under the pointer, one per
@@ -348,7 +349,7 @@ export function createDataDeviceGlobal(display: Display, selections: Selections,
       return;
     }
     if (!seat.isInputSerial(device.client, serial)) return;
-    slot.set(source);
+    slot.set(source, serial);
   };
 
   display.createGlobal(wl_data_device_manager, 3, (manager) => {

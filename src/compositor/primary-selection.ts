@@ -5,7 +5,8 @@
 //  - advertised only with a seat (GTK3/GTK4 crash on a primary selection
 //    manager without one): createPrimarySelectionGlobal takes the seat;
 //  - set_selection is honoured only with a serial the seat sent this client
-//    for an input event (as wlroots: otherwise ignored, the source kept);
+//    for an input event, not older than the current selection's (as
+//    wlroots: otherwise ignored, the source kept);
 //  - only the client with keyboard focus gets offers (FocusedDevices);
 //  - the slot is shared with data-control (selection.ts).
 import {
@@ -34,7 +35,7 @@ export function createPrimarySelectionGlobal(display: Display, selections: Selec
         implement(device, zwp_primary_selection_device_v1, {
           set_selection: (r, sourceResource, serial) => {
             if (!seat.isInputSerial(r.client, serial)) return;
-            slot.set(dataOf(sourceResource, PrimarySource));
+            slot.set(dataOf(sourceResource, PrimarySource), serial);
           },
         });
         devices.add(device);

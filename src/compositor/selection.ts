@@ -5,7 +5,9 @@
 // a data-control copy pastes into a wl_data_device client and back.
 //
 // Invariants:
-//  - a slot holds a live source or null; replacing a live source sends it
+//  - a slot holds a live source or null, and the serial it was set with; a
+//    set with an older serial than the current source's is refused
+//    (wlroots: a late request must not undo a newer copy); replacing a live source sends it
 //    `cancelled` (it is dead from then on); a source destroyed by its client
 //    (or its client gone) empties its slot without an event to it;
 //  - every change of a slot runs its listeners once, after the change;
@@ -93,6 +95,7 @@ export type SlotName = 'clipboard' | 'primary';
 export class Selection {
   readonly name: SlotName;
   #source: DataSource | null = null;
+  #serial = 0;
   readonly #listeners: ((source: DataSource | null) => void)[] = [];
 
   constructor(name: SlotName) {
@@ -103,13 +106,20 @@ export class Selection {
     return this.#source;
   }
 
-  /** Sets the slot; the previous source (if another) gets `cancelled`. */
-  set(source: DataSource | null): void {
+  /**
+   * Sets the slot with the serial of the request (data-control: a fresh
+   * one); the previous source (if another) gets `cancelled`. False: refused,
+   * the serial is older than the current source's.
+   */
+  set(source: DataSource | null, serial: number): boolean {
     const old = this.#source;
-    if (old === source) return;
+    if (old && ((serial - this.#serial) >>> 0) > 0x7fffffff) return false;
+    this.#serial = serial;
+    if (old === source) return true;
     this.#source = source;
     old?.cancel();
     this.#changed();
+    return true;
   }
 
   /** The source went away by itself: empty the slot if it held it. */

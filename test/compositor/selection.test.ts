@@ -214,7 +214,7 @@ test('the focused client gets an offer per selection; a replaced source gets can
   t.close();
 });
 
-test('set_selection with a serial the client never got, or from a client without focus, is ignored', async () => {
+test('set_selection with a serial the client never got, from a client without focus, or older than the selection, is ignored', async () => {
   const { t, seat } = setup();
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
@@ -236,6 +236,22 @@ test('set_selection with a serial the client never got, or from a client without
   assert.equal(await receive(a.c, a.selections.at(-1)!.proxy, 'text/plain'), 'kept');
   assert.deepEqual(bogus.events, []);
   assert.deepEqual(other.events, []);
+
+  // A valid but older serial does not undo a newer copy (wlroots).
+  const oldSerial = a.serials.at(-1)!;
+  seat.focus(b.surface);
+  await b.c.roundtrip();
+  const newer = source(b.ddm, 'create_data_source', { 'text/plain': 'newer' });
+  b.device.request('set_selection', newer.proxy, b.serials.at(-1)!);
+  await b.c.roundtrip();
+  await a.c.roundtrip();
+  assert.deepEqual(good.events, ['send text/plain', 'cancelled']);
+  const late = source(a.ddm, 'create_data_source', { 'text/plain': 'late' });
+  a.device.request('set_selection', late.proxy, oldSerial);
+  await a.c.roundtrip();
+  await b.c.roundtrip();
+  assert.deepEqual(newer.events, [], 'not replaced');
+  assert.equal(await receive(b.c, b.selections.at(-1)!.proxy, 'text/plain'), 'newer');
   t.close();
 });
 

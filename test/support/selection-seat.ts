@@ -32,6 +32,8 @@ export class TestSeat implements SelectionSeat {
   #autoFocus: NodeJS.Timeout | null = null;
 
   constructor(compositor: Compositor) {
+    // With the real seat the selection globals are already tied to it: a second seat would hand out serials they never check.
+    if (hasRealSeat(compositor)) throw new Error('TestSeat: this compositor has its own seat; drive that one instead');
     this.compositor = compositor;
     compositor.display.createGlobal(wl_seat, 7, (seat) => {
       seat.implement({
