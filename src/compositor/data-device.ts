@@ -265,7 +265,8 @@ function dragOffer(device: Resource, source: WlSource): DragOffer | null {
           r.postError(OFFER_ERROR.invalid_action, `${r}: invalid preferred action 0x${(preferred >>> 0).toString(16)}`);
           return;
         }
-        if (offer.dropped) return;
+        // After the drop only an `ask` is still open: the receiver picks the final action.
+        if (offer.dropped && source.action !== ACTION.ask) return;
         offer.actions = actions;
         offer.preferred = preferred;
         offer.negotiate();

@@ -453,6 +453,79 @@ test('drag and drop: no accepted type at release cancels the source; a bad seria
   t.close();
 });
 
+test('drag and drop: the source going mid-drag ends the drag with a leave; a drag without a source stays in its client', async () => {
+  const { t, seat } = setup();
+  const a = await peer(t, 'a', 1);
+  const b = await peer(t, 'b', 2);
+  const wa = t.compositor.windows[0]!;
+  const wb = t.compositor.windows[1]!;
+  const s = source(a.ddm, 'create_data_source', { 'text/plain': 'x' });
+  seat.pointerPosition = { x: wb.x + 50, y: wb.y + 50 };
+  a.device.request('start_drag', s.proxy, a.sp, null, seat.press(a.surface));
+  await a.c.roundtrip();
+  await b.c.roundtrip();
+  assert.deepEqual(b.dnd, ['enter 50,50']);
+  s.proxy.request('destroy');
+  await a.c.roundtrip();
+  await b.c.roundtrip();
+  assert.deepEqual(b.dnd, ['enter 50,50', 'leave']);
+  assert.equal(seat.grab, null, 'the grab ended');
+
+  // No source: b's surface is not entered, a's is, with no offer; the drop goes to a.
+  a.device.request('start_drag', null, a.sp, null, seat.press(a.surface));
+  await a.c.roundtrip();
+  assert.notEqual(seat.grab, null);
+  seat.moveTo(wa.x + 3, wa.y + 4);
+  await a.c.roundtrip();
+  await b.c.roundtrip();
+  assert.deepEqual(a.dnd, ['enter 3,4']);
+  assert.equal(a.enterOffer, null);
+  seat.release();
+  await a.c.roundtrip();
+  await b.c.roundtrip();
+  assert.deepEqual(a.dnd, ['enter 3,4', 'drop', 'leave']);
+  assert.deepEqual(b.dnd, ['enter 50,50', 'leave'], 'nothing more for b');
+  t.close();
+});
+
+test('primary selection: the focused client sets it with an input serial; data-control and the next focused client read it', async () => {
+  const { t, seat } = setup();
+  const a = await peer(t, 'a', 1);
+  const b = await peer(t, 'b', 2);
+  const primaryOf = (p: Peer): { dev: Proxy; pm: Proxy; sel: (Proxy | null)[]; mimes: Map<Proxy, string[]> } => {
+    const pm = p.c.bind(zwp_primary_selection_device_manager_v1, 1);
+    const r = { dev: pm.request('get_device', null, p.seat)!, pm, sel: [] as (Proxy | null)[], mimes: new Map<Proxy, string[]>() };
+    r.dev.on('data_offer', (o) => {
+      assert.ok(typeof o === 'object' && o !== null && 'iface' in o);
+      const m: string[] = [];
+      r.mimes.set(o, m);
+      o.on('offer', (x) => m.push(String(x)));
+    }).on('selection', (o) => r.sel.push(o === null ? null : (o as Proxy)));
+    return r;
+  };
+  const pa = primaryOf(a);
+  const pb = primaryOf(b);
+  seat.focus(a.surface);
+  await a.c.roundtrip();
+  const bogus = source(pa.pm, 'create_source', { 'text/plain': 'bogus' });
+  pa.dev.request('set_selection', bogus.proxy, 4242);
+  const s = source(pa.pm, 'create_source', { 'text/plain;charset=utf-8': 'selected text' });
+  pa.dev.request('set_selection', s.proxy, a.serials.at(-1)!);
+  await a.c.roundtrip();
+  assert.equal(pa.sel.length, 2, 'the empty selection at focus, then the one set with the good serial');
+  assert.deepEqual(pa.mimes.get(pa.sel[1]!), ['text/plain;charset=utf-8']);
+  assert.deepEqual(pb.sel.slice(), [], 'b has no focus');
+  seat.focus(b.surface);
+  await b.c.roundtrip();
+  const o = pb.sel.at(-1);
+  assert.ok(o);
+  assert.equal(await receive(b.c, o, 'text/plain;charset=utf-8'), 'selected text');
+  // The clipboard is another slot: still empty.
+  assert.equal(b.selections.at(-1), null);
+  assert.deepEqual(bogus.events, []);
+  t.close();
+});
+
 test('protocol errors from the XML reach the client that erred, and no other', async () => {
   const { t, seat } = setup();
   const bystander = await peer(t, 'bystander', 9);
