@@ -11,10 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Proxy, WaylandClient } from '../../src/client/index.js';
+import { Proxy, type WaylandClient } from '../../src/client/index.js';
 import type { Surface } from '../../src/compositor/index.js';
 import { zwp_primary_selection_device_manager_v1 } from '../../src/protocol/primary-selection.js';
-import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source, wl_seat } from '../../src/protocol/wayland.js';
+import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source, wl_display, wl_seat } from '../../src/protocol/wayland.js';
 import { zwlr_data_control_device_v1, zwlr_data_control_manager_v1, zwlr_data_control_source_v1 } from '../../src/protocol/wlr-data-control.js';
 import { fixedToDouble } from '../../src/wire/codec.js';
 import { bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, waitFor, type Globals, type TestCompositor } from '../support/compositor.js';
@@ -57,6 +57,12 @@ async function readAll(fd: number, timeoutMs = 5000): Promise<string> {
   }
   closeSync(fd);
   return Buffer.concat(chunks).toString();
+}
+
+/** An object argument of an event, which must be a proxy. */
+function asProxy(v: unknown): Proxy {
+  assert.ok(v instanceof Proxy, 'an object');
+  return v;
 }
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
@@ -114,7 +120,7 @@ async function peer(t: TestCompositor, label: string, x = 0): Promise<Peer> {
     .on('button', (serial) => p.serials.push(Number(serial)));
   p.device
     .on('data_offer', (o) => {
-      assert.ok(typeof o === 'object' && o !== null && 'iface' in o);
+      assert.ok(o instanceof Proxy);
       const offer: Offer = { proxy: o, mimes: [], sourceActions: null, actions: [] };
       o.on('offer', (m) => offer.mimes.push(String(m)))
         .on('source_actions', (a) => (offer.sourceActions = Number(a)))
@@ -266,13 +272,13 @@ test('data-control and wl_data_device paste into each other, and data-control he
   const dcPrimary: (Proxy | null)[] = [];
   const dev = manager.request('get_data_device', null, dcSeat)!;
   dev.on('data_offer', (o) => {
-    assert.ok(typeof o === 'object' && o !== null && 'iface' in o);
+    assert.ok(o instanceof Proxy);
     const mimes: string[] = [];
     dcOffers.set(o, mimes);
     o.on('offer', (m) => mimes.push(String(m)));
   })
-    .on('selection', (o) => dcSelections.push(o === null ? null : (o as Proxy)))
-    .on('primary_selection', (o) => dcPrimary.push(o === null ? null : (o as Proxy)))
+    .on('selection', (o) => dcSelections.push(o === null ? null : asProxy(o)))
+    .on('primary_selection', (o) => dcPrimary.push(o === null ? null : asProxy(o)))
     .on('finished', () => {});
   await dc.roundtrip();
   assert.deepEqual([dcSelections.slice(), dcPrimary.slice()], [[null], [null]], 'the current (empty) selections at once');
@@ -306,10 +312,10 @@ test('data-control and wl_data_device paste into each other, and data-control he
   const primarySel: (Proxy | null)[] = [];
   pdev.on('data_offer', (po) => {
     const mimes: string[] = [];
-    assert.ok(typeof po === 'object' && po !== null && 'iface' in po);
+    assert.ok(po instanceof Proxy);
     po.on('offer', (m) => mimes.push(String(m)));
     primaryOffers.push({ proxy: po, mimes });
-  }).on('selection', (po) => primarySel.push(po === null ? null : (po as Proxy)));
+  }).on('selection', (po) => primarySel.push(po === null ? null : asProxy(po)));
   await a.c.roundtrip();
   assert.deepEqual(primarySel.slice(), [null], 'a new primary device of the focused client hears the selection');
   const pd = source(manager, 'create_data_source', { 'text/plain': 'middle' });
@@ -494,13 +500,13 @@ test('primary selection: the focused client sets it with an input serial; data-c
   const b = await peer(t, 'b', 2);
   const primaryOf = (p: Peer): { dev: Proxy; pm: Proxy; sel: (Proxy | null)[]; mimes: Map<Proxy, string[]> } => {
     const pm = p.c.bind(zwp_primary_selection_device_manager_v1, 1);
-    const r = { dev: pm.request('get_device', null, p.seat)!, pm, sel: [] as (Proxy | null)[], mimes: new Map<Proxy, string[]>() };
+    const r = { dev: pm.request('get_device', null, p.seat)!, pm, sel: new Array<Proxy | null>(), mimes: new Map<Proxy, string[]>() };
     r.dev.on('data_offer', (o) => {
-      assert.ok(typeof o === 'object' && o !== null && 'iface' in o);
+      assert.ok(o instanceof Proxy);
       const m: string[] = [];
       r.mimes.set(o, m);
       o.on('offer', (x) => m.push(String(x)));
-    }).on('selection', (o) => r.sel.push(o === null ? null : (o as Proxy)));
+    }).on('selection', (o) => r.sel.push(o === null ? null : asProxy(o)));
     return r;
   };
   const pa = primaryOf(a);
@@ -607,6 +613,14 @@ test('protocol errors from the XML reach the client that erred, and no other', a
         p.device.request('start_drag', s.proxy, p.sp, null, seat.press(p.surface));
         await p.c.roundtrip();
         p.enterOffer!.proxy.request('finish');
+      },
+    },
+    {
+      what: 'more mime types than a source may hold',
+      iface: 'wl_display', code: wl_display.enums.error.entries.no_memory, message: /more than 256 mime types/,
+      run: (p) => {
+        const s = p.ddm.request('create_data_source', null)!;
+        for (let i = 0; i <= 256; i++) s.request('offer', `text/x-${i}`);
       },
     },
     {
