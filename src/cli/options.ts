@@ -15,6 +15,8 @@ export interface CompositorArgs {
   screenshot: string | undefined;
   stats: string | undefined;
   logLevel: LogLevel;
+  /** Advertise zwlr_data_control_manager_v1 (off: --no-data-control). */
+  dataControl: boolean;
   help: boolean;
   version: boolean;
 }
@@ -40,6 +42,7 @@ options:
   --screenshot FILE.png    write the output as PNG at exit
   --stats FILE.json        write what each client did (commits, frames, rescues) at exit
   --log-level LEVEL        error, warn (default), info or debug
+  --no-data-control        do not offer wlr-data-control (clipboard tools then need keyboard focus)
   --help, --version`;
 
 const OPTIONS = {
@@ -52,6 +55,7 @@ const OPTIONS = {
   screenshot: { type: 'string' },
   stats: { type: 'string' },
   'log-level': { type: 'string' },
+  'no-data-control': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -108,6 +112,7 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     screenshot: values.screenshot,
     stats: values.stats,
     logLevel: oneOf('log-level', values['log-level'], ['error', 'warn', 'info', 'debug'], 'warn'),
+    dataControl: !(values['no-data-control'] ?? false),
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -6,7 +6,11 @@
 //  - globals (versions of Debian 12's XML): wl_compositor 5,
 //    wl_subcompositor 1, wl_shm 1, wl_output 4, zxdg_output_manager_v1 3,
 //    xdg_wm_base 5, wp_viewporter 1, wp_presentation 1,
-//    zwlr_screencopy_manager_v1 3 (screencopy.ts);
+//    zwlr_screencopy_manager_v1 3 (screencopy.ts), zwlr_data_control_manager_v1 2
+//    (data-control.ts; unless options.dataControl is false); with a seat
+//    only (attachSelectionSeat): wl_data_device_manager 3 and
+//    zwp_primary_selection_device_manager_v1 1 (GTK crashes on primary
+//    selection without a seat);
 //  - the refresh timer runs only while something waits for it (a frame
 //    callback, feedback or damage), ticking on the output's refresh grid
 //    (start + k × period): an idle compositor has no timer and uses no CPU;
@@ -23,6 +27,10 @@ import { createPresentationGlobal, discard, presented } from './presentation.js'
 import { captureRgba } from './capture.js';
 import { Renderer, type SceneRoot } from './renderer.js';
 import { Screencopy } from './screencopy.js';
+import { createDataControlGlobal } from './data-control.js';
+import { createDataDeviceGlobal, type DataDevices } from './data-device.js';
+import { createPrimarySelectionGlobal } from './primary-selection.js';
+import { Selections, type SelectionSeat } from './selection.js';
 import { createShmGlobal, type ShmStats, type TruncationPolicy } from './shm.js';
 import { createSubcompositorGlobal } from './subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './surface.js';
@@ -44,6 +52,8 @@ export interface CompositorOptions {
   log?: (line: string) => void;
   /** Ping interval for xdg_wm_base (default 10 s; 0: never). */
   pingIntervalMs?: number;
+  /** Advertise zwlr_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
+  dataControl?: boolean;
 }
 
 /** What the compositor saw of one client (for reports and tests). */
@@ -84,6 +94,9 @@ export class Compositor implements SurfaceHost, ShellHost {
   readonly #level: number;
   readonly #shell: Shell;
   readonly #screencopy: Screencopy;
+  /** The clipboard and primary selections, shared by the three selection protocols. */
+  readonly selections = new Selections();
+  #dataDevices: DataDevices | null = null;
   #queued: QueuedFrame[] = [];
   readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
   #repaint = false;
@@ -113,6 +126,7 @@ export class Compositor implements SurfaceHost, ShellHost {
     createViewporterGlobal(this.display);
     createPresentationGlobal(this.display);
     this.#screencopy = new Screencopy(this.display, this);
+    if (options.dataControl !== false) createDataControlGlobal(this.display, this.selections);
 
     this.display.onClient((client) => this.#track(client, labelOf(client)));
     const ping = options.pingIntervalMs ?? 10_000;
@@ -120,6 +134,18 @@ export class Compositor implements SurfaceHost, ShellHost {
       this.#pingTimer = setInterval(() => this.#shell.ping(), ping);
       this.#pingTimer.unref();
     }
+  }
+
+  /** Advertises the focus-dependent selection globals for `seat` (once). */
+  attachSelectionSeat(seat: SelectionSeat): void {
+    if (this.#dataDevices) return;
+    this.#dataDevices = createDataDeviceGlobal(this.display, this.selections, seat);
+    createPrimarySelectionGlobal(this.display, this.selections, seat);
+  }
+
+  /** The drag-and-drop icon while a drag shows one (not in sceneRoots: it takes no input). */
+  get dragIcon(): { surface: Surface; x: number; y: number } | null {
+    return this.#dataDevices?.dragIcon ?? null;
   }
 
   log(level: LogLevel, message: string): void {

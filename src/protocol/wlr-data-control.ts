@@ -13,9 +13,7 @@ export const zwlr_data_control_manager_v1 = {
     /* 1 */ { name: 'get_data_device', since: 1, signature: 'no', args: ['id', 'seat'], types: ['zwlr_data_control_device_v1', 'wl_seat'] },
     /* 2 */ { name: 'destroy', since: 1, signature: '', args: [], types: [], destructor: true },
   ],
-  events: [
-    /* 0 */ { name: 'primary_selection', since: 2, signature: '', args: [], types: [] },
-  ],
+  events: [],
   enums: {},
 } as const satisfies InterfaceDesc;
 

@@ -15,6 +15,7 @@ import * as xdgOutput from '../../src/protocol/xdg-output.js';
 import * as wlrScreencopy from '../../src/protocol/wlr-screencopy.js';
 import * as wlrDataControl from '../../src/protocol/wlr-data-control.js';
 import * as virtualKeyboard from '../../src/protocol/virtual-keyboard.js';
+import * as primarySelection from '../../src/protocol/primary-selection.js';
 import * as viewporter from '../../src/protocol/viewporter.js';
 import * as presentationTime from '../../src/protocol/presentation-time.js';
 import {
@@ -83,6 +84,12 @@ const SOURCES = [
     xml: `${repoRoot}protocol/virtual-keyboard-unstable-v1.xml`,
     pkg: '(in this repository)',
     mod: virtualKeyboard,
+  },
+  {
+    name: 'wp_primary_selection_unstable_v1',
+    xml: '/usr/share/wayland-protocols/unstable/primary-selection/primary-selection-unstable-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: primarySelection,
   },
   {
     name: 'viewporter',
@@ -398,7 +405,7 @@ test('spot checks: data-control, virtual-keyboard (the published facts, by hand)
   const shape = (i: InterfaceDesc, kind: 'requests' | 'events'): (string | number)[][] => i[kind].map((m) => [m.name, m.since, m.signature]);
   assert.equal(zwlr_data_control_manager_v1.version, 2);
   assert.deepEqual(shape(zwlr_data_control_manager_v1, 'requests'), [['create_data_source', 1, 'n'], ['get_data_device', 1, 'no'], ['destroy', 1, '']]);
-  assert.deepEqual(shape(zwlr_data_control_manager_v1, 'events'), [['primary_selection', 2, '']]);
+  assert.deepEqual(shape(zwlr_data_control_manager_v1, 'events'), []);
   assert.equal(zwlr_data_control_device_v1.version, 2);
   assert.deepEqual(shape(zwlr_data_control_device_v1, 'requests'), [['set_selection', 1, '?o'], ['destroy', 1, ''], ['set_primary_selection', 2, '?o']]);
   assert.deepEqual(shape(zwlr_data_control_device_v1, 'events'), [['data_offer', 1, 'n'], ['selection', 1, '?o'], ['finished', 1, ''], ['primary_selection', 2, '?o']]);
@@ -416,6 +423,19 @@ test('spot checks: data-control, virtual-keyboard (the published facts, by hand)
   assert.deepEqual(shape(zwp_virtual_keyboard_v1, 'requests'), [['keymap', 1, 'uhu'], ['key', 1, 'uuu'], ['modifiers', 1, 'uuuu'], ['destroy', 1, '']]);
   assert.equal(zwp_virtual_keyboard_v1.requests[3].destructor, true);
   assert.deepEqual(zwp_virtual_keyboard_v1.enums.error.entries, { no_keymap: 0 });
+});
+
+test('spot checks: primary selection', () => {
+  const { zwp_primary_selection_device_manager_v1, zwp_primary_selection_device_v1, zwp_primary_selection_source_v1, zwp_primary_selection_offer_v1 } = primarySelection;
+  const shape = (i: InterfaceDesc, kind: 'requests' | 'events'): (string | number)[][] => i[kind].map((m) => [m.name, m.since, m.signature]);
+  assert.deepEqual(shape(zwp_primary_selection_device_manager_v1, 'requests'), [['create_source', 1, 'n'], ['get_device', 1, 'no'], ['destroy', 1, '']]);
+  assert.deepEqual(zwp_primary_selection_device_manager_v1.requests[1].types, ['zwp_primary_selection_device_v1', 'wl_seat']);
+  assert.deepEqual(shape(zwp_primary_selection_device_v1, 'requests'), [['set_selection', 1, '?ou'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(zwp_primary_selection_device_v1, 'events'), [['data_offer', 1, 'n'], ['selection', 1, '?o']]);
+  assert.deepEqual(shape(zwp_primary_selection_offer_v1, 'requests'), [['receive', 1, 'sh'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(zwp_primary_selection_offer_v1, 'events'), [['offer', 1, 's']]);
+  assert.deepEqual(shape(zwp_primary_selection_source_v1, 'requests'), [['offer', 1, 's'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(zwp_primary_selection_source_v1, 'events'), [['send', 1, 'sh'], ['cancelled', 1, '']]);
 });
 
 test('spot checks: viewporter, presentation-time', () => {
