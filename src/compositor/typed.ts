@@ -10,8 +10,8 @@
 //    compile time, and the same signature is checked at run time before the
 //    handler runs (the decoder already enforces it; the check is what lets
 //    the types be believed without a cast);
-//  - `fixed` arguments arrive as raw 24.8 integers (as on the wire); use
-//    fixedToDouble;
+//  - `fixed` arguments arrive as numbers, already decoded from 24.8 by the
+//    wire codec;
 //  - owner data is read back with `dataOf(resource, Class)`, an instanceof
 //    check, never a cast.
 import type { InterfaceDesc } from '../protocol/types.js';

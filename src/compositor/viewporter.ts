@@ -11,7 +11,6 @@
 //  - destroying the viewport unsets both at the next commit.
 import { wp_viewport, wp_viewporter } from '../protocol/viewporter.js';
 import type { Display, Resource } from '../server/index.js';
-import { fixedToDouble } from '../wire/codec.js';
 import { surfaceOf, type Surface, type SurfaceState, type ViewportState } from './surface.js';
 import { implement } from './typed.js';
 
@@ -75,9 +74,8 @@ function serveViewport(resource: Resource, surface: Surface): void {
     if (!surface.destroyed) surface.pending.viewport = { source: null, destination: null };
   });
   implement(resource, wp_viewport, {
-    set_source: (r, xf, yf, wf, hf) => {
+    set_source: (r, x, y, w, h) => {
       if (!alive(r)) return;
-      const [x, y, w, h] = [fixedToDouble(xf), fixedToDouble(yf), fixedToDouble(wf), fixedToDouble(hf)];
       if (x === -1 && y === -1 && w === -1 && h === -1) pendingViewport().source = null;
       else if (x < 0 || y < 0 || w <= 0 || h <= 0) r.postError(VIEWPORT_ERROR.bad_value, `invalid source rectangle (${x}, ${y}, ${w}, ${h})`);
       else pendingViewport().source = { x, y, width: w, height: h };

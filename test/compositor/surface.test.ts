@@ -233,7 +233,7 @@ test('wp_viewporter: destination size scales the buffer; a source outside the bu
   assert.equal(win.windowWidth, 60);
   assert.equal(hex(pixelAt(t.compositor, win.x + 29, win.y + 29)), hex(0xffff0000));
   assert.equal(hex(pixelAt(t.compositor, win.x + 31, win.y + 29)), hex(0xff0000ff));
-  vp.request('set_source', 0, 0, 256 * 30, 256 * 5); // 30 wide > 20
+  vp.request('set_source', 0, 0, 30, 5); // 30 wide > 20
   w.surface.request('commit');
   await expectProtocolError(c, 'wp_viewport', 2, /outside of the content area/);
   t.close();
