@@ -53,6 +53,15 @@ function mappedLayer(compositor: Compositor, namespace: string): LayerSurface | 
   return compositor.layerShell.surfaces.find((s) => s.mapped && s.namespace === namespace);
 }
 
+/** Distinct colors inside `box` (fuzzel's fill, border, text and icons). */
+function colorsIn(compositor: Compositor, box: { x: number; y: number; width: number; height: number }): number {
+  const fb = compositor.snapshot();
+  const W = compositor.output.width;
+  const seen = new Set<number>();
+  for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) seen.add(fb[y * W + x]!);
+  return seen.size;
+}
+
 /** Pixels of the output inside `box` (logical = pixels at scale 1) that differ from the background. */
 function paintedIn(compositor: Compositor, box: { x: number; y: number; width: number; height: number }): number {
   const fb = compositor.snapshot();
@@ -99,6 +108,9 @@ test('fuzzel maps a layer surface, centered and painted (its text is not backgro
     assert.ok(s.t.compositor.sceneRoots().some((r) => r.surface === ls.surface), 'in the scene');
     const painted = paintedIn(s.t.compositor, box);
     assert.ok(painted > (box.width * box.height) / 2, `only ${painted} of ${box.width * box.height} pixels painted`);
+    // Antialiased text and icons: many shades, not one flat fill.
+    const colors = colorsIn(s.t.compositor, box);
+    assert.ok(colors > 20, `only ${colors} colors in fuzzel's box`);
     assert.equal(paintedIn(s.t.compositor, { x: 0, y: 0, width: 10, height: 10 }), 0, 'nothing outside its box');
     assert.equal(focus.at(-1), ls.surface, 'keyboard_interactivity exclusive: focus asked for');
     assert.equal(fuzzel.child.exitCode, null, 'still running');
