@@ -238,6 +238,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
 
   #outputChanged(): void {
     this.renderer.invalidate();
+    this.#screencopy.outputChanged();
     this.layerShell.arrange();
     this.#placeSized();
     this.#shell.reconfigureSized();

@@ -12,8 +12,9 @@ import type { Proxy, WaylandClient } from '../../src/client/index.js';
 import { loadPngEncoder } from '../../src/compositor/index.js';
 import { wl_output } from '../../src/protocol/wayland.js';
 import { zwlr_output_configuration_head_v1, zwlr_output_configuration_v1, zwlr_output_manager_v1 } from '../../src/protocol/wlr-output-management.js';
+import { zwlr_screencopy_manager_v1 } from '../../src/protocol/wlr-screencopy.js';
 import { zxdg_output_manager_v1 } from '../../src/protocol/xdg-output.js';
-import { bindCore, expectProtocolError, startCompositor, toplevel, type TestCompositor } from '../support/compositor.js';
+import { bindCore, expectProtocolError, shmBuffer, startCompositor, toplevel, waitFor, XRGB, type TestCompositor } from '../support/compositor.js';
 import { start } from '../support/compositors.js';
 import { needPeer } from '../support/peers.js';
 
@@ -272,5 +273,43 @@ test('Output.setMode: clients see xdg_output v3 sizes before the wl_output.done 
   t.compositor.output.setMode({ width: 320, height: 200 });
   await c.roundtrip();
   assert.equal(seen.done, before, 'no change, no events');
+  t.close();
+});
+
+test('a screencopy frame waiting when the mode changes is failed; the next capture has the new size', async () => {
+  const t = startCompositor({ width: 320, height: 240 });
+  const c = await t.client('capture');
+  const g = bindCore(c);
+  const output = c.bind(wl_output, 1);
+  output.on('geometry', () => {}).on('mode', () => {});
+  const manager = c.bind(zwlr_screencopy_manager_v1, 3);
+  /** One copy_with_damage: the buffer size advertised, then the outcome (null while waiting). */
+  const frame = (): { size: number[]; outcome: string | null; copy: () => void } => {
+    const f = manager.request('capture_output', null, 0, output)!;
+    const r = { size: [] as number[], outcome: null as string | null, copy: () => {} };
+    f.on('buffer', (_format, w, h) => (r.size = [Number(w), Number(h)])).on('buffer_done', () => {}).on('flags', () => {}).on('damage', () => {}).on('linux_dmabuf', () => {});
+    f.on('ready', () => (r.outcome = 'ready')).on('failed', () => (r.outcome = 'failed'));
+    r.copy = () => void f.request('copy_with_damage', shmBuffer(g, r.size[0]!, r.size[1]!, () => 0, XRGB).buffer);
+    return r;
+  };
+  const first = frame();
+  await c.roundtrip();
+  first.copy();
+  await waitFor(() => first.outcome !== null, 'the first frame');
+  assert.equal(first.outcome, 'ready');
+  const second = frame();
+  await c.roundtrip();
+  second.copy();
+  await c.roundtrip();
+  assert.equal(second.outcome, null, 'no damage since the first frame: it waits');
+  t.compositor.output.setMode({ width: 400, height: 300 });
+  await c.roundtrip();
+  assert.equal(second.outcome, 'failed');
+  const third = frame();
+  await c.roundtrip();
+  assert.deepEqual(third.size, [400, 300]);
+  third.copy();
+  await waitFor(() => third.outcome !== null, 'the third frame');
+  assert.equal(third.outcome, 'ready');
   t.close();
 });
