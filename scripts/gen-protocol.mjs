@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,wlr-data-control,
-// virtual-keyboard,primary-selection,viewporter,presentation-time}.ts from
+// virtual-keyboard,primary-selection,wlr-layer-shell,wlr-output-management,
+// xdg-decoration,viewporter,presentation-time}.ts from
 // the protocol XML: facts only (names, versions, opcodes = array order,
 // argument types, enum values), never description text.
 //
@@ -33,6 +34,12 @@ const PROTOCOLS = [
   {
     xml: '/usr/share/wayland-protocols/unstable/primary-selection/primary-selection-unstable-v1.xml',
     out: 'src/protocol/primary-selection.ts',
+  },
+  { xml: join(root, 'protocol/wlr-layer-shell-unstable-v1.xml'), out: 'src/protocol/wlr-layer-shell.ts' },
+  { xml: join(root, 'protocol/wlr-output-management-unstable-v1.xml'), out: 'src/protocol/wlr-output-management.ts' },
+  {
+    xml: '/usr/share/wayland-protocols/unstable/xdg-decoration/xdg-decoration-unstable-v1.xml',
+    out: 'src/protocol/xdg-decoration.ts',
   },
   { xml: '/usr/share/wayland-protocols/stable/viewporter/viewporter.xml', out: 'src/protocol/viewporter.ts' },
   {

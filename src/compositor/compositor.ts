@@ -6,11 +6,19 @@
 //  - globals (versions of Debian 12's XML): wl_compositor 5,
 //    wl_subcompositor 1, wl_shm 1, wl_output 4, zxdg_output_manager_v1 3,
 //    xdg_wm_base 5, wp_viewporter 1, wp_presentation 1,
-//    zwlr_screencopy_manager_v1 3 (screencopy.ts), zwlr_data_control_manager_v1 2
-//    (data-control.ts; unless options.dataControl is false); with a seat
-//    only (attachSelectionSeat): wl_data_device_manager 3 and
-//    zwp_primary_selection_device_manager_v1 1 (GTK crashes on primary
-//    selection without a seat);
+//    zwlr_screencopy_manager_v1 3 (screencopy.ts), zwlr_layer_shell_v1 4
+//    (layer-shell.ts), zxdg_decoration_manager_v1 1 (decoration.ts),
+//    zwlr_output_manager_v1 2 (output-management.ts),
+//    zwlr_data_control_manager_v1 2 (data-control.ts; unless
+//    options.dataControl is false); with a seat only (attachSelectionSeat):
+//    wl_data_device_manager 3 and zwp_primary_selection_device_manager_v1 1
+//    (GTK crashes on primary selection without a seat);
+//  - the scene, bottom to top: background and bottom layer surfaces, the
+//    windows, top and overlay layer surfaces, then popups of layer surfaces;
+//    windows are placed and maximized within the usable area (the output
+//    less the layer surfaces' exclusive zones);
+//  - an output mode change repaints everything and reconfigures what is
+//    sized to the output (maximized and fullscreen toplevels, layer surfaces);
 //  - the refresh timer runs only while something waits for it (a frame
 //    callback, feedback or damage), ticking on the output's refresh grid
 //    (start + k × period): an idle compositor has no timer and uses no CPU;
@@ -35,7 +43,11 @@ import { createShmGlobal, type ShmStats, type TruncationPolicy } from './shm.js'
 import { createSubcompositorGlobal } from './subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './surface.js';
 import { createViewporterGlobal } from './viewporter.js';
-import { createXdgShellGlobal, windowTitle, type Shell, type ShellHost, type XdgSurface } from './xdg-shell.js';
+import { createDecorationGlobal } from './decoration.js';
+import { LAYER, LayerShell, LayerSurface, type LayerShellHost } from './layer-shell.js';
+import { OutputManagement } from './output-management.js';
+import type { Rect } from './region.js';
+import { createXdgShellGlobal, windowTitle, type Popup, type Shell, type ShellHost, type XdgSurface } from './xdg-shell.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -81,7 +93,7 @@ interface QueuedFrame {
 
 const CASCADE_STEP = 32;
 
-export class Compositor implements SurfaceHost, ShellHost {
+export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly display: Display;
   readonly output: Output;
   readonly renderer: Renderer;
@@ -97,6 +109,7 @@ export class Compositor implements SurfaceHost, ShellHost {
   /** The clipboard and primary selections, shared by the three selection protocols. */
   readonly selections = new Selections();
   #dataDevices: DataDevices | null = null;
+  readonly layerShell: LayerShell;
   #queued: QueuedFrame[] = [];
   readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
   #repaint = false;
@@ -127,6 +140,10 @@ export class Compositor implements SurfaceHost, ShellHost {
     createPresentationGlobal(this.display);
     this.#screencopy = new Screencopy(this.display, this);
     if (options.dataControl !== false) createDataControlGlobal(this.display, this.selections);
+    this.layerShell = new LayerShell(this);
+    createDecorationGlobal(this.display);
+    new OutputManagement(this.display, this.output);
+    this.output.onChange(() => this.#outputChanged());
 
     this.display.onClient((client) => this.#track(client, labelOf(client)));
     const ping = options.pingIntervalMs ?? 10_000;
@@ -227,19 +244,58 @@ export class Compositor implements SurfaceHost, ShellHost {
     this.scheduleRepaint();
   }
 
-  // ---- ShellHost
+  // ---- ShellHost, LayerShellHost
+
+  usableArea(): Rect {
+    return this.layerShell.usableArea;
+  }
+
+  /** Keyboard focus for layer surfaces (keyboard_interactivity); the seat implements it. */
+  requestKeyboardFocus(_surface: Surface | null): void {}
+
+  usableAreaChanged(): void {
+    this.#placeSized();
+    this.#shell.reconfigureSized();
+  }
+
+  popupsOf(parent: LayerSurface): Popup[] {
+    return this.#shell.popupsOf(parent);
+  }
+
+  #outputChanged(): void {
+    this.renderer.invalidate();
+    this.#screencopy.outputChanged();
+    this.layerShell.arrange();
+    this.#placeSized();
+    this.#shell.reconfigureSized();
+    this.scheduleRepaint();
+    this.log('info', `output mode ${this.output.width}x${this.output.height} @ ${this.output.refreshMilliHz} mHz, scale ${this.output.scale}`);
+  }
+
+  /** Maximized windows at the usable area's origin, fullscreen ones at the output's. */
+  #placeSized(): void {
+    const area = this.usableArea();
+    for (const w of this.windows) {
+      if (w.toplevel?.fullscreen) [w.x, w.y] = [0, 0];
+      else if (w.toplevel?.maximized) [w.x, w.y] = [area.x, area.y];
+    }
+    this.scheduleRepaint();
+  }
 
   mapWindow(window: XdgSurface): void {
     if (window.toplevel) {
-      const out = this.output;
-      if (window.toplevel.maximized || window.toplevel.fullscreen) {
+      const area = this.usableArea();
+      if (window.toplevel.fullscreen) {
         window.x = 0;
         window.y = 0;
+      } else if (window.toplevel.maximized) {
+        window.x = area.x;
+        window.y = area.y;
       } else {
-        // Cascade from the top-left corner; keep the window on the output.
+        // Cascade from the usable area's top-left corner; keep the window in it.
         const k = this.#placed++ % 10;
-        window.x = Math.max(0, Math.min(CASCADE_STEP * (k + 1), out.logicalWidth - window.windowWidth));
-        window.y = Math.max(0, Math.min(CASCADE_STEP * (k + 1), out.logicalHeight - window.windowHeight));
+        window.x = area.x + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.width - window.windowWidth));
+        window.y = area.y + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.height - window.windowHeight));
       }
     }
     this.windows.push(window);
@@ -324,13 +380,16 @@ export class Compositor implements SurfaceHost, ShellHost {
     return Number(process.hrtime.bigint() - this.#epoch) / 1e6;
   }
 
-  /** Window roots for the renderer, bottom to top. */
+  /** Scene roots for the renderer (and hit testing), bottom to top. */
   sceneRoots(): SceneRoot[] {
-    const roots: SceneRoot[] = [];
+    const roots: SceneRoot[] = this.layerShell.roots([LAYER.background, LAYER.bottom]);
+    const layerPopups: SceneRoot[] = [];
     for (const w of this.windows) {
       w.popup?.updatePosition();
-      roots.push({ surface: w.surface, x: w.originX + w.surface.offsetX, y: w.originY + w.surface.offsetY });
+      const root = { surface: w.surface, x: w.originX + w.surface.offsetX, y: w.originY + w.surface.offsetY };
+      (w.popup?.parent instanceof LayerSurface ? layerPopups : roots).push(root);
     }
+    roots.push(...this.layerShell.roots([LAYER.top, LAYER.overlay]), ...layerPopups);
     return roots;
   }
 

@@ -9,7 +9,14 @@
 //    from version 3), earlier versions with zxdg_output_v1.done;
 //  - the framebuffer is compositor memory (argb premultiplied, one uint32 per
 //    pixel, row-major, no padding): the renderer writes it, screenshots and
-//    screen capture read it.
+//    screen capture read it;
+//  - setMode() (output management, tests) changes mode and scale at run
+//    time: a new framebuffer of the new size, then every xdg_output gets its
+//    logical position and size (done by its version: v3 waits for
+//    wl_output.done) and every bound wl_output geometry, mode, scale and
+//    done again, then the change listeners
+//    run (the compositor repaints and reconfigures what is sized to the
+//    output). Name and description never change.
 import { wl_output } from '../protocol/wayland.js';
 import { zxdg_output_manager_v1, zxdg_output_v1 } from '../protocol/xdg-output.js';
 import type { Client, Display, Resource } from '../server/index.js';
@@ -24,45 +31,111 @@ export interface OutputOptions {
   name?: string;
 }
 
+/** What setMode() changes (omitted fields keep their value). */
+export interface OutputMode {
+  width: number;
+  height: number;
+  /** mHz. */
+  refreshMilliHz?: number;
+  scale?: number;
+}
+
+/** The largest mode accepted at run time, per axis (what --width/--height accept too). */
+export const MAX_OUTPUT_SIZE = 16384;
+
 const MODE = wl_output.enums.mode.entries;
 
 export class Output {
-  readonly width: number;
-  readonly height: number;
-  readonly scale: number;
-  readonly refreshMilliHz: number;
+  #width: number;
+  #height: number;
+  #scale: number;
+  #refreshMilliHz: number;
   readonly name: string;
   readonly description: string;
   /** argb premultiplied, width × height. */
-  readonly framebuffer: Uint32Array;
+  #framebuffer: Uint32Array;
   readonly #resources = new Map<Client, Set<Resource>>();
+  /** zxdg_output_v1 objects and the wl_output each was made for. */
+  readonly #xdgOutputs = new Map<Resource, Resource>();
+  readonly #changeListeners: (() => void)[] = [];
 
   constructor(options: OutputOptions) {
-    this.width = options.width;
-    this.height = options.height;
-    this.scale = options.scale;
-    this.refreshMilliHz = Math.round(options.refresh * 1000);
+    this.#width = options.width;
+    this.#height = options.height;
+    this.#scale = options.scale;
+    this.#refreshMilliHz = Math.round(options.refresh * 1000);
     this.name = options.name ?? 'HEADLESS-1';
-    this.description = `nosigbus headless output ${this.width}x${this.height}`;
-    this.framebuffer = new Uint32Array(this.width * this.height);
+    this.description = 'nosigbus headless output';
+    this.#framebuffer = new Uint32Array(this.#width * this.#height);
+  }
+
+  get width(): number {
+    return this.#width;
+  }
+
+  get height(): number {
+    return this.#height;
+  }
+
+  get scale(): number {
+    return this.#scale;
+  }
+
+  get refreshMilliHz(): number {
+    return this.#refreshMilliHz;
+  }
+
+  /** argb premultiplied, width × height (a new array after setMode). */
+  get framebuffer(): Uint32Array {
+    return this.#framebuffer;
   }
 
   get logicalWidth(): number {
-    return Math.floor(this.width / this.scale);
+    return Math.floor(this.#width / this.#scale);
   }
 
   get logicalHeight(): number {
-    return Math.floor(this.height / this.scale);
+    return Math.floor(this.#height / this.#scale);
   }
 
   /** Nanoseconds per refresh. */
   get refreshNs(): number {
-    return Math.round(1e12 / this.refreshMilliHz);
+    return Math.round(1e12 / this.#refreshMilliHz);
   }
 
   /** This client's wl_output objects. */
   resourcesOf(client: Client): readonly Resource[] {
     return [...(this.#resources.get(client) ?? [])];
+  }
+
+  /** Runs `listener` after every mode or scale change (events already sent). */
+  onChange(listener: () => void): void {
+    this.#changeListeners.push(listener);
+  }
+
+  /**
+   * Changes the mode (and scale): throws a RangeError for a size outside
+   * 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz or a scale below 1. A change
+   * to the current values sends nothing.
+   */
+  setMode(mode: OutputMode): void {
+    const refresh = mode.refreshMilliHz ?? this.#refreshMilliHz;
+    const scale = mode.scale ?? this.#scale;
+    const ok = (n: number, max: number): boolean => Number.isInteger(n) && n >= 1 && n <= max;
+    if (!ok(mode.width, MAX_OUTPUT_SIZE) || !ok(mode.height, MAX_OUTPUT_SIZE)) throw new RangeError(`output size ${mode.width}x${mode.height} is outside 1..${MAX_OUTPUT_SIZE}`);
+    if (!ok(refresh, 1_000_000_000)) throw new RangeError(`refresh ${refresh} mHz is not a positive integer`);
+    if (!ok(scale, 64)) throw new RangeError(`scale ${scale} is not an integer in 1..64`);
+    if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale === this.#scale) return;
+    const resized = mode.width !== this.#width || mode.height !== this.#height;
+    this.#width = mode.width;
+    this.#height = mode.height;
+    this.#refreshMilliHz = refresh;
+    this.#scale = scale;
+    if (resized) this.#framebuffer = new Uint32Array(this.#width * this.#height);
+    // xdg_output v3 state is applied by the wl_output.done that follows it.
+    for (const [x, o] of this.#xdgOutputs) this.#sendXdgState(x, o, false);
+    for (const set of this.#resources.values()) for (const r of set) this.#sendState(r, false);
+    for (const l of this.#changeListeners) l();
   }
 
   createGlobals(display: Display): void {
@@ -84,12 +157,18 @@ export class Output {
     set.add(resource);
     resource.onDestroy(() => set.delete(resource));
     implement(resource, wl_output, {});
+    this.#sendState(resource, true);
+  }
+
+  /** geometry, mode, scale (v2), name and description (v4, first time only), done (v2). */
+  #sendState(resource: Resource, first: boolean): void {
+    if (resource.destroyed) return;
     const v = resource.version;
     // A headless output has no physical size; 0 × 0 mm is what the protocol allows for that.
     resource.send('geometry', 0, 0, 0, 0, wl_output.enums.subpixel.entries.unknown, 'nosigbus', 'headless', 0);
-    resource.send('mode', MODE.current | MODE.preferred, this.width, this.height, this.refreshMilliHz);
-    if (v >= 2) resource.send('scale', this.scale);
-    if (v >= 4) {
+    resource.send('mode', MODE.current | MODE.preferred, this.#width, this.#height, this.#refreshMilliHz);
+    if (v >= 2) resource.send('scale', this.#scale);
+    if (v >= 4 && first) {
       resource.send('name', this.name);
       resource.send('description', this.description);
     }
@@ -98,14 +177,22 @@ export class Output {
 
   #serveXdgOutput(resource: Resource, outputResource: Resource): void {
     implement(resource, zxdg_output_v1, {});
+    this.#xdgOutputs.set(resource, outputResource);
+    resource.onDestroy(() => this.#xdgOutputs.delete(resource));
+    this.#sendXdgState(resource, outputResource, true);
+  }
+
+  #sendXdgState(resource: Resource, outputResource: Resource, first: boolean): void {
+    if (resource.destroyed) return;
     resource.send('logical_position', 0, 0);
     resource.send('logical_size', this.logicalWidth, this.logicalHeight);
-    if (resource.version >= 2) {
+    if (resource.version >= 2 && first) {
       resource.send('name', this.name);
       resource.send('description', this.description);
     }
     if (resource.version >= 3) {
-      if (outputResource.version >= 2) outputResource.send('done');
+      // After a mode change the wl_output events that follow end with done.
+      if (first && !outputResource.destroyed && outputResource.version >= 2) outputResource.send('done');
     } else resource.send('done');
   }
 }

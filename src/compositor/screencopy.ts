@@ -16,6 +16,8 @@
 //    frame delivered; what lay outside that frame's area is kept, so damage
 //    may be over-reported, never missed;
 //  - a wrong buffer is invalid_buffer, a second copy already_used;
+//  - a frame still waiting when the output's mode changes is failed (its
+//    buffer was sized to the old mode);
 //  - the write goes through ShmBuffer.writeInto(): a destination truncated
 //    before or during the copy (the mapping's rescue count moved) is the
 //    truncation policy: 'error' posts wl_shm invalid_fd "error accessing SHM
@@ -194,6 +196,16 @@ export class Screencopy {
   #delivered(client: Client, box: Rect): void {
     const list = this.#damage.get(client);
     if (list) this.#damage.set(client, list.filter((d) => !sameRect(intersect(d, box), d)));
+  }
+
+  /** The output's mode changed: frames waiting for a copy were sized to the old one, so they fail (the client asks again). */
+  outputChanged(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const f of waiting) {
+      f.finish();
+      f.resource.send('failed');
+    }
   }
 
   #fail(frame: Frame): void {

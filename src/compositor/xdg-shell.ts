@@ -6,8 +6,11 @@
 //    one is unconfigured_buffer; ack_configure takes only a serial that was
 //    sent and not yet superseded (invalid_serial), and drops the older ones;
 //  - a toplevel is configured with size 0 × 0 (the client picks) unless it
-//    asked to be maximized or fullscreen: then with the output's logical
-//    size and the matching state; every configure says activated;
+//    asked to be maximized (then the usable area's size: the output less the
+//    layer-shell exclusive zones) or fullscreen (the output's logical size),
+//    with the matching state; every configure says activated; when those
+//    sizes change (output mode, exclusive zones) such toplevels are
+//    configured again;
 //  - toplevels are placed when first mapped, cascaded so each is visible;
 //    unmapping (a null buffer) resets the xdg_surface to before its first
 //    commit, as the protocol says;
@@ -44,6 +47,15 @@ export interface ShellHost {
   unmapWindow(window: XdgSurface): void;
   scheduleRepaint(): void;
   reportUnresponsive(client: Client): void;
+  /** The output less the exclusive zones of layer surfaces, logical units (maximized windows fill it). */
+  usableArea(): Rect;
+}
+
+/** What a popup is placed relative to: an xdg_surface, or a layer surface (zwlr_layer_surface_v1.get_popup). */
+export interface PopupParent {
+  /** Window geometry origin on the output, logical units. */
+  readonly x: number;
+  readonly y: number;
 }
 
 /** Positioner state (copied into a popup when it is created or repositioned). */
@@ -178,9 +190,13 @@ export class XdgSurface implements SurfaceRole {
   }
 }
 
-class Toplevel {
+export class Toplevel {
   readonly resource: Resource;
   readonly xdg: XdgSurface;
+  /** xdg-decoration: its configure goes out with each of this toplevel's configures. */
+  decoration: { sendConfigure(): void } | null = null;
+  /** The size of the last configure sent. */
+  #configured: [number, number] | null = null;
   title = '';
   appId = '';
   parent: Toplevel | null = null;
@@ -233,8 +249,27 @@ class Toplevel {
     const states: number[] = [STATE.activated];
     if (this.maximized) states.push(STATE.maximized);
     if (this.fullscreen) states.push(STATE.fullscreen);
-    const sized = this.maximized || this.fullscreen;
-    this.resource.send('configure', sized ? out.logicalWidth : 0, sized ? out.logicalHeight : 0, uint32Array(states));
+    const [w, h] = this.size(out);
+    this.#configured = [w, h];
+    this.resource.send('configure', w, h, uint32Array(states));
+    this.decoration?.sendConfigure();
+  }
+
+  /** The configure size: the output (fullscreen), the usable area (maximized) or 0 × 0 (the client picks). */
+  size(out: Output): [number, number] {
+    if (this.fullscreen) return [out.logicalWidth, out.logicalHeight];
+    if (this.maximized) {
+      const area = this.xdg.shell.usableArea();
+      return [area.width, area.height];
+    }
+    return [0, 0];
+  }
+
+  /** Configures again if the size it would get changed (output mode, exclusive zones). */
+  reconfigureIfResized(): void {
+    if (!this.xdg.initialCommitDone || this.#configured === null) return;
+    const [w, h] = this.size(this.xdg.shell.output);
+    if (w !== this.#configured[0] || h !== this.#configured[1]) this.xdg.sendConfigure();
   }
 
   /** A state request: answered with a configure once the client made its first commit. */
@@ -244,17 +279,17 @@ class Toplevel {
   }
 }
 
-class Popup {
+export class Popup {
   readonly resource: Resource;
   readonly xdg: XdgSurface;
-  parent: XdgSurface | null;
+  parent: XdgSurface | PopupParent | null;
   positioner: Positioner;
   /** Geometry relative to the parent's window geometry. */
   box: Rect = rect(0, 0, 0, 0);
   #repositionToken: number | null = null;
   dismissed = false;
 
-  constructor(resource: Resource, xdg: XdgSurface, parent: XdgSurface | null, positioner: Positioner) {
+  constructor(resource: Resource, xdg: XdgSurface, parent: XdgSurface | PopupParent | null, positioner: Positioner) {
     this.resource = resource;
     this.xdg = xdg;
     this.parent = parent;
@@ -296,7 +331,7 @@ function uint32Array(values: readonly number[]): Uint8Array {
 }
 
 /** Where a popup goes, relative to its parent's window geometry (xdg_positioner rules). */
-export function place(p: Positioner, parent: XdgSurface | null, output: Output): Rect {
+export function place(p: Positioner, parent: PopupParent | null, output: Output): Rect {
   const a = p.anchorRect ?? rect(0, 0, 0, 0);
   const compute = (anchor: number, gravity: number): Rect => {
     const ax = hasLeft(anchor) ? a.x : hasRight(anchor) ? a.x + a.width : a.x + Math.floor(a.width / 2);
@@ -368,7 +403,7 @@ export class WmBase {
     this.resource = resource;
   }
 
-  popupsOf(parent: XdgSurface): Popup[] {
+  popupsOf(parent: XdgSurface | PopupParent): Popup[] {
     const out: Popup[] = [];
     for (const s of this.surfaces) if (s.popup && s.popup.parent === parent && !s.popup.dismissed) out.push(s.popup);
     return out;
@@ -378,6 +413,10 @@ export class WmBase {
 export interface Shell {
   /** Pings every client with an xdg_wm_base; reports those that did not answer the previous ping. */
   ping(): void;
+  /** Configures again the maximized and fullscreen toplevels whose size changed. */
+  reconfigureSized(): void;
+  /** The popups (of every client) whose parent is `parent`. */
+  popupsOf(parent: PopupParent): Popup[];
 }
 
 export function createXdgShellGlobal(host: ShellHost): Shell {
@@ -426,6 +465,10 @@ export function createXdgShellGlobal(host: ShellHost): Shell {
         base.resource.send('ping', base.pingSerial);
       }
     },
+    reconfigureSized: () => {
+      for (const base of bases) for (const s of base.surfaces) s.toplevel?.reconfigureIfResized();
+    },
+    popupsOf: (parent) => [...bases].flatMap((b) => b.popupsOf(parent)),
   };
 }
 
@@ -574,6 +617,14 @@ function servePopup(resource: Resource, xdg: XdgSurface, parent: XdgSurface | nu
     },
     popup,
   );
+}
+
+export function toplevelOf(resource: Resource | null): Toplevel | null {
+  return dataOf(resource, Toplevel);
+}
+
+export function popupOf(resource: Resource | null): Popup | null {
+  return dataOf(resource, Popup);
 }
 
 /** The toplevel title and app id of a window (for reports). */

@@ -16,6 +16,9 @@ import * as wlrScreencopy from '../../src/protocol/wlr-screencopy.js';
 import * as wlrDataControl from '../../src/protocol/wlr-data-control.js';
 import * as virtualKeyboard from '../../src/protocol/virtual-keyboard.js';
 import * as primarySelection from '../../src/protocol/primary-selection.js';
+import * as wlrLayerShell from '../../src/protocol/wlr-layer-shell.js';
+import * as wlrOutputManagement from '../../src/protocol/wlr-output-management.js';
+import * as xdgDecoration from '../../src/protocol/xdg-decoration.js';
 import * as viewporter from '../../src/protocol/viewporter.js';
 import * as presentationTime from '../../src/protocol/presentation-time.js';
 import {
@@ -90,6 +93,24 @@ const SOURCES = [
     xml: '/usr/share/wayland-protocols/unstable/primary-selection/primary-selection-unstable-v1.xml',
     pkg: 'wayland-protocols',
     mod: primarySelection,
+  },
+  {
+    name: 'wlr_layer_shell_unstable_v1',
+    xml: `${repoRoot}protocol/wlr-layer-shell-unstable-v1.xml`,
+    pkg: '(in this repository)',
+    mod: wlrLayerShell,
+  },
+  {
+    name: 'wlr_output_management_unstable_v1',
+    xml: `${repoRoot}protocol/wlr-output-management-unstable-v1.xml`,
+    pkg: '(in this repository)',
+    mod: wlrOutputManagement,
+  },
+  {
+    name: 'xdg_decoration_unstable_v1',
+    xml: '/usr/share/wayland-protocols/unstable/xdg-decoration/xdg-decoration-unstable-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: xdgDecoration,
   },
   {
     name: 'viewporter',
@@ -436,6 +457,51 @@ test('spot checks: primary selection', () => {
   assert.deepEqual(shape(zwp_primary_selection_offer_v1, 'events'), [['offer', 1, 's']]);
   assert.deepEqual(shape(zwp_primary_selection_source_v1, 'requests'), [['offer', 1, 's'], ['destroy', 1, '']]);
   assert.deepEqual(shape(zwp_primary_selection_source_v1, 'events'), [['send', 1, 'sh'], ['cancelled', 1, '']]);
+});
+
+test('spot checks: layer-shell, output-management, xdg-decoration (the message tables compiled into libwlroots 0.15, by hand)', () => {
+  const { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } = wlrLayerShell;
+  const { zwlr_output_manager_v1, zwlr_output_head_v1, zwlr_output_mode_v1, zwlr_output_configuration_v1, zwlr_output_configuration_head_v1 } = wlrOutputManagement;
+  const { zxdg_decoration_manager_v1, zxdg_toplevel_decoration_v1 } = xdgDecoration;
+  const shape = (i: InterfaceDesc, kind: 'requests' | 'events'): (string | number)[][] => i[kind].map((m) => [m.name, m.since, m.signature]);
+  assert.equal(zwlr_layer_shell_v1.version, 4);
+  assert.deepEqual(shape(zwlr_layer_shell_v1, 'requests'), [['get_layer_surface', 1, 'no?ous'], ['destroy', 3, '']]);
+  assert.deepEqual(zwlr_layer_shell_v1.requests[0].types, ['zwlr_layer_surface_v1', 'wl_surface', 'wl_output', null, null]);
+  assert.deepEqual(zwlr_layer_shell_v1.events, []);
+  assert.deepEqual(zwlr_layer_shell_v1.enums.error.entries, { role: 0, invalid_layer: 1, already_constructed: 2 });
+  assert.deepEqual(zwlr_layer_shell_v1.enums.layer.entries, { background: 0, bottom: 1, top: 2, overlay: 3 });
+  assert.equal(zwlr_layer_surface_v1.version, 4);
+  assert.deepEqual(shape(zwlr_layer_surface_v1, 'requests'), [
+    ['set_size', 1, 'uu'], ['set_anchor', 1, 'u'], ['set_exclusive_zone', 1, 'i'], ['set_margin', 1, 'iiii'],
+    ['set_keyboard_interactivity', 1, 'u'], ['get_popup', 1, 'o'], ['ack_configure', 1, 'u'], ['destroy', 1, ''], ['set_layer', 2, 'u'],
+  ]);
+  assert.equal(zwlr_layer_surface_v1.requests[5].types[0], 'xdg_popup');
+  assert.deepEqual(shape(zwlr_layer_surface_v1, 'events'), [['configure', 1, 'uuu'], ['closed', 1, '']]);
+  assert.deepEqual(zwlr_layer_surface_v1.enums.error.entries, { invalid_surface_state: 0, invalid_size: 1, invalid_anchor: 2, invalid_keyboard_interactivity: 3 });
+  assert.deepEqual(zwlr_layer_surface_v1.enums.anchor, { bitfield: true, since: 1, entries: { top: 1, bottom: 2, left: 4, right: 8 } });
+  assert.deepEqual(zwlr_layer_surface_v1.enums.keyboard_interactivity.entries, { none: 0, exclusive: 1, on_demand: 2 });
+
+  for (const i of [zwlr_output_manager_v1, zwlr_output_head_v1, zwlr_output_mode_v1, zwlr_output_configuration_v1, zwlr_output_configuration_head_v1]) assert.equal(i.version, 2, i.name);
+  assert.deepEqual(shape(zwlr_output_manager_v1, 'requests'), [['create_configuration', 1, 'nu'], ['stop', 1, '']]);
+  assert.deepEqual(shape(zwlr_output_manager_v1, 'events'), [['head', 1, 'n'], ['done', 1, 'u'], ['finished', 1, '']]);
+  assert.deepEqual(zwlr_output_head_v1.requests, []);
+  assert.deepEqual(shape(zwlr_output_head_v1, 'events'), [
+    ['name', 1, 's'], ['description', 1, 's'], ['physical_size', 1, 'ii'], ['mode', 1, 'n'], ['enabled', 1, 'i'], ['current_mode', 1, 'o'],
+    ['position', 1, 'ii'], ['transform', 1, 'i'], ['scale', 1, 'f'], ['finished', 1, ''], ['make', 2, 's'], ['model', 2, 's'], ['serial_number', 2, 's'],
+  ]);
+  assert.deepEqual(shape(zwlr_output_mode_v1, 'events'), [['size', 1, 'ii'], ['refresh', 1, 'i'], ['preferred', 1, ''], ['finished', 1, '']]);
+  assert.deepEqual(shape(zwlr_output_configuration_v1, 'requests'), [['enable_head', 1, 'no'], ['disable_head', 1, 'o'], ['apply', 1, ''], ['test', 1, ''], ['destroy', 1, '']]);
+  assert.deepEqual(shape(zwlr_output_configuration_v1, 'events'), [['succeeded', 1, ''], ['failed', 1, ''], ['cancelled', 1, '']]);
+  assert.deepEqual(zwlr_output_configuration_v1.enums.error.entries, { already_configured_head: 1, unconfigured_head: 2, already_used: 3 });
+  assert.deepEqual(shape(zwlr_output_configuration_head_v1, 'requests'), [['set_mode', 1, 'o'], ['set_custom_mode', 1, 'iii'], ['set_position', 1, 'ii'], ['set_transform', 1, 'i'], ['set_scale', 1, 'f']]);
+  assert.deepEqual(zwlr_output_configuration_head_v1.enums.error.entries, { already_set: 1, invalid_mode: 2, invalid_custom_mode: 3, invalid_transform: 4, invalid_scale: 5 });
+
+  assert.equal(zxdg_decoration_manager_v1.version, 1);
+  assert.deepEqual(shape(zxdg_decoration_manager_v1, 'requests'), [['destroy', 1, ''], ['get_toplevel_decoration', 1, 'no']]);
+  assert.deepEqual(shape(zxdg_toplevel_decoration_v1, 'requests'), [['destroy', 1, ''], ['set_mode', 1, 'u'], ['unset_mode', 1, '']]);
+  assert.deepEqual(shape(zxdg_toplevel_decoration_v1, 'events'), [['configure', 1, 'u']]);
+  assert.deepEqual(zxdg_toplevel_decoration_v1.enums.mode.entries, { client_side: 1, server_side: 2 });
+  assert.deepEqual(zxdg_toplevel_decoration_v1.enums.error.entries, { unconfigured_buffer: 0, already_constructed: 1, orphaned: 2 });
 });
 
 test('spot checks: viewporter, presentation-time', () => {

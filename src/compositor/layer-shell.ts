@@ -1,0 +1,406 @@
+// zwlr_layer_shell_v1 v4: panels, launchers, wallpapers and notifications as
+// layer surfaces anchored to the output's edges.
+//
+// Invariants:
+//  - four layers, bottom to top: background, bottom, (the windows), top,
+//    overlay; within a layer, surfaces stack in the order they were mapped;
+//  - layer surface state (size, anchor, exclusive zone, margins, keyboard
+//    interactivity, layer) is double-buffered: requests change the pending
+//    state, wl_surface.commit applies it after checking it (a 0 size on an
+//    axis needs both anchors of that axis: invalid_size);
+//  - configure before content, as for xdg_surface: the first commit (without
+//    a buffer) is answered with a configure; a buffer before an acked
+//    configure, or an ack of a serial never sent (or superseded), is
+//    invalid_surface_state; unmapping (a null buffer) returns the surface to
+//    its state right after get_layer_surface;
+//  - arrange() places every surface on the output (logical units) and
+//    computes the usable area: surfaces with a positive exclusive zone are
+//    placed first, top layer down, each shrinking the usable area from the
+//    edge it is anchored to (one edge, or one edge and both perpendicular
+//    ones); the others are placed in the usable area, or the whole output for
+//    an exclusive zone of -1. A surface whose computed size changed gets a new
+//    configure; when the usable area changes the host is told (maximized
+//    windows follow it);
+//  - keyboard interactivity: a mapped surface with `exclusive` or
+//    `on_demand` asks the host for keyboard focus; when it stops wanting it
+//    (unmapped, destroyed, set to none) it gives it back (null). Choosing
+//    between several exclusive surfaces is the seat's business;
+//  - after `closed` (its wl_output object went away), the surface's commits
+//    are ignored until the client destroys it.
+import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../protocol/wlr-layer-shell.js';
+import type { Display, Resource } from '../server/index.js';
+import type { Output } from './output.js';
+import { rect, sameRect, type Rect } from './region.js';
+import type { SceneRoot } from './renderer.js';
+import { surfaceOf, type Surface, type SurfaceRole, type SurfaceState } from './surface.js';
+import { dataOf, implement } from './typed.js';
+import { popupOf, type Popup, type PopupParent } from './xdg-shell.js';
+
+const SHELL_ERROR = zwlr_layer_shell_v1.enums.error.entries;
+const SURFACE_ERROR = zwlr_layer_surface_v1.enums.error.entries;
+export const LAYER = zwlr_layer_shell_v1.enums.layer.entries;
+const ANCHOR = zwlr_layer_surface_v1.enums.anchor.entries;
+const KEYBOARD = zwlr_layer_surface_v1.enums.keyboard_interactivity.entries;
+const ALL_ANCHORS = ANCHOR.top | ANCHOR.bottom | ANCHOR.left | ANCHOR.right;
+const LAYERS_BOTTOM_UP = [LAYER.background, LAYER.bottom, LAYER.top, LAYER.overlay] as const;
+
+/** What the layer shell needs from the compositor. */
+export interface LayerShellHost {
+  readonly output: Output;
+  readonly display: Display;
+  scheduleRepaint(): void;
+  /** A layer surface wants keyboard focus (null: the one that had it gives it back). */
+  requestKeyboardFocus(surface: Surface | null): void;
+  /** The usable area changed (maximized windows are configured to it). */
+  usableAreaChanged(): void;
+  /** Popups whose parent is `parent` (dismissed when it unmaps). */
+  popupsOf(parent: PopupParent): Popup[];
+}
+
+/** The double-buffered part of a layer surface. */
+interface LayerState {
+  width: number;
+  height: number;
+  anchor: number;
+  zone: number;
+  margin: { top: number; right: number; bottom: number; left: number };
+  keyboard: number;
+  layer: number;
+}
+
+const copyState = (s: LayerState): LayerState => ({ ...s, margin: { ...s.margin } });
+
+export class LayerSurface implements SurfaceRole, PopupParent {
+  readonly name = 'zwlr_layer_surface_v1';
+  readonly resource: Resource;
+  readonly surface: Surface;
+  readonly namespace: string;
+  readonly shell: LayerShell;
+  /** The wl_output the client asked for (null: ours). */
+  readonly outputResource: Resource | null;
+  pending: LayerState;
+  current: LayerState;
+  /** Configures sent and not acked yet, oldest first. */
+  readonly #serials: number[] = [];
+  configured = false;
+  initialCommitDone = false;
+  mapped = false;
+  closed = false;
+  /** Mapping order (stacking within a layer). */
+  mapOrder = 0;
+  /** Place on the output (logical units), from arrange(). */
+  box: Rect = rect(0, 0, 0, 0);
+  /** Size of the last configure. */
+  #configured: [number, number] | null = null;
+  #wantsFocus = false;
+
+  constructor(resource: Resource, surface: Surface, shell: LayerShell, layer: number, namespace: string, outputResource: Resource | null) {
+    this.resource = resource;
+    this.surface = surface;
+    this.shell = shell;
+    this.namespace = namespace;
+    this.outputResource = outputResource;
+    this.current = { width: 0, height: 0, anchor: 0, zone: 0, margin: { top: 0, right: 0, bottom: 0, left: 0 }, keyboard: KEYBOARD.none, layer };
+    this.pending = copyState(this.current);
+  }
+
+  get x(): number {
+    return this.box.x;
+  }
+
+  get y(): number {
+    return this.box.y;
+  }
+
+  get layer(): number {
+    return this.current.layer;
+  }
+
+  precommit(_surface: Surface, pending: SurfaceState): boolean {
+    if (this.closed) return true;
+    const p = this.pending;
+    const horizontal = ANCHOR.left | ANCHOR.right;
+    const vertical = ANCHOR.top | ANCHOR.bottom;
+    if (p.width === 0 && (p.anchor & horizontal) !== horizontal) {
+      this.resource.postError(SURFACE_ERROR.invalid_size, 'width 0 requested without setting left and right anchors');
+      return false;
+    }
+    if (p.height === 0 && (p.anchor & vertical) !== vertical) {
+      this.resource.postError(SURFACE_ERROR.invalid_size, 'height 0 requested without setting top and bottom anchors');
+      return false;
+    }
+    if (!this.configured && pending.attached && pending.buffer) {
+      this.resource.postError(SURFACE_ERROR.invalid_surface_state, 'layer_surface has never been configured');
+      return false;
+    }
+    return true;
+  }
+
+  committed(surface: Surface): void {
+    if (this.closed) return;
+    this.current = copyState(this.pending);
+    if (!this.initialCommitDone) {
+      this.initialCommitDone = true;
+      this.shell.arrange();
+      return;
+    }
+    if (surface.mapped && !this.mapped) {
+      this.mapped = true;
+      this.mapOrder = this.shell.nextMapOrder();
+      for (const o of this.shell.host.output.resourcesOf(surface.client)) {
+        if (surface.entered.has(o)) continue;
+        surface.entered.add(o);
+        surface.resource.send('enter', o);
+      }
+    } else if (!surface.mapped && this.mapped) {
+      this.unmap();
+      // Back to the state right after get_layer_surface.
+      this.initialCommitDone = false;
+      this.configured = false;
+      this.#serials.length = 0;
+      this.#configured = null;
+    }
+    this.shell.arrange();
+    this.#updateFocus();
+    this.shell.host.scheduleRepaint();
+  }
+
+  unmap(): void {
+    if (!this.mapped) return;
+    this.mapped = false;
+    for (const p of this.shell.host.popupsOf(this)) p.dismiss();
+    this.#updateFocus();
+    this.shell.host.scheduleRepaint();
+  }
+
+  /** Asks for keyboard focus while mapped with exclusive/on_demand; gives it back otherwise. */
+  #updateFocus(): void {
+    const wants = this.mapped && !this.closed && this.current.keyboard !== KEYBOARD.none;
+    if (wants === this.#wantsFocus) return;
+    this.#wantsFocus = wants;
+    this.shell.host.requestKeyboardFocus(wants ? this.surface : null);
+  }
+
+  /** Sends a configure if `size` differs from the last one (or none was sent since the initial commit). */
+  configure(width: number, height: number): void {
+    if (this.closed || this.resource.destroyed || !this.initialCommitDone) return;
+    if (this.#configured && this.#configured[0] === width && this.#configured[1] === height) return;
+    this.#configured = [width, height];
+    const serial = this.shell.host.display.nextSerial();
+    this.#serials.push(serial);
+    this.resource.send('configure', serial, width, height);
+  }
+
+  ack(serial: number): void {
+    const i = this.#serials.indexOf(serial);
+    if (i < 0) {
+      this.resource.postError(SURFACE_ERROR.invalid_surface_state, `wrong configure serial: ${serial}`);
+      return;
+    }
+    this.#serials.splice(0, i + 1);
+    this.configured = true;
+  }
+
+  /** The output went away for this surface: closed, then inert. */
+  close(): void {
+    if (this.closed) return;
+    this.unmap();
+    this.closed = true;
+    this.#updateFocus();
+    if (!this.resource.destroyed) this.resource.send('closed');
+    this.shell.arrange();
+  }
+
+  /** The role object is gone: the surface leaves the scene. */
+  forget(): void {
+    this.unmap();
+    this.closed = true;
+    this.#updateFocus();
+    this.shell.remove(this);
+  }
+}
+
+export class LayerShell {
+  readonly host: LayerShellHost;
+  /** Every live layer surface, in creation order. */
+  readonly surfaces: LayerSurface[] = [];
+  #usable: Rect;
+  #mapCounter = 0;
+
+  constructor(host: LayerShellHost) {
+    this.host = host;
+    this.#usable = rect(0, 0, host.output.logicalWidth, host.output.logicalHeight);
+    host.display.createGlobal(zwlr_layer_shell_v1, 4, (resource) =>
+      implement(resource, zwlr_layer_shell_v1, {
+        get_layer_surface: (r, id, surfaceResource, outputResource, layer, namespace) => this.#create(r, id, surfaceResource, outputResource, layer, namespace),
+      }),
+    );
+  }
+
+  /** The output less the exclusive zones, logical units. */
+  get usableArea(): Rect {
+    return this.#usable;
+  }
+
+  nextMapOrder(): number {
+    return ++this.#mapCounter;
+  }
+
+  #create(shellResource: Resource, id: Resource, surfaceResource: Resource, outputResource: Resource | null, layer: number, namespace: string): void {
+    const surface = surfaceOf(surfaceResource);
+    if (!surface) return;
+    if (layer > LAYER.overlay) {
+      shellResource.postError(SHELL_ERROR.invalid_layer, `invalid layer ${layer}`);
+      return;
+    }
+    const ls = new LayerSurface(id, surface, this, layer, namespace, outputResource);
+    if (!surface.setRole(ls, shellResource, SHELL_ERROR.role)) return;
+    if (surface.mapped || surface.pending.buffer) {
+      surface.role = null;
+      shellResource.postError(SHELL_ERROR.already_constructed, 'wl_surface has a buffer attached or committed');
+      return;
+    }
+    this.surfaces.push(ls);
+    const forget = (): void => {
+      ls.forget();
+      if (surface.role === ls) surface.role = null;
+    };
+    id.onDestroy(forget);
+    surface.resource.onDestroy(() => id.destroyed || forget());
+    // Our one output never goes; a client's wl_output object does (release): that is the output gone for it.
+    outputResource?.onDestroy(() => id.destroyed || ls.close());
+    const p = (): LayerState => ls.pending;
+    implement(
+      id,
+      zwlr_layer_surface_v1,
+      {
+        set_size: (_r, w, h) => {
+          p().width = w;
+          p().height = h;
+        },
+        set_anchor: (r, anchor) => {
+          if (anchor > ALL_ANCHORS) r.postError(SURFACE_ERROR.invalid_anchor, `invalid anchor ${anchor}`);
+          else p().anchor = anchor;
+        },
+        set_exclusive_zone: (_r, zone) => (p().zone = zone),
+        set_margin: (_r, top, right, bottom, left) => (p().margin = { top, right, bottom, left }),
+        set_keyboard_interactivity: (r, k) => {
+          const max = r.version >= 4 ? KEYBOARD.on_demand : KEYBOARD.exclusive;
+          if (k > max) r.postError(SURFACE_ERROR.invalid_keyboard_interactivity, `invalid keyboard interactivity ${k}`);
+          else p().keyboard = k;
+        },
+        get_popup: (_r, popupResource) => {
+          const popup = popupOf(popupResource);
+          // The popup must have been made without a parent, before its first commit.
+          if (popup && popup.parent === null && !popup.xdg.initialCommitDone) popup.parent = ls;
+        },
+        ack_configure: (_r, serial) => ls.ack(serial),
+        set_layer: (_r, l) => {
+          if (l > LAYER.overlay) {
+            if (!shellResource.destroyed) shellResource.postError(SHELL_ERROR.invalid_layer, `invalid layer ${l}`);
+            else id.postError(SURFACE_ERROR.invalid_surface_state, `invalid layer ${l}`);
+          } else p().layer = l;
+        },
+      },
+      ls,
+    );
+  }
+
+  remove(ls: LayerSurface): void {
+    const i = this.surfaces.indexOf(ls);
+    if (i < 0) return;
+    this.surfaces.splice(i, 1);
+    this.arrange();
+    this.host.scheduleRepaint();
+  }
+
+  /**
+   * Places every layer surface, recomputes the usable area (from mapped
+   * surfaces), configures the surfaces whose size changed or that have had
+   * no configure since their initial commit.
+   */
+  arrange(): void {
+    const out = this.host.output;
+    const full = rect(0, 0, out.logicalWidth, out.logicalHeight);
+    let usable = full;
+    const live = this.surfaces.filter((s) => !s.closed && s.initialCommitDone);
+    const topDown = [...LAYERS_BOTTOM_UP].reverse();
+    const byLayer = (exclusive: boolean): LayerSurface[] =>
+      topDown.flatMap((l) => live.filter((s) => s.current.layer === l && (s.current.zone > 0) === exclusive));
+    for (const s of byLayer(true)) {
+      s.box = place(s.current, usable);
+      if (s.mapped) usable = exclude(usable, s.current);
+    }
+    for (const s of byLayer(false)) s.box = place(s.current, s.current.zone === -1 ? full : usable);
+    for (const s of live) s.configure(s.box.width, s.box.height);
+    const changed = !sameRect(usable, this.#usable);
+    this.#usable = usable;
+    if (changed) this.host.usableAreaChanged();
+  }
+
+  /** Mapped surfaces of the given layers, bottom to top, as scene roots. */
+  roots(layers: readonly number[]): SceneRoot[] {
+    const roots: SceneRoot[] = [];
+    for (const l of layers) {
+      const list = this.surfaces.filter((s) => s.mapped && s.current.layer === l).sort((a, b) => a.mapOrder - b.mapOrder);
+      for (const s of list) roots.push({ surface: s.surface, x: s.box.x + s.surface.offsetX, y: s.box.y + s.surface.offsetY });
+    }
+    return roots;
+  }
+}
+
+/** The box of a surface with state `s` within `bounds` (the size it is configured to). */
+function place(s: LayerState, bounds: Rect): Rect {
+  const m = s.margin;
+  const horizontal = (s.anchor & (ANCHOR.left | ANCHOR.right)) === (ANCHOR.left | ANCHOR.right);
+  const vertical = (s.anchor & (ANCHOR.top | ANCHOR.bottom)) === (ANCHOR.top | ANCHOR.bottom);
+  const width = s.width === 0 ? Math.max(0, bounds.width - m.left - m.right) : s.width;
+  const height = s.height === 0 ? Math.max(0, bounds.height - m.top - m.bottom) : s.height;
+  let x: number;
+  if (horizontal) x = bounds.x + m.left + Math.floor((bounds.width - m.left - m.right - width) / 2);
+  else if (s.anchor & ANCHOR.left) x = bounds.x + m.left;
+  else if (s.anchor & ANCHOR.right) x = bounds.x + bounds.width - width - m.right;
+  else x = bounds.x + Math.floor((bounds.width - width) / 2);
+  let y: number;
+  if (vertical) y = bounds.y + m.top + Math.floor((bounds.height - m.top - m.bottom - height) / 2);
+  else if (s.anchor & ANCHOR.top) y = bounds.y + m.top;
+  else if (s.anchor & ANCHOR.bottom) y = bounds.y + bounds.height - height - m.bottom;
+  else y = bounds.y + Math.floor((bounds.height - height) / 2);
+  return rect(x, y, width, height);
+}
+
+/**
+ * `usable` less the exclusive zone of a surface with state `s`. The zone
+ * counts from the edge the surface is anchored to (margin included): one
+ * edge alone, or one edge with both perpendicular ones; any other anchoring
+ * has no exclusive zone.
+ */
+function exclude(usable: Rect, s: LayerState): Rect {
+  const a = s.anchor;
+  const T = ANCHOR.top;
+  const B = ANCHOR.bottom;
+  const L = ANCHOR.left;
+  const R = ANCHOR.right;
+  const clamp = (n: number, max: number): number => Math.max(0, Math.min(n, max));
+  if (a === T || a === (T | L | R)) {
+    const z = clamp(s.zone + s.margin.top, usable.height);
+    return rect(usable.x, usable.y + z, usable.width, usable.height - z);
+  }
+  if (a === B || a === (B | L | R)) {
+    const z = clamp(s.zone + s.margin.bottom, usable.height);
+    return rect(usable.x, usable.y, usable.width, usable.height - z);
+  }
+  if (a === L || a === (L | T | B)) {
+    const z = clamp(s.zone + s.margin.left, usable.width);
+    return rect(usable.x + z, usable.y, usable.width - z, usable.height);
+  }
+  if (a === R || a === (R | T | B)) {
+    const z = clamp(s.zone + s.margin.right, usable.width);
+    return rect(usable.x, usable.y, usable.width - z, usable.height);
+  }
+  return usable;
+}
+
+export function layerSurfaceOf(resource: Resource | null): LayerSurface | null {
+  return dataOf(resource, LayerSurface);
+}
