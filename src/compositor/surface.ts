@@ -245,6 +245,11 @@ export class Surface {
   #apply(state: SurfaceState): void {
     const oldW = this.width;
     const oldH = this.height;
+    // Only a change of scale, transform or viewport redraws the whole surface:
+    // GTK3 sets its buffer scale again with every frame.
+    const reshaped = (state.scale !== undefined && state.scale !== this.scale) ||
+      (state.transform !== undefined && state.transform !== this.transform) ||
+      (state.viewport !== undefined && !sameViewport(state.viewport, this.viewport));
     if (state.scale !== undefined) this.scale = state.scale;
     if (state.transform !== undefined) this.transform = state.transform;
     if (state.viewport !== undefined) this.viewport = state.viewport;
@@ -257,7 +262,7 @@ export class Surface {
     let damage = state.surfaceDamage ? intersect(state.surfaceDamage, whole) : null;
     if (state.bufferDamage) damage = union(damage, whole); // buffer damage: the copy knew the exact area; repaint the surface
     if (state.attached && (oldW !== this.width || oldH !== this.height || state.content === null)) damage = whole;
-    if (state.scale !== undefined || state.transform !== undefined || state.viewport !== undefined) damage = whole;
+    if (reshaped) damage = whole;
     if (damage && !isEmpty(damage)) {
       this.damage = union(this.damage, damage);
       this.host.scheduleRepaint();
@@ -285,6 +290,16 @@ export class Surface {
     for (const f of [...this.pending.frames, ...(this.#cached?.frames ?? [])]) f.destroy();
     this.host.surfaceDestroyed(this);
   }
+}
+
+function sameViewport(a: ViewportState, b: ViewportState): boolean {
+  const s = a.source;
+  const t = b.source;
+  const sameSource = s === null || t === null ? s === t : s.x === t.x && s.y === t.y && s.width === t.width && s.height === t.height;
+  const d = a.destination;
+  const e = b.destination;
+  const sameDestination = d === null || e === null ? d === e : d.width === e.width && d.height === e.height;
+  return sameSource && sameDestination;
 }
 
 /** Damage of a commit in buffer pixels (null: none). */
