@@ -21,7 +21,7 @@
 //    differ from the output's pixel grid, copied directly otherwise;
 //  - everything is clipped to the output and to the damage.
 import type { Output } from './output.js';
-import { intersect, isEmpty, rect, sameRect, union, type Rect } from './region.js';
+import { intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union, type Rect } from './region.js';
 import { Subsurface } from './subsurface.js';
 import type { Surface } from './surface.js';
 
@@ -39,7 +39,6 @@ interface Placed {
 }
 
 export const BACKGROUND = 0xff203040; // opaque dark blue-grey, argb
-const MAX_DAMAGE_RECTS = 8;
 
 export class Renderer {
   readonly output: Output;
@@ -78,11 +77,10 @@ export class Renderer {
       if (!sameRect(old, p.box) || orderChanged) {
         if (old) add(old);
         add(p.box);
-      } else if (p.surface.damage) {
-        const d = p.surface.damage;
-        add(intersect(p.box, rect(p.box.x + d.x * s, p.box.y + d.y * s, d.width * s, d.height * s)));
+      } else {
+        for (const d of p.surface.damage) add(intersect(p.box, rect(p.box.x + d.x * s, p.box.y + d.y * s, d.width * s, d.height * s)));
       }
-      p.surface.damage = null;
+      p.surface.damage = [];
     }
     for (const [surface, old] of this.#last) if (!next.has(surface)) add(old);
     this.#last = next;
