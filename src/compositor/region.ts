@@ -97,6 +97,20 @@ export class Region {
     return c;
   }
 
+  /** The largest added rect that no later subtract cuts (all of it is in the region), or null. */
+  largestRect(): Rect | null {
+    if (this.#overflowed) return null;
+    let best: Rect | null = null;
+    for (let i = 0; i < this.#ops.length; i++) {
+      const op = this.#ops[i]!;
+      if (!op.add || (best && best.width * best.height >= op.rect.width * op.rect.height)) continue;
+      let cut = false;
+      for (let j = i + 1; j < this.#ops.length && !cut; j++) cut = !this.#ops[j]!.add && !isEmpty(intersect(this.#ops[j]!.rect, op.rect));
+      if (!cut) best = op.rect;
+    }
+    return best;
+  }
+
   /** Every point of `r` is in the region (an add covers it and no later subtract cuts it). */
   covers(r: Rect): boolean {
     if (this.#overflowed) return false;

@@ -122,7 +122,25 @@ export class Renderer {
     if (!c) return;
     const area = intersect(p.box, d);
     if (isEmpty(area)) return;
-    const mode: Mode = c.opaque ? 'copy' : inOpaqueRegion(p, area, this.output.scale) ? 'force' : 'blend';
+    const scale = this.output.scale;
+    if (c.opaque) this.#drawArea(p, area, 'copy');
+    else if (inOpaqueRegion(p, area, scale)) this.#drawArea(p, area, 'force');
+    else {
+      // Part opaque: the region's largest rect without alpha, the strips around it blended
+      // (a whole GTK window's first paint: its inside opaque, shadow and corners not).
+      const core = p.surface.opaqueRegion?.largestRect();
+      const inner = core ? intersect(area, rect(p.box.x + core.x * scale, p.box.y + core.y * scale, core.width * scale, core.height * scale)) : null;
+      if (!inner || isEmpty(inner)) this.#drawArea(p, area, 'blend');
+      else {
+        this.#drawArea(p, inner, 'force');
+        for (const strip of around(area, inner)) this.#drawArea(p, strip, 'blend');
+      }
+    }
+  }
+
+  #drawArea(p: Placed, area: Rect, mode: Mode): void {
+    if (isEmpty(area)) return;
+    const c = p.surface.content!;
     const surface = p.surface;
     const direct =
       surface.transform === 0 &&
@@ -182,6 +200,17 @@ type Mode = 'copy' | 'force' | 'blend';
 function covers(p: Placed, d: Rect, scale: number): boolean {
   const c = p.surface.content;
   return c !== null && sameRect(intersect(p.box, d), d) && (c.opaque || inOpaqueRegion(p, d, scale));
+}
+
+/** `outer` minus `inner` (inside it): the strips above, below, left and right. */
+function around(outer: Rect, inner: Rect): Rect[] {
+  const bottom = inner.y + inner.height;
+  return [
+    rect(outer.x, outer.y, outer.width, inner.y - outer.y),
+    rect(outer.x, bottom, outer.width, outer.y + outer.height - bottom),
+    rect(outer.x, inner.y, inner.x - outer.x, inner.height),
+    rect(inner.x + inner.width, inner.y, outer.x + outer.width - inner.x - inner.width, inner.height),
+  ].filter((r) => !isEmpty(r));
 }
 
 /** `area` (output pixels, within the surface's box) lies inside the surface's opaque region. */
