@@ -5,7 +5,8 @@
 //  - every request but commit changes only the pending state; commit applies
 //    it at once (or caches it, for a synchronized subsurface, until the
 //    parent's commit), as the protocol's double-buffering rule says;
-//  - an attached shm buffer is copied at commit — only its damaged area, or
+//  - an attached shm buffer is copied at commit — only its damaged rects
+//    (a damage list, region.ts addDamage; GTK3 damages a dozen widgets), or
 //    all of it when its size changes — into the surface's own Content, and
 //    released in the same turn: the client never finds both of its buffers
 //    busy, and nothing later reads client memory;

@@ -46,6 +46,7 @@ async function widgetFactory(t: TestContext, exe: string, pkg: string, extraEnv:
   if (!needPeer(t, [exe], pkg)) return;
   const dir = mkdtempSync(join(tmpdir(), 'nosigbus-gtk-'));
   chmodSync(dir, 0o700);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const tc = startCompositor({ width: 1024, height: 768 });
   const { compositor } = tc;
   const listener = compositor.listen('wayland-gtk', dir);
@@ -107,7 +108,6 @@ async function widgetFactory(t: TestContext, exe: string, pkg: string, extraEnv:
   assert.equal(activeMappings(), base.mappings, 'guarded mappings after the client left');
   assert.equal(openFds(), base.fds, 'compositor fds after the client left');
   tc.close();
-  rmSync(dir, { recursive: true, force: true });
 
   const lines = exit.stderr.split('\n').filter((l) => WARNING.test(l) && !(!hasSeat && SEATLESS_GTK3.test(l)));
   assert.deepEqual(lines, [], `${exe} warned:\n${lines.slice(0, 10).join('\n')}`);
