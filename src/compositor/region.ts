@@ -45,6 +45,31 @@ export function sameRect(a: Rect | null | undefined, b: Rect | null | undefined)
   return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 }
 
+/** Rects a damage list keeps; past this it becomes its bounding box. GTK3
+ * damages a dozen small widgets per frame: their bounding box is often ten
+ * times their area. */
+export const MAX_DAMAGE_RECTS = 32;
+
+/** Adds `r` to a damage list (in place, returned): a rect overlapping another
+ * is merged with it into their bounding box, too many become one. */
+export function addDamage(list: Rect[], r: Rect): Rect[] {
+  if (isEmpty(r)) return list;
+  let merged = r;
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (isEmpty(intersect(list[i]!, merged))) continue;
+    merged = union(list[i]!, merged);
+    list.splice(i, 1);
+    i = list.length; // the bigger rect may overlap ones already passed
+  }
+  list.push(merged);
+  if (list.length > MAX_DAMAGE_RECTS) {
+    const box = list.reduce<Rect | null>((a, b) => union(a, b), null)!;
+    list.length = 0;
+    list.push(box);
+  }
+  return list;
+}
+
 /** Client coordinates can be anything: clamp to what the arithmetic stays exact with. */
 export function clientRect(x: number, y: number, width: number, height: number): Rect {
   const lim = 1 << 24;
@@ -70,6 +95,20 @@ export class Region {
     c.#ops.push(...this.#ops);
     c.#overflowed = this.#overflowed;
     return c;
+  }
+
+  /** The largest added rect that no later subtract cuts (all of it is in the region), or null. */
+  largestRect(): Rect | null {
+    if (this.#overflowed) return null;
+    let best: Rect | null = null;
+    for (let i = 0; i < this.#ops.length; i++) {
+      const op = this.#ops[i]!;
+      if (!op.add || (best && best.width * best.height >= op.rect.width * op.rect.height)) continue;
+      let cut = false;
+      for (let j = i + 1; j < this.#ops.length && !cut; j++) cut = !this.#ops[j]!.add && !isEmpty(intersect(this.#ops[j]!.rect, op.rect));
+      if (!cut) best = op.rect;
+    }
+    return best;
   }
 
   /** Every point of `r` is in the region (an add covers it and no later subtract cuts it). */

@@ -11,13 +11,17 @@
 //    walk of the scene and draws nothing;
 //  - pixels are argb premultiplied (what wl_shm's argb8888 is); blending is
 //    source-over, src + dst × (255 − αsrc) / 255, and opaque content (an
-//    x-format or a fully opaque region) is copied row by row;
+//    x-format or a fully opaque region) is copied row by row; an area of
+//    translucent content inside the surface's opaque region is copied with
+//    alpha forced to 0xff (the protocol lets us ignore alpha there), and
+//    nothing below it is drawn — GTK's windows are argb for their shadows
+//    and corners, with the rest declared opaque;
 //  - one surface unit is `output.scale` output pixels; content is sampled
 //    nearest-neighbour when its buffer scale, transform or viewport make it
 //    differ from the output's pixel grid, copied directly otherwise;
 //  - everything is clipped to the output and to the damage.
 import type { Output } from './output.js';
-import { intersect, isEmpty, rect, sameRect, union, type Rect } from './region.js';
+import { intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union, type Rect } from './region.js';
 import { Subsurface } from './subsurface.js';
 import type { Surface } from './surface.js';
 
@@ -35,7 +39,6 @@ interface Placed {
 }
 
 export const BACKGROUND = 0xff203040; // opaque dark blue-grey, argb
-const MAX_DAMAGE_RECTS = 8;
 
 export class Renderer {
   readonly output: Output;
@@ -74,11 +77,10 @@ export class Renderer {
       if (!sameRect(old, p.box) || orderChanged) {
         if (old) add(old);
         add(p.box);
-      } else if (p.surface.damage) {
-        const d = p.surface.damage;
-        add(intersect(p.box, rect(p.box.x + d.x * s, p.box.y + d.y * s, d.width * s, d.height * s)));
+      } else {
+        for (const d of p.surface.damage) add(intersect(p.box, rect(p.box.x + d.x * s, p.box.y + d.y * s, d.width * s, d.height * s)));
       }
-      p.surface.damage = null;
+      p.surface.damage = [];
     }
     for (const [surface, old] of this.#last) if (!next.has(surface)) add(old);
     this.#last = next;
@@ -88,7 +90,7 @@ export class Renderer {
     for (const d of rects) {
       // Start at the topmost opaque surface that covers the whole rect: nothing below it shows.
       let first = placed.length - 1;
-      while (first >= 0 && !covers(placed[first]!, d)) first--;
+      while (first >= 0 && !covers(placed[first]!, d, s)) first--;
       if (first < 0) this.#fill(d, this.background);
       for (let i = Math.max(0, first); i < placed.length; i++) this.#draw(placed[i]!, d);
       this.pixelsDrawn += d.width * d.height;
@@ -120,6 +122,25 @@ export class Renderer {
     if (!c) return;
     const area = intersect(p.box, d);
     if (isEmpty(area)) return;
+    const scale = this.output.scale;
+    if (c.opaque) this.#drawArea(p, area, 'copy');
+    else if (inOpaqueRegion(p, area, scale)) this.#drawArea(p, area, 'force');
+    else {
+      // Part opaque: the region's largest rect without alpha, the strips around it blended
+      // (a whole GTK window's first paint: its inside opaque, shadow and corners not).
+      const core = p.surface.opaqueRegion?.largestRect();
+      const inner = core ? intersect(area, rect(p.box.x + core.x * scale, p.box.y + core.y * scale, core.width * scale, core.height * scale)) : null;
+      if (!inner || isEmpty(inner)) this.#drawArea(p, area, 'blend');
+      else {
+        this.#drawArea(p, inner, 'force');
+        for (const strip of around(area, inner)) this.#drawArea(p, strip, 'blend');
+      }
+    }
+  }
+
+  #drawArea(p: Placed, area: Rect, mode: Mode): void {
+    if (isEmpty(area)) return;
+    const c = p.surface.content!;
     const surface = p.surface;
     const direct =
       surface.transform === 0 &&
@@ -127,25 +148,26 @@ export class Renderer {
       surface.viewport.destination === null &&
       c.width === p.box.width &&
       c.height === p.box.height;
-    if (direct) this.#drawDirect(c.pixels, c.width, c.opaque, p.box, area);
-    else this.#drawSampled(surface, p.box, area);
+    if (direct) this.#drawDirect(c.pixels, c.width, mode, p.box, area);
+    else this.#drawSampled(surface, p.box, area, mode);
   }
 
   /** Content pixels map 1:1 onto output pixels. */
-  #drawDirect(src: Uint32Array, srcWidth: number, opaque: boolean, box: Rect, area: Rect): void {
+  #drawDirect(src: Uint32Array, srcWidth: number, mode: Mode, box: Rect, area: Rect): void {
     const fb = this.output.framebuffer;
     const W = this.output.width;
     const sx = area.x - box.x;
     for (let y = area.y; y < area.y + area.height; y++) {
       const from = (y - box.y) * srcWidth + sx;
       const to = y * W + area.x;
-      if (opaque) fb.set(src.subarray(from, from + area.width), to);
+      if (mode === 'copy') fb.set(src.subarray(from, from + area.width), to);
+      else if (mode === 'force') for (let i = 0; i < area.width; i++) fb[to + i] = src[from + i]! | 0xff000000;
       else for (let i = 0; i < area.width; i++) fb[to + i] = over(src[from + i]!, fb[to + i]!);
     }
   }
 
   /** Nearest-neighbour sampling through buffer scale, transform and viewport. */
-  #drawSampled(surface: Surface, box: Rect, area: Rect): void {
+  #drawSampled(surface: Surface, box: Rect, area: Rect, mode: Mode): void {
     const c = surface.content!;
     const fb = this.output.framebuffer;
     const W = this.output.width;
@@ -165,15 +187,42 @@ export class Renderer {
         const tx = Math.min(TW - 1, Math.max(0, Math.floor(src.x * bs + (x - box.x + 0.5) * kx)));
         const [bx, by] = untransform(t, tx, ty, TW, TH);
         const px = c.pixels[by * c.width + bx]!;
-        fb[to + x] = c.opaque ? px : over(px, fb[to + x]!);
+        fb[to + x] = mode === 'copy' ? px : mode === 'force' ? px | 0xff000000 : over(px, fb[to + x]!);
       }
     }
   }
 }
 
-/** `p` is opaque content over all of `d`. */
-function covers(p: Placed, d: Rect): boolean {
-  return p.surface.content?.opaque === true && sameRect(intersect(p.box, d), d);
+/** How content reaches the framebuffer: as is (opaque), alpha forced (in the opaque region), blended. */
+type Mode = 'copy' | 'force' | 'blend';
+
+/** `p` shows opaque pixels over all of `d`. */
+function covers(p: Placed, d: Rect, scale: number): boolean {
+  const c = p.surface.content;
+  return c !== null && sameRect(intersect(p.box, d), d) && (c.opaque || inOpaqueRegion(p, d, scale));
+}
+
+/** `outer` minus `inner` (inside it): the strips above, below, left and right. */
+function around(outer: Rect, inner: Rect): Rect[] {
+  const bottom = inner.y + inner.height;
+  return [
+    rect(outer.x, outer.y, outer.width, inner.y - outer.y),
+    rect(outer.x, bottom, outer.width, outer.y + outer.height - bottom),
+    rect(outer.x, inner.y, inner.x - outer.x, inner.height),
+    rect(inner.x + inner.width, inner.y, outer.x + outer.width - inner.x - inner.width, inner.height),
+  ].filter((r) => !isEmpty(r));
+}
+
+/** `area` (output pixels, within the surface's box) lies inside the surface's opaque region. */
+function inOpaqueRegion(p: Placed, area: Rect, scale: number): boolean {
+  const r = p.surface.opaqueRegion;
+  if (!r) return false;
+  // The region is in surface-local units: round the area outwards into them.
+  const x0 = Math.floor((area.x - p.box.x) / scale);
+  const y0 = Math.floor((area.y - p.box.y) / scale);
+  const x1 = Math.ceil((area.x + area.width - p.box.x) / scale);
+  const y1 = Math.ceil((area.y + area.height - p.box.y) / scale);
+  return r.covers(rect(x0, y0, x1 - x0, y1 - y0));
 }
 
 /** Source-over for premultiplied argb. */

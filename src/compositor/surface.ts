@@ -5,7 +5,8 @@
 //  - every request but commit changes only the pending state; commit applies
 //    it at once (or caches it, for a synchronized subsurface, until the
 //    parent's commit), as the protocol's double-buffering rule says;
-//  - an attached shm buffer is copied at commit — only its damaged area, or
+//  - an attached shm buffer is copied at commit — only its damaged rects
+//    (a damage list, region.ts addDamage; GTK3 damages a dozen widgets), or
 //    all of it when its size changes — into the surface's own Content, and
 //    released in the same turn: the client never finds both of its buffers
 //    busy, and nothing later reads client memory;
@@ -19,7 +20,7 @@
 //    host in commit order and fire once, at the next output refresh.
 import { wl_callback, wl_compositor, wl_shm, wl_surface } from '../protocol/wayland.js';
 import type { Client, Display, Resource } from '../server/index.js';
-import { clientRect, intersect, isEmpty, rect, Region, serveRegion, union, type Rect } from './region.js';
+import { addDamage, clientRect, intersect, isEmpty, rect, Region, serveRegion, type Rect } from './region.js';
 import { shmBufferOf, type ShmBuffer, type TruncationPolicy } from './shm.js';
 import { dataOf, implement } from './typed.js';
 
@@ -58,8 +59,9 @@ export class SurfaceState {
   content: Content | null = null;
   dx = 0;
   dy = 0;
-  surfaceDamage: Rect | null = null;
-  bufferDamage: Rect | null = null;
+  /** Damage lists (addDamage): surface-local units, buffer pixels. */
+  surfaceDamage: Rect[] = [];
+  bufferDamage: Rect[] = [];
   frames: Resource[] = [];
   feedbacks: Resource[] = [];
   opaque: Region | null | undefined = undefined;
@@ -109,8 +111,8 @@ export class Surface {
   /** Accumulated attach offsets (the role moves its window by them). */
   offsetX = 0;
   offsetY = 0;
-  /** Damage since the last repaint, surface-local. */
-  damage: Rect | null = null;
+  /** Damage since the last repaint, surface-local (a damage list; the renderer empties it). */
+  damage: Rect[] = [];
   role: SurfaceRole | null = null;
   /** The role's name, kept after its object is gone (a surface never changes role). */
   roleName: string | null = null;
@@ -221,14 +223,17 @@ export class Surface {
     const transform = state.transform ?? this.transform;
     const viewport = state.viewport ?? this.viewport;
     const fresh = toFreshContent || !target || target.width !== buffer.width || target.height !== buffer.height;
-    let area: Rect = rect(0, 0, buffer.width, buffer.height);
+    const whole = rect(0, 0, buffer.width, buffer.height);
+    let areas: Rect[] = [whole];
     if (fresh) {
       target = new Content(buffer.width, buffer.height, buffer.opaque);
     } else {
-      area = intersect(area, damageInBuffer(state, scale, transform, viewport, buffer) ?? rect(0, 0, 0, 0));
+      // Only the damaged rects: GTK3 redraws a few widgets of a large window.
+      areas = damageInBuffer(state, scale, transform, viewport, buffer).map((d) => intersect(whole, d)).filter((d) => !isEmpty(d));
     }
     target!.opaque = buffer.opaque || (state.opaque ?? this.opaqueRegion)?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
-    const rescued = !isEmpty(area) && buffer.copyRows(target!.pixels, area.x, area.y, area.x + area.width, area.y + area.height);
+    let rescued = false;
+    for (const a of areas) if (buffer.copyRows(target!.pixels, a.x, a.y, a.x + a.width, a.y + a.height)) rescued = true;
     if (rescued) {
       this.host.countRescue(this.client, this.host.policy);
       if (this.host.policy === 'error') {
@@ -245,6 +250,11 @@ export class Surface {
   #apply(state: SurfaceState): void {
     const oldW = this.width;
     const oldH = this.height;
+    // Only a change of scale, transform or viewport redraws the whole surface:
+    // GTK3 sets its buffer scale again with every frame.
+    const reshaped = (state.scale !== undefined && state.scale !== this.scale) ||
+      (state.transform !== undefined && state.transform !== this.transform) ||
+      (state.viewport !== undefined && !sameViewport(state.viewport, this.viewport));
     if (state.scale !== undefined) this.scale = state.scale;
     if (state.transform !== undefined) this.transform = state.transform;
     if (state.viewport !== undefined) this.viewport = state.viewport;
@@ -254,12 +264,15 @@ export class Surface {
     this.offsetX += state.dx;
     this.offsetY += state.dy;
     const whole = rect(0, 0, Math.max(oldW, this.width), Math.max(oldH, this.height));
-    let damage = state.surfaceDamage ? intersect(state.surfaceDamage, whole) : null;
-    if (state.bufferDamage) damage = union(damage, whole); // buffer damage: the copy knew the exact area; repaint the surface
-    if (state.attached && (oldW !== this.width || oldH !== this.height || state.content === null)) damage = whole;
-    if (state.scale !== undefined || state.transform !== undefined || state.viewport !== undefined) damage = whole;
-    if (damage && !isEmpty(damage)) {
-      this.damage = union(this.damage, damage);
+    const damage: Rect[] = [];
+    for (const d of state.surfaceDamage) addDamage(damage, intersect(d, whole));
+    // Buffer damage in surface units: exact when only the buffer scale stands between them.
+    const plain = this.transform === 0 && this.viewport.source === null && this.viewport.destination === null;
+    for (const d of state.bufferDamage) addDamage(damage, intersect(plain ? outwards(d, this.scale) : whole, whole));
+    const all = (state.attached && (oldW !== this.width || oldH !== this.height || state.content === null)) || reshaped;
+    if (all) addDamage(damage, whole);
+    if (damage.length > 0) {
+      for (const d of damage) addDamage(this.damage, d);
       this.host.scheduleRepaint();
     }
     // Children: the new stacking order, then their cached state.
@@ -287,15 +300,29 @@ export class Surface {
   }
 }
 
-/** Damage of a commit in buffer pixels (null: none). */
-function damageInBuffer(state: SurfaceState, scale: number, transform: number, viewport: ViewportState, buffer: ShmBuffer): Rect | null {
-  let d = state.bufferDamage;
-  if (state.surfaceDamage) {
-    // Surface damage maps to the buffer simply only without transform or viewport; else damage everything.
-    const simple = transform === 0 && viewport.source === null && viewport.destination === null;
-    const s = state.surfaceDamage;
-    d = union(d, simple ? rect(s.x * scale, s.y * scale, s.width * scale, s.height * scale) : rect(0, 0, buffer.width, buffer.height));
-  }
+function sameViewport(a: ViewportState, b: ViewportState): boolean {
+  const s = a.source;
+  const t = b.source;
+  const sameSource = s === null || t === null ? s === t : s.x === t.x && s.y === t.y && s.width === t.width && s.height === t.height;
+  const d = a.destination;
+  const e = b.destination;
+  const sameDestination = d === null || e === null ? d === e : d.width === e.width && d.height === e.height;
+  return sameSource && sameDestination;
+}
+
+/** Buffer pixels `d` in surface units at buffer scale `scale`, rounded outwards. */
+function outwards(d: Rect, scale: number): Rect {
+  const x = Math.floor(d.x / scale);
+  const y = Math.floor(d.y / scale);
+  return rect(x, y, Math.ceil((d.x + d.width) / scale) - x, Math.ceil((d.y + d.height) / scale) - y);
+}
+
+/** Damage of a commit in buffer pixels (a damage list; empty: none). */
+function damageInBuffer(state: SurfaceState, scale: number, transform: number, viewport: ViewportState, buffer: ShmBuffer): Rect[] {
+  const d = state.bufferDamage.slice();
+  // Surface damage maps to the buffer simply only without transform or viewport; else damage everything.
+  const simple = transform === 0 && viewport.source === null && viewport.destination === null;
+  for (const s of state.surfaceDamage) addDamage(d, simple ? rect(s.x * scale, s.y * scale, s.width * scale, s.height * scale) : rect(0, 0, buffer.width, buffer.height));
   return d;
 }
 
@@ -308,8 +335,8 @@ function mergeState(earlier: SurfaceState | null, later: SurfaceState): SurfaceS
   m.content = later.attached ? (later.content ?? e.content) : e.content;
   m.dx = e.dx + later.dx;
   m.dy = e.dy + later.dy;
-  m.surfaceDamage = later.surfaceDamage ? union(e.surfaceDamage, later.surfaceDamage) : e.surfaceDamage;
-  m.bufferDamage = later.bufferDamage ? union(e.bufferDamage, later.bufferDamage) : e.bufferDamage;
+  m.surfaceDamage = later.surfaceDamage.reduce(addDamage, e.surfaceDamage.slice());
+  m.bufferDamage = later.bufferDamage.reduce(addDamage, e.bufferDamage.slice());
   m.frames = [...e.frames, ...later.frames];
   m.feedbacks = [...e.feedbacks, ...later.feedbacks];
   m.opaque = later.opaque !== undefined ? later.opaque : e.opaque;
@@ -353,8 +380,8 @@ function serveSurface(resource: Resource, host: SurfaceHost): Surface {
         p.dx = x;
         p.dy = y;
       },
-      damage: (_r, x, y, w, h) => (p.surfaceDamage = union(p.surfaceDamage, clientRect(x, y, w, h))),
-      damage_buffer: (_r, x, y, w, h) => (p.bufferDamage = union(p.bufferDamage, clientRect(x, y, w, h))),
+      damage: (_r, x, y, w, h) => void addDamage(p.surfaceDamage, clientRect(x, y, w, h)),
+      damage_buffer: (_r, x, y, w, h) => void addDamage(p.bufferDamage, clientRect(x, y, w, h)),
       frame: (_r, callback) => {
         implement(callback, wl_callback, {});
         p.frames.push(callback);

@@ -2,14 +2,14 @@
 // own client: what a user sees on the output, and the protocol's errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { place, Positioner } from '../../src/compositor/index.js';
+import { BACKGROUND, place, Positioner } from '../../src/compositor/index.js';
 import { Output } from '../../src/compositor/output.js';
 import { wp_presentation, wp_presentation_feedback } from '../../src/protocol/presentation-time.js';
 import { wp_viewporter } from '../../src/protocol/viewporter.js';
 import { wl_subcompositor, wl_surface } from '../../src/protocol/wayland.js';
 import { xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { fixedToDouble } from '../../src/wire/codec.js';
-import { bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, type Globals } from '../support/compositor.js';
+import { ARGB, bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, type Globals } from '../support/compositor.js';
 import type { WaylandClient } from '../../src/client/index.js';
 
 const BG = 0xff203040;
@@ -78,6 +78,41 @@ test('only the damaged area is copied from the client buffer', async () => {
   await c.roundtrip();
   assert.equal(hex(pixelAt(t.compositor, win.x + 2, win.y + 2)), hex(0xffeeeeee));
   assert.equal(hex(pixelAt(t.compositor, win.x + 10, win.y + 10)), hex(0xff111111), 'undamaged: the previous content');
+  t.close();
+});
+
+test('several damage rects in one commit (as GTK3 sends): each is copied, the gap between them is not', async () => {
+  const { t, c, g } = await setup();
+  const { w, win } = await mappedWindow(t, c, g, 40, 20, 0xff111111);
+  const next = shmBuffer(g, 40, 20, () => 0xffeeeeee);
+  w.surface.request('attach', next.buffer, 0, 0);
+  w.surface.request('set_buffer_scale', 1); // the same scale again, as GTK3 does each frame: still only the damage
+  w.surface.request('damage', 0, 0, 5, 5);
+  w.surface.request('damage', 30, 10, 5, 5);
+  w.surface.request('commit');
+  await c.roundtrip();
+  assert.equal(hex(pixelAt(t.compositor, win.x + 2, win.y + 2)), hex(0xffeeeeee));
+  assert.equal(hex(pixelAt(t.compositor, win.x + 32, win.y + 12)), hex(0xffeeeeee));
+  assert.equal(hex(pixelAt(t.compositor, win.x + 15, win.y + 7)), hex(0xff111111), 'between the rects: the previous content');
+  t.close();
+});
+
+test('translucent pixels inside the opaque region are shown opaque; outside it they blend', async () => {
+  const { t, c, g } = await setup();
+  const w = await toplevel(c, g);
+  // Premultiplied 50 % grey everywhere; the left half declared opaque.
+  const b = shmBuffer(g, 20, 10, () => 0x80404040, ARGB);
+  const region = g.compositor.request('create_region', null)!;
+  region.request('add', 0, 0, 10, 10);
+  w.surface.request('set_opaque_region', region);
+  present(w.surface, b.buffer, 20, 10);
+  await c.roundtrip();
+  const win = t.compositor.windows.at(-1)!;
+  assert.equal(hex(pixelAt(t.compositor, win.x + 2, win.y + 5)), hex(0xff404040), 'opaque region: alpha ignored');
+  const bg = BACKGROUND >>> 0;
+  const half = (shift: number): number => 0x40 + Math.round(((bg >>> shift) & 0xff) * 0x7f / 255);
+  const blended = (0xff000000 | (half(16) << 16) | (half(8) << 8) | half(0)) >>> 0;
+  assert.equal(hex(pixelAt(t.compositor, win.x + 15, win.y + 5)), hex(blended), 'outside: source-over the background');
   t.close();
 });
 
