@@ -241,12 +241,14 @@ export async function patternClient(stream: UnixStream, name = 'pattern', width 
   return run;
 }
 
-/** A client that captures once, attacked by `attack` (or honestly). */
-export async function captureClient(stream: UnixStream, attack?: CaptureAttack): Promise<CaptureResult> {
+/** A client that captures once, with `options` (an attack, a region), then disconnects. */
+export async function captureClient(stream: UnixStream, options: CaptureOptions = {}): Promise<CaptureResult> {
   const c = new WaylandClient(stream);
   try {
     await c.registry();
-    return await capture(c, bindCapture(c), attack ? { attack } : {});
+    const g = bindCapture(c);
+    await c.roundtrip();
+    return await capture(c, g, options);
   } finally {
     if (!c.error) c.close();
   }
