@@ -99,7 +99,8 @@ async function phase(policy: TruncationPolicy, screenshot: string | null): Promi
   const honestCapture = await capture('capture honest');
   const honest = runs[0]!;
   const framesBefore = honest.frames;
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // A new frame for the honest client, given up to 5 s (a loaded machine may be slow to run us).
+  for (let waited = 0; waited < 5000 && !honest.error && honest.frames <= framesBefore; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   const alive = !honest.error && honest.frames > framesBefore && honestCapture.outcome === 'ready';
   for (const run of runs) run.stop();
   compositor.close();
