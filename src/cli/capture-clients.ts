@@ -8,7 +8,9 @@
 //  - the attack is made before `copy` reaches the compositor ('truncate-zero',
 //    'truncate-half', 'sealed-resize', 'read-only') or while the compositor
 //    writes ('truncate-during': a worker thread watches the file and
-//    truncates it to half as soon as the first bytes of the frame land);
+//    truncates it to half as soon as the first bytes of the frame land; it
+//    always does once they landed, during the copy or, when the machine did
+//    not schedule it in time, after ready);
 //  - the outcome (ready, failed, or the protocol error) and the file
 //    afterwards (size, bytes) are in the CaptureResult; nothing throws out of
 //    an event handler.
@@ -146,7 +148,11 @@ export async function capture(c: WaylandClient, g: CaptureGlobals, options: Capt
     if (attack === 'truncate-during') worker = await truncateOnFirstWrite(fd, Math.floor(size / 2));
     frame.request(options.withDamage ? 'copy_with_damage' : 'copy', buffer);
     result.outcome = await settled;
-    if (worker) result.truncatedDuring = await stopWorker(worker);
+    // After ready the frame's first bytes are in the file: the watcher finds
+    // them and truncates however late it runs (a loaded machine may not
+    // schedule it during the copy), so it is waited for, not stopped; after
+    // failed or an error nothing may ever land, and it is stopped.
+    if (worker) result.truncatedDuring = await stopWorker(worker, result.outcome !== 'ready');
     worker = null;
     result.fileSize = fstatSync(fd).size;
     result.file = Buffer.alloc(result.fileSize);
@@ -157,7 +163,7 @@ export async function capture(c: WaylandClient, g: CaptureGlobals, options: Capt
       pool.request('destroy');
     }
   } finally {
-    if (worker) void stopWorker(worker);
+    if (worker) void stopWorker(worker, true);
     for (const f of fds) closeSync(f);
   }
   return result;
@@ -206,9 +212,10 @@ async function truncateOnFirstWrite(fd: number, to: number): Promise<Worker> {
   return worker;
 }
 
-async function stopWorker(worker: Worker): Promise<boolean> {
+/** The watcher's verdict (it truncated); `abort` stops it if it has not yet. */
+async function stopWorker(worker: Worker, abort: boolean): Promise<boolean> {
   const s = stops.get(worker)!;
-  Atomics.store(s.flag, 0, 1);
+  if (abort) Atomics.store(s.flag, 0, 1);
   const truncated = await s.result;
   await worker.terminate();
   return truncated;
@@ -234,12 +241,14 @@ export async function patternClient(stream: UnixStream, name = 'pattern', width 
   return run;
 }
 
-/** A client that captures once, attacked by `attack` (or honestly). */
-export async function captureClient(stream: UnixStream, attack?: CaptureAttack): Promise<CaptureResult> {
+/** A client that captures once, with `options` (an attack, a region), then disconnects. */
+export async function captureClient(stream: UnixStream, options: CaptureOptions = {}): Promise<CaptureResult> {
   const c = new WaylandClient(stream);
   try {
     await c.registry();
-    return await capture(c, bindCapture(c), attack ? { attack } : {});
+    const g = bindCapture(c);
+    await c.roundtrip();
+    return await capture(c, g, options);
   } finally {
     if (!c.error) c.close();
   }

@@ -69,6 +69,57 @@ test('capture_output_region: output-logical coordinates, scaled and clamped to t
   t.close();
 });
 
+/** Every event a frame receives, in order, with its arguments. */
+function recordFrame(frame: ReturnType<WaylandClient['bind']>): { events: [string, ...unknown[]][]; settled: Promise<string> } {
+  const events: [string, ...unknown[]][] = [];
+  let settle: (e: string) => void = () => {};
+  const settled = new Promise<string>((resolve) => (settle = resolve));
+  for (const e of ['buffer', 'linux_dmabuf', 'buffer_done', 'flags', 'damage', 'ready', 'failed'])
+    frame.on(e, (...args) => {
+      events.push([e, ...args]);
+      if (e === 'ready' || e === 'failed') settle(e);
+    });
+  return { events, settled };
+}
+
+test('frame events: one shm buffer, buffer_done, no linux_dmabuf; copy gets flags 0 (no y_invert), then ready at a CLOCK_MONOTONIC time between the request and its arrival', async () => {
+  // No other client: only the copy arms the refresh timer, so its vblank lies after the request.
+  const t = startCompositor();
+  const { c, g } = await captureClientOf(t);
+  const core = bindCore(c);
+  for (const withDamage of [false, true]) {
+    const frame = g.manager.request('capture_output', null, 0, g.output)!;
+    const rec = recordFrame(frame);
+    await c.roundtrip();
+    assert.deepEqual(rec.events, [['buffer', XRGB, 640, 480, 2560], ['buffer_done']]);
+    const sent = process.hrtime.bigint();
+    frame.request(withDamage ? 'copy_with_damage' : 'copy', shmBuffer(core, 640, 480, () => 0).buffer);
+    assert.equal(await rec.settled, 'ready');
+    const arrived = process.hrtime.bigint();
+    const names = rec.events.map((e) => e[0]);
+    assert.deepEqual(names, withDamage ? ['buffer', 'buffer_done', 'flags', 'damage', 'ready'] : ['buffer', 'buffer_done', 'flags', 'ready']);
+    assert.deepEqual(rec.events[2], ['flags', 0]);
+    const [, hi, lo, ns] = rec.events.at(-1)!;
+    const at = ((BigInt(Number(hi)) << 32n) | BigInt(Number(lo))) * 1_000_000_000n + BigInt(Number(ns));
+    assert.ok(at > sent && at <= arrived, `ready ${at} between ${sent} and ${arrived}`);
+  }
+  t.close();
+});
+
+test('the buffer destroyed before its copy ran: failed; the next capture works', async () => {
+  const t = startCompositor();
+  const { c, g } = await captureClientOf(t);
+  const frame = g.manager.request('capture_output', null, 0, g.output)!;
+  const rec = recordFrame(frame);
+  await c.roundtrip();
+  const { buffer } = shmBuffer(bindCore(c), 640, 480, () => 0);
+  frame.request('copy', buffer);
+  buffer.request('destroy');
+  assert.equal(await rec.settled, 'failed');
+  assert.equal((await capture(c, g)).outcome, 'ready');
+  t.close();
+});
+
 describe('protocol errors', () => {
   for (const [what, format, width, height, stride] of [
     ['wrong format', ARGB, 640, 480, 2560],
@@ -87,6 +138,18 @@ describe('protocol errors', () => {
       await expectProtocolError(c, 'zwlr_screencopy_frame_v1', FRAME_ERROR.invalid_buffer, /invalid buffer attributes/);
       t.close();
     });
+
+  test('invalid_buffer: copy on a frame that failed (an empty region)', async () => {
+    const t = startCompositor();
+    const { c, g } = await captureClientOf(t);
+    const frame = g.manager.request('capture_output_region', null, 0, g.output, 700, 0, 10, 10)!;
+    const rec = recordFrame(frame);
+    assert.equal(await rec.settled, 'failed');
+    assert.deepEqual(rec.events.map((e) => e[0]), ['failed']);
+    frame.request('copy', shmBuffer(bindCore(c), 10, 10, () => 0).buffer);
+    await expectProtocolError(c, 'zwlr_screencopy_frame_v1', FRAME_ERROR.invalid_buffer, /failed/);
+    t.close();
+  });
 
   test('already_used: a second copy on one frame', async () => {
     const t = startCompositor();
