@@ -43,6 +43,8 @@ export interface CaptureOptions {
   region?: { x: number; y: number; width: number; height: number };
   withDamage?: boolean;
   attack?: CaptureAttack;
+  /** Makes the destination file (an fd of `size` bytes) instead of a memfd: e.g. a file on a full disk. */
+  destination?: (size: number) => number;
 }
 
 export interface CaptureResult {
@@ -127,7 +129,7 @@ export async function capture(c: WaylandClient, g: CaptureGlobals, options: Capt
   const size = info.stride * info.height;
   const attack = options.attack;
   const sealed = attack === 'sealed-resize';
-  const fd = memfd('capture', size, sealed ? { seal: true } : {});
+  const fd = options.destination ? options.destination(size) : memfd('capture', size, sealed ? { seal: true } : {});
   const fds = [fd];
   let worker: Worker | null = null;
   try {

@@ -86,3 +86,14 @@ export function firstMismatch(bytes: Uint8Array, fileOffset: number, eof: number
 export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
+
+/** Writes to `fd` until its filesystem is full, down to its last 1 KiB block. */
+export function fillUp(fd: number): void {
+  for (const chunk of [1 << 20, 64 << 10, 1 << 10]) {
+    try {
+      for (;;) writeSync(fd, Buffer.alloc(chunk, 1));
+    } catch {
+      // ENOSPC: nothing of this size fits any more
+    }
+  }
+}
