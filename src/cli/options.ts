@@ -15,6 +15,8 @@ export interface CompositorArgs {
   screenshot: string | undefined;
   stats: string | undefined;
   logLevel: LogLevel;
+  keyboardLayout: string;
+  cursor: boolean;
   help: boolean;
   version: boolean;
 }
@@ -40,6 +42,9 @@ options:
   --screenshot FILE.png    write the output as PNG at exit
   --stats FILE.json        write what each client did (commits, frames, rescues) at exit
   --log-level LEVEL        error, warn (default), info or debug
+  --keyboard-layout LAYOUT xkb layout of the seat's keyboard, e.g. de or us,ru
+                           (default us)
+  --cursor                 draw the pointer's cursor in screenshots and captures
   --help, --version`;
 
 const OPTIONS = {
@@ -52,6 +57,8 @@ const OPTIONS = {
   screenshot: { type: 'string' },
   stats: { type: 'string' },
   'log-level': { type: 'string' },
+  'keyboard-layout': { type: 'string' },
+  cursor: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -85,6 +92,12 @@ function oneOf<T extends string>(name: string, text: string | undefined, values:
   return found;
 }
 
+function keyboardLayout(text: string | undefined): string {
+  if (text === undefined) return 'us';
+  if (!/^[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*$/i.test(text)) throw new UsageError(`--keyboard-layout: expected xkb layout names such as us or de,fr, got '${text}'`);
+  return text;
+}
+
 export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
   let values;
   try {
@@ -108,6 +121,8 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     screenshot: values.screenshot,
     stats: values.stats,
     logLevel: oneOf('log-level', values['log-level'], ['error', 'warn', 'info', 'debug'], 'warn'),
+    keyboardLayout: keyboardLayout(values['keyboard-layout']),
+    cursor: values.cursor ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -6,7 +6,9 @@
 //  - globals (versions of Debian 12's XML): wl_compositor 5,
 //    wl_subcompositor 1, wl_shm 1, wl_output 4, zxdg_output_manager_v1 3,
 //    xdg_wm_base 5, wp_viewporter 1, wp_presentation 1,
-//    zwlr_screencopy_manager_v1 3 (screencopy.ts);
+//    zwlr_screencopy_manager_v1 3 (screencopy.ts); wl_seat 7,
+//    zwp_virtual_keyboard_manager_v1 1, zwlr_virtual_pointer_manager_v1 2
+//    and xdg_activation_v1 1 (seat.ts, virtual-input.ts, activation.ts);
 //  - the refresh timer runs only while something waits for it (a frame
 //    callback, feedback or damage), ticking on the output's refresh grid
 //    (start + k × period): an idle compositor has no timer and uses no CPU;
@@ -28,6 +30,11 @@ import { createSubcompositorGlobal } from './subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './surface.js';
 import { createViewporterGlobal } from './viewporter.js';
 import { createXdgShellGlobal, windowTitle, type Shell, type ShellHost, type XdgSurface } from './xdg-shell.js';
+import { createActivationGlobal } from './activation.js';
+import { Input } from './input.js';
+import { Seat } from './seat.js';
+import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './virtual-input.js';
+import type { KeymapNames } from './xkb.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -44,6 +51,10 @@ export interface CompositorOptions {
   log?: (line: string) => void;
   /** Ping interval for xdg_wm_base (default 10 s; 0: never). */
   pingIntervalMs?: number;
+  /** The seat's keymap (default: layout us). */
+  keyboard?: KeymapNames;
+  /** Draw the cursor a client set into the output (screenshots, screen capture; default false). */
+  cursor?: boolean;
 }
 
 /** What the compositor saw of one client (for reports and tests). */
@@ -79,6 +90,10 @@ export class Compositor implements SurfaceHost, ShellHost {
   readonly shm: ShmStats = { pools: 0, buffers: 0 };
   /** Windows bottom to top. */
   readonly windows: XdgSurface[] = [];
+  readonly seat: Seat;
+  /** Scripted keyboard and pointer input (see input.ts). */
+  readonly input: Input;
+  readonly #drawCursor: boolean;
   readonly #stats = new Map<Client, ClientStats>();
   readonly #log: (line: string) => void;
   readonly #level: number;
@@ -113,6 +128,12 @@ export class Compositor implements SurfaceHost, ShellHost {
     createViewporterGlobal(this.display);
     createPresentationGlobal(this.display);
     this.#screencopy = new Screencopy(this.display, this);
+    this.seat = new Seat(this, options.keyboard ? { keyboard: options.keyboard } : {});
+    this.input = new Input(this.seat);
+    this.#drawCursor = options.cursor ?? false;
+    createVirtualKeyboardGlobal(this.display, this.seat);
+    createVirtualPointerGlobal(this.display, this.seat);
+    createActivationGlobal(this.display, this.seat);
 
     this.display.onClient((client) => this.#track(client, labelOf(client)));
     const ping = options.pingIntervalMs ?? 10_000;
@@ -224,6 +245,7 @@ export class Compositor implements SurfaceHost, ShellHost {
     }
     this.log('info', `${this.#label(window.surface.client)}: mapped ${windowTitle(window)} at ${window.x},${window.y}`);
     this.scheduleRepaint();
+    this.seat.windowMapped(window);
   }
 
   /** Runs `listener` just before a window leaves the scene (it is still painted). */
@@ -236,6 +258,11 @@ export class Compositor implements SurfaceHost, ShellHost {
     const i = this.windows.indexOf(window);
     if (i >= 0) this.windows.splice(i, 1);
     this.scheduleRepaint();
+    this.seat.windowUnmapped(window);
+  }
+
+  grabPopup(popup: XdgSurface, serial: number): boolean {
+    return this.seat.grabPopup(popup, serial);
   }
 
   reportUnresponsive(client: Client): void {
@@ -270,7 +297,7 @@ export class Compositor implements SurfaceHost, ShellHost {
     this.#sequence++;
     if (this.#repaint) {
       this.#repaint = false;
-      this.renderer.render(this.sceneRoots());
+      this.renderer.render(this.#paintRoots());
     }
     this.#screencopy.refresh(vblank);
     const ms = Number((vblank / 1_000_000n) & 0xffffffffn);
@@ -308,9 +335,17 @@ export class Compositor implements SurfaceHost, ShellHost {
     return roots;
   }
 
+  /** The scene, and the cursor on top when it is drawn. */
+  #paintRoots(): SceneRoot[] {
+    const roots = this.sceneRoots();
+    const cursor = this.#drawCursor ? this.seat.cursorRoot() : null;
+    if (cursor) roots.push(cursor);
+    return roots;
+  }
+
   /** Paints whatever is pending now (tests, screenshots). */
   paint(): void {
-    this.renderer.render(this.sceneRoots());
+    this.renderer.render(this.#paintRoots());
   }
 
   /** A copy of the output with everything committed so far painted. */
@@ -338,6 +373,7 @@ export class Compositor implements SurfaceHost, ShellHost {
     if (this.#pingTimer) clearInterval(this.#pingTimer);
     this.#timer = this.#pingTimer = null;
     this.display.destroy();
+    this.seat.close();
   }
 }
 

@@ -7,7 +7,8 @@
 //    sent and not yet superseded (invalid_serial), and drops the older ones;
 //  - a toplevel is configured with size 0 × 0 (the client picks) unless it
 //    asked to be maximized or fullscreen: then with the output's logical
-//    size and the matching state; every configure says activated;
+//    size and the matching state; only the toplevel with keyboard focus is
+//    activated (the seat sets it; a change is a new configure);
 //  - toplevels are placed when first mapped, cascaded so each is visible;
 //    unmapping (a null buffer) resets the xdg_surface to before its first
 //    commit, as the protocol says;
@@ -44,6 +45,8 @@ export interface ShellHost {
   unmapWindow(window: XdgSurface): void;
   scheduleRepaint(): void;
   reportUnresponsive(client: Client): void;
+  /** xdg_popup.grab: true if granted (the seat checks the input serial). */
+  grabPopup?(popup: XdgSurface, serial: number): boolean;
 }
 
 /** Positioner state (copied into a popup when it is created or repositioned). */
@@ -133,7 +136,7 @@ export class XdgSurface implements SurfaceRole {
       this.sendConfigure();
       return;
     }
-    if (surface.mapped && !this.mapped) {
+    if (surface.mapped && !this.mapped && !this.popup?.dismissed) {
       this.mapped = true;
       this.shell.mapWindow(this);
     } else if (!surface.mapped && this.mapped) {
@@ -154,6 +157,12 @@ export class XdgSurface implements SurfaceRole {
     this.mapped = false;
     this.shell.unmapWindow(this);
     for (const p of this.wmBase.popupsOf(this)) p.dismiss();
+  }
+
+  /** Sets a toplevel's activated state (keyboard focus); a change is configured. */
+  setActivated(on: boolean): void {
+    const t = this.toplevel;
+    if (t && t.activated !== on) t.changeState(() => (t.activated = on));
   }
 
   /** Sends the role's configure, then xdg_surface.configure with a new serial. */
@@ -186,6 +195,7 @@ class Toplevel {
   parent: Toplevel | null = null;
   maximized = false;
   fullscreen = false;
+  activated = false;
   minSize: [number, number] = [0, 0];
   maxSize: [number, number] = [0, 0];
   #pendingMin: [number, number] | null = null;
@@ -230,7 +240,7 @@ class Toplevel {
     // every capability, and every one is accepted here (maximize and
     // fullscreen are honoured; minimize and the window menu have nothing to
     // show headless).
-    const states: number[] = [STATE.activated];
+    const states: number[] = this.activated ? [STATE.activated] : [];
     if (this.maximized) states.push(STATE.maximized);
     if (this.fullscreen) states.push(STATE.fullscreen);
     const sized = this.maximized || this.fullscreen;
@@ -253,6 +263,8 @@ class Popup {
   box: Rect = rect(0, 0, 0, 0);
   #repositionToken: number | null = null;
   dismissed = false;
+  /** The grab was granted: the popup takes keyboard focus while open. */
+  grabbed = false;
 
   constructor(resource: Resource, xdg: XdgSurface, parent: XdgSurface | null, positioner: Positioner) {
     this.resource = resource;
@@ -560,8 +572,10 @@ function servePopup(resource: Resource, xdg: XdgSurface, parent: XdgSurface | nu
         if (xdg.wmBase.popupsOf(xdg).some((child) => !child.resource.destroyed))
           xdg.wmBase.resource.postError(WM_ERROR.not_the_topmost_popup, 'xdg_popup was destroyed while it was not the topmost popup');
       },
-      grab: (r) => {
+      grab: (r, _seat, serial) => {
         if (xdg.mapped) r.postError(POPUP_ERROR.invalid_grab, 'xdg_popup already is mapped');
+        else if (xdg.shell.grabPopup?.(xdg, serial)) popup.grabbed = true;
+        else popup.dismiss(); // a refused grab: dismissed at once, as the protocol says
       },
       reposition: (_r, positionerResource, token) => {
         const p = dataOf(positionerResource, Positioner);
