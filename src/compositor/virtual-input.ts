@@ -21,7 +21,6 @@ import { wl_keyboard } from '../protocol/wayland.js';
 import { zwlr_virtual_pointer_manager_v1, zwlr_virtual_pointer_v1 } from '../protocol/wlr-virtual-pointer.js';
 import type { Display, Resource } from '../server/index.js';
 import { map } from '../shm/index.js';
-import { fixedToDouble } from '../wire/codec.js';
 import { KeyDevice } from './keyboard.js';
 import { AXIS, AXIS_SOURCE } from './pointer.js';
 import type { Seat } from './seat.js';
@@ -123,7 +122,7 @@ function serveVirtualPointer(resource: Resource, seat: Seat): void {
     for (const b of pressed) p.button(b, false);
   });
   implement(resource, zwlr_virtual_pointer_v1, {
-    motion: (_r, time, dx, dy) => p.move(p.x + fixedToDouble(dx), p.y + fixedToDouble(dy), time, false),
+    motion: (_r, time, dx, dy) => p.move(p.x + dx, p.y + dy, time, false),
     motion_absolute: (_r, time, x, y, xExtent, yExtent) => {
       if (xExtent === 0 || yExtent === 0) return;
       p.move((x / xExtent) * out.logicalWidth, (y / yExtent) * out.logicalHeight, time, false);
@@ -134,7 +133,7 @@ function serveVirtualPointer(resource: Resource, seat: Seat): void {
       p.button(button, state !== 0, time, false);
     },
     axis: (r, time, axis, value) => {
-      if (axisOk(r, axis)) p.axis(axis, fixedToDouble(value), 0, source, time, false);
+      if (axisOk(r, axis)) p.axis(axis, value, 0, source, time, false);
       source = null; // axis_source: once per frame
     },
     axis_source: (r, s) => {
@@ -145,7 +144,7 @@ function serveVirtualPointer(resource: Resource, seat: Seat): void {
       if (axisOk(r, axis)) p.axisStop(axis, time, false);
     },
     axis_discrete: (r, time, axis, value, discrete) => {
-      if (axisOk(r, axis)) p.axis(axis, fixedToDouble(value), discrete, source, time, false);
+      if (axisOk(r, axis)) p.axis(axis, value, discrete, source, time, false);
       source = null;
     },
     frame: () => {
