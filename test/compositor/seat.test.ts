@@ -7,19 +7,26 @@ import { test } from 'node:test';
 import type { Proxy, WaylandClient } from '../../src/client/index.js';
 import { wl_pointer, wl_seat } from '../../src/protocol/wayland.js';
 import { xdg_toplevel } from '../../src/protocol/xdg-shell.js';
+import { xdg_activation_v1 } from '../../src/protocol/xdg-activation.js';
+import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../src/protocol/virtual-keyboard.js';
+import { memfd } from '../../src/shm/index.js';
 import { bindCore, expectProtocolError, mappedWindow, pixelAt, present, shmBuffer, startCompositor, waitFor, type Globals, type TestCompositor } from '../support/compositor.js';
 
 const ACTIVATED = xdg_toplevel.enums.state.entries.activated;
 
 interface Events {
   log: string[];
+  seat: Proxy;
   keyboard: Proxy;
   pointer: Proxy;
+  /** Serials of wl_keyboard.enter. */
+  enterSerials: number[];
 }
 
 /** Binds the seat, gets a keyboard and a pointer, and logs what they receive ("kb enter 3", "key 30 1", ...). */
 function seatEvents(c: WaylandClient): Events {
   const log: string[] = [];
+  const enterSerials: number[] = [];
   const seat = c.bind(wl_seat, 7).on('capabilities', (caps) => log.push(`caps ${String(caps)}`)).on('name', (n) => log.push(`name ${String(n)}`));
   const keyboard = seat.request('get_keyboard', null)!;
   keyboard
@@ -28,7 +35,10 @@ function seatEvents(c: WaylandClient): Events {
       log.push(`keymap ${String(format)} ${Number(size) > 0}`);
     })
     .on('repeat_info', () => {})
-    .on('enter', (_s, surface) => log.push(`kb enter ${String((surface as Proxy).id)}`))
+    .on('enter', (serial, surface) => {
+      enterSerials.push(Number(serial));
+      log.push(`kb enter ${String((surface as Proxy).id)}`);
+    })
     .on('leave', (_s, surface) => log.push(`kb leave ${String((surface as Proxy).id)}`))
     .on('key', (_s, _t, key, state) => log.push(`key ${String(key)} ${String(state)}`))
     .on('modifiers', (_s, d) => log.push(`mods ${String(d)}`));
@@ -43,7 +53,7 @@ function seatEvents(c: WaylandClient): Events {
     .on('axis_discrete', (axis, d) => log.push(`discrete ${String(axis)} ${String(d)}`))
     .on('axis_stop', () => {})
     .on('frame', () => {});
-  return { log, keyboard, pointer };
+  return { log, seat, keyboard, pointer, enterSerials };
 }
 
 const lastStates = (w: { configures: { states: number[] }[] }): number[] => w.configures.at(-1)?.states ?? [];
@@ -196,4 +206,90 @@ async function cursorPixel(drawCursor: boolean): Promise<number> {
 test('the cursor a client sets is drawn only when asked (option cursor)', async () => {
   assert.equal(await cursorPixel(true), 0xffffff00);
   assert.equal(await cursorPixel(false), 0xff0000ff);
+});
+
+/** A mapped 20×20 popup of `parent`, grabbing with `serial` (null: no grab). */
+async function popup(c: WaylandClient, g: Globals, ev: Events, parent: Proxy, serial: number | null): Promise<{ surface: Proxy; done: () => boolean }> {
+  const positioner = g.wm.request('create_positioner', null)!;
+  positioner.request('set_size', 20, 20);
+  positioner.request('set_anchor_rect', 0, 0, 10, 10);
+  const surface = g.compositor.request('create_surface', null)!;
+  surface.on('enter', () => {}).on('leave', () => {});
+  const xdg = g.wm.request('get_xdg_surface', null, surface)!;
+  const p = xdg.request('get_popup', null, parent, positioner)!;
+  let done = false;
+  p.on('configure', () => {}).on('popup_done', () => (done = true));
+  xdg.on('configure', (s) => xdg.request('ack_configure', s));
+  if (serial !== null) p.request('grab', ev.seat, serial);
+  surface.request('commit');
+  await c.roundtrip();
+  present(surface, shmBuffer(g, 20, 20, () => 0xff00ffff).buffer, 20, 20);
+  await c.roundtrip();
+  return { surface, done: () => done };
+}
+
+test('a popup with a grab takes keyboard focus while open; a click outside its client dismisses it', async () => {
+  const t = startCompositor();
+  const a = await client(t, 'a');
+  const wa = await mappedWindow(t, a.c, a.g, 100, 100, 0xff0000ff);
+  await a.c.roundtrip();
+  const pop = await popup(a.c, a.g, a.ev, wa.w.xdgSurface, a.ev.enterSerials.at(-1)!);
+  assert.ok(a.ev.log.includes(`kb enter ${pop.surface.id}`), a.ev.log.join('\n'));
+  assert.ok(lastStates(wa.w).includes(ACTIVATED), 'its toplevel stays activated');
+  await t.compositor.input.pointer.click('left', { x: 600, y: 400 });
+  await a.c.roundtrip();
+  assert.ok(pop.done(), 'popup_done');
+  assert.equal(t.compositor.seat.keyboardFocus, wa.win.surface);
+  assert.ok(a.ev.log.includes(`kb enter ${wa.w.surface.id}`));
+  // A grab with a serial that was never sent is refused: dismissed at once, focus stays.
+  const bogus = await popup(a.c, a.g, a.ev, wa.w.xdgSurface, 123456);
+  assert.ok(bogus.done());
+  assert.equal(t.compositor.seat.keyboardFocus, wa.win.surface);
+  t.close();
+});
+
+test('xdg_activation_v1: a committed token activates (focus and raise); an unknown one is ignored', async () => {
+  const t = startCompositor();
+  const a = await client(t, 'a');
+  const b = await client(t, 'b');
+  const wa = await mappedWindow(t, a.c, a.g, 50, 50, 0xff0000ff);
+  const wb = await mappedWindow(t, b.c, b.g, 50, 50, 0xff00ff00);
+  const activation = a.c.bind(xdg_activation_v1, 1);
+  activation.request('activate', 'not-a-token', wa.w.surface);
+  await a.c.roundtrip();
+  assert.equal(t.compositor.seat.keyboardFocus, wb.win.surface);
+  const token = activation.request('get_activation_token', null)!;
+  let value = '';
+  token.on('done', (v) => (value = String(v)));
+  token.request('set_surface', wa.w.surface);
+  token.request('commit');
+  await a.c.roundtrip();
+  assert.match(value, /^[0-9a-f]{32}$/);
+  activation.request('activate', value, wa.w.surface);
+  await a.c.roundtrip();
+  assert.equal(t.compositor.seat.keyboardFocus, wa.win.surface);
+  assert.equal(t.compositor.windows.at(-1), wa.win);
+  assert.ok(lastStates(wa.w).includes(ACTIVATED));
+  t.close();
+});
+
+test('virtual keyboard: a key before a keymap, or a truncated keymap, is that client\'s error only', async () => {
+  const t = startCompositor();
+  const a = await client(t, 'a');
+  await mappedWindow(t, a.c, a.g, 50, 50, 0xff0000ff);
+  const v1 = await t.client('vk1');
+  const vk1 = v1.bind(zwp_virtual_keyboard_manager_v1, 1).request('create_virtual_keyboard', v1.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {}), null)!;
+  vk1.request('key', 0, 30, 1);
+  await expectProtocolError(v1, 'zwp_virtual_keyboard_v1', zwp_virtual_keyboard_v1.enums.error.entries.no_keymap, /no keymap/);
+  const v2 = await t.client('vk2');
+  const vk2 = v2.bind(zwp_virtual_keyboard_manager_v1, 1).request('create_virtual_keyboard', v2.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {}), null)!;
+  const empty = memfd('truncated-keymap', 0); // says 4096 bytes, has none: read as zeros, never SIGBUS
+  vk2.request('keymap', 1, empty, 4096);
+  closeSync(empty);
+  await expectProtocolError(v2, 'zwp_virtual_keyboard_v1', zwp_virtual_keyboard_v1.enums.error.entries.no_keymap, /does not compile/);
+  a.ev.log.length = 0;
+  await t.compositor.input.type('k');
+  await a.c.roundtrip();
+  assert.deepEqual(a.ev.log, ['key 37 1', 'key 37 0']);
+  t.close();
 });
