@@ -10,6 +10,7 @@ import { xdg_toplevel } from '../../src/protocol/xdg-shell.js';
 import { xdg_activation_v1 } from '../../src/protocol/xdg-activation.js';
 import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../src/protocol/virtual-keyboard.js';
 import { memfd } from '../../src/shm/index.js';
+import { zwlr_virtual_pointer_manager_v1, zwlr_virtual_pointer_v1 } from '../../src/protocol/wlr-virtual-pointer.js';
 import { bindCore, expectProtocolError, mappedWindow, pixelAt, present, shmBuffer, startCompositor, waitFor, type Globals, type TestCompositor } from '../support/compositor.js';
 
 const ACTIVATED = xdg_toplevel.enums.state.entries.activated;
@@ -291,5 +292,26 @@ test('virtual keyboard: a key before a keymap, or a truncated keymap, is that cl
   await t.compositor.input.type('k');
   await a.c.roundtrip();
   assert.deepEqual(a.ev.log, ['key 37 1', 'key 37 0']);
+  t.close();
+});
+
+test('virtual pointer: absolute motion, buttons and frames reach the client under it; a bad axis is its error', async () => {
+  const t = startCompositor(); // 640×480
+  const a = await client(t, 'a');
+  const wa = await mappedWindow(t, a.c, a.g, 100, 100, 0xff0000ff); // at 32,32
+  const v = await t.client('vp');
+  const vp = v.bind(zwlr_virtual_pointer_manager_v1, 2).request('create_virtual_pointer_with_output', null, null, null)!;
+  vp.request('motion_absolute', 0, 64, 48, 640, 480); // 64,48: surface-local 32,16
+  vp.request('frame');
+  vp.request('motion', 0, 10, 4);
+  vp.request('button', 0, 0x110, 1);
+  vp.request('button', 0, 0x110, 0);
+  vp.request('frame');
+  await v.roundtrip();
+  await a.c.roundtrip();
+  assert.ok(a.ev.log.some((l) => l.startsWith(`ptr enter ${wa.w.surface.id} 32,16`)), a.ev.log.join('\n'));
+  assert.ok(a.ev.log.includes('motion 42,20') && a.ev.log.includes('button 272 1') && a.ev.log.includes('button 272 0'), a.ev.log.join('\n'));
+  vp.request('axis', 0, 7, 10);
+  await expectProtocolError(v, 'zwlr_virtual_pointer_v1', zwlr_virtual_pointer_v1.enums.error.entries.invalid_axis, /invalid axis 7/);
   t.close();
 });
