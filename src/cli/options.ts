@@ -2,6 +2,7 @@
 // util.parseArgs. A bad option is a UsageError: one line, exit status 2.
 import { parseArgs } from 'node:util';
 import type { LogLevel, TruncationPolicy } from '../compositor/index.js';
+import { Keymap } from '../compositor/xkb.js';
 
 export class UsageError extends Error {}
 
@@ -95,6 +96,12 @@ function oneOf<T extends string>(name: string, text: string | undefined, values:
 function keyboardLayout(text: string | undefined): string {
   if (text === undefined) return 'us';
   if (!/^[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*$/i.test(text)) throw new UsageError(`--keyboard-layout: expected xkb layout names such as us or de,fr, got '${text}'`);
+  // Compiled once here so that an unknown layout is a usage error, not a crash at start.
+  try {
+    Keymap.fromNames({ layout: text }).close();
+  } catch {
+    throw new UsageError(`--keyboard-layout: libxkbcommon has no layout '${text}'`);
+  }
   return text;
 }
 

@@ -10,6 +10,7 @@ import { xdg_toplevel } from '../../src/protocol/xdg-shell.js';
 import { xdg_activation_v1 } from '../../src/protocol/xdg-activation.js';
 import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../src/protocol/virtual-keyboard.js';
 import { memfd } from '../../src/shm/index.js';
+import { parseCompositorArgs, UsageError } from '../../src/cli/options.js';
 import { zwlr_virtual_pointer_manager_v1, zwlr_virtual_pointer_v1 } from '../../src/protocol/wlr-virtual-pointer.js';
 import { bindCore, expectProtocolError, mappedWindow, pixelAt, present, shmBuffer, startCompositor, waitFor, type Globals, type TestCompositor } from '../support/compositor.js';
 
@@ -313,5 +314,21 @@ test('virtual pointer: absolute motion, buttons and frames reach the client unde
   assert.ok(a.ev.log.includes('motion 42,20') && a.ev.log.includes('button 272 1') && a.ev.log.includes('button 272 0'), a.ev.log.join('\n'));
   vp.request('axis', 0, 7, 10);
   await expectProtocolError(v, 'zwlr_virtual_pointer_v1', zwlr_virtual_pointer_v1.enums.error.entries.invalid_axis, /invalid axis 7/);
+  t.close();
+});
+
+test('--keyboard-layout de: typing z presses the key us calls y; an unknown layout is a usage error', async () => {
+  const args = parseCompositorArgs(['--keyboard-layout', 'de']);
+  assert.equal(args.keyboardLayout, 'de');
+  assert.equal(parseCompositorArgs([]).keyboardLayout, 'us');
+  assert.throws(() => parseCompositorArgs(['--keyboard-layout', 'nosuchlayout']), (e: unknown) => e instanceof UsageError && /no layout 'nosuchlayout'/.test(e.message));
+  const t = startCompositor({ keyboard: { layout: args.keyboardLayout } });
+  const a = await client(t, 'a');
+  await mappedWindow(t, a.c, a.g, 50, 50, 0xff0000ff);
+  await a.c.roundtrip();
+  a.ev.log.length = 0;
+  await t.compositor.input.type('z');
+  await a.c.roundtrip();
+  assert.deepEqual(a.ev.log, ['key 21 1', 'key 21 0']);
   t.close();
 });
