@@ -110,8 +110,9 @@ static napi_value js_keymap_from_bytes(napi_env env, napi_callback_info info) {
   /* xkb_keymap_new_from_buffer wants the text without its NUL; stop at the first one. */
   const void *nul = memchr(data, 0, len);
   if (nul) len = (size_t)((const uint8_t *)nul - data);
-  struct xkb_context *ctx = xkb_context_new(XKB_CONTEXT_NO_FLAGS | XKB_CONTEXT_NO_DEFAULT_INCLUDES |
-                                            XKB_CONTEXT_NO_ENVIRONMENT_NAMES);
+  /* Default includes stay: clients' keymaps (wtype's) include "complete" from
+   * the system's xkb data, as wlroots allows; only environment names are off. */
+  struct xkb_context *ctx = xkb_context_new(XKB_CONTEXT_NO_ENVIRONMENT_NAMES);
   if (!ctx) {
     nsb_throw(env, "ERR_NOSIGBUS_XKB", 0, NULL, "cannot create an xkb context");
     return NULL;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,wlr-data-control,
-// virtual-keyboard,primary-selection,wlr-layer-shell,wlr-output-management,
-// xdg-decoration,viewporter,presentation-time}.ts from
+// virtual-keyboard,wlr-virtual-pointer,xdg-activation,primary-selection,wlr-layer-shell,
+// wlr-output-management,xdg-decoration,viewporter,presentation-time}.ts from
 // the protocol XML: facts only (names, versions, opcodes = array order,
 // argument types, enum values), never description text.
 //
@@ -31,6 +31,8 @@ const PROTOCOLS = [
   { xml: join(root, 'protocol/wlr-screencopy-unstable-v1.xml'), out: 'src/protocol/wlr-screencopy.ts' },
   { xml: join(root, 'protocol/wlr-data-control-unstable-v1.xml'), out: 'src/protocol/wlr-data-control.ts' },
   { xml: join(root, 'protocol/virtual-keyboard-unstable-v1.xml'), out: 'src/protocol/virtual-keyboard.ts' },
+  { xml: join(root, 'protocol/wlr-virtual-pointer-unstable-v1.xml'), out: 'src/protocol/wlr-virtual-pointer.ts' },
+  { xml: '/usr/share/wayland-protocols/staging/xdg-activation/xdg-activation-v1.xml', out: 'src/protocol/xdg-activation.ts' },
   {
     xml: '/usr/share/wayland-protocols/unstable/primary-selection/primary-selection-unstable-v1.xml',
     out: 'src/protocol/primary-selection.ts',

@@ -2,6 +2,7 @@
 // util.parseArgs. A bad option is a UsageError: one line, exit status 2.
 import { parseArgs } from 'node:util';
 import type { LogLevel, TruncationPolicy } from '../compositor/index.js';
+import { Keymap } from '../compositor/xkb.js';
 
 export class UsageError extends Error {}
 
@@ -15,6 +16,8 @@ export interface CompositorArgs {
   screenshot: string | undefined;
   stats: string | undefined;
   logLevel: LogLevel;
+  keyboardLayout: string;
+  cursor: boolean;
   /** Advertise zwlr_data_control_manager_v1 (off: --no-data-control). */
   dataControl: boolean;
   help: boolean;
@@ -42,6 +45,9 @@ options:
   --screenshot FILE.png    write the output as PNG at exit
   --stats FILE.json        write what each client did (commits, frames, rescues) at exit
   --log-level LEVEL        error, warn (default), info or debug
+  --keyboard-layout LAYOUT xkb layout of the seat's keyboard, e.g. de or us,ru
+                           (default us)
+  --cursor                 draw the pointer's cursor in screenshots and captures
   --no-data-control        do not offer wlr-data-control (clipboard tools then need keyboard focus)
   --help, --version`;
 
@@ -55,6 +61,8 @@ const OPTIONS = {
   screenshot: { type: 'string' },
   stats: { type: 'string' },
   'log-level': { type: 'string' },
+  'keyboard-layout': { type: 'string' },
+  cursor: { type: 'boolean' },
   'no-data-control': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -89,6 +97,18 @@ function oneOf<T extends string>(name: string, text: string | undefined, values:
   return found;
 }
 
+function keyboardLayout(text: string | undefined): string {
+  if (text === undefined) return 'us';
+  if (!/^[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*$/i.test(text)) throw new UsageError(`--keyboard-layout: expected xkb layout names such as us or de,fr, got '${text}'`);
+  // Compiled once here so that an unknown layout is a usage error, not a crash at start.
+  try {
+    Keymap.fromNames({ layout: text }).close();
+  } catch {
+    throw new UsageError(`--keyboard-layout: libxkbcommon has no layout '${text}'`);
+  }
+  return text;
+}
+
 export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
   let values;
   try {
@@ -112,6 +132,8 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     screenshot: values.screenshot,
     stats: values.stats,
     logLevel: oneOf('log-level', values['log-level'], ['error', 'warn', 'info', 'debug'], 'warn'),
+    keyboardLayout: keyboardLayout(values['keyboard-layout']),
+    cursor: values.cursor ?? false,
     dataControl: !(values['no-data-control'] ?? false),
     help: values.help ?? false,
     version: values.version ?? false,

@@ -47,6 +47,8 @@ function startSession(args: CompositorArgs): Session {
     refresh: args.refresh,
     onTruncate: args.onTruncate,
     logLevel: args.logLevel,
+    keyboard: { layout: args.keyboardLayout },
+    cursor: args.cursor,
     dataControl: args.dataControl,
   });
   // The screenshot shows the last windows shown: clients destroy their

@@ -6,7 +6,10 @@
 //  - globals (versions of Debian 12's XML): wl_compositor 5,
 //    wl_subcompositor 1, wl_shm 1, wl_output 4, zxdg_output_manager_v1 3,
 //    xdg_wm_base 5, wp_viewporter 1, wp_presentation 1,
-//    zwlr_screencopy_manager_v1 3 (screencopy.ts), zwlr_layer_shell_v1 4
+//    zwlr_screencopy_manager_v1 3 (screencopy.ts), wl_seat 7,
+//    zwp_virtual_keyboard_manager_v1 1, zwlr_virtual_pointer_manager_v1 2
+//    and xdg_activation_v1 1 (seat.ts, virtual-input.ts, activation.ts),
+//    zwlr_layer_shell_v1 4
 //    (layer-shell.ts), zxdg_decoration_manager_v1 1 (decoration.ts),
 //    zwlr_output_manager_v1 2 (output-management.ts),
 //    zwlr_data_control_manager_v1 2 (data-control.ts; unless
@@ -43,6 +46,11 @@ import { createShmGlobal, type ShmStats, type TruncationPolicy } from './shm.js'
 import { createSubcompositorGlobal } from './subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './surface.js';
 import { createViewporterGlobal } from './viewporter.js';
+import { createActivationGlobal } from './activation.js';
+import { Input } from './input.js';
+import { Seat } from './seat.js';
+import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './virtual-input.js';
+import type { KeymapNames } from './xkb.js';
 import { createDecorationGlobal } from './decoration.js';
 import { LAYER, LayerShell, LayerSurface, type LayerShellHost } from './layer-shell.js';
 import { OutputManagement } from './output-management.js';
@@ -64,6 +72,10 @@ export interface CompositorOptions {
   log?: (line: string) => void;
   /** Ping interval for xdg_wm_base (default 10 s; 0: never). */
   pingIntervalMs?: number;
+  /** The seat's keymap (default: layout us). */
+  keyboard?: KeymapNames;
+  /** Draw the cursor a client set into the output (screenshots, screen capture; default false). */
+  cursor?: boolean;
   /** Advertise zwlr_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
   dataControl?: boolean;
 }
@@ -101,6 +113,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly shm: ShmStats = { pools: 0, buffers: 0 };
   /** Windows bottom to top. */
   readonly windows: XdgSurface[] = [];
+  readonly seat: Seat;
+  /** Scripted keyboard and pointer input (see input.ts). */
+  readonly input: Input;
+  readonly #drawCursor: boolean;
   readonly #stats = new Map<Client, ClientStats>();
   readonly #log: (line: string) => void;
   readonly #level: number;
@@ -139,6 +155,13 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     createViewporterGlobal(this.display);
     createPresentationGlobal(this.display);
     this.#screencopy = new Screencopy(this.display, this);
+    this.seat = new Seat(this, options.keyboard ? { keyboard: options.keyboard } : {});
+    this.input = new Input(this.seat);
+    this.#drawCursor = options.cursor ?? false;
+    createVirtualKeyboardGlobal(this.display, this.seat);
+    createVirtualPointerGlobal(this.display, this.seat);
+    createActivationGlobal(this.display, this.seat);
+    this.attachSelectionSeat(this.seat);
     if (options.dataControl !== false) createDataControlGlobal(this.display, this.selections);
     this.layerShell = new LayerShell(this);
     createDecorationGlobal(this.display);
@@ -250,8 +273,11 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     return this.layerShell.usableArea;
   }
 
-  /** Keyboard focus for layer surfaces (keyboard_interactivity); the seat implements it. */
-  requestKeyboardFocus(_surface: Surface | null): void {}
+  /** Keyboard focus for layer surfaces (keyboard_interactivity); null gives it back if a layer surface has it. */
+  requestKeyboardFocus(surface: Surface | null): void {
+    if (surface) this.seat.focus(surface);
+    else if (this.seat.keyboardFocus?.role instanceof LayerSurface) this.seat.refocus();
+  }
 
   usableAreaChanged(): void {
     this.#placeSized();
@@ -306,6 +332,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     }
     this.log('info', `${this.#label(window.surface.client)}: mapped ${windowTitle(window)} at ${window.x},${window.y}`);
     this.scheduleRepaint();
+    this.seat.windowMapped(window);
   }
 
   /** Runs `listener` just before a window leaves the scene (it is still painted). */
@@ -318,6 +345,11 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     const i = this.windows.indexOf(window);
     if (i >= 0) this.windows.splice(i, 1);
     this.scheduleRepaint();
+    this.seat.windowUnmapped(window);
+  }
+
+  grabPopup(popup: XdgSurface, serial: number): boolean {
+    return this.seat.grabPopup(popup, serial);
   }
 
   reportUnresponsive(client: Client): void {
@@ -352,7 +384,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.#sequence++;
     if (this.#repaint) {
       this.#repaint = false;
-      this.renderer.render(this.sceneRoots());
+      this.renderer.render(this.#paintRoots());
     }
     this.#screencopy.refresh(vblank);
     const ms = Number((vblank / 1_000_000n) & 0xffffffffn);
@@ -393,9 +425,19 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     return roots;
   }
 
+  /** The scene, the drag icon during a drag, and the cursor on top when it is drawn. */
+  #paintRoots(): SceneRoot[] {
+    const roots = this.sceneRoots();
+    const icon = this.dragIcon;
+    if (icon) roots.push(icon);
+    const cursor = this.#drawCursor ? this.seat.cursorRoot() : null;
+    if (cursor) roots.push(cursor);
+    return roots;
+  }
+
   /** Paints whatever is pending now (tests, screenshots). */
   paint(): void {
-    this.renderer.render(this.sceneRoots());
+    this.renderer.render(this.#paintRoots());
   }
 
   /** A copy of the output with everything committed so far painted. */
@@ -423,6 +465,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     if (this.#pingTimer) clearInterval(this.#pingTimer);
     this.#timer = this.#pingTimer = null;
     this.display.destroy();
+    this.seat.close();
   }
 }
 

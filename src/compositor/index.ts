@@ -11,3 +11,8 @@ export type { TruncationPolicy } from './shm.js';
 export { Surface, Content } from './surface.js';
 export { XdgSurface, place, Positioner } from './xdg-shell.js';
 export type { Rect } from './region.js';
+export { Seat, SEAT_NAME } from './seat.js';
+export type { PointerGrab } from './seat.js';
+export { Input, ScriptedPointer } from './input.js';
+export { Keymap } from './xkb.js';
+export type { KeymapNames } from './xkb.js';

@@ -5,7 +5,8 @@
 //    dropped from every list;
 //  - a Region is the ordered list of its add/subtract operations, evaluated
 //    when asked (regions are small and asked rarely: at commit, for the
-//    opaque fast path); a surface keeps a copy, never the client's object.
+//    opaque fast path, and per pointer hit test for input regions); a
+//    surface keeps a copy, never the client's object.
 import { wl_region } from '../protocol/wayland.js';
 import type { Resource } from '../server/index.js';
 import { implement } from './typed.js';
@@ -109,6 +110,17 @@ export class Region {
       if (!cut) best = op.rect;
     }
     return best;
+  }
+
+  /** The point (x, y) is in the region: the last operation whose rect holds it decides.
+   * An overflowed region answers true (input regions: too complex to keep, assume everywhere). */
+  contains(x: number, y: number): boolean {
+    if (this.#overflowed) return true;
+    for (let i = this.#ops.length - 1; i >= 0; i--) {
+      const r = this.#ops[i]!.rect;
+      if (x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height) return this.#ops[i]!.add;
+    }
+    return false;
   }
 
   /** Every point of `r` is in the region (an add covers it and no later subtract cuts it). */

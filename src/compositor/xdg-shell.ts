@@ -8,7 +8,8 @@
 //  - a toplevel is configured with size 0 × 0 (the client picks) unless it
 //    asked to be maximized (then the usable area's size: the output less the
 //    layer-shell exclusive zones) or fullscreen (the output's logical size),
-//    with the matching state; every configure says activated; when those
+//    with the matching state; only the toplevel with keyboard focus is
+//    activated (the seat sets it; a change is a new configure); when those
 //    sizes change (output mode, exclusive zones) such toplevels are
 //    configured again;
 //  - toplevels are placed when first mapped, cascaded so each is visible;
@@ -47,6 +48,8 @@ export interface ShellHost {
   unmapWindow(window: XdgSurface): void;
   scheduleRepaint(): void;
   reportUnresponsive(client: Client): void;
+  /** xdg_popup.grab: true if granted (the seat checks the input serial). */
+  grabPopup?(popup: XdgSurface, serial: number): boolean;
   /** The output less the exclusive zones of layer surfaces, logical units (maximized windows fill it). */
   usableArea(): Rect;
 }
@@ -145,7 +148,7 @@ export class XdgSurface implements SurfaceRole {
       this.sendConfigure();
       return;
     }
-    if (surface.mapped && !this.mapped) {
+    if (surface.mapped && !this.mapped && !this.popup?.dismissed) {
       this.mapped = true;
       this.shell.mapWindow(this);
     } else if (!surface.mapped && this.mapped) {
@@ -166,6 +169,12 @@ export class XdgSurface implements SurfaceRole {
     this.mapped = false;
     this.shell.unmapWindow(this);
     for (const p of this.wmBase.popupsOf(this)) p.dismiss();
+  }
+
+  /** Sets a toplevel's activated state (keyboard focus); a change is configured. */
+  setActivated(on: boolean): void {
+    const t = this.toplevel;
+    if (t && t.activated !== on) t.changeState(() => (t.activated = on));
   }
 
   /** Sends the role's configure, then xdg_surface.configure with a new serial. */
@@ -202,6 +211,7 @@ export class Toplevel {
   parent: Toplevel | null = null;
   maximized = false;
   fullscreen = false;
+  activated = false;
   minSize: [number, number] = [0, 0];
   maxSize: [number, number] = [0, 0];
   #pendingMin: [number, number] | null = null;
@@ -246,7 +256,7 @@ export class Toplevel {
     // every capability, and every one is accepted here (maximize and
     // fullscreen are honoured; minimize and the window menu have nothing to
     // show headless).
-    const states: number[] = [STATE.activated];
+    const states: number[] = this.activated ? [STATE.activated] : [];
     if (this.maximized) states.push(STATE.maximized);
     if (this.fullscreen) states.push(STATE.fullscreen);
     const [w, h] = this.size(out);
@@ -288,6 +298,8 @@ export class Popup {
   box: Rect = rect(0, 0, 0, 0);
   #repositionToken: number | null = null;
   dismissed = false;
+  /** The grab was granted: the popup takes keyboard focus while open. */
+  grabbed = false;
 
   constructor(resource: Resource, xdg: XdgSurface, parent: XdgSurface | PopupParent | null, positioner: Positioner) {
     this.resource = resource;
@@ -603,8 +615,10 @@ function servePopup(resource: Resource, xdg: XdgSurface, parent: XdgSurface | nu
         if (xdg.wmBase.popupsOf(xdg).some((child) => !child.resource.destroyed))
           xdg.wmBase.resource.postError(WM_ERROR.not_the_topmost_popup, 'xdg_popup was destroyed while it was not the topmost popup');
       },
-      grab: (r) => {
+      grab: (r, _seat, serial) => {
         if (xdg.mapped) r.postError(POPUP_ERROR.invalid_grab, 'xdg_popup already is mapped');
+        else if (xdg.shell.grabPopup?.(xdg, serial)) popup.grabbed = true;
+        else popup.dismiss(); // a refused grab: dismissed at once, as the protocol says
       },
       reposition: (_r, positionerResource, token) => {
         const p = dataOf(positionerResource, Positioner);

@@ -1,6 +1,7 @@
 // Typed protocol descriptors: every interface of wayland.xml, xdg-shell,
 // xdg-output-unstable-v1, wlr-screencopy-unstable-v1 (v3),
 // wlr-data-control-unstable-v1 (v2), virtual-keyboard-unstable-v1 (v1),
+// wlr-virtual-pointer-unstable-v1 (v2), xdg-activation-v1 (v1),
 // primary-selection-unstable-v1, wlr-layer-shell-unstable-v1 (v4),
 // wlr-output-management-unstable-v1 (v2), xdg-decoration-unstable-v1,
 // viewporter and presentation-time. The per-protocol
@@ -12,6 +13,8 @@ import * as xdgOutput from './xdg-output.js';
 import * as wlrScreencopy from './wlr-screencopy.js';
 import * as wlrDataControl from './wlr-data-control.js';
 import * as virtualKeyboard from './virtual-keyboard.js';
+import * as wlrVirtualPointer from './wlr-virtual-pointer.js';
+import * as xdgActivation from './xdg-activation.js';
 import * as primarySelection from './primary-selection.js';
 import * as wlrLayerShell from './wlr-layer-shell.js';
 import * as wlrOutputManagement from './wlr-output-management.js';
@@ -26,6 +29,8 @@ export * from './xdg-output.js';
 export * from './wlr-screencopy.js';
 export * from './wlr-data-control.js';
 export * from './virtual-keyboard.js';
+export * from './wlr-virtual-pointer.js';
+export * from './xdg-activation.js';
 export * from './primary-selection.js';
 export * from './wlr-layer-shell.js';
 export * from './wlr-output-management.js';
@@ -41,6 +46,8 @@ export const protocols: Readonly<Record<string, readonly InterfaceDesc[]>> = {
   wlr_screencopy_unstable_v1: Object.values(wlrScreencopy),
   wlr_data_control_unstable_v1: Object.values(wlrDataControl),
   virtual_keyboard_unstable_v1: Object.values(virtualKeyboard),
+  wlr_virtual_pointer_unstable_v1: Object.values(wlrVirtualPointer),
+  xdg_activation_v1: Object.values(xdgActivation),
   wp_primary_selection_unstable_v1: Object.values(primarySelection),
   wlr_layer_shell_unstable_v1: Object.values(wlrLayerShell),
   wlr_output_management_unstable_v1: Object.values(wlrOutputManagement),

@@ -15,6 +15,8 @@ import * as xdgOutput from '../../src/protocol/xdg-output.js';
 import * as wlrScreencopy from '../../src/protocol/wlr-screencopy.js';
 import * as wlrDataControl from '../../src/protocol/wlr-data-control.js';
 import * as virtualKeyboard from '../../src/protocol/virtual-keyboard.js';
+import * as wlrVirtualPointer from '../../src/protocol/wlr-virtual-pointer.js';
+import * as xdgActivation from '../../src/protocol/xdg-activation.js';
 import * as primarySelection from '../../src/protocol/primary-selection.js';
 import * as wlrLayerShell from '../../src/protocol/wlr-layer-shell.js';
 import * as wlrOutputManagement from '../../src/protocol/wlr-output-management.js';
@@ -87,6 +89,18 @@ const SOURCES = [
     xml: `${repoRoot}protocol/virtual-keyboard-unstable-v1.xml`,
     pkg: '(in this repository)',
     mod: virtualKeyboard,
+  },
+  {
+    name: 'wlr_virtual_pointer_unstable_v1',
+    xml: `${repoRoot}protocol/wlr-virtual-pointer-unstable-v1.xml`,
+    pkg: '(in this repository)',
+    mod: wlrVirtualPointer,
+  },
+  {
+    name: 'xdg_activation_v1',
+    xml: '/usr/share/wayland-protocols/staging/xdg-activation/xdg-activation-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: xdgActivation,
   },
   {
     name: 'wp_primary_selection_unstable_v1',
@@ -444,6 +458,23 @@ test('spot checks: data-control, virtual-keyboard (the published facts, by hand)
   assert.deepEqual(shape(zwp_virtual_keyboard_v1, 'requests'), [['keymap', 1, 'uhu'], ['key', 1, 'uuu'], ['modifiers', 1, 'uuuu'], ['destroy', 1, '']]);
   assert.equal(zwp_virtual_keyboard_v1.requests[3].destructor, true);
   assert.deepEqual(zwp_virtual_keyboard_v1.enums.error.entries, { no_keymap: 0 });
+});
+
+test('spot checks: virtual-pointer v2, xdg-activation (the published facts, by hand)', () => {
+  const shape = (i: InterfaceDesc, kind: 'requests' | 'events') => i[kind].map((m) => [m.name, m.since, m.signature]);
+  const { zwlr_virtual_pointer_manager_v1, zwlr_virtual_pointer_v1 } = wlrVirtualPointer;
+  assert.equal(zwlr_virtual_pointer_manager_v1.version, 2);
+  assert.deepEqual(shape(zwlr_virtual_pointer_manager_v1, 'requests'), [['create_virtual_pointer', 1, '?on'], ['destroy', 1, ''], ['create_virtual_pointer_with_output', 2, '?o?on']]);
+  assert.equal(zwlr_virtual_pointer_v1.version, 2);
+  assert.deepEqual(shape(zwlr_virtual_pointer_v1, 'requests'), [
+    ['motion', 1, 'uff'], ['motion_absolute', 1, 'uuuuu'], ['button', 1, 'uuu'], ['axis', 1, 'uuf'], ['frame', 1, ''],
+    ['axis_source', 1, 'u'], ['axis_stop', 1, 'uu'], ['axis_discrete', 1, 'uufi'], ['destroy', 1, ''],
+  ]);
+  assert.deepEqual(zwlr_virtual_pointer_v1.enums.error.entries, { invalid_axis: 0, invalid_axis_source: 1 });
+  const { xdg_activation_v1, xdg_activation_token_v1 } = xdgActivation;
+  assert.deepEqual(shape(xdg_activation_v1, 'requests'), [['destroy', 1, ''], ['get_activation_token', 1, 'n'], ['activate', 1, 'so']]);
+  assert.deepEqual(shape(xdg_activation_token_v1, 'events'), [['done', 1, 's']]);
+  assert.deepEqual(xdg_activation_token_v1.enums.error.entries, { already_used: 0 });
 });
 
 test('spot checks: primary selection', () => {

@@ -1,0 +1,56 @@
+// xdg_activation_v1 v1: tokens, and activate → focus and raise.
+//
+// Invariants:
+//  - a token is a random string handed out once its object is committed
+//    (a second commit is already_used); it is valid for one activation, and
+//    only the last 64 handed out are remembered;
+//  - activate with a token we handed out focuses and raises the toplevel of
+//    the surface (headless, there is no user whose focus could be stolen:
+//    every token is granted, whatever its serial, app id or surface);
+//    an unknown or used token is ignored, as the protocol says.
+import { randomBytes } from 'node:crypto';
+import { xdg_activation_token_v1, xdg_activation_v1 } from '../protocol/xdg-activation.js';
+import type { Display, Resource } from '../server/index.js';
+import type { Seat } from './seat.js';
+import { surfaceOf } from './surface.js';
+import { implement } from './typed.js';
+
+const TOKEN_ERROR = xdg_activation_token_v1.enums.error.entries;
+const TOKENS_KEPT = 64;
+
+export function createActivationGlobal(display: Display, seat: Seat): void {
+  const tokens: string[] = [];
+  display.createGlobal(xdg_activation_v1, 1, (resource) =>
+    implement(resource, xdg_activation_v1, {
+      get_activation_token: (_r, token) => serveToken(token, tokens),
+      activate: (_r, token, surfaceResource) => {
+        const i = tokens.indexOf(token);
+        const surface = surfaceOf(surfaceResource);
+        if (i < 0 || !surface) return;
+        tokens.splice(i, 1);
+        seat.activate(surface);
+      },
+    }),
+  );
+}
+
+function serveToken(resource: Resource, tokens: string[]): void {
+  let committed = false;
+  const used = (r: Resource): boolean => {
+    if (committed) r.postError(TOKEN_ERROR.already_used, 'the activation token was already committed');
+    return committed;
+  };
+  implement(resource, xdg_activation_token_v1, {
+    set_serial: (r) => void used(r),
+    set_app_id: (r) => void used(r),
+    set_surface: (r) => void used(r),
+    commit: (r) => {
+      if (used(r)) return;
+      committed = true;
+      const token = randomBytes(16).toString('hex');
+      tokens.push(token);
+      if (tokens.length > TOKENS_KEPT) tokens.shift();
+      r.send('done', token);
+    },
+  });
+}

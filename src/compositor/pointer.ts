@@ -1,0 +1,316 @@
+// wl_pointer: hit testing, pointer focus, motion, buttons, axes, the cursor role.
+//
+// Invariants:
+//  - the surface under the pointer is found in scene order, top to bottom,
+//    each window's subsurface tree in its stacking order; a surface is hit
+//    inside its size and its input region (none set: the whole surface);
+//  - pointer focus follows the surface under the pointer (leave, then enter
+//    with a fresh serial), except while a button is held: then everything
+//    goes to the surface the press went to (the implicit grab), and focus is
+//    re-evaluated at the last release; scene changes (a window maps, unmaps,
+//    dies) re-evaluate it too;
+//  - every event group ends with wl_pointer.frame (v5+); axis events carry
+//    axis_source and, for wheels, axis_discrete (v5..v7: the seat is v7);
+//  - set_cursor gives the surface the cursor role (wl_pointer.error.role
+//    when it has another one); it is honoured only from the client with
+//    pointer focus (others are ignored, as the protocol allows); the
+//    cursor's picture is the surface's content, placed at pointer − hotspot;
+//  - a PointerGrab (drag and drop, popup grabs) takes motion and buttons
+//    while set; nothing is sent to clients then but what the grab sends.
+import { wl_pointer } from '../protocol/wayland.js';
+import type { Client, Resource } from '../server/index.js';
+import type { SceneRoot } from './renderer.js';
+import { Subsurface } from './subsurface.js';
+import { surfaceOf, type Surface, type SurfaceRole } from './surface.js';
+import { implement } from './typed.js';
+
+const POINTER_ERROR = wl_pointer.enums.error.entries;
+const BUTTON_STATE = wl_pointer.enums.button_state.entries;
+export const AXIS = wl_pointer.enums.axis.entries;
+export const AXIS_SOURCE = wl_pointer.enums.axis_source.entries;
+/** evdev button codes. */
+export const BUTTON = { left: 0x110, right: 0x111, middle: 0x112 } as const;
+/** Scroll distance of one wheel step (what libinput reports: 15°). */
+export const WHEEL_STEP = 15;
+
+export interface Hit {
+  surface: Surface;
+  /** Surface-local coordinates. */
+  sx: number;
+  sy: number;
+}
+
+/** Pointer grab (drag and drop, popup grabs): while set, pointer motion and buttons go to it. */
+export interface PointerGrab {
+  motion(x: number, y: number, timeMs: number): void;
+  button(button: number, pressed: boolean, timeMs: number): void;
+  /** The seat ended the grab itself (the seat is going away). */
+  cancel(): void;
+}
+
+/** Places a surface tree: (surface, origin) for each mapped surface, bottom to top. */
+function place(surface: Surface, x: number, y: number, out: { surface: Surface; x: number; y: number }[]): void {
+  for (const s of surface.stack) {
+    if (s.destroyed) continue;
+    if (s === surface) {
+      if (s.mapped) out.push({ surface: s, x, y });
+    } else if (s.role instanceof Subsurface && s.mapped) place(s, x + s.role.x, y + s.role.y, out);
+  }
+}
+
+/** The topmost surface accepting input at (x, y), output-logical. */
+export function hitTest(roots: readonly SceneRoot[], x: number, y: number): Hit | null {
+  for (let i = roots.length - 1; i >= 0; i--) {
+    const placed: { surface: Surface; x: number; y: number }[] = [];
+    place(roots[i]!.surface, roots[i]!.x, roots[i]!.y, placed);
+    for (let k = placed.length - 1; k >= 0; k--) {
+      const p = placed[k]!;
+      const sx = x - p.x;
+      const sy = y - p.y;
+      if (sx < 0 || sy < 0 || sx >= p.surface.width || sy >= p.surface.height) continue;
+      if (p.surface.inputRegion && !p.surface.inputRegion.contains(sx, sy)) continue;
+      return { surface: p.surface, sx, sy };
+    }
+  }
+  return null;
+}
+
+/** Where `surface` is in the scene (its origin, output-logical), or null if it is not shown. */
+export function positionOf(roots: readonly SceneRoot[], surface: Surface): { x: number; y: number } | null {
+  for (const root of roots) {
+    const placed: { surface: Surface; x: number; y: number }[] = [];
+    place(root.surface, root.x, root.y, placed);
+    const p = placed.find((q) => q.surface === surface);
+    if (p) return { x: p.x, y: p.y };
+  }
+  return null;
+}
+
+/** The cursor role: a surface that shows the pointer. */
+export class CursorRole implements SurfaceRole {
+  readonly name = 'wl_pointer-cursor';
+  readonly #onCommit: () => void;
+
+  constructor(onCommit: () => void) {
+    this.#onCommit = onCommit;
+  }
+
+  committed(): void {
+    this.#onCommit();
+  }
+}
+
+export interface PointerHost {
+  inputSerial(client: Client): number;
+  timeMs(): number;
+  /** The scene without the cursor, bottom to top. */
+  sceneRoots(): SceneRoot[];
+  readonly outputWidth: number;
+  readonly outputHeight: number;
+  /** A press at `hit` (before it is sent): false consumes it (a popup grab was dismissed). */
+  pressed(hit: Hit | null): boolean;
+  /** The cursor picture or place changed. */
+  cursorChanged(): void;
+}
+
+export class Pointer {
+  readonly #host: PointerHost;
+  readonly #resources = new Map<Client, Set<Resource>>();
+  x = 0;
+  y = 0;
+  #focus: Surface | null = null;
+  #enterSerial = 0;
+  readonly #buttons = new Set<number>();
+  grab: PointerGrab | null = null;
+  /** What the focused client set with set_cursor (null: no cursor). */
+  cursor: { surface: Surface; hotspotX: number; hotspotY: number } | null = null;
+  readonly #roles = new WeakMap<Surface, CursorRole>();
+
+  constructor(host: PointerHost) {
+    this.#host = host;
+  }
+
+  get focus(): Surface | null {
+    return this.#focus;
+  }
+
+  bind(resource: Resource): void {
+    const client = resource.client;
+    let set = this.#resources.get(client);
+    if (!set) this.#resources.set(client, (set = new Set()));
+    set.add(resource);
+    resource.onDestroy(() => {
+      set.delete(resource);
+      if (set.size === 0 && this.#resources.get(client) === set) this.#resources.delete(client);
+    });
+    implement(resource, wl_pointer, {
+      set_cursor: (r, serial, surfaceResource, hx, hy) => this.#setCursor(r, serial, surfaceResource, hx, hy),
+    });
+    const f = this.#focus;
+    if (f && f.client === client && !f.destroyed) {
+      const pos = positionOf(this.#host.sceneRoots(), f);
+      if (pos) {
+        resource.send('enter', this.#enterSerial, f.resource, this.x - pos.x, this.y - pos.y);
+        if (resource.version >= 5) resource.send('frame');
+      }
+    }
+  }
+
+  #setCursor(r: Resource, serial: number, surfaceResource: Resource | null, hx: number, hy: number): void {
+    const surface = surfaceOf(surfaceResource);
+    if (surface) {
+      let role = this.#roles.get(surface);
+      if (!role || surface.role !== role) {
+        role = new CursorRole(() => {
+          if (this.cursor?.surface === surface) this.#host.cursorChanged();
+        });
+        if (!surface.setRole(role, r, POINTER_ERROR.role)) return;
+        this.#roles.set(surface, role);
+        surface.resource.onDestroy(() => {
+          if (this.cursor?.surface === surface) {
+            this.cursor = null;
+            this.#host.cursorChanged();
+          }
+        });
+      }
+    }
+    // Only the client under the pointer sets the cursor, with the serial of its enter.
+    if (this.#focus?.client !== r.client || serial !== this.#enterSerial) return;
+    this.cursor = surface ? { surface, hotspotX: hx, hotspotY: hy } : null;
+    this.#host.cursorChanged();
+  }
+
+  /** Where the cursor picture goes (null: no cursor to draw). */
+  cursorRoot(): SceneRoot | null {
+    const c = this.cursor;
+    if (!c || c.surface.destroyed || !c.surface.mapped || this.#focus?.client !== c.surface.client) return null;
+    return { surface: c.surface, x: Math.floor(this.x) - c.hotspotX + c.surface.offsetX, y: Math.floor(this.y) - c.hotspotY + c.surface.offsetY };
+  }
+
+  #focused(): Resource[] {
+    const f = this.#focus;
+    if (!f || f.destroyed) return [];
+    return [...(this.#resources.get(f.client) ?? [])];
+  }
+
+  #frame(rs: readonly Resource[]): void {
+    for (const r of rs) if (r.version >= 5) r.send('frame');
+  }
+
+  #setFocus(hit: Hit | null): void {
+    const next = hit?.surface ?? null;
+    if (next === this.#focus) return;
+    const old = this.#focus;
+    if (old && !old.destroyed) {
+      const rs = this.#focused();
+      if (rs.length) {
+        const serial = this.#host.inputSerial(old.client);
+        for (const r of rs) r.send('leave', serial, old.resource);
+        this.#frame(rs);
+      }
+    }
+    if (this.cursor && this.cursor.surface.client !== next?.client) {
+      this.cursor = null;
+      this.#host.cursorChanged();
+    }
+    this.#focus = next;
+    if (hit && next) {
+      const rs = this.#focused();
+      this.#enterSerial = this.#host.inputSerial(next.client);
+      for (const r of rs) r.send('enter', this.#enterSerial, next.resource, hit.sx, hit.sy);
+      this.#frame(rs);
+    }
+  }
+
+  /** Moves the pointer to (x, y), output-logical (clamped to the output). */
+  move(x: number, y: number, timeMs = this.#host.timeMs(), frame = true): void {
+    this.x = Math.min(Math.max(0, x), Math.max(0, this.#host.outputWidth - 1));
+    this.y = Math.min(Math.max(0, y), Math.max(0, this.#host.outputHeight - 1));
+    if (this.cursor) this.#host.cursorChanged();
+    if (this.grab) {
+      this.grab.motion(this.x, this.y, timeMs);
+      return;
+    }
+    const hit = this.#target();
+    if (hit?.surface !== this.#focus) {
+      this.#setFocus(hit);
+      return;
+    }
+    if (!hit) return;
+    const rs = this.#focused();
+    for (const r of rs) r.send('motion', timeMs >>> 0, hit.sx, hit.sy);
+    if (frame) this.#frame(rs);
+  }
+
+  /** What events go to now: the surface under the pointer, or the focus while a button is held. */
+  #target(): Hit | null {
+    const roots = this.#host.sceneRoots();
+    if (this.#buttons.size > 0 && this.#focus && !this.#focus.destroyed) {
+      const pos = positionOf(roots, this.#focus);
+      if (pos) return { surface: this.#focus, sx: this.x - pos.x, sy: this.y - pos.y };
+    }
+    return hitTest(roots, this.x, this.y);
+  }
+
+  /** Re-evaluates focus after a scene change (no motion event when it stays). */
+  refresh(): void {
+    if (this.#focus?.destroyed) {
+      this.#focus = null;
+      this.#buttons.clear();
+    }
+    if (this.grab || this.#buttons.size > 0) return;
+    const hit = this.#target();
+    if (hit?.surface !== this.#focus) this.#setFocus(hit);
+  }
+
+  button(button: number, pressed: boolean, timeMs = this.#host.timeMs(), frame = true): void {
+    if (this.grab) {
+      if (pressed) this.#buttons.add(button);
+      else this.#buttons.delete(button);
+      this.grab.button(button, pressed, timeMs);
+      return;
+    }
+    if (pressed) {
+      if (this.#buttons.has(button)) return;
+      if (!this.#host.pressed(this.#buttons.size === 0 ? this.#target() : null)) return;
+      // The press may have changed the scene (raise, dismissed popups).
+      if (this.#buttons.size === 0) this.refresh();
+      this.#buttons.add(button);
+    } else {
+      if (!this.#buttons.delete(button)) return;
+    }
+    const rs = this.#focused();
+    if (rs.length) {
+      const serial = this.#host.inputSerial(this.#focus!.client);
+      for (const r of rs) r.send('button', serial, timeMs >>> 0, button, pressed ? BUTTON_STATE.pressed : BUTTON_STATE.released);
+      if (frame) this.#frame(rs);
+    }
+    if (!pressed && this.#buttons.size === 0) this.refresh();
+  }
+
+  /** Axis motion: `value` in scroll units, `discrete` wheel steps (0: none), then frame. */
+  axis(axis: number, value: number, discrete: number, source: number | null, timeMs = this.#host.timeMs(), frame = true): void {
+    const rs = this.#focused();
+    for (const r of rs) {
+      if (r.version >= 5 && source !== null) r.send('axis_source', source);
+      if (r.version >= 5 && discrete !== 0) r.send('axis_discrete', axis, discrete);
+      r.send('axis', timeMs >>> 0, axis, value);
+    }
+    if (frame) this.#frame(rs);
+  }
+
+  axisStop(axis: number, timeMs = this.#host.timeMs(), frame = true): void {
+    const rs = this.#focused();
+    for (const r of rs) if (r.version >= 5) r.send('axis_stop', timeMs >>> 0, axis);
+    if (frame) this.#frame(rs);
+  }
+
+  /** Ends a group of events sent with frame = false (a virtual pointer's frame request). */
+  frame(): void {
+    this.#frame(this.#focused());
+  }
+
+  get buttonsHeld(): number {
+    return this.#buttons.size;
+  }
+}

@@ -1,0 +1,155 @@
+// zwp_virtual_keyboard_manager_v1 v1 (wtype) and
+// zwlr_virtual_pointer_manager_v1 v2: clients that type and point.
+//
+// Invariants:
+//  - a virtual keyboard's keymap is read through a guarded mapping (a
+//    client truncating the fd under us reads zeros, never SIGBUS), compiled
+//    by libxkbcommon and re-shared as our own sealed memfd; one that does
+//    not compile, has a format other than xkb_v1, or is empty or over 4 MiB
+//    is a protocol error for that client only;
+//  - key or modifiers before a keymap is no_keymap;
+//  - its keys reach the focused client with its keymap (the seat sends it
+//    before the keys: see keyboard.ts); when it is destroyed its held keys
+//    are released and the seat's keymap comes back;
+//  - a virtual pointer moves the seat's pointer (relative, or absolute over
+//    the output's logical size) and presses its buttons; its events are
+//    grouped by its own frame requests; a bad axis or axis source is its
+//    protocol error.
+import { closeSync } from 'node:fs';
+import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../protocol/virtual-keyboard.js';
+import { wl_keyboard } from '../protocol/wayland.js';
+import { zwlr_virtual_pointer_manager_v1, zwlr_virtual_pointer_v1 } from '../protocol/wlr-virtual-pointer.js';
+import type { Display, Resource } from '../server/index.js';
+import { map } from '../shm/index.js';
+import { KeyDevice } from './keyboard.js';
+import { AXIS, AXIS_SOURCE } from './pointer.js';
+import type { Seat } from './seat.js';
+import { implement } from './typed.js';
+import { Keymap } from './xkb.js';
+
+const VK_ERROR = zwp_virtual_keyboard_v1.enums.error.entries;
+const VP_ERROR = zwlr_virtual_pointer_v1.enums.error.entries;
+const XKB_V1 = wl_keyboard.enums.keymap_format.entries.xkb_v1;
+const MAX_KEYMAP_BYTES = 4 << 20;
+const AXIS_SOURCE_MAX = AXIS_SOURCE.wheel_tilt;
+
+/** Reads a client's keymap fd (guarded) and compiles it; an error message if it cannot. */
+function readKeymap(fd: number, size: number): Keymap | string {
+  if (size === 0 || size > MAX_KEYMAP_BYTES) return `keymap size ${size} is not in 1..${MAX_KEYMAP_BYTES}`;
+  let bytes: Buffer;
+  try {
+    const m = map(fd, { length: size });
+    try {
+      bytes = m.read();
+    } finally {
+      m.close();
+    }
+  } catch (e) {
+    return `cannot map the keymap: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return Keymap.fromBytes(bytes) ?? 'the keymap does not compile';
+}
+
+export function createVirtualKeyboardGlobal(display: Display, seat: Seat): void {
+  display.createGlobal(zwp_virtual_keyboard_manager_v1, 1, (manager) =>
+    implement(manager, zwp_virtual_keyboard_manager_v1, {
+      create_virtual_keyboard: (_m, _seat, keyboard) => serveVirtualKeyboard(keyboard, seat),
+    }),
+  );
+}
+
+function serveVirtualKeyboard(resource: Resource, seat: Seat): void {
+  const kb = seat.keyboard;
+  let device: KeyDevice | null = null;
+  const drop = (): void => {
+    if (!device) return;
+    kb.removeDevice(device);
+    device.keymap.close();
+    device = null;
+  };
+  resource.onDestroy(drop);
+  const needKeymap = (r: Resource): KeyDevice | null => {
+    if (!device) r.postError(VK_ERROR.no_keymap, 'no keymap was set');
+    return device;
+  };
+  implement(resource, zwp_virtual_keyboard_v1, {
+    keymap: (r, format, fd, size) => {
+      if (format !== XKB_V1) {
+        r.postError(VK_ERROR.no_keymap, `keymap format ${format} is not xkb_v1`);
+        return;
+      }
+      const km = readKeymap(fd.fd, size);
+      closeSync(fd.take());
+      if (typeof km === 'string') {
+        r.postError(VK_ERROR.no_keymap, km);
+        return;
+      }
+      drop();
+      device = new KeyDevice(km);
+    },
+    key: (r, time, key, state) => {
+      const d = needKeymap(r);
+      if (d) kb.key(d, key, state !== 0, time);
+    },
+    modifiers: (r, depressed, latched, locked, group) => {
+      const d = needKeymap(r);
+      if (d) kb.setModifiers(d, [depressed, latched, locked, group]);
+    },
+  });
+}
+
+export function createVirtualPointerGlobal(display: Display, seat: Seat): void {
+  display.createGlobal(zwlr_virtual_pointer_manager_v1, 2, (manager) =>
+    implement(manager, zwlr_virtual_pointer_manager_v1, {
+      create_virtual_pointer: (_m, _seat, pointer) => serveVirtualPointer(pointer, seat),
+      create_virtual_pointer_with_output: (_m, _seat, _output, pointer) => serveVirtualPointer(pointer, seat),
+    }),
+  );
+}
+
+function serveVirtualPointer(resource: Resource, seat: Seat): void {
+  const p = seat.pointer;
+  const out = seat.host.output;
+  let source: number | null = null;
+  const axisOk = (r: Resource, axis: number): boolean => {
+    if (axis === AXIS.vertical_scroll || axis === AXIS.horizontal_scroll) return true;
+    r.postError(VP_ERROR.invalid_axis, `invalid axis ${axis}`);
+    return false;
+  };
+  const pressed = new Set<number>();
+  // A pointer that goes away releases what it held.
+  resource.onDestroy(() => {
+    for (const b of pressed) p.button(b, false);
+  });
+  implement(resource, zwlr_virtual_pointer_v1, {
+    motion: (_r, time, dx, dy) => p.move(p.x + dx, p.y + dy, time, false),
+    motion_absolute: (_r, time, x, y, xExtent, yExtent) => {
+      if (xExtent === 0 || yExtent === 0) return;
+      p.move((x / xExtent) * out.logicalWidth, (y / yExtent) * out.logicalHeight, time, false);
+    },
+    button: (_r, time, button, state) => {
+      if (state !== 0) pressed.add(button);
+      else pressed.delete(button);
+      p.button(button, state !== 0, time, false);
+    },
+    axis: (r, time, axis, value) => {
+      if (axisOk(r, axis)) p.axis(axis, value, 0, source, time, false);
+      source = null; // axis_source: once per frame
+    },
+    axis_source: (r, s) => {
+      if (s > AXIS_SOURCE_MAX) r.postError(VP_ERROR.invalid_axis_source, `invalid axis source ${s}`);
+      else source = s;
+    },
+    axis_stop: (r, time, axis) => {
+      if (axisOk(r, axis)) p.axisStop(axis, time, false);
+    },
+    axis_discrete: (r, time, axis, value, discrete) => {
+      if (axisOk(r, axis)) p.axis(axis, value, discrete, source, time, false);
+      source = null;
+    },
+    frame: () => {
+      source = null;
+      p.frame();
+    },
+  });
+}
