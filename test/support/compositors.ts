@@ -52,8 +52,10 @@ export interface Proc {
 }
 
 /** Spawns a program, collecting its output; killed by its own pid after timeoutMs. */
-export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Proc {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+/** Spawns `cmd`; its stdin is `stdin` (then closed), else /dev/null. */
+export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, stdin?: string): Proc {
+  const child = spawn(cmd, args, { env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if (stdin !== undefined) child.stdin!.end(stdin);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
