@@ -136,7 +136,13 @@ test('bemenu maps a layer surface, takes the keys typed and prints the item chos
     assert.ok(ls, `bemenu mapped no layer surface: ${bemenu.stderr()}`);
     assert.ok(paintedIn(s.t.compositor, ls.box) > 0, 'painted');
     await waitFor(() => s.t.compositor.seat.keyboardFocus === ls.surface, 'bemenu to have keyboard focus');
-    await s.t.compositor.input.type('thr');
+    // Each key is drawn before the next (bemenu filters as it redraws).
+    const commits = (): number => s.t.compositor.statsOf(ls.surface.client)?.commits ?? 0;
+    for (const ch of 'thr') {
+      const before = commits();
+      await s.t.compositor.input.type(ch);
+      await waitFor(() => commits() > before, `bemenu to draw '${ch}'`);
+    }
     await s.t.compositor.input.key('Return');
     const exit = await bemenu.exited;
     assert.equal(exit.code, 0, exit.stderr);
