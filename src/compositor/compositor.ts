@@ -294,6 +294,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.layerShell.arrange();
     this.#placeSized();
     this.#shell.reconfigureSized();
+    // The pointer stays on the output (and what is under it may have moved).
+    const { x, y } = this.seat.pointerPosition;
+    this.seat.pointer.move(x, y);
     this.scheduleRepaint();
     this.log('info', `output mode ${this.output.width}x${this.output.height} @ ${this.output.refreshMilliHz} mHz, scale ${this.output.scale}`);
   }

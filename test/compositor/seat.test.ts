@@ -176,6 +176,18 @@ test('pointer: enter, motion and leave follow the surface under it; the input re
   t.close();
 });
 
+test('an output made smaller keeps the pointer on it, and what is under it gets enter', async () => {
+  const t = startCompositor();
+  const a = await client(t, 'a');
+  await mappedWindow(t, a.c, a.g, 100, 100, 0xff0000ff); // at 32,32
+  await t.compositor.input.pointer.move(600, 400);
+  t.compositor.output.setMode({ width: 100, height: 100 });
+  assert.deepEqual(t.compositor.seat.pointerPosition, { x: 99, y: 99 });
+  await a.c.roundtrip();
+  assert.ok(a.ev.log.some((l) => l.startsWith('ptr enter')), a.ev.log.join('\n'));
+  t.close();
+});
+
 test('set_cursor with a surface that has another role is wl_pointer.error.role', async () => {
   const t = startCompositor();
   const a = await client(t, 'a');
