@@ -7,14 +7,13 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectWayland } from '../src/wire/socket.js';
+import { accepting, cpuMs, sleep } from './support.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const FLOODER = fileURLToPath(new URL('./flood-client.js', import.meta.url));
 const SIMPLE_SHM = '/usr/bin/weston-simple-shm';
 const FRAMES_SECONDS = 10;
 const FLOOD_REQUESTS = 600_000;
-const TICK_MS = 10; // /proc clock ticks (USER_HZ 100)
 
 interface Contender {
   name: string;
@@ -29,24 +28,8 @@ const CONTENDERS: Contender[] = [
   },
 ];
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
-
 function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-}
-
-function accepting(dir: string, socket: string): boolean {
-  try {
-    connectWayland(socket, dir).close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function ended(child: ChildProcess): Promise<string> {

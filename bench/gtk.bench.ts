@@ -11,31 +11,14 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectWayland } from '../src/wire/socket.js';
+import { accepting, cpuMs, sleep } from './support.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const GTK3 = '/usr/bin/gtk3-widget-factory';
 const WESTON = '/usr/bin/weston';
 const SECONDS = 10;
-const TICK_MS = 10; // /proc clock ticks (USER_HZ 100)
 const WIDTH = 1024;
 const HEIGHT = 768;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
-
-function accepting(dir: string, socket: string): boolean {
-  try {
-    connectWayland(socket, dir).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Counts wl_callback.done lines in a WAYLAND_DEBUG=client trace; `first` resolves at the
  * first one after the client asked for a frame callback (the registry round trips come before). */

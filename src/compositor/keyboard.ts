@@ -15,6 +15,7 @@
 //    input serial of that client;
 //  - leave is sent only while the surface still exists (a destroyed surface
 //    is no longer an object the client knows).
+import { ResourcesByClient } from './per-client.js';
 import { wl_keyboard } from '../protocol/wayland.js';
 import type { Client, Resource } from '../server/index.js';
 import { native, type XkbStateHandle } from '../shm/native.js';
@@ -64,7 +65,7 @@ export interface KeyboardHost {
 
 export class Keyboard {
   readonly #host: KeyboardHost;
-  readonly #resources = new Map<Client, Set<Resource>>();
+  readonly #resources = new ResourcesByClient();
   /** The seat's own device (scripted input). */
   readonly seatDevice: KeyDevice;
   #active: KeyDevice;
@@ -89,13 +90,7 @@ export class Keyboard {
   /** A new wl_keyboard (wl_seat.get_keyboard). */
   bind(resource: Resource): void {
     const client = resource.client;
-    let set = this.#resources.get(client);
-    if (!set) this.#resources.set(client, (set = new Set()));
-    set.add(resource);
-    resource.onDestroy(() => {
-      set.delete(resource);
-      if (set.size === 0 && this.#resources.get(client) === set) this.#resources.delete(client);
-    });
+    this.#resources.add(resource);
     implement(resource, wl_keyboard, {});
     this.#sendKeymap(resource);
     if (resource.version >= 4) resource.send('repeat_info', REPEAT_RATE, REPEAT_DELAY);
@@ -115,7 +110,7 @@ export class Keyboard {
   #focused(): Resource[] {
     const f = this.#focus;
     if (!f || f.destroyed) return [];
-    return [...(this.#resources.get(f.client) ?? [])];
+    return this.#resources.of(f.client);
   }
 
   /** Moves focus: leave on the old surface, enter (keys held) and modifiers on the new. */
@@ -147,7 +142,7 @@ export class Keyboard {
     const hadMods = this.#active.mods.some((m) => m !== 0);
     const keymapChanged = device.keymap !== this.#active.keymap;
     this.#active = device;
-    if (keymapChanged) for (const set of this.#resources.values()) for (const r of set) this.#sendKeymap(r);
+    if (keymapChanged) for (const r of this.#resources.all()) this.#sendKeymap(r);
     if (hadMods || device.mods.some((m) => m !== 0)) this.#sendModifiers(this.#focused(), null);
   }
 

@@ -17,6 +17,7 @@
 //    cursor's picture is the surface's content, placed at pointer − hotspot;
 //  - a PointerGrab (drag and drop, popup grabs) takes motion and buttons
 //    while set; nothing is sent to clients then but what the grab sends.
+import { ResourcesByClient } from './per-client.js';
 import { wl_pointer } from '../protocol/wayland.js';
 import type { Client, Resource } from '../server/index.js';
 import type { SceneRoot } from './renderer.js';
@@ -115,7 +116,7 @@ export interface PointerHost {
 
 export class Pointer {
   readonly #host: PointerHost;
-  readonly #resources = new Map<Client, Set<Resource>>();
+  readonly #resources = new ResourcesByClient();
   x = 0;
   y = 0;
   #focus: Surface | null = null;
@@ -136,13 +137,7 @@ export class Pointer {
 
   bind(resource: Resource): void {
     const client = resource.client;
-    let set = this.#resources.get(client);
-    if (!set) this.#resources.set(client, (set = new Set()));
-    set.add(resource);
-    resource.onDestroy(() => {
-      set.delete(resource);
-      if (set.size === 0 && this.#resources.get(client) === set) this.#resources.delete(client);
-    });
+    this.#resources.add(resource);
     implement(resource, wl_pointer, {
       set_cursor: (r, serial, surfaceResource, hx, hy) => this.#setCursor(r, serial, surfaceResource, hx, hy),
     });
@@ -190,7 +185,7 @@ export class Pointer {
   #focused(): Resource[] {
     const f = this.#focus;
     if (!f || f.destroyed) return [];
-    return [...(this.#resources.get(f.client) ?? [])];
+    return this.#resources.of(f.client);
   }
 
   #frame(rs: readonly Resource[]): void {
