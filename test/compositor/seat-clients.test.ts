@@ -3,7 +3,6 @@
 // pointer events of the TypeScript API; foot runs a shell that wtype types
 // into: the file it names is created, and foot's window shows text.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
