@@ -206,6 +206,9 @@ test('wayland-info lists every global at its version', async (t) => {
   for (const [iface, version] of [
     ['wl_compositor', 5], ['wl_subcompositor', 1], ['wl_shm', 1], ['wl_output', 4],
     ['zxdg_output_manager_v1', 3], ['xdg_wm_base', 5], ['wp_viewporter', 1], ['wp_presentation', 1],
+    ['zwlr_screencopy_manager_v1', 3], ['zwlr_layer_shell_v1', 4], ['zxdg_decoration_manager_v1', 1], ['zwlr_output_manager_v1', 2],
+    ['wl_seat', 7], ['zwp_virtual_keyboard_manager_v1', 1], ['zwlr_virtual_pointer_manager_v1', 2], ['xdg_activation_v1', 1],
+    ['wl_data_device_manager', 3], ['zwp_primary_selection_device_manager_v1', 1], ['zwlr_data_control_manager_v1', 2],
   ] as const) assert.match(r.stdout, new RegExp(`interface: '${iface}',\\s+version:\\s+${version},`));
   assert.match(r.stdout, /width: 1024 px, height: 768 px, refresh: 60\.000 Hz/);
   assert.match(r.stdout, /presentation clock id: 1 \(CLOCK_MONOTONIC\)/);
