@@ -236,6 +236,14 @@ test('the focused client gets an offer per selection; a replaced source gets can
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
   assert.deepEqual(b.selections.slice(), [null], 'b mapped last: focused, it hears the (empty) selection');
+  // A client with a data device and no window: the seat never focuses it.
+  const wc = await t.client('windowless');
+  const wSeat = wc.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {});
+  const windowless = { c: wc, selections: new Array<Proxy | null>() };
+  wc.bind(wl_data_device_manager, 3).request('get_data_device', null, wSeat)!
+    .on('data_offer', (o) => asProxy(o).on('offer', () => {}))
+    .on('selection', (o) => windowless.selections.push(o === null ? null : asProxy(o)));
+  await wc.roundtrip();
   const aHeard = a.selections.length;
   await focus(t, a);
   assert.equal(a.selections.length, aHeard + 1, 'focus: the (empty) selection');
@@ -252,6 +260,8 @@ test('the focused client gets an offer per selection; a replaced source gets can
   assert.deepEqual(a.selections.at(-1)?.mimes, ['text/plain;charset=utf-8', 'text/plain']);
   await b.c.roundtrip();
   assert.deepEqual(b.selections.slice(), [null], 'no offers to b while a has focus');
+  await windowless.c.roundtrip();
+  assert.deepEqual(windowless.selections, [], 'none to a client without a window');
 
   await focus(t, b);
   assert.equal(b.selections.length, 2, 'a new offer on focus');
@@ -506,6 +516,20 @@ test('drag and drop: no accepted type at release cancels the source; a bad seria
   assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`, 'leave']);
   assert.deepEqual(s2.events, ['cancelled']);
   assert.deepEqual(s3.events, ['cancelled']);
+
+  // No button held (a's keyboard enter serial, valid for input): no drag, and b still gets its clicks.
+  await focus(t, a);
+  const s4 = source(a.ddm, 'create_data_source', { 'text/plain': 'w' });
+  a.device.request('start_drag', s4.proxy, a.sp, null, a.serials.at(-1)!);
+  await a.c.roundtrip();
+  await b.c.roundtrip();
+  assert.equal(grab(t), null, 'no grab without a held button');
+  assert.deepEqual(s4.events, ['cancelled']);
+  const clicks = b.buttons.length;
+  await t.compositor.input.pointer.click('left', { x: windowOf(t, b).x + CLEAR_OF_A, y: windowOf(t, b).y + CLEAR_OF_A });
+  await b.c.roundtrip();
+  assert.equal(b.buttons.length, clicks + 2, 'press and release reach b');
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`, 'leave']);
   t.close();
 });
 
