@@ -4,7 +4,8 @@
 // Invariants:
 //  - advertised only with a seat: createDataDeviceGlobal takes it;
 //  - set_selection and start_drag are honoured only with a serial the seat
-//    sent this client for an input event, set_selection only with one not
+//    sent this client for an input event, start_drag only while a pointer
+//    button is held on that client's surface, set_selection only with one not
 //    older than the current selection's (as wlroots: otherwise ignored; a
 //    refused drag's source gets `cancelled`, so the client stops waiting);
 //  - selection offers go to the keyboard-focused client only (FocusedDevices);
@@ -325,7 +326,9 @@ export function createDataDeviceGlobal(display: Display, selections: Selections,
       return;
     }
     if (icon && !icon.setRole(iconRole, device, DEVICE_ERROR.role)) return;
-    if (!seat.isInputSerial(device.client, serial) || drag !== null || (sourceResource !== null && !source?.live)) {
+    // A drag needs the client's own button held (as wlroots): else the grab would hold the pointer until some later click.
+    const held = seat.pointerButtonClient === device.client;
+    if (!held || !seat.isInputSerial(device.client, serial) || drag !== null || (sourceResource !== null && !source?.live)) {
       if (icon?.role === iconRole) icon.role = null;
       source?.cancel();
       return;

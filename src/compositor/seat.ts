@@ -253,6 +253,11 @@ export class Seat {
     if (!grab) this.pointer.refresh();
   }
 
+  get pointerButtonClient(): Client | null {
+    const f = this.pointer.focus;
+    return this.pointer.buttonsHeld > 0 && f && !f.destroyed ? f.client : null;
+  }
+
   get pointerPosition(): { x: number; y: number } {
     return { x: this.pointer.x, y: this.pointer.y };
   }

@@ -38,6 +38,8 @@ export interface SelectionSeat {
   /** `serial` was sent to `client` with an input event (key, button, enter). */
   isInputSerial(client: Client, serial: number): boolean;
   setPointerGrab(grab: PointerGrab | null): void;
+  /** The client a held pointer button went to (its implicit grab); null while no button is held. */
+  readonly pointerButtonClient: Client | null;
   readonly pointerPosition: { x: number; y: number };
   surfaceAt(x: number, y: number): { surface: Surface; sx: number; sy: number } | null;
 }

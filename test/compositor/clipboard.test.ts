@@ -4,9 +4,8 @@
 // through wl_data_device / primary selection with keyboard focus (wl-copy
 // and wl-paste then map a tiny surface and wait to be focused).
 //
-// Focus comes from the seat. Until the seat branch is merged these tests use
-// TestSeat (test/support/selection-seat.ts), which gives the topmost window
-// focus as the real seat does; with a real seat present they use it.
+// Focus comes from the compositor's seat, which focuses each toplevel as it
+// maps: the fallback test relies on exactly that.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,14 +16,12 @@ import { test, type TestContext } from 'node:test';
 import type { CompositorOptions } from '../../src/compositor/index.js';
 import { startCompositor, waitFor, type TestCompositor } from '../support/compositor.js';
 import { needPeer } from '../support/peers.js';
-import { hasRealSeat, TestSeat } from '../support/selection-seat.js';
 
 const WL_COPY = '/usr/bin/wl-copy';
 const WL_PASTE = '/usr/bin/wl-paste';
 
 interface Session {
   t: TestCompositor;
-  seat: TestSeat | null;
   env: NodeJS.ProcessEnv;
   dir: string;
   copies: ChildProcess[];
@@ -34,11 +31,9 @@ function session(options: CompositorOptions = {}): Session {
   const dir = mkdtempSync(join(tmpdir(), 'nosigbus-clip-'));
   chmodSync(dir, 0o700);
   const t = startCompositor(options);
-  const seat = hasRealSeat(t.compositor) ? null : new TestSeat(t.compositor);
-  seat?.autoFocus();
   t.compositor.listen('wayland-clip', dir);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: 'wayland-clip' };
-  return { t, seat, env, dir, copies: [] };
+  return { t, env, dir, copies: [] };
 }
 
 async function end(s: Session): Promise<void> {
@@ -49,7 +44,6 @@ async function end(s: Session): Promise<void> {
       await gone;
     }
   }
-  s.seat?.stop();
   s.t.close();
   rmSync(s.dir, { recursive: true, force: true });
 }

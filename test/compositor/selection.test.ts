@@ -3,8 +3,10 @@
 // receives (offers, mime types, bytes through the pipes it hands over,
 // cancelled/action/drop events) and the protocol errors of the XML.
 //
-// Focus and serials come from TestSeat (test/support/selection-seat.ts), the
-// stand-in for the seat branch's Seat.
+// Focus and serials come from the compositor's own seat: a toplevel that maps
+// is focused, `seat.focus()` moves focus, and presses go through scripted
+// input (`compositor.input.pointer`); the serials a client uses are the ones
+// it got in wl_keyboard.enter and wl_pointer.button.
 import assert from 'node:assert/strict';
 import { closeSync, constants, readlinkSync, openSync, readdirSync, readSync, rmSync, mkdtempSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -12,13 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Proxy, type WaylandClient } from '../../src/client/index.js';
-import type { Surface } from '../../src/compositor/index.js';
+import type { Surface, XdgSurface } from '../../src/compositor/index.js';
 import { zwp_primary_selection_device_manager_v1 } from '../../src/protocol/primary-selection.js';
 import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source, wl_display, wl_seat } from '../../src/protocol/wayland.js';
 import { zwlr_data_control_device_v1, zwlr_data_control_manager_v1, zwlr_data_control_source_v1 } from '../../src/protocol/wlr-data-control.js';
 import { fixedToDouble } from '../../src/wire/codec.js';
 import { bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, waitFor, type Globals, type TestCompositor } from '../support/compositor.js';
-import { TestSeat } from '../support/selection-seat.js';
 
 const ACTION = wl_data_device_manager.enums.dnd_action.entries;
 const SOURCE_ERROR = wl_data_source.enums.error.entries;
@@ -88,6 +89,8 @@ interface Peer {
   sp: Proxy;
   /** Serials of keyboard enters and pointer buttons. */
   serials: number[];
+  /** Serials of pointer buttons only. */
+  buttons: number[];
   offers: Offer[];
   /** Arguments of the device's `selection` events (null: empty). */
   selections: (Offer | null)[];
@@ -101,49 +104,94 @@ async function peer(t: TestCompositor, label: string, x = 0): Promise<Peer> {
   const g = bindCore(c);
   const seat = c.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {});
   const ddm = c.bind(wl_data_device_manager, 3);
-  const w = await toplevel(c, g);
-  const buffer = shmBuffer(g, 100, 100, () => 0xff000000 + x);
-  present(w.surface, buffer.buffer, 100, 100);
-  await c.roundtrip();
-  closeSync(buffer.fd); // the pool holds its own
-  const win = t.compositor.windows.at(-1)!;
-  const p: Peer = { c, g, ddm, seat, device: ddm.request('get_data_device', null, seat)!, surface: win.surface, sp: w.surface, serials: [], offers: [], selections: [], dnd: [], enterOffer: null };
+  // Keyboard, pointer and data device first, as real clients do: the window is focused when it maps.
+  const serials: number[] = [];
+  const buttons: number[] = [];
   const kb = seat.request('get_keyboard', null)!;
   kb.on('keymap', (_f, fd) => closeSync(Number(fd)))
-    .on('enter', (serial) => p.serials.push(Number(serial)))
+    .on('enter', (serial) => serials.push(Number(serial)))
     .on('leave', () => {})
     .on('key', () => {})
-    .on('modifiers', () => {});
+    .on('modifiers', () => {})
+    .on('repeat_info', () => {});
   seat.request('get_pointer', null)!
     .on('enter', () => {})
     .on('leave', () => {})
-    .on('button', (serial) => p.serials.push(Number(serial)));
-  p.device
+    .on('motion', () => {})
+    .on('frame', () => {})
+    .on('button', (serial) => {
+      serials.push(Number(serial));
+      buttons.push(Number(serial));
+    });
+  const device = ddm.request('get_data_device', null, seat)!;
+  const w = await toplevel(c, g);
+  const buffer = shmBuffer(g, 100, 100, () => 0xff000000 + x);
+  let self: Peer | null = null; // no drag can enter before the peer exists
+  const offers: Offer[] = [];
+  const selections: (Offer | null)[] = [];
+  const dnd: string[] = [];
+  const find = (proxy: unknown): Offer => {
+    const o = offers.find((x) => x.proxy === proxy);
+    assert.ok(o, 'offer announced by data_offer first');
+    return o;
+  };
+  device
     .on('data_offer', (o) => {
       assert.ok(o instanceof Proxy);
       const offer: Offer = { proxy: o, mimes: [], sourceActions: null, actions: [] };
       o.on('offer', (m) => offer.mimes.push(String(m)))
         .on('source_actions', (a) => (offer.sourceActions = Number(a)))
         .on('action', (a) => offer.actions.push(Number(a)));
-      p.offers.push(offer);
+      offers.push(offer);
     })
-    .on('selection', (o) => p.selections.push(o === null ? null : offerOf(p, o)))
+    .on('selection', (o) => selections.push(o === null ? null : find(o)))
     .on('enter', (_serial, _surface, x, y, o) => {
-      p.enterOffer = o === null ? null : offerOf(p, o);
-      p.dnd.push(`enter ${fixedToDouble(Number(x))},${fixedToDouble(Number(y))}`);
+      if (self) self.enterOffer = o === null ? null : find(o);
+      dnd.push(`enter ${fixedToDouble(Number(x))},${fixedToDouble(Number(y))}`);
     })
-    .on('motion', (_t, x, y) => p.dnd.push(`motion ${fixedToDouble(Number(x))},${fixedToDouble(Number(y))}`))
-    .on('leave', () => p.dnd.push('leave'))
-    .on('drop', () => p.dnd.push('drop'));
+    .on('motion', (_t, x, y) => dnd.push(`motion ${fixedToDouble(Number(x))},${fixedToDouble(Number(y))}`))
+    .on('leave', () => dnd.push('leave'))
+    .on('drop', () => dnd.push('drop'));
+  present(w.surface, buffer.buffer, 100, 100);
+  await c.roundtrip();
+  closeSync(buffer.fd); // the pool holds its own
+  const win = t.compositor.windows.at(-1)!;
+  const p: Peer = { c, g, ddm, seat, device, surface: win.surface, sp: w.surface, serials, buttons, offers, selections, dnd, enterOffer: null };
+  self = p;
   await c.roundtrip();
   return p;
 }
 
-function offerOf(p: Peer, proxy: unknown): Offer {
-  const o = p.offers.find((x) => x.proxy === proxy);
-  assert.ok(o, 'offer announced by data_offer first');
-  return o;
+/** The window (position on the output) of a peer. */
+function windowOf(t: TestCompositor, p: Peer): XdgSurface {
+  const w = t.compositor.windows.find((x) => x.surface === p.surface);
+  assert.ok(w, 'the peer has a window');
+  return w;
 }
+
+/** Keyboard focus to p's window, through the seat; p hears wl_keyboard.enter. */
+async function focus(t: TestCompositor, p: Peer): Promise<void> {
+  t.compositor.seat.focus(p.surface);
+  await p.c.roundtrip();
+}
+
+/** Moves the pointer to (sx, sy) in p's window. */
+async function pointTo(t: TestCompositor, p: Peer, sx: number, sy: number): Promise<void> {
+  const w = windowOf(t, p);
+  await t.compositor.input.pointer.move(w.x + sx, w.y + sy);
+}
+
+/** A left press at (sx, sy) in p's window (which it raises and focuses): the wl_pointer.button serial p got. */
+async function press(t: TestCompositor, p: Peer, sx = 1, sy = 1): Promise<number> {
+  await pointTo(t, p, sx, sy);
+  const n = p.buttons.length;
+  await t.compositor.input.pointer.press();
+  await p.c.roundtrip();
+  assert.equal(p.buttons.length, n + 1, 'the press reached the client');
+  return p.buttons.at(-1)!;
+}
+
+const grab = (t: TestCompositor): unknown => t.compositor.seat.pointer.grab;
 
 interface Source {
   proxy: Proxy;
@@ -179,18 +227,27 @@ async function receive(c: WaylandClient, offer: Proxy, mime: string): Promise<st
   return readAll(r);
 }
 
-function setup(): { t: TestCompositor; seat: TestSeat } {
-  const t = startCompositor();
-  return { t, seat: new TestSeat(t.compositor) };
+function setup(): { t: TestCompositor } {
+  return { t: startCompositor() };
 }
 
 test('the focused client gets an offer per selection; a replaced source gets cancelled; receive carries the bytes', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
-  seat.focus(a.surface);
-  await a.c.roundtrip();
-  assert.deepEqual(a.selections.slice(), [null], 'focus: the (empty) selection');
+  assert.deepEqual(b.selections.slice(), [null], 'b mapped last: focused, it hears the (empty) selection');
+  // A client with a data device and no window: the seat never focuses it.
+  const wc = await t.client('windowless');
+  const wSeat = wc.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {});
+  const windowless = { c: wc, selections: new Array<Proxy | null>() };
+  wc.bind(wl_data_device_manager, 3).request('get_data_device', null, wSeat)!
+    .on('data_offer', (o) => asProxy(o).on('offer', () => {}))
+    .on('selection', (o) => windowless.selections.push(o === null ? null : asProxy(o)));
+  await wc.roundtrip();
+  const aHeard = a.selections.length;
+  await focus(t, a);
+  assert.equal(a.selections.length, aHeard + 1, 'focus: the (empty) selection');
+  assert.equal(a.selections.at(-1), null);
   const s1 = source(a.ddm, 'create_data_source', { 'text/plain': 'one' });
   a.device.request('set_selection', s1.proxy, a.serials.at(-1)!);
   await a.c.roundtrip();
@@ -201,12 +258,14 @@ test('the focused client gets an offer per selection; a replaced source gets can
   assert.deepEqual(s1.events, ['cancelled']);
   assert.deepEqual(s2.events, []);
   assert.deepEqual(a.selections.at(-1)?.mimes, ['text/plain;charset=utf-8', 'text/plain']);
-  assert.deepEqual(b.selections.slice(), [], 'no offers without focus');
-
-  seat.focus(b.surface);
   await b.c.roundtrip();
-  assert.equal(b.selections.length, 1, 'a new offer on focus');
-  const offer = b.selections[0]!;
+  assert.deepEqual(b.selections.slice(), [null], 'no offers to b while a has focus');
+  await windowless.c.roundtrip();
+  assert.deepEqual(windowless.selections, [], 'none to a client without a window');
+
+  await focus(t, b);
+  assert.equal(b.selections.length, 2, 'a new offer on focus');
+  const offer = b.selections[1]!;
   assert.deepEqual(offer.mimes, ['text/plain;charset=utf-8', 'text/plain']);
   assert.equal(await receive(b.c, offer.proxy, 'text/plain;charset=utf-8'), 'two ✓');
   assert.equal(await receive(b.c, offer.proxy, 'text/plain'), 'two');
@@ -221,11 +280,10 @@ test('the focused client gets an offer per selection; a replaced source gets can
 });
 
 test('set_selection with a serial the client never got, from a client without focus, or older than the selection, is ignored', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
-  seat.focus(a.surface);
-  await a.c.roundtrip();
+  await focus(t, a);
   const good = source(a.ddm, 'create_data_source', { 'text/plain': 'kept' });
   a.device.request('set_selection', good.proxy, a.serials.at(-1)!);
   await a.c.roundtrip();
@@ -233,8 +291,10 @@ test('set_selection with a serial the client never got, from a client without fo
   const bogus = source(a.ddm, 'create_data_source', { 'text/plain': 'bogus' });
   a.device.request('set_selection', bogus.proxy, a.serials.at(-1)! + 1000);
   const other = source(b.ddm, 'create_data_source', { 'text/plain': 'unfocused' });
-  b.device.request('set_selection', other.proxy, 7); // b was never given a serial
-  b.device.request('set_selection', null, 7);
+  // b has no focus, and that serial is a's, never sent to b.
+  assert.ok(!b.serials.includes(a.serials.at(-1)!));
+  b.device.request('set_selection', other.proxy, a.serials.at(-1)!);
+  b.device.request('set_selection', null, a.serials.at(-1)!);
   await b.c.roundtrip();
   await a.c.roundtrip();
   assert.equal(a.selections.length, offers, 'no new selection');
@@ -245,8 +305,7 @@ test('set_selection with a serial the client never got, from a client without fo
 
   // A valid but older serial does not undo a newer copy (wlroots).
   const oldSerial = a.serials.at(-1)!;
-  seat.focus(b.surface);
-  await b.c.roundtrip();
+  await focus(t, b);
   const newer = source(b.ddm, 'create_data_source', { 'text/plain': 'newer' });
   b.device.request('set_selection', newer.proxy, b.serials.at(-1)!);
   await b.c.roundtrip();
@@ -262,7 +321,7 @@ test('set_selection with a serial the client never got, from a client without fo
 });
 
 test('data-control and wl_data_device paste into each other, and data-control hears every change', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const a = await peer(t, 'a', 1);
   const dc = await t.client('data-control');
   const dcSeat = dc.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {});
@@ -284,8 +343,7 @@ test('data-control and wl_data_device paste into each other, and data-control he
   assert.deepEqual([dcSelections.slice(), dcPrimary.slice()], [[null], [null]], 'the current (empty) selections at once');
 
   // wl_data_device → data-control (no focus needed by data-control).
-  seat.focus(a.surface);
-  await a.c.roundtrip();
+  await focus(t, a);
   const s = source(a.ddm, 'create_data_source', { 'text/plain': 'from a' });
   a.device.request('set_selection', s.proxy, a.serials.at(-1)!);
   await a.c.roundtrip();
@@ -331,12 +389,11 @@ test('data-control and wl_data_device paste into each other, and data-control he
 });
 
 test('a client dying mid-transfer leaks no fd, and the others keep working', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const before = openFds();
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
-  seat.focus(a.surface);
-  await a.c.roundtrip();
+  await focus(t, a);
   // The source never answers: its `send` fds pile up on its side.
   const held: number[] = [];
   const src = a.ddm.request('create_data_source', null)!;
@@ -344,8 +401,7 @@ test('a client dying mid-transfer leaks no fd, and the others keep working', asy
   src.on('send', (_m, fd) => held.push(Number(fd))).on('cancelled', () => {});
   a.device.request('set_selection', src, a.serials.at(-1)!);
   await a.c.roundtrip();
-  seat.focus(b.surface);
-  await b.c.roundtrip();
+  await focus(t, b);
   const offer = b.selections.at(-1)!;
   // The reader asks and dies at once, its pipe's read end still open.
   const p1 = pipe();
@@ -363,13 +419,11 @@ test('a client dying mid-transfer leaks no fd, and the others keep working', asy
   // A reader whose source dies before the request arrives.
   const c = await peer(t, 'c', 3);
   const d = await peer(t, 'd', 4);
-  seat.focus(c.surface);
-  await c.c.roundtrip();
+  await focus(t, c);
   const s = source(c.ddm, 'create_data_source', { 'text/plain': 'still works' });
   c.device.request('set_selection', s.proxy, c.serials.at(-1)!);
   await c.c.roundtrip();
-  seat.focus(d.surface);
-  await d.c.roundtrip();
+  await focus(t, d);
   assert.equal(await receive(d.c, d.selections.at(-1)!.proxy, 'text/plain'), 'still works');
   const late = d.selections.at(-1)!;
   c.c.close();
@@ -385,42 +439,43 @@ test('a client dying mid-transfer leaks no fd, and the others keep working', asy
   t.close();
 });
 
+// Coordinates in b's window that a's window does not cover once a press raised
+// a (toplevels cascade by 32 px and are 100 px wide).
+const CLEAR_OF_A = 80;
+
 test('drag and drop: enter/motion with an offer, accept and actions negotiated, drop, receive, finish', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
-  const wa = t.compositor.windows[0]!;
-  const wb = t.compositor.windows[1]!;
   const s = source(a.ddm, 'create_data_source', { 'text/uri-list': 'file:///x', 'text/plain': 'x' });
   s.proxy.request('set_actions', ACTION.copy | ACTION.move);
-  const serial = seat.press(a.surface);
-  await a.c.roundtrip();
-  seat.pointerPosition = { x: wa.x + 5, y: wa.y + 5 };
+  const serial = await press(t, a, 5, 5);
   const icon = a.g.compositor.request('create_surface', null)!;
   a.device.request('start_drag', s.proxy, a.sp, icon, serial);
   await a.c.roundtrip();
   assert.equal(a.dnd[0], 'enter 5,5', 'the origin client under the pointer');
   assert.deepEqual(a.enterOffer?.mimes, ['text/uri-list', 'text/plain']);
   assert.equal(a.enterOffer?.sourceActions, ACTION.copy | ACTION.move);
-  seat.moveTo(wb.x + 20, wb.y + 30);
+  await pointTo(t, b, CLEAR_OF_A, CLEAR_OF_A + 10);
   await a.c.roundtrip();
   await b.c.roundtrip();
   assert.deepEqual(a.dnd, ['enter 5,5', 'leave']);
-  assert.deepEqual(b.dnd, ['enter 20,30']);
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A + 10}`]);
   const offer = b.enterOffer!;
-  seat.moveTo(wb.x + 21, wb.y + 31);
+  await pointTo(t, b, CLEAR_OF_A + 1, CLEAR_OF_A + 11);
   offer.proxy.request('accept', 0, 'text/plain');
   offer.proxy.request('set_actions', ACTION.copy | ACTION.move, ACTION.move);
   await b.c.roundtrip();
   await a.c.roundtrip();
-  assert.deepEqual(b.dnd, ['enter 20,30', 'motion 21,31']);
+  const moved = [`enter ${CLEAR_OF_A},${CLEAR_OF_A + 10}`, `motion ${CLEAR_OF_A + 1},${CLEAR_OF_A + 11}`];
+  assert.deepEqual(b.dnd, moved);
   assert.deepEqual(offer.actions, [ACTION.move]);
   assert.deepEqual(s.events, ['target text/plain', `action ${ACTION.move}`]);
-  seat.release();
+  await t.compositor.input.pointer.release();
   await b.c.roundtrip();
   await a.c.roundtrip();
-  assert.deepEqual(b.dnd, ['enter 20,30', 'motion 21,31', 'drop', 'leave']);
-  assert.equal(seat.grab, null, 'the grab ended');
+  assert.deepEqual(b.dnd, [...moved, 'drop', 'leave']);
+  assert.equal(grab(t), null, 'the grab ended');
   assert.deepEqual(s.events.slice(2), ['dnd_drop_performed']);
   assert.equal(await receive(b.c, offer.proxy, 'text/plain'), 'x');
   offer.proxy.request('finish');
@@ -431,71 +486,92 @@ test('drag and drop: enter/motion with an offer, accept and actions negotiated, 
 });
 
 test('drag and drop: no accepted type at release cancels the source; a bad serial starts no drag', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
-  const wb = t.compositor.windows[1]!;
   const s = source(a.ddm, 'create_data_source', { 'text/plain': 'x' });
-  const serial = seat.press(a.surface);
-  await a.c.roundtrip();
-  seat.pointerPosition = { x: wb.x + 10, y: wb.y + 10 };
+  const serial = await press(t, a);
+  // The button held, the pointer goes over b; the drag starts there.
+  await pointTo(t, b, CLEAR_OF_A, CLEAR_OF_A);
   a.device.request('start_drag', s.proxy, a.sp, null, serial);
   await a.c.roundtrip();
   await b.c.roundtrip();
-  assert.deepEqual(b.dnd, ['enter 10,10']);
-  seat.release();
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`]);
+  await t.compositor.input.pointer.release();
   await b.c.roundtrip();
   await a.c.roundtrip();
-  assert.deepEqual(b.dnd, ['enter 10,10', 'leave'], 'no drop');
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`, 'leave'], 'no drop');
   assert.deepEqual(s.events, ['cancelled']);
 
+  // A serial a never got; then a's own press serial, but from b.
   const s2 = source(a.ddm, 'create_data_source', { 'text/plain': 'y' });
-  a.device.request('start_drag', s2.proxy, a.sp, null, serial + 999);
+  const bogus = Math.max(...a.serials, ...b.serials) + 999;
+  a.device.request('start_drag', s2.proxy, a.sp, null, bogus);
+  await a.c.roundtrip();
+  const s3 = source(b.ddm, 'create_data_source', { 'text/plain': 'z' });
+  b.device.request('start_drag', s3.proxy, b.sp, null, serial);
+  await b.c.roundtrip();
+  await a.c.roundtrip();
+  assert.equal(grab(t), null, 'no grab');
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`, 'leave']);
+  assert.deepEqual(s2.events, ['cancelled']);
+  assert.deepEqual(s3.events, ['cancelled']);
+
+  // No button held (a's keyboard enter serial, valid for input): no drag, and b still gets its clicks.
+  await focus(t, a);
+  const s4 = source(a.ddm, 'create_data_source', { 'text/plain': 'w' });
+  a.device.request('start_drag', s4.proxy, a.sp, null, a.serials.at(-1)!);
   await a.c.roundtrip();
   await b.c.roundtrip();
-  assert.equal(seat.grab, null, 'no grab');
-  assert.deepEqual(b.dnd, ['enter 10,10', 'leave']);
-  assert.deepEqual(s2.events, ['cancelled']);
+  assert.equal(grab(t), null, 'no grab without a held button');
+  assert.deepEqual(s4.events, ['cancelled']);
+  const clicks = b.buttons.length;
+  await t.compositor.input.pointer.click('left', { x: windowOf(t, b).x + CLEAR_OF_A, y: windowOf(t, b).y + CLEAR_OF_A });
+  await b.c.roundtrip();
+  assert.equal(b.buttons.length, clicks + 2, 'press and release reach b');
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`, 'leave']);
   t.close();
 });
 
 test('drag and drop: the source going mid-drag ends the drag with a leave; a drag without a source stays in its client', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
-  const wa = t.compositor.windows[0]!;
-  const wb = t.compositor.windows[1]!;
   const s = source(a.ddm, 'create_data_source', { 'text/plain': 'x' });
-  seat.pointerPosition = { x: wb.x + 50, y: wb.y + 50 };
-  a.device.request('start_drag', s.proxy, a.sp, null, seat.press(a.surface));
+  const serial = await press(t, a);
+  await pointTo(t, b, CLEAR_OF_A, CLEAR_OF_A);
+  a.device.request('start_drag', s.proxy, a.sp, null, serial);
   await a.c.roundtrip();
   await b.c.roundtrip();
-  assert.deepEqual(b.dnd, ['enter 50,50']);
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`]);
   s.proxy.request('destroy');
   await a.c.roundtrip();
   await b.c.roundtrip();
-  assert.deepEqual(b.dnd, ['enter 50,50', 'leave']);
-  assert.equal(seat.grab, null, 'the grab ended');
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`, 'leave']);
+  assert.equal(grab(t), null, 'the grab ended');
+  await t.compositor.input.pointer.release();
 
   // No source: b's surface is not entered, a's is, with no offer; the drop goes to a.
-  a.device.request('start_drag', null, a.sp, null, seat.press(a.surface));
+  const serial2 = await press(t, a);
+  await pointTo(t, b, CLEAR_OF_A, CLEAR_OF_A);
+  a.device.request('start_drag', null, a.sp, null, serial2);
   await a.c.roundtrip();
-  assert.notEqual(seat.grab, null);
-  seat.moveTo(wa.x + 3, wa.y + 4);
+  assert.notEqual(grab(t), null);
+  await pointTo(t, a, 3, 4);
   await a.c.roundtrip();
   await b.c.roundtrip();
   assert.deepEqual(a.dnd, ['enter 3,4']);
   assert.equal(a.enterOffer, null);
-  seat.release();
+  await t.compositor.input.pointer.release();
   await a.c.roundtrip();
   await b.c.roundtrip();
   assert.deepEqual(a.dnd, ['enter 3,4', 'drop', 'leave']);
-  assert.deepEqual(b.dnd, ['enter 50,50', 'leave'], 'nothing more for b');
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`, 'leave'], 'nothing more for b');
   t.close();
 });
 
 test('primary selection: the focused client sets it with an input serial; data-control and the next focused client read it', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
   const primaryOf = (p: Peer): { dev: Proxy; pm: Proxy; sel: (Proxy | null)[]; mimes: Map<Proxy, string[]> } => {
@@ -511,18 +587,22 @@ test('primary selection: the focused client sets it with an input serial; data-c
   };
   const pa = primaryOf(a);
   const pb = primaryOf(b);
-  seat.focus(a.surface);
-  await a.c.roundtrip();
+  await b.c.roundtrip();
+  assert.deepEqual(pb.sel.slice(), [null], 'b (mapped last, focused) hears the empty primary selection');
+  await focus(t, a);
+  const heard = pa.sel.length;
+  assert.equal(pa.sel.at(-1), null, 'the empty selection at focus');
   const bogus = source(pa.pm, 'create_source', { 'text/plain': 'bogus' });
-  pa.dev.request('set_selection', bogus.proxy, 4242);
+  assert.ok(!a.serials.includes(b.serials.at(-1)!));
+  pa.dev.request('set_selection', bogus.proxy, b.serials.at(-1)!); // b's serial, not a's
   const s = source(pa.pm, 'create_source', { 'text/plain;charset=utf-8': 'selected text' });
   pa.dev.request('set_selection', s.proxy, a.serials.at(-1)!);
   await a.c.roundtrip();
-  assert.equal(pa.sel.length, 2, 'the empty selection at focus, then the one set with the good serial');
-  assert.deepEqual(pa.mimes.get(pa.sel[1]!), ['text/plain;charset=utf-8']);
-  assert.deepEqual(pb.sel.slice(), [], 'b has no focus');
-  seat.focus(b.surface);
+  assert.equal(pa.sel.length, heard + 1, 'only the one set with the good serial');
+  assert.deepEqual(pa.mimes.get(pa.sel.at(-1)!), ['text/plain;charset=utf-8']);
   await b.c.roundtrip();
+  assert.deepEqual(pb.sel.slice(), [null], 'b has no focus: no offer');
+  await focus(t, b);
   const o = pb.sel.at(-1);
   assert.ok(o);
   assert.equal(await receive(b.c, o, 'text/plain;charset=utf-8'), 'selected text');
@@ -533,7 +613,7 @@ test('primary selection: the focused client sets it with an input serial; data-c
 });
 
 test('protocol errors from the XML reach the client that erred, and no other', async () => {
-  const { t, seat } = setup();
+  const { t } = setup();
   const bystander = await peer(t, 'bystander', 9);
   const cases: { what: string; iface: string; code: number; message: RegExp; run: (p: Peer, t: TestCompositor) => Promise<void> | void }[] = [
     {
@@ -563,8 +643,7 @@ test('protocol errors from the XML reach the client that erred, and no other', a
       what: 'finish on a selection offer',
       iface: 'wl_data_offer', code: OFFER_ERROR.invalid_finish, message: /drag-and-drop/,
       run: async (p) => {
-        seat.focus(p.surface);
-        await p.c.roundtrip();
+        await focus(t, p);
         const s = source(p.ddm, 'create_data_source', { 'text/plain': '' });
         p.device.request('set_selection', s.proxy, p.serials.at(-1)!);
         await p.c.roundtrip();
@@ -575,8 +654,7 @@ test('protocol errors from the XML reach the client that erred, and no other', a
       what: 'set_actions on a selection offer',
       iface: 'wl_data_offer', code: OFFER_ERROR.invalid_offer, message: /drag-and-drop/,
       run: async (p) => {
-        seat.focus(p.surface);
-        await p.c.roundtrip();
+        await focus(t, p);
         const s = source(p.ddm, 'create_data_source', { 'text/plain': '' });
         p.device.request('set_selection', s.proxy, p.serials.at(-1)!);
         await p.c.roundtrip();
@@ -586,10 +664,10 @@ test('protocol errors from the XML reach the client that erred, and no other', a
     {
       what: 'a drag icon that already has a role',
       iface: 'wl_data_device', code: DEVICE_ERROR.role, message: /another role/,
-      run: (p) => {
+      run: async (p) => {
         const s = p.ddm.request('create_data_source', null)!;
         const origin = p.sp;
-        p.device.request('start_drag', s, origin, origin, seat.press(p.surface));
+        p.device.request('start_drag', s, origin, origin, await press(t, p));
       },
     },
     {
@@ -597,8 +675,7 @@ test('protocol errors from the XML reach the client that erred, and no other', a
       iface: 'wl_data_offer', code: OFFER_ERROR.invalid_action, message: /invalid preferred action 0x2/,
       run: async (p) => {
         const s = source(p.ddm, 'create_data_source', { 'text/plain': '' });
-        seat.pointerPosition = { x: t.compositor.windows.find((w) => w.surface === p.surface)!.x + 1, y: t.compositor.windows.find((w) => w.surface === p.surface)!.y + 1 };
-        p.device.request('start_drag', s.proxy, p.sp, null, seat.press(p.surface));
+        p.device.request('start_drag', s.proxy, p.sp, null, await press(t, p));
         await p.c.roundtrip();
         p.enterOffer!.proxy.request('set_actions', ACTION.copy, ACTION.move);
       },
@@ -608,9 +685,7 @@ test('protocol errors from the XML reach the client that erred, and no other', a
       iface: 'wl_data_offer', code: OFFER_ERROR.invalid_finish, message: /before the drop/,
       run: async (p) => {
         const s = source(p.ddm, 'create_data_source', { 'text/plain': '' });
-        const w = t.compositor.windows.find((x) => x.surface === p.surface)!;
-        seat.pointerPosition = { x: w.x + 1, y: w.y + 1 };
-        p.device.request('start_drag', s.proxy, p.sp, null, seat.press(p.surface));
+        p.device.request('start_drag', s.proxy, p.sp, null, await press(t, p));
         await p.c.roundtrip();
         p.enterOffer!.proxy.request('finish');
       },
@@ -651,11 +726,12 @@ test('protocol errors from the XML reach the client that erred, and no other', a
     const p = await peer(t, k.what);
     await k.run(p, t);
     await expectProtocolError(p.c, k.iface, k.code, k.message);
-    seat.grab?.cancel();
+    // The erring client is gone: its drag ended with it; let the button go.
+    assert.equal(grab(t), null, 'no drag left behind');
+    await t.compositor.input.pointer.release();
   }
   // The bystander still copies and pastes.
-  seat.focus(bystander.surface);
-  await bystander.c.roundtrip();
+  await focus(t, bystander);
   const s = source(bystander.ddm, 'create_data_source', { 'text/plain': 'fine' });
   bystander.device.request('set_selection', s.proxy, bystander.serials.at(-1)!);
   await bystander.c.roundtrip();
