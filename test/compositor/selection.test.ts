@@ -443,6 +443,17 @@ test('a client dying mid-transfer leaks no fd, and the others keep working', asy
 // a (toplevels cascade by 32 px and are 100 px wide).
 const CLEAR_OF_A = 80;
 
+/** a presses its window, the pointer (button held) moves over b, a starts dragging `s`: b gets enter. The press serial. */
+async function dragFromAOverB(t: TestCompositor, a: Peer, b: Peer, s: Source): Promise<number> {
+  const serial = await press(t, a);
+  await pointTo(t, b, CLEAR_OF_A, CLEAR_OF_A);
+  a.device.request('start_drag', s.proxy, a.sp, null, serial);
+  await a.c.roundtrip();
+  await b.c.roundtrip();
+  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`]);
+  return serial;
+}
+
 test('drag and drop: enter/motion with an offer, accept and actions negotiated, drop, receive, finish', async () => {
   const { t } = setup();
   const a = await peer(t, 'a', 1);
@@ -490,13 +501,7 @@ test('drag and drop: no accepted type at release cancels the source; a bad seria
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
   const s = source(a.ddm, 'create_data_source', { 'text/plain': 'x' });
-  const serial = await press(t, a);
-  // The button held, the pointer goes over b; the drag starts there.
-  await pointTo(t, b, CLEAR_OF_A, CLEAR_OF_A);
-  a.device.request('start_drag', s.proxy, a.sp, null, serial);
-  await a.c.roundtrip();
-  await b.c.roundtrip();
-  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`]);
+  const serial = await dragFromAOverB(t, a, b, s);
   await t.compositor.input.pointer.release();
   await b.c.roundtrip();
   await a.c.roundtrip();
@@ -538,12 +543,7 @@ test('drag and drop: the source going mid-drag ends the drag with a leave; a dra
   const a = await peer(t, 'a', 1);
   const b = await peer(t, 'b', 2);
   const s = source(a.ddm, 'create_data_source', { 'text/plain': 'x' });
-  const serial = await press(t, a);
-  await pointTo(t, b, CLEAR_OF_A, CLEAR_OF_A);
-  a.device.request('start_drag', s.proxy, a.sp, null, serial);
-  await a.c.roundtrip();
-  await b.c.roundtrip();
-  assert.deepEqual(b.dnd, [`enter ${CLEAR_OF_A},${CLEAR_OF_A}`]);
+  await dragFromAOverB(t, a, b, s);
   s.proxy.request('destroy');
   await a.c.roundtrip();
   await b.c.roundtrip();
