@@ -22,8 +22,8 @@
 //  - everything is clipped to the output and to the damage.
 import type { Output } from './output.js';
 import { intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union, type Rect } from './region.js';
-import { Subsurface } from './subsurface.js';
 import type { Surface } from './surface.js';
+import { placeTree, type PlacedSurface } from './tree.js';
 
 /** A window root: a surface whose origin is at (x, y) logical output units. */
 export interface SceneRoot {
@@ -60,7 +60,12 @@ export class Renderer {
   render(roots: readonly SceneRoot[]): Rect[] {
     const placed: Placed[] = [];
     const s = this.output.scale;
-    for (const root of roots) collect(root.surface, root.x, root.y, s, placed);
+    const tree: PlacedSurface[] = [];
+    for (const root of roots) {
+      tree.length = 0;
+      for (const t of placeTree(root.surface, root.x, root.y, tree))
+        placed.push({ surface: t.surface, box: rect(Math.round(t.x * s), Math.round(t.y * s), Math.round(t.surface.width * s), Math.round(t.surface.height * s)) });
+    }
     const screen = rect(0, 0, this.output.width, this.output.height);
     const damage: Rect[] = [];
     const add = (r: Rect): void => {
@@ -249,18 +254,6 @@ function untransform(t: number, x: number, y: number, W: number, H: number): [nu
     case 6: return [x, H - 1 - y]; // flipped 180
     case 7: return [H - 1 - y, W - 1 - x]; // flipped 270
     default: return [x, y];
-  }
-}
-
-/** Places a surface and its subsurfaces (their stacking order, this one included). */
-function collect(surface: Surface, x: number, y: number, scale: number, out: Placed[]): void {
-  for (const s of surface.stack) {
-    if (s.destroyed) continue;
-    if (s === surface) {
-      if (s.mapped) out.push({ surface: s, box: rect(Math.round(x * scale), Math.round(y * scale), Math.round(s.width * scale), Math.round(s.height * scale)) });
-    } else if (s.role instanceof Subsurface && s.mapped) {
-      collect(s, x + s.role.x, y + s.role.y, scale, out);
-    }
   }
 }
 
