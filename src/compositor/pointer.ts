@@ -18,10 +18,10 @@
 //  - a PointerGrab (drag and drop, popup grabs) takes motion and buttons
 //    while set; nothing is sent to clients then but what the grab sends.
 import { ResourcesByClient } from './per-client.js';
+import { placeTree } from './tree.js';
 import { wl_pointer } from '../protocol/wayland.js';
 import type { Client, Resource } from '../server/index.js';
 import type { SceneRoot } from './renderer.js';
-import { Subsurface } from './subsurface.js';
 import { surfaceOf, type Surface, type SurfaceRole } from './surface.js';
 import { implement } from './typed.js';
 
@@ -51,12 +51,7 @@ export interface PointerGrab {
 
 /** Places a surface tree: (surface, origin) for each mapped surface, bottom to top. */
 function place(surface: Surface, x: number, y: number, out: { surface: Surface; x: number; y: number }[]): void {
-  for (const s of surface.stack) {
-    if (s.destroyed) continue;
-    if (s === surface) {
-      if (s.mapped) out.push({ surface: s, x, y });
-    } else if (s.role instanceof Subsurface && s.mapped) place(s, x + s.role.x, y + s.role.y, out);
-  }
+  placeTree(surface, x, y, out);
 }
 
 /** The topmost surface accepting input at (x, y), output-logical. */

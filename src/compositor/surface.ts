@@ -13,6 +13,9 @@
 //  - the copy is where truncation is seen: a rescue during it applies the
 //    policy before the content can be shown ('error': invalid_fd on the
 //    wl_buffer and the new content is dropped; 'zero': the zeros are shown);
+//  - applying a commit walks down to the subsurfaces with something to
+//    apply on a heap worklist (no recursion: chains are the client's), and
+//    the stacking order is applied in O(surfaces moved);
 //  - a surface has at most one role for its lifetime (role objects may be
 //    re-created for the same role); the role's precommit check may refuse a
 //    commit with its protocol error;
@@ -22,6 +25,7 @@ import { wl_callback, wl_compositor, wl_shm, wl_surface } from '../protocol/wayl
 import type { Client, Display, Resource } from '../server/index.js';
 import { addDamage, clientRect, intersect, isEmpty, rect, Region, serveRegion, type Rect } from './region.js';
 import { shmBufferOf, type ShmBuffer, type TruncationPolicy } from './shm.js';
+import { SurfaceStack } from './tree.js';
 import { dataOf, implement } from './typed.js';
 
 const SURFACE_ERROR = wl_surface.enums.error.entries;
@@ -116,9 +120,14 @@ export class Surface {
   role: SurfaceRole | null = null;
   /** The role's name, kept after its object is gone (a surface never changes role). */
   roleName: string | null = null;
-  /** Subsurfaces and this surface, bottom to top (applied on commit). */
-  stack: Surface[] = [this];
-  pendingStack: Surface[] = [this];
+  /** Subsurfaces and this surface, bottom to top, as shown. */
+  readonly stack = new SurfaceStack(this);
+  /** The same, with place_above/below applied at once (the protocol's pending order). */
+  readonly #pendingStack = new SurfaceStack(this);
+  /** Subsurfaces moved in the pending order since the last commit. */
+  readonly #moved = new Set<Surface>();
+  /** Subsurfaces with something to apply at this surface's next commit (a position, cached state). */
+  readonly #dirtyChildren = new Set<Surface>();
   /** Parent surface when this is a subsurface. */
   parent: Surface | null = null;
   /** Output resources this surface has entered. */
@@ -174,6 +183,71 @@ export class Surface {
     return true;
   }
 
+  // ---- subsurface children (subsurface.ts drives these)
+
+  /** A new subsurface goes on top, at once and in the pending order. */
+  addChild(child: Surface): void {
+    this.stack.push(child);
+    this.#pendingStack.push(child);
+  }
+
+  /** A subsurface leaves at once (its wl_subsurface or wl_surface is gone). */
+  removeChild(child: Surface): void {
+    this.stack.remove(child);
+    this.#pendingStack.remove(child);
+    this.#moved.delete(child);
+    this.#dirtyChildren.delete(child);
+  }
+
+  /** place_above / place_below `sibling` (a child or this surface), pending; false if it is neither. */
+  restack(child: Surface, sibling: Surface, above: boolean): boolean {
+    if (!this.#pendingStack.has(sibling) || sibling === child) return false;
+    if (above) this.#pendingStack.insertAbove(child, sibling);
+    else this.#pendingStack.insertBelow(child, sibling);
+    this.#moved.add(child);
+    return true;
+  }
+
+  /** `child` has state to apply when this surface's state is applied. */
+  markChildDirty(child: Surface): void {
+    if (this.stack.has(child)) this.#dirtyChildren.add(child);
+  }
+
+  /** The pending order becomes the shown one, in O(moved): the surfaces that
+   * did not move keep their relative order in both stacks, so each run of
+   * moved surfaces goes back above its nearest unmoved neighbour below. */
+  #applyStack(): void {
+    if (this.#moved.size === 0) return;
+    for (const m of this.#moved) this.stack.remove(m);
+    for (const m of this.#moved) {
+      const below = this.#pendingStack.below(m);
+      if (below !== null && this.#moved.has(below)) continue; // placed with its run
+      let anchor = below;
+      for (let s: Surface | null = m; s !== null && this.#moved.has(s); s = this.#pendingStack.above(s)) {
+        this.stack.insertAbove(s, anchor);
+        anchor = s;
+      }
+    }
+    this.#moved.clear();
+  }
+
+  /** Applies the pending state of every dirty subsurface below `root`, then
+   * theirs, on a heap worklist (a chain 50,000 deep is legal). */
+  static #applyChildren(root: Surface): void {
+    const work: Surface[] = [];
+    root.#takeDirtyChildren(work);
+    while (work.length > 0) {
+      const child = work.pop()!;
+      if (child.destroyed) continue;
+      if (child.onParentCommit?.()) child.#takeDirtyChildren(work);
+    }
+  }
+
+  #takeDirtyChildren(into: Surface[]): void {
+    for (const c of this.#dirtyChildren) into.push(c);
+    this.#dirtyChildren.clear();
+  }
+
   commit(): void {
     const p = this.pending;
     if (this.role?.precommit && !this.role.precommit(this, p)) return;
@@ -184,6 +258,7 @@ export class Surface {
       if (!this.#copyOut(p, true)) return;
       this.#cached = mergeState(this.#cached, p);
       this.#resetPending();
+      this.parent?.markChildDirty(this);
       return;
     }
     const state = this.#cached ? mergeState(this.#cached, p) : p;
@@ -191,18 +266,25 @@ export class Surface {
     if (!this.#copyOut(state, false)) return;
     this.#apply(state);
     this.#resetPending();
+    Surface.#applyChildren(this);
   }
 
   /** A synchronized subsurface's cached state, applied when the parent commits. */
   #cached: SurfaceState | null = null;
 
-  /** Applies cached state (the parent committed), then recurses into children. */
-  applyCached(): void {
-    if (this.#cached) {
-      const state = this.#cached;
-      this.#cached = null;
-      this.#apply(state);
-    }
+  /** Applies cached state (the parent's state was applied); true if there was some.
+   * The caller walks on to this surface's children (no recursion here). */
+  applyCached(): boolean {
+    if (!this.#cached) return false;
+    const state = this.#cached;
+    this.#cached = null;
+    this.#apply(state);
+    return true;
+  }
+
+  /** Applies cached state and, below it, every child's (set_desync). */
+  applyCachedTree(): void {
+    if (this.applyCached()) Surface.#applyChildren(this);
   }
 
   #resetPending(): void {
@@ -275,20 +357,17 @@ export class Surface {
       for (const d of damage) addDamage(this.damage, d);
       this.host.scheduleRepaint();
     }
-    // Children: the new stacking order, then their cached state.
-    this.stack = this.pendingStack.filter((s) => !s.destroyed);
-    for (const child of this.stack) if (child !== this) child.parentCommitted();
+    // Children: the new stacking order now; their positions and cached state
+    // by the caller's worklist (#applyChildren).
+    this.#applyStack();
     this.host.countCommit(this.client);
     this.role?.committed?.(this);
     if (state.frames.length || state.feedbacks.length) this.host.queueFrame(this, state.frames, state.feedbacks);
   }
 
-  /** Set by the subsurface role: runs when the parent's state is applied. */
-  parentCommitted(): void {
-    this.onParentCommit?.();
-  }
-
-  onParentCommit: (() => void) | null = null;
+  /** Set by the subsurface role: runs when the parent's state is applied;
+   * true if this surface's own cached state was applied (its children follow). */
+  onParentCommit: (() => boolean) | null = null;
   /** Set while a wp_viewport exists: checks its state against the buffer at commit. */
   checkViewport: ((pending: SurfaceState) => boolean) | null = null;
 
@@ -332,7 +411,7 @@ function mergeState(earlier: SurfaceState | null, later: SurfaceState): SurfaceS
   const e = earlier ?? new SurfaceState();
   m.attached = e.attached || later.attached;
   m.buffer = later.attached ? later.buffer : null;
-  m.content = later.attached ? (later.content ?? e.content) : e.content;
+  m.content = later.attached ? later.content : e.content;
   m.dx = e.dx + later.dx;
   m.dy = e.dy + later.dy;
   m.surfaceDamage = later.surfaceDamage.reduce(addDamage, e.surfaceDamage.slice());
