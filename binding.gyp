@@ -9,7 +9,8 @@
         "native/fdutil.c",
         "native/socket.c",
         "native/testing.c",
-        "native/xkb.c"
+        "native/xkb.c",
+        "native/pixels.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-O2"],
       "cflags!": ["-fno-exceptions"],

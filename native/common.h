@@ -54,5 +54,6 @@ napi_value nsb_fdutil_init(napi_env env, napi_value exports);
 napi_value nsb_socket_init(napi_env env, napi_value exports);
 napi_value nsb_testing_init(napi_env env, napi_value exports);
 napi_value nsb_xkb_init(napi_env env, napi_value exports);
+napi_value nsb_pixels_init(napi_env env, napi_value exports);
 
 #endif

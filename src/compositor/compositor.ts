@@ -28,7 +28,12 @@
 //  - at each tick: paint the damage, then answer the frame callbacks and
 //    presentation feedback of every commit made before the tick, once;
 //  - one client's failure (truncated buffer, protocol error, hang-up) touches
-//    no other client: its surfaces leave the scene, the others go on.
+//    no other client: its surfaces leave the scene, the others go on; an
+//    exception while painting one client's surface, answering its frame
+//    callbacks or presentation feedback ends that client (wl_display.error
+//    implementation, logged with its stack), never the compositor;
+//  - client pixels cost the compositor at most the pixel budget (per client
+//    and in all, content.ts): past it buffers are shown in place.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Display, type Client, type Resource } from '../server/index.js';
 import type { Listener } from '../wire/socket.js';
@@ -42,7 +47,8 @@ import { createDataControlGlobal } from './data-control.js';
 import { createDataDeviceGlobal, type DataDevices } from './data-device.js';
 import { createPrimarySelectionGlobal } from './primary-selection.js';
 import { Selections, type SelectionSeat } from './selection.js';
-import { createShmGlobal, type ShmStats, type TruncationPolicy } from './shm.js';
+import { DEFAULT_CLIENT_PIXEL_BUDGET, DEFAULT_TOTAL_PIXEL_BUDGET, PixelBudget } from './content.js';
+import { createShmGlobal, postAccessError, type ShmStats, type TruncationPolicy } from './shm.js';
 import { createSubcompositorGlobal } from './subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './surface.js';
 import { createViewporterGlobal } from './viewporter.js';
@@ -78,6 +84,9 @@ export interface CompositorOptions {
   cursor?: boolean;
   /** Advertise zwlr_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
   dataControl?: boolean;
+  /** Bytes of client pixels copied into compositor memory, per client and in all
+   * (defaults 128 MiB and 384 MiB); buffers past it are shown in place (content.ts). */
+  pixelBudget?: { perClient?: number; total?: number };
 }
 
 /** What the compositor saw of one client (for reports and tests). */
@@ -111,6 +120,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly renderer: Renderer;
   readonly policy: TruncationPolicy;
   readonly shm: ShmStats = { pools: 0, buffers: 0 };
+  readonly pixelBudget: PixelBudget;
   /** Windows bottom to top. */
   readonly windows: XdgSurface[] = [];
   readonly seat: Seat;
@@ -143,9 +153,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.policy = options.onTruncate ?? 'error';
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.#level = LEVELS.indexOf(options.logLevel ?? 'warn');
-    this.display = new Display({ onInternalError: (e) => this.log('error', `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`) });
+    this.display = new Display({ onInternalError: (e) => this.log('error', `internal error: ${stackOf(e)}`) });
     this.output = new Output({ width: options.width ?? 1024, height: options.height ?? 768, scale: options.scale ?? 1, refresh: options.refresh ?? 60 });
     this.renderer = new Renderer(this.output);
+    this.pixelBudget = new PixelBudget(options.pixelBudget?.perClient ?? DEFAULT_CLIENT_PIXEL_BUDGET, options.pixelBudget?.total ?? DEFAULT_TOTAL_PIXEL_BUDGET);
 
     createCompositorGlobal(this.display, this);
     createSubcompositorGlobal(this.display);
@@ -387,28 +398,73 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.#sequence++;
     if (this.#repaint) {
       this.#repaint = false;
-      this.renderer.render(this.#paintRoots());
+      this.paint();
     }
-    this.#screencopy.refresh(vblank);
+    try {
+      this.#screencopy.refresh(vblank);
+    } catch (e) {
+      this.log('error', `screen capture failed: ${stackOf(e)}`);
+    }
     const ms = Number((vblank / 1_000_000n) & 0xffffffffn);
     const queued = this.#queued;
     this.#queued = [];
     for (const q of queued) {
-      const stats = this.#stats.get(q.surface.client);
-      for (const f of q.frames) {
-        if (f.destroyed) continue;
-        f.send('done', ms);
-        f.destroy();
-        if (stats) {
-          stats.frames++;
-          stats.lastFrameMs = this.#elapsedMs();
+      const client = q.surface.client;
+      const stats = this.#stats.get(client);
+      try {
+        for (const f of q.frames) {
+          if (f.destroyed) continue;
+          f.send('done', ms);
+          f.destroy();
+          if (stats) {
+            stats.frames++;
+            stats.lastFrameMs = this.#elapsedMs();
+          }
         }
-      }
-      if (q.feedbacks.length) {
-        presented(q.feedbacks, this.output, vblank, this.#sequence);
-        if (stats) stats.presented += q.feedbacks.length;
+        if (q.feedbacks.length) {
+          presented(q.feedbacks, this.output, vblank, this.#sequence);
+          if (stats) stats.presented += q.feedbacks.length;
+        }
+      } catch (e) {
+        client.postImplementationError(e); // that client's frame, that client's end
       }
     }
+  }
+
+  /**
+   * Paints the damage. What one client's state breaks ends that client, not
+   * the compositor: a surface that throws while painted, or whose buffer
+   * shown in place turned out truncated (policy 'error'), leaves the scene
+   * and the frame is painted again without it, before anything shows it.
+   */
+  #render(): void {
+    for (let pass = 0; pass < 3; pass++) {
+      this.renderer.render(this.#paintRoots());
+      const failed = this.renderer.takeFailures();
+      const rescued = this.renderer.takeRescued();
+      let again = false;
+      for (const { surface, error } of failed) {
+        surface.client.postImplementationError(error); // logged with its stack by the display
+        this.#hide(surface);
+        again = true;
+      }
+      for (const surface of rescued) {
+        this.countRescue(surface.client, this.policy);
+        const c = surface.content;
+        if (this.policy === 'error' && c?.kind === 'direct') {
+          postAccessError(c.buffer);
+          this.#hide(surface);
+          again = true;
+        }
+      }
+      if (!again) return;
+    }
+  }
+
+  /** Takes a surface out of the scene at once (its client is on its way out). */
+  #hide(surface: Surface): void {
+    surface.content?.free();
+    surface.content = null;
   }
 
   #elapsedMs(): number {
@@ -438,9 +494,15 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     return roots;
   }
 
-  /** Paints whatever is pending now (tests, screenshots). */
+  /** Paints whatever is pending now (the refresh, tests, screenshots). */
   paint(): void {
-    this.renderer.render(this.#paintRoots());
+    try {
+      this.#render();
+    } catch (e) {
+      // Not one surface's fault (the scene itself): log it, paint everything next time.
+      this.log('error', `painting failed: ${stackOf(e)}`);
+      this.renderer.invalidate();
+    }
   }
 
   /** A copy of the output with everything committed so far painted. */
@@ -477,6 +539,10 @@ let pngEncode: typeof import('fast-png').encode | null = null;
 /** Loads the PNG encoder (a third of the start-up time if loaded eagerly; only screenshots need it). */
 export async function loadPngEncoder(): Promise<void> {
   pngEncode ??= (await import('fast-png')).encode;
+}
+
+function stackOf(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
 
 /** "weston-simple-shm (pid 123)" from the peer's credentials, else "client". */

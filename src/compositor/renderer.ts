@@ -19,9 +19,19 @@
 //  - one surface unit is `output.scale` output pixels; content is sampled
 //    nearest-neighbour when its buffer scale, transform or viewport make it
 //    differ from the output's pixel grid, copied directly otherwise;
-//  - everything is clipped to the output and to the damage.
+//  - everything is clipped to the output and to the damage;
+//  - content copied at commit is read from compositor memory; content shown
+//    in place (past the pixel budget, content.ts) is read from the client's
+//    guarded mapping, only the pixels of the damage, and a rescue during
+//    that read is reported (takeRescued) for the truncation policy;
+//  - a surface that throws while placed or painted is skipped for the rest
+//    of the frame and reported (takeFailures): its client is ended, not the
+//    compositor;
+//  - cost per frame: O(surfaces × damage rects), damage merged in linear
+//    time (simplify), no recursion (tree.ts walks the subsurface trees).
 import type { Output } from './output.js';
 import { addDamage, intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union, type Rect } from './region.js';
+import type { Content } from './content.js';
 import type { Surface } from './surface.js';
 import { placeTree, type PlacedSurface } from './tree.js';
 
@@ -50,6 +60,8 @@ export class Renderer {
   framesDrawn = 0;
   pixelsDrawn = 0;
   readonly #damageListeners: ((rects: readonly Rect[]) => void)[] = [];
+  readonly #rescued = new Set<Surface>();
+  readonly #failed = new Map<Surface, unknown>();
 
   constructor(output: Output, background = BACKGROUND) {
     this.output = output;
@@ -63,8 +75,12 @@ export class Renderer {
     const tree: PlacedSurface[] = [];
     for (const root of roots) {
       tree.length = 0;
-      for (const t of placeTree(root.surface, root.x, root.y, tree))
-        placed.push({ surface: t.surface, box: rect(Math.round(t.x * s), Math.round(t.y * s), Math.round(t.surface.width * s), Math.round(t.surface.height * s)) });
+      try {
+        for (const t of placeTree(root.surface, root.x, root.y, tree))
+          placed.push({ surface: t.surface, box: rect(Math.round(t.x * s), Math.round(t.y * s), Math.round(t.surface.width * s), Math.round(t.surface.height * s)) });
+      } catch (error) {
+        this.#fail(root.surface, error);
+      }
     }
     const screen = rect(0, 0, this.output.width, this.output.height);
     const damage: Rect[] = [];
@@ -97,12 +113,38 @@ export class Renderer {
       let first = placed.length - 1;
       while (first >= 0 && !covers(placed[first]!, d, s)) first--;
       if (first < 0) this.#fill(d, this.background);
-      for (let i = Math.max(0, first); i < placed.length; i++) this.#draw(placed[i]!, d);
+      for (let i = Math.max(0, first); i < placed.length; i++) {
+        const p = placed[i]!;
+        if (this.#failed.has(p.surface)) continue;
+        try {
+          this.#draw(p, d);
+        } catch (error) {
+          this.#fail(p.surface, error);
+        }
+      }
       this.pixelsDrawn += d.width * d.height;
     }
     this.framesDrawn++;
     for (const l of this.#damageListeners) l(rects);
     return rects;
+  }
+
+  /** Surfaces that threw while placed or painted, with the error (then forgotten): their clients' fault, to be ended. */
+  takeFailures(): { surface: Surface; error: unknown }[] {
+    const list = [...this.#failed].map(([surface, error]) => ({ surface, error }));
+    this.#failed.clear();
+    return list;
+  }
+
+  #fail(surface: Surface, error: unknown): void {
+    if (!this.#failed.has(surface)) this.#failed.set(surface, error);
+  }
+
+  /** Surfaces shown in place whose buffer the guard had to rescue while painting (then forgotten). */
+  takeRescued(): Surface[] {
+    const list = [...this.#rescued];
+    this.#rescued.clear();
+    return list;
   }
 
   /** Runs `listener` with the damaged rectangles of every render that drew something
@@ -153,17 +195,20 @@ export class Renderer {
       surface.viewport.destination === null &&
       c.width === p.box.width &&
       c.height === p.box.height;
-    if (direct) this.#drawDirect(c.pixels, c.width, mode, p.box, area);
+    const before = c.kind === 'direct' ? c.buffer.rescueCount : 0;
+    if (direct) this.#drawDirect(c, mode, p.box, area);
     else this.#drawSampled(surface, p.box, area, mode);
+    // Shown in place (past the memory budget): the truncation policy applies now, after the read.
+    if (c.kind === 'direct' && c.buffer.rescueCount !== before) this.#rescued.add(surface);
   }
 
-  /** Content pixels map 1:1 onto output pixels. */
-  #drawDirect(src: Uint32Array, srcWidth: number, mode: Mode, box: Rect, area: Rect): void {
+  /** Content pixels map 1:1 onto output pixels (only the rows and columns of `area` are read). */
+  #drawDirect(c: Content, mode: Mode, box: Rect, area: Rect): void {
     const fb = this.output.framebuffer;
     const W = this.output.width;
     const sx = area.x - box.x;
     for (let y = area.y; y < area.y + area.height; y++) {
-      const from = (y - box.y) * srcWidth + sx;
+      const { array: src, index: from } = c.row(y - box.y, sx, sx + area.width);
       const to = y * W + area.x;
       if (mode === 'copy') fb.set(src.subarray(from, from + area.width), to);
       else if (mode === 'force') for (let i = 0; i < area.width; i++) fb[to + i] = src[from + i]! | 0xff000000;
@@ -191,7 +236,7 @@ export class Renderer {
       for (let x = area.x; x < area.x + area.width; x++) {
         const tx = Math.min(TW - 1, Math.max(0, Math.floor(src.x * bs + (x - box.x + 0.5) * kx)));
         const [bx, by] = untransform(t, tx, ty, TW, TH);
-        const px = c.pixels[by * c.width + bx]!;
+        const px = c.pixel(bx, by);
         fb[to + x] = mode === 'copy' ? px : mode === 'force' ? px | 0xff000000 : over(px, fb[to + x]!);
       }
     }

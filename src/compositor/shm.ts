@@ -15,10 +15,14 @@
 //    the renderer must never read past a row);
 //  - a buffer keeps its pool's mapping alive: destroying the pool resource
 //    does not unmap while a buffer of it lives (libwayland's refcount);
-//  - copyRows() is the only reader of client memory. It reports whether the
-//    guard had to rescue a page during the copy (the mapping's rescue count
-//    moved), so the caller can apply the truncation policy before anything
-//    copied is shown;
+//  - copyRows() and readRow() are the only readers of client memory:
+//    copyRows() at commit, into the compositor's copy; readRow() while
+//    painting, for a buffer shown straight from the client's memory (past
+//    the memory budget, content.ts). Both are guarded reads; copyRows()
+//    reports whether the guard had to rescue a page during the copy (the
+//    mapping's rescue count moved), so the caller can apply the truncation
+//    policy before anything copied is shown, and `rescueCount` lets the
+//    painter do the same after a frame;
 //  - writeInto() is the only writer (screen capture). It writes through the
 //    pool's writable guarded mapping: a page past end of file takes the write
 //    in private memory (nothing reaches the file past its end, DESIGN.md
@@ -114,6 +118,22 @@ export class ShmBuffer {
     return m.rescues.count !== before;
   }
 
+  /** Pages the guard has rescued in this buffer's pool so far (it moves when a read found the file truncated). */
+  get rescueCount(): number {
+    return this.pool.mapping.rescues.count;
+  }
+
+  /**
+   * Reads columns [x0, x1) of row y into out[0 .. x1 - x0), argb premultiplied
+   * (alpha forced opaque for x-formats). Guarded: zeros past end of file.
+   */
+  readRow(y: number, x0: number, x1: number, out: Uint32Array): void {
+    const m = this.pool.mapping;
+    const bytesOut = new Uint8Array(out.buffer, out.byteOffset, (x1 - x0) * 4);
+    this.#copy(m.hasBytes ? m.bytes : null, m, bytesOut, this.offset + y * this.stride + x0 * 4, (x1 - x0) * 4, 0);
+    this.#convertSpan(out, 0, x1 - x0);
+  }
+
   /**
    * Runs `write(bytes, offset, stride)` over this buffer's pool memory.
    * 'rescued': the file ended before the buffer did (truncated before or
@@ -145,17 +165,20 @@ export class ShmBuffer {
   }
 
   #convert(px: Uint32Array, x0: number, y0: number, x1: number, y1: number): void {
+    if (!this.opaque && !this.swapped) return;
+    const w = this.width;
+    for (let y = y0; y < y1; y++) this.#convertSpan(px, y * w + x0, y * w + x1);
+  }
+
+  /** px[start .. end) from this buffer's format to argb premultiplied, alpha valid. */
+  #convertSpan(px: Uint32Array, start: number, end: number): void {
     const opaque = this.opaque;
     const swapped = this.swapped;
     if (!opaque && !swapped) return;
-    const w = this.width;
-    for (let y = y0; y < y1; y++) {
-      const end = y * w + x1;
-      for (let i = y * w + x0; i < end; i++) {
-        let p = px[i]!;
-        if (swapped) p = (p & 0xff00ff00) | ((p & 0xff) << 16) | ((p >>> 16) & 0xff);
-        px[i] = opaque ? (p | 0xff000000) >>> 0 : p >>> 0;
-      }
+    for (let i = start; i < end; i++) {
+      let p = px[i]!;
+      if (swapped) p = (p & 0xff00ff00) | ((p & 0xff) << 16) | ((p >>> 16) & 0xff);
+      px[i] = opaque ? (p | 0xff000000) >>> 0 : p >>> 0;
     }
   }
 }

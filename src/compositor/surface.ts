@@ -24,6 +24,7 @@
 import { wl_callback, wl_compositor, wl_shm, wl_surface } from '../protocol/wayland.js';
 import type { Client, Display, Resource } from '../server/index.js';
 import { addDamage, clientRect, intersect, isEmpty, rect, Region, serveRegion, type Rect } from './region.js';
+import { CopiedContent, DirectContent, type Content, type PixelBudget } from './content.js';
 import { shmBufferOf, type ShmBuffer, type TruncationPolicy } from './shm.js';
 import { SurfaceStack } from './tree.js';
 import { dataOf, implement } from './typed.js';
@@ -32,21 +33,6 @@ const SURFACE_ERROR = wl_surface.enums.error.entries;
 const SHM_ERROR = wl_shm.enums.error.entries;
 /** wl_output.transform: 90, 270 and their flips swap width and height. */
 const TRANSFORM_SWAPS = [false, true, false, true, false, true, false, true] as const;
-
-/** Pixels the compositor owns: argb premultiplied, alpha valid (opaque formats set to 0xff). */
-export class Content {
-  readonly width: number;
-  readonly height: number;
-  readonly pixels: Uint32Array;
-  opaque: boolean;
-
-  constructor(width: number, height: number, opaque: boolean) {
-    this.width = width;
-    this.height = height;
-    this.pixels = new Uint32Array(width * height);
-    this.opaque = opaque;
-  }
-}
 
 /** wp_viewport state (surface-local, in surface units; null = unset). */
 export interface ViewportState {
@@ -90,6 +76,8 @@ export interface SurfaceRole {
 /** What the compositor provides to surfaces. */
 export interface SurfaceHost {
   readonly policy: TruncationPolicy;
+  /** What copies of client pixels may cost (content.ts). */
+  readonly pixelBudget: PixelBudget;
   /** Frame callbacks and feedbacks wait for the next refresh. */
   queueFrame(surface: Surface, frames: Resource[], feedbacks: Resource[]): void;
   /** The scene changed: repaint at the next refresh. */
@@ -292,41 +280,60 @@ export class Surface {
   }
 
   /**
-   * Copies the attached buffer into Content (`state.content`) and releases
-   * the buffer. Returns false when the policy refused it (protocol error).
+   * Copies the attached buffer into the surface's copy (`state.content`)
+   * and releases the buffer — or, past the memory budget, makes it a
+   * DirectContent, shown in place and released when replaced. Returns false
+   * when the truncation policy refused the copy (protocol error posted).
    */
   #copyOut(state: SurfaceState, toFreshContent: boolean): boolean {
     if (!state.attached || state.buffer === null) return true;
     const buffer = state.buffer;
     state.buffer = null;
     if (buffer.resource.destroyed) return true;
-    let target = state.content ?? this.content;
     const scale = state.scale ?? this.scale;
     const transform = state.transform ?? this.transform;
     const viewport = state.viewport ?? this.viewport;
-    const fresh = toFreshContent || !target || target.width !== buffer.width || target.height !== buffer.height;
+    const opaque = buffer.opaque || (state.opaque ?? this.opaqueRegion)?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
+    const shown = state.content ?? this.content;
     const whole = rect(0, 0, buffer.width, buffer.height);
-    let areas: Rect[] = [whole];
-    if (fresh) {
-      target = new Content(buffer.width, buffer.height, buffer.opaque);
-    } else {
+    let target: CopiedContent;
+    let areas: Rect[];
+    if (!toFreshContent && shown instanceof CopiedContent && shown.width === buffer.width && shown.height === buffer.height) {
       // Only the damaged rects: GTK3 redraws a few widgets of a large window.
+      target = shown;
       areas = damageInBuffer(state, scale, transform, viewport, buffer).map((d) => intersect(whole, d)).filter((d) => !isEmpty(d));
+    } else {
+      const copy = CopiedContent.allocate(this.host.pixelBudget, this.client, buffer.width, buffer.height, opaque);
+      if (copy === null) {
+        // Past the budget: shown from the client's memory, read only where it reaches the output.
+        this.#replaceStateContent(state, new DirectContent(buffer, opaque));
+        return true;
+      }
+      target = copy;
+      areas = [whole];
     }
-    target!.opaque = buffer.opaque || (state.opaque ?? this.opaqueRegion)?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
+    target.opaque = opaque;
     let rescued = false;
-    for (const a of areas) if (buffer.copyRows(target!.pixels, a.x, a.y, a.x + a.width, a.y + a.height)) rescued = true;
+    for (const a of areas) if (buffer.copyRows(target.pixels, a.x, a.y, a.x + a.width, a.y + a.height)) rescued = true;
     if (rescued) {
       this.host.countRescue(this.client, this.host.policy);
       if (this.host.policy === 'error') {
+        if (target !== shown) target.free();
         // libwayland's answer to a SIGBUS while reading a buffer.
         buffer.resource.postError(SHM_ERROR.invalid_fd, 'error accessing SHM buffer');
         return false;
       }
     }
-    state.content = target!;
+    this.#replaceStateContent(state, target);
     buffer.resource.send('release');
     return true;
+  }
+
+  /** `state.content = content`, freeing what it held unless that is still shown. */
+  #replaceStateContent(state: SurfaceState, content: Content): void {
+    const old = state.content;
+    if (old && old !== content && old !== this.content) old.free();
+    state.content = content;
   }
 
   #apply(state: SurfaceState): void {
@@ -342,7 +349,11 @@ export class Surface {
     if (state.viewport !== undefined) this.viewport = state.viewport;
     if (state.opaque !== undefined) this.opaqueRegion = state.opaque;
     if (state.input !== undefined) this.inputRegion = state.input;
-    if (state.attached) this.content = state.content; // null when a null buffer was attached: unmapped
+    if (state.attached) {
+      // null when a null buffer was attached: unmapped. What was shown is given back.
+      if (this.content && this.content !== state.content) this.content.free();
+      this.content = state.content;
+    }
     this.offsetX += state.dx;
     this.offsetY += state.dy;
     const whole = rect(0, 0, Math.max(oldW, this.width), Math.max(oldH, this.height));
@@ -374,6 +385,8 @@ export class Surface {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    // The copies go back now (not at the next GC); buffers shown in place are released.
+    for (const c of [this.content, this.pending.content, this.#cached?.content]) c?.free();
     for (const f of [...this.pending.frames, ...(this.#cached?.frames ?? [])]) f.destroy();
     this.host.surfaceDestroyed(this);
   }
@@ -412,6 +425,7 @@ function mergeState(earlier: SurfaceState | null, later: SurfaceState): SurfaceS
   m.attached = e.attached || later.attached;
   m.buffer = later.attached ? later.buffer : null;
   m.content = later.attached ? later.content : e.content;
+  if (later.attached && e.content && e.content !== later.content) e.content.free(); // a cached copy never shown
   m.dx = e.dx + later.dx;
   m.dy = e.dy + later.dy;
   m.surfaceDamage = later.surfaceDamage.reduce(addDamage, e.surfaceDamage.slice());

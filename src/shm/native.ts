@@ -8,6 +8,8 @@ export type NativeToken = { readonly __nativeToken: unique symbol };
 /** A compiled xkb keymap (libxkbcommon) and a keyboard state over one. */
 export type XkbKeymapHandle = { readonly __xkbKeymap: unique symbol };
 export type XkbStateHandle = { readonly __xkbState: unique symbol };
+/** Memory of pixelsAlloc (native/pixels.c). */
+export type PixelsHandle = { readonly __pixels: unique symbol };
 
 export interface XkbBinding {
   /** Compiles from RMLVO names (null or '' = the default); throws ERR_NOSIGBUS_XKB. */
@@ -50,6 +52,9 @@ export interface NativeBinding {
   fileSize(fd: number): number;
   addSeals(fd: number, seals: number): void;
   xkb: XkbBinding;
+  /** Zeroed private memory of its own, as an ArrayBuffer; pixelsFree detaches it and unmaps now. */
+  pixelsAlloc(bytes: number): [ArrayBuffer, PixelsHandle];
+  pixelsFree(buffer: ArrayBuffer, handle: PixelsHandle): void;
   testing: {
     startThreads(handle: NativeHandle, readers: number, writers: number): NativeToken;
     markTruncated(token: NativeToken): void;

@@ -1,0 +1,179 @@
+// What a surface shows, and the memory it may cost the compositor.
+//
+// Invariants:
+//  - a committed shm buffer is shown one of two ways. Within the memory
+//    budget it is copied into compositor memory at commit and released at
+//    once (CopiedContent; foot and weston-simple-shm redraw into a buffer as
+//    soon as it is released). Past the budget — per client and in all — it
+//    is shown straight from the client's guarded mapping (DirectContent),
+//    read while painting, only where it reaches the output, and released
+//    when the surface shows something else. Reading client memory at any
+//    time is what the guard makes safe: a truncated page reads as zeros;
+//  - so the compositor's own memory for client pixels is at most the
+//    budget, whatever the sizes of the buffers: four 23000×23000 buffers
+//    cost the pages of them that reach the output, not 8 GB;
+//  - a copy's memory is its own anonymous mapping (native/pixels.c), given
+//    back when the copy is freed: when it is replaced, when its surface is
+//    destroyed, and so when its client leaves — not when the GC runs;
+//  - every content is freed exactly once (free() is idempotent) by whoever
+//    holds it last: the surface, a pending or cached state.
+import type { Client } from '../server/index.js';
+import { native, type PixelsHandle } from '../shm/native.js';
+import type { ShmBuffer } from './shm.js';
+
+/** Bytes of client pixels the compositor copies, per client and in all; past either, buffers are shown in place. */
+export class PixelBudget {
+  readonly perClient: number;
+  readonly total: number;
+  readonly #used = new Map<Client, number>();
+  #usedTotal = 0;
+
+  constructor(perClient: number, total: number) {
+    this.perClient = perClient;
+    this.total = total;
+  }
+
+  /** Bytes copied now: in all, or for one client. */
+  used(client?: Client): number {
+    return client ? (this.#used.get(client) ?? 0) : this.#usedTotal;
+  }
+
+  /** Takes `bytes` for `client` if both budgets allow it. */
+  tryReserve(client: Client, bytes: number): boolean {
+    const mine = this.#used.get(client) ?? 0;
+    if (mine + bytes > this.perClient || this.#usedTotal + bytes > this.total) return false;
+    this.#used.set(client, mine + bytes);
+    this.#usedTotal += bytes;
+    return true;
+  }
+
+  release(client: Client, bytes: number): void {
+    const left = (this.#used.get(client) ?? 0) - bytes;
+    if (left > 0) this.#used.set(client, left);
+    else this.#used.delete(client);
+    this.#usedTotal -= bytes;
+  }
+}
+
+/** Default budget: a 4K window at scale 1 is 32 MiB; a client may have a few, all clients together a dozen. */
+export const DEFAULT_CLIENT_PIXEL_BUDGET = 128 * 1024 * 1024;
+export const DEFAULT_TOTAL_PIXEL_BUDGET = 384 * 1024 * 1024;
+
+/** The pixels of a row (or the whole image) as the painter reads them: `array[index + i]` is column x0 + i. */
+export interface PixelSpan {
+  array: Uint32Array;
+  index: number;
+}
+
+interface ContentBase {
+  readonly width: number;
+  readonly height: number;
+  /** Every pixel is opaque (an x-format, or an opaque region over all of it). */
+  opaque: boolean;
+  /** Columns [x0, x1) of row y (both within the content). */
+  row(y: number, x0: number, x1: number): PixelSpan;
+  /** One pixel (within the content). */
+  pixel(x: number, y: number): number;
+  free(): void;
+}
+
+/** Pixels copied into compositor memory (argb premultiplied, alpha valid). */
+export class CopiedContent implements ContentBase {
+  readonly kind = 'copied';
+  readonly width: number;
+  readonly height: number;
+  opaque: boolean;
+  /** width × height pixels; length 0 once freed. */
+  readonly pixels: Uint32Array;
+  readonly #buffer: ArrayBuffer;
+  readonly #handle: PixelsHandle;
+  readonly #budget: PixelBudget;
+  readonly #client: Client;
+  #freed = false;
+
+  private constructor(width: number, height: number, opaque: boolean, budget: PixelBudget, client: Client) {
+    const [buffer, handle] = native.pixelsAlloc(width * height * 4);
+    this.width = width;
+    this.height = height;
+    this.opaque = opaque;
+    this.#buffer = buffer;
+    this.#handle = handle;
+    this.pixels = new Uint32Array(buffer);
+    this.#budget = budget;
+    this.#client = client;
+  }
+
+  /** A zeroed width × height copy charged to `client`, or null when the budget does not allow it. */
+  static allocate(budget: PixelBudget, client: Client, width: number, height: number, opaque: boolean): CopiedContent | null {
+    const bytes = width * height * 4;
+    if (!budget.tryReserve(client, bytes)) return null;
+    try {
+      return new CopiedContent(width, height, opaque, budget, client);
+    } catch (e) {
+      budget.release(client, bytes);
+      throw e;
+    }
+  }
+
+  row(y: number, x0: number): PixelSpan {
+    return { array: this.pixels, index: y * this.width + x0 };
+  }
+
+  pixel(x: number, y: number): number {
+    return this.pixels[y * this.width + x] ?? 0;
+  }
+
+  free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    native.pixelsFree(this.#buffer, this.#handle);
+    this.#budget.release(this.#client, this.width * this.height * 4);
+  }
+}
+
+/** A buffer shown in place: read from the client's guarded mapping while painting, released when replaced. */
+export class DirectContent implements ContentBase {
+  readonly kind = 'direct';
+  readonly buffer: ShmBuffer;
+  readonly width: number;
+  readonly height: number;
+  opaque: boolean;
+  /** One row of the buffer, converted (reused: rows are read one at a time). */
+  readonly #row: Uint32Array;
+  #freed = false;
+
+  constructor(buffer: ShmBuffer, opaque: boolean) {
+    this.buffer = buffer;
+    this.width = buffer.width;
+    this.height = buffer.height;
+    this.opaque = opaque;
+    this.#row = new Uint32Array(buffer.width);
+  }
+
+  /** Reads nothing once the client destroyed the buffer (its memory may be gone): shows as transparent. */
+  get readable(): boolean {
+    return !this.#freed && !this.buffer.resource.destroyed;
+  }
+
+  row(y: number, x0: number, x1: number): PixelSpan {
+    if (this.readable) this.buffer.readRow(y, x0, x1, this.#row);
+    else this.#row.fill(0, 0, x1 - x0);
+    return { array: this.#row, index: 0 };
+  }
+
+  pixel(x: number, y: number): number {
+    if (!this.readable) return 0;
+    this.buffer.readRow(y, x, x + 1, this.#row);
+    return this.#row[0]!;
+  }
+
+  /** The client may reuse its buffer: wl_buffer.release, once. */
+  free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    if (!this.buffer.resource.destroyed) this.buffer.resource.send('release');
+  }
+}
+
+/** What a mapped surface shows. */
+export type Content = CopiedContent | DirectContent;
