@@ -6,6 +6,8 @@ import { Keymap } from '../compositor/xkb.js';
 
 export class UsageError extends Error {}
 
+const MIB = 1024 * 1024;
+
 export interface CompositorArgs {
   socket: string | undefined;
   width: number;
@@ -20,6 +22,9 @@ export interface CompositorArgs {
   cursor: boolean;
   /** Advertise zwlr_data_control_manager_v1 (off: --no-data-control). */
   dataControl: boolean;
+  /** Bytes of client pixels copied into compositor memory, per client and in all. */
+  memoryBudget: number;
+  memoryBudgetTotal: number;
   help: boolean;
   version: boolean;
 }
@@ -49,6 +54,9 @@ options:
                            (default us)
   --cursor                 draw the pointer's cursor in screenshots and captures
   --no-data-control        do not offer wlr-data-control (clipboard tools then need keyboard focus)
+  --memory-budget MIB      client pixels copied into compositor memory, per client (default 128);
+                           buffers past it are shown straight from the client's memory
+  --memory-budget-total MIB  the same for all clients together (default 384)
   --help, --version`;
 
 const OPTIONS = {
@@ -64,6 +72,8 @@ const OPTIONS = {
   'keyboard-layout': { type: 'string' },
   cursor: { type: 'boolean' },
   'no-data-control': { type: 'boolean' },
+  'memory-budget': { type: 'string' },
+  'memory-budget-total': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -135,6 +145,8 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     keyboardLayout: keyboardLayout(values['keyboard-layout']),
     cursor: values.cursor ?? false,
     dataControl: !(values['no-data-control'] ?? false),
+    memoryBudget: integer('memory-budget', values['memory-budget'], 128, 0, 1 << 20) * MIB,
+    memoryBudgetTotal: integer('memory-budget-total', values['memory-budget-total'], 384, 0, 1 << 20) * MIB,
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -50,6 +50,7 @@ function startSession(args: CompositorArgs): Session {
     keyboard: { layout: args.keyboardLayout },
     cursor: args.cursor,
     dataControl: args.dataControl,
+    pixelBudget: { perClient: args.memoryBudget, total: args.memoryBudgetTotal },
   });
   // The screenshot shows the last windows shown: clients destroy their
   // windows before they exit, so the output is kept as it was just before

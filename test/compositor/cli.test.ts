@@ -57,7 +57,7 @@ function runtimeDir(): string {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('a bad option is one line on stderr and exit status 2', async () => {
-  for (const args of [['run', '--width', 'wide', '--', 'true'], ['run', '--bogus', 'true'], ['serve', '--on-truncate', 'maybe'], ['run'], ['fly']]) {
+  for (const args of [['run', '--width', 'wide', '--', 'true'], ['run', '--bogus', 'true'], ['serve', '--on-truncate', 'maybe'], ['serve', '--memory-budget', '1.5'], ['serve', '--memory-budget-total', '-1'], ['run'], ['fly']]) {
     const r = await nosigbus(args).ended;
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^nosigbus: [^\n]+\n$/, args.join(' '));
@@ -69,6 +69,7 @@ test('--help and --version', async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /usage: nosigbus run \[options\] \[--\] CLIENT \[ARGS\.\.\.\]/);
   assert.match(help.stdout, /--on-truncate/);
+  assert.match(help.stdout, /--memory-budget MIB/);
   const pkg: unknown = JSON.parse(readFileSync(PACKAGE, 'utf8'));
   assert.ok(typeof pkg === 'object' && pkg !== null && 'version' in pkg);
   assert.equal((await nosigbus(['--version']).ended).stdout.trim(), pkg.version);
