@@ -136,7 +136,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly selections = new Selections();
   #dataDevices: DataDevices | null = null;
   readonly layerShell: LayerShell;
-  #queued: QueuedFrame[] = [];
+  /** Frame callbacks and feedback waiting for the next refresh, per surface (in order of first commit). */
+  #queued = new Map<Surface, QueuedFrame>();
   readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
   #repaint = false;
   #timer: NodeJS.Timeout | null = null;
@@ -238,7 +239,11 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   // ---- SurfaceHost
 
   queueFrame(surface: Surface, frames: Resource[], feedbacks: Resource[]): void {
-    this.#queued.push({ surface, frames, feedbacks });
+    const q = this.#queued.get(surface);
+    if (q) {
+      for (const f of frames) q.frames.push(f);
+      for (const f of feedbacks) q.feedbacks.push(f);
+    } else this.#queued.set(surface, { surface, frames: [...frames], feedbacks: [...feedbacks] });
     this.#arm();
   }
 
@@ -266,15 +271,13 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   }
 
   surfaceDestroyed(surface: Surface): void {
-    const keep: QueuedFrame[] = [];
-    for (const q of this.#queued) {
-      if (q.surface !== surface) keep.push(q);
-      else {
-        q.frames.forEach((f) => f.destroy());
-        q.feedbacks.forEach(discard);
-      }
+    // O(this surface's callbacks), whatever every other surface has queued.
+    const q = this.#queued.get(surface);
+    if (q) {
+      this.#queued.delete(surface);
+      q.frames.forEach((f) => f.destroy());
+      q.feedbacks.forEach(discard);
     }
-    this.#queued = keep;
     this.scheduleRepaint();
   }
 
@@ -407,8 +410,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     }
     const ms = Number((vblank / 1_000_000n) & 0xffffffffn);
     const queued = this.#queued;
-    this.#queued = [];
-    for (const q of queued) {
+    this.#queued = new Map();
+    for (const q of queued.values()) {
       const client = q.surface.client;
       const stats = this.#stats.get(client);
       try {

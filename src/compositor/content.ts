@@ -103,15 +103,15 @@ export class CopiedContent implements ContentBase {
     this.#client = client;
   }
 
-  /** A zeroed width × height copy charged to `client`, or null when the budget does not allow it. */
+  /** A zeroed width × height copy charged to `client`, or null when the budget (or the system) does not allow it. */
   static allocate(budget: PixelBudget, client: Client, width: number, height: number, opaque: boolean): CopiedContent | null {
     const bytes = width * height * 4;
     if (!budget.tryReserve(client, bytes)) return null;
     try {
       return new CopiedContent(width, height, opaque, budget, client);
-    } catch (e) {
+    } catch {
       budget.release(client, bytes);
-      throw e;
+      return null; // the system refused the memory: shown in place, as past the budget
     }
   }
 

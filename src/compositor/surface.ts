@@ -430,8 +430,11 @@ function mergeState(earlier: SurfaceState | null, later: SurfaceState): SurfaceS
   m.dy = e.dy + later.dy;
   m.surfaceDamage = later.surfaceDamage.reduce(addDamage, e.surfaceDamage.slice());
   m.bufferDamage = later.bufferDamage.reduce(addDamage, e.bufferDamage.slice());
-  m.frames = [...e.frames, ...later.frames];
-  m.feedbacks = [...e.feedbacks, ...later.feedbacks];
+  // Appended in place: a client caching 10,000 commits with a frame request each pays O(1) per commit.
+  m.frames = e.frames;
+  for (const f of later.frames) m.frames.push(f);
+  m.feedbacks = e.feedbacks;
+  for (const f of later.feedbacks) m.feedbacks.push(f);
   m.opaque = later.opaque !== undefined ? later.opaque : e.opaque;
   m.input = later.input !== undefined ? later.input : e.input;
   m.scale = later.scale ?? e.scale;
