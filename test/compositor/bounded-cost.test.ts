@@ -30,7 +30,7 @@ const PEAK_RSS_BOUND = 600 * MiB;
 const WATCHDOG_RSS = 2048 * MiB;
 /** How far above idle the RSS may stay once the client left. */
 const GIVEN_BACK_SLACK = 128 * MiB;
-const GIVEN_BACK_WITHIN_MS = 10_000;
+const GIVEN_BACK_WITHIN_MS = 5_000;
 
 const mib = (bytes: number): string => (bytes / MiB).toFixed(0);
 const lastLines = (s: string, n = 15): string => s.trimEnd().split('\n').slice(-n).join('\n');

@@ -9,9 +9,12 @@
  *                                  desync), committed bottom-up, then the
  *                                  root with a frame callback: the compositor
  *                                  applies and draws the whole chain.
- *   hostile-wl windows N           N toplevels, each configured, acked and a
- *                                  16x16 buffer committed; a frame callback on
- *                                  the last one.
+ *   hostile-wl windows N [--side S] [--one-by-one]
+ *                                  N toplevels, each configured, acked and a
+ *                                  SxS buffer (16) committed; a frame callback
+ *                                  on the last one. --one-by-one: each window
+ *                                  is drawn (its frame callback) before the
+ *                                  next one is made, as over a session.
  *   hostile-wl huge N SIZE         N toplevels, each showing a SIZE x SIZE
  *                                  xrgb8888 buffer over ONE sparse memfd (one
  *                                  buffer's size, never written: holes); prints
@@ -406,7 +409,7 @@ static int wide(int n) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: hostile-wl chain N [--desync] | windows N | huge N SIZE | popups N | wide N\n");
+  fprintf(stderr, "usage: hostile-wl chain N [--desync] | windows N [--side S] [--one-by-one] | huge N SIZE | popups N | wide N\n");
   return 64;
 }
 
