@@ -19,21 +19,22 @@ export const WESTON_PEERS = [WESTON, '/usr/lib/x86_64-linux-gnu/libweston-10/hea
 
 const cflags = ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', '-O1', '-g'];
 
-/** Builds test/native/NAME.c into dir (with xdg-shell and libwayland-client when wayland). */
-export function buildC(dir: string, name: string, wayland = false): string {
+/** Builds test/native/NAME.c into dir (with xdg-shell and libwayland-client when wayland);
+ * the tools (gcc, pkg-config, wayland-scanner) run with `env` (default: ours). */
+export function buildC(dir: string, name: string, wayland = false, env: NodeJS.ProcessEnv = process.env): string {
   const exe = join(dir, name);
   const extra: string[] = [];
   if (wayland) {
     extra.push(`-I${dir}`);
     for (const [xml, stem] of [[XDG_SHELL_XML, 'xdg-shell'], [SCREENCOPY_XML, 'wlr-screencopy-unstable-v1']] as const) {
-      execFileSync('wayland-scanner', ['client-header', xml, join(dir, `${stem}-client-protocol.h`)]);
-      execFileSync('wayland-scanner', ['private-code', xml, join(dir, `${stem}-protocol.c`)]);
+      execFileSync('wayland-scanner', ['client-header', xml, join(dir, `${stem}-client-protocol.h`)], { env });
+      execFileSync('wayland-scanner', ['private-code', xml, join(dir, `${stem}-protocol.c`)], { env });
       extra.push(join(dir, `${stem}-protocol.c`));
     }
-    const pc = execFileSync('pkg-config', ['--cflags', '--libs', 'wayland-client'], { encoding: 'utf8' }).trim().split(/\s+/);
+    const pc = execFileSync('pkg-config', ['--cflags', '--libs', 'wayland-client'], { encoding: 'utf8', env }).trim().split(/\s+/);
     extra.push(...pc.filter(Boolean));
   }
-  execFileSync('gcc', [...cflags, '-o', exe, join(root, `test/native/${name}.c`), ...extra]);
+  execFileSync('gcc', [...cflags, '-o', exe, join(root, `test/native/${name}.c`), ...extra], { env });
   return exe;
 }
 
