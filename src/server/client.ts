@@ -135,6 +135,8 @@ export class Client {
   readonly #binds = new Map<number, number>();
   #errored = false;
   #destroyed = false;
+  /** Input paused by deferInput() until this fires. */
+  #deferTimer: NodeJS.Timeout | null = null;
   readonly #destroyListeners = new Set<{ readonly listener: (c: Client) => void }>();
 
   constructor(display: Display, stream: UnixStream, limits: ClientLimits, traceEnabled: boolean) {
@@ -329,6 +331,22 @@ export class Client {
     }
   }
 
+  /**
+   * Stops reading this client's requests for about `ms` milliseconds (what
+   * an expensive request of it just cost, e.g. compiling its keymap): the
+   * rest of what it sent waits, every other client is served meanwhile, so
+   * a flood of such requests takes at most about half of the event loop.
+   * No-op while already deferred, after an error, once destroyed.
+   */
+  deferInput(ms: number): void {
+    if (this.#destroyed || this.#errored || this.#deferTimer || !(ms > 0)) return;
+    this.connection.pauseInput();
+    this.#deferTimer = setTimeout(() => {
+      this.#deferTimer = null;
+      if (!this.#destroyed && !this.#errored) this.connection.resumeInput();
+    }, Math.ceil(ms));
+  }
+
   /** A bug of ours surfaced while serving this client: tell it, drop it, keep serving others. */
   postImplementationError(e: unknown): void {
     this.#report(e);
@@ -339,6 +357,8 @@ export class Client {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    if (this.#deferTimer) clearTimeout(this.#deferTimer);
+    this.#deferTimer = null;
     const listeners = [...this.#destroyListeners];
     this.#destroyListeners.clear();
     for (const { listener } of listeners) {
