@@ -11,7 +11,8 @@
 //  - key or modifiers before a keymap is no_keymap;
 //  - its keys reach the focused client with its keymap (the seat sends it
 //    before the keys: see keyboard.ts); when it is destroyed its held keys
-//    are released and the seat's keymap comes back;
+//    are released and the seat's keymap comes back; a key code without an
+//    xkb keycode (≥ 2^31 − 8: no keymap has that key) is ignored;
 //  - a virtual pointer moves the seat's pointer (relative, or absolute over
 //    the output's logical size) and presses its buttons; its events are
 //    grouped by its own frame requests; a bad axis or axis source is its
@@ -60,6 +61,8 @@ export const MAX_HELD_KEYS = 64;
 /** Buttons the virtual pointers of one client hold down together; more is no_memory. */
 export const MAX_HELD_BUTTONS = 32;
 const AXIS_SOURCE_MAX = AXIS_SOURCE.wheel_tilt;
+/** Key codes past this have no xkb keycode (evdev + 8) the seat's xkb state can take: no keymap has such a key, so they are ignored. */
+const MAX_EVDEV_KEY = 0x7fffffff - 8;
 
 const keymapQuota = new ClientQuota('virtual keyboards with a keymap', MAX_VIRTUAL_KEYMAPS);
 const buttonQuota = new ClientQuota('virtual pointer buttons held', MAX_HELD_BUTTONS);
@@ -138,7 +141,7 @@ function serveVirtualKeyboard(resource: Resource, seat: Seat): void {
     },
     key: (r, time, key, state) => {
       const d = needKeymap(r);
-      if (!d) return;
+      if (!d || key > MAX_EVDEV_KEY) return;
       if (state !== 0 && d.pressed.length >= MAX_HELD_KEYS && !d.pressed.includes(key)) {
         r.client.postError(r.client.displayResource, DisplayError.no_memory, `${r}: more than ${MAX_HELD_KEYS} keys held`);
         return;
