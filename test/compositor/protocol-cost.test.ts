@@ -15,7 +15,7 @@ import { MAX_XDG_OUTPUTS } from '../../src/compositor/output.js';
 import { MAX_CUSTOM_MODES } from '../../src/compositor/output-management.js';
 import { MAX_PENDING_CAPTURES } from '../../src/compositor/screencopy.js';
 import { feedbackQuota, MAX_FEEDBACKS } from '../../src/compositor/presentation.js';
-import { MAX_REGION_OPS, Region, rect, type Rect } from '../../src/compositor/region.js';
+import { addDamage, MAX_DAMAGE_RECTS, MAX_REGION_OPS, Region, rect, type Rect } from '../../src/compositor/region.js';
 import { MAX_HELD_BUTTONS, MAX_HELD_KEYS, MAX_KEYMAP_BYTES, MAX_KEYMAP_INCLUDES, MAX_VIRTUAL_KEYMAPS } from '../../src/compositor/virtual-input.js';
 import { Keymap } from '../../src/compositor/xkb.js';
 import { wp_presentation } from '../../src/protocol/presentation-time.js';
@@ -462,6 +462,26 @@ test(`region: exact up to ${MAX_REGION_OPS} operations; past that contains never
     }
     assert.ok(copy.operations <= MAX_REGION_OPS);
   }
+});
+
+test(`damage lists: 100,000 rects added stay at most ${MAX_DAMAGE_RECTS} rects, and cover every rect added`, () => {
+  let seed = 99;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const list: Rect[] = [];
+  const added: Rect[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    // Small rects spread apart (few merges), then and again a big one (many at once).
+    const r = i % 1000 === 999 ? rect(rand(2000), rand(2000), 300, 300) : rect(rand(4000) * 3, rand(4000) * 3, 2, 2);
+    addDamage(list, r);
+    if (i % 97 === 0) added.push(r);
+    assert.ok(list.length <= MAX_DAMAGE_RECTS);
+  }
+  const covered = (r: Rect): boolean => list.some((d) => d.x <= r.x && d.y <= r.y && d.x + d.width >= r.x + r.width && d.y + d.height >= r.y + r.height);
+  // Damage only grows: merges and the collapse into one box keep every rect added inside one of the list.
+  assert.ok(added.every(covered));
 });
 
 test('a 100,000-operation region as input and opaque region: the client keeps working, input still reaches it', async () => {
