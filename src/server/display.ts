@@ -15,7 +15,7 @@
 //    once (MAX_BINDS_PER_GLOBAL, 64): past it, no_memory (see client.ts);
 //  - costs: get_registry is O(globals) (the compositor's, a fixed few
 //    dozen), bind O(1); creating or removing a global is O(registries of all
-//    clients), which only the compositor does (at start, or for an output).
+//    clients), which only the compositor does (at start, or for an output);
 //  - destroy() disconnects every client and unlinks every socket it made.
 import type { InterfaceDesc } from '../protocol/types.js';
 import { DisplayError } from '../wire/codec.js';

@@ -578,6 +578,27 @@ test(`virtual keyboard: ${MAX_VIRTUAL_KEYMAPS} keyboards with a keymap per clien
   t.close();
 });
 
+test('a flood of keymaps: the client waits what each compile cost, another client is served in between', async () => {
+  const t = startCompositor();
+  const text = Keymap.fromNames().text;
+  const flooder = await virtualKeyboard(t, 'flooder');
+  const honest = await t.client('honest');
+  const kb = flooder.make();
+  // 20 fit in one sendmsg (28 fds at most), so they arrive in one read with the round trip after them.
+  for (let i = 0; i < 20; i++) {
+    const k = keymapFd(text);
+    kb.request('keymap', 1, k.fd, k.size);
+    closeSync(k.fd);
+  }
+  const order: string[] = [];
+  const flooded = flooder.c.roundtrip().then(() => order.push('flooder'));
+  await honest.roundtrip();
+  order.push('honest');
+  await flooded;
+  assert.deepEqual(order, ['honest', 'flooder'], 'the honest round trip did not wait for 20 compiles');
+  t.close();
+});
+
 test(`virtual pointer: ${MAX_HELD_BUTTONS} buttons held by a client's pointers together, then no_memory; released ones give their place back`, async () => {
   const t = startCompositor();
   const c = await t.client('pointer');
