@@ -15,8 +15,9 @@
 //    manager;
 //  - a configuration made with an older serial is `cancelled`; one that
 //    disables the output, moves it from (0,0), or asks for a transform or a
-//    size we cannot show is `failed` (a single output cannot go away, and
-//    the renderer has no transforms); `test` validates only; `apply` changes
+//    size we cannot show (past MAX_OUTPUT_SIZE per side, or a new size of
+//    more than MAX_CLIENT_MODE_PIXELS, 7680 × 4320 pixels) is `failed` (a
+//    single output cannot go away, and the renderer has no transforms); `test` validates only; `apply` changes
 //    the output, whose listeners repaint and reconfigure windows and layer
 //    surfaces, then `succeeded`. A fractional scale is rounded (the
 //    protocol allows it; surfaces have integer scales);
@@ -35,7 +36,11 @@
 //    is forgotten (a configuration naming it is still read, and its old
 //    serial makes it `cancelled`).
 //
-// What a client may cost: a manager bind costs O(advertised modes) ≤ 5 + 8
+// What a client may cost: an applied configuration reallocates the
+// framebuffer (at most MAX_CLIENT_MODE_PIXELS × 4 bytes) and reconfigures
+// every window; the client's next request waits as long as that took
+// (Client.deferInput), so a flood of mode changes takes at most about half
+// of the event loop. A manager bind costs O(advertised modes) ≤ 5 + 8
 // and 1 + 13 objects; a change O(managers of all clients) with O(1) events
 // each (a client has at most MAX_BINDS_PER_GLOBAL, 64, managers: the
 // server core); a configuration O(1) per request (a client has at most 64
@@ -66,6 +71,10 @@ interface ModeSpec {
   readonly refresh: number;
 }
 
+/** The largest mode a client may ask for, in pixels (8K UHD, 7680 × 4320, in any shape within
+ * MAX_OUTPUT_SIZE per side): the framebuffer is 4 bytes per pixel (127 MiB here), and every
+ * full repaint and capture scales with it. Larger is `failed`; the command line may set more. */
+export const MAX_CLIENT_MODE_PIXELS = 7680 * 4320;
 /** Modes advertised beyond the fixed list (custom sizes switched to); past it the oldest not current one is finished. */
 export const MAX_CUSTOM_MODES = 8;
 
@@ -270,7 +279,12 @@ export class OutputManagement {
         r.send('failed');
         return;
       }
-      if (apply) this.#output.setMode(mode);
+      if (apply) {
+        const started = performance.now();
+        this.#output.setMode(mode);
+        // A new framebuffer and everything reconfigured: the client waits as long before its next request.
+        r.client.deferInput(performance.now() - started);
+      }
       r.send('succeeded');
     };
     implement(resource, zwlr_output_configuration_v1, {
@@ -292,6 +306,8 @@ export class OutputManagement {
     if (req.transform !== null && req.transform !== 0) return null;
     const size = req.mode ?? req.customMode ?? this.#current();
     if (size.width > MAX_OUTPUT_SIZE || size.height > MAX_OUTPUT_SIZE) return null;
+    const current = this.#current();
+    if (size.width * size.height > MAX_CLIENT_MODE_PIXELS && !(size.width === current.width && size.height === current.height)) return null;
     const refresh = size.refresh > 0 ? size.refresh : this.#output.refreshMilliHz;
     const scale = req.scale === null ? this.#output.scale : Math.max(1, Math.round(req.scale));
     if (scale > 64) return null;

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { Proxy, WaylandClient } from '../../src/client/index.js';
 import { MAX_SELECTION_DEVICES, MAX_MIME_TYPES, MAX_SOURCE_MIME_BYTES, MAX_CLIENT_MIME_BYTES } from '../../src/compositor/selection.js';
 import { MAX_XDG_OUTPUTS } from '../../src/compositor/output.js';
-import { MAX_CUSTOM_MODES } from '../../src/compositor/output-management.js';
+import { MAX_CLIENT_MODE_PIXELS, MAX_CUSTOM_MODES } from '../../src/compositor/output-management.js';
 import { MAX_PENDING_CAPTURES } from '../../src/compositor/screencopy.js';
 import { feedbackQuota, MAX_FEEDBACKS } from '../../src/compositor/presentation.js';
 import { addDamage, MAX_DAMAGE_RECTS, MAX_REGION_OPS, Region, rect, type Rect } from '../../src/compositor/region.js';
@@ -294,22 +294,29 @@ test(`output management: 300 custom modes applied leave at most ${MAX_CUSTOM_MOD
   await c.roundtrip();
   await watcher.roundtrip();
   const fixed = mine.modes.size;
-  for (let i = 0; i < 300; i++) {
+  const configure = async (request: 'apply' | 'test', width: number, height: number): Promise<string> => {
     const config = mine.manager.request('create_configuration', null, mine.serial)!;
     let outcome = '';
     for (const e of ['succeeded', 'failed', 'cancelled']) config.on(e, () => (outcome = e));
-    config.request('enable_head', null, mine.head!)!.request('set_custom_mode', 100 + i, 100, 0);
-    config.request('apply');
+    config.request('enable_head', null, mine.head!)!.request('set_custom_mode', width, height, 0);
+    config.request(request);
     await c.roundtrip();
-    assert.equal(outcome, 'succeeded', `apply ${i}`);
     config.request('destroy');
-  }
+    return outcome;
+  };
+  for (let i = 0; i < 300; i++) assert.equal(await configure('apply', 100 + i, 100), 'succeeded', `apply ${i}`);
   await watcher.roundtrip();
   assert.deepEqual([t.compositor.output.width, t.compositor.output.height], [399, 100]);
   for (const m of [mine, theirs]) {
     assert.equal(m.modes.size, fixed + MAX_CUSTOM_MODES, [...m.modes.values()].join(' '));
     assert.equal(m.finished, 300 - MAX_CUSTOM_MODES);
   }
+  // Modes a client may ask for: at most 7680 × 4320 pixels, in any shape.
+  assert.equal(MAX_CLIENT_MODE_PIXELS, 7680 * 4320);
+  assert.equal(await configure('test', 7680, 4320), 'succeeded');
+  assert.equal(await configure('test', 4320, 7680), 'succeeded');
+  assert.equal(await configure('test', 7681, 4320), 'failed');
+  assert.equal(await configure('test', 16384, 16384), 'failed');
   // A manager bound now hears only what is advertised.
   const late = await t.client('late');
   const fresh = managerOf(late);
