@@ -132,7 +132,7 @@ function reader(m: DataControl): { device: Proxy; offers: number; last: string[]
   return r;
 }
 
-test(`mime types: ${MAX_MIME_TYPES} per source, then no_memory (a client offering 100,000 gets it at the ${MAX_MIME_TYPES + 1}st); readers go on`, async () => {
+test(`mime types: ${MAX_MIME_TYPES} per source, then no_memory (a client offering 100,000 gets it at number ${MAX_MIME_TYPES + 1}); readers go on`, async () => {
   const t = startCompositor();
   const honest = await t.client('reader');
   const r = reader(dataControl(honest));
