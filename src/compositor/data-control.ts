@@ -10,10 +10,15 @@
 //    (used_source on the device), and takes no offer after it
 //    (invalid_offer);
 //  - its sources sit in the same slots as wl_data_device and primary
-//    selection sources (selection.ts): the two sides paste into each other.
+//    selection sources (selection.ts): the two sides paste into each other;
+//  - a client has at most MAX_SELECTION_DEVICES (16) data-control devices
+//    (no_memory past it), so a slot change costs O(16 × mime types) per
+//    client with devices, whatever a client makes (selection.ts has the
+//    mime type bounds).
 import { zwlr_data_control_device_v1, zwlr_data_control_manager_v1, zwlr_data_control_offer_v1, zwlr_data_control_source_v1 } from '../protocol/wlr-data-control.js';
 import type { Display, Resource } from '../server/index.js';
-import { DataSource, type Selection, type Selections } from './selection.js';
+import { ClientQuota } from './client-quota.js';
+import { DataSource, MAX_SELECTION_DEVICES, type Selection, type Selections } from './selection.js';
 import { dataOf, implement } from './typed.js';
 
 const DEVICE_ERROR = zwlr_data_control_device_v1.enums.error.entries;
@@ -26,6 +31,7 @@ class ControlSource extends DataSource {
 
 export function createDataControlGlobal(display: Display, selections: Selections): void {
   const devices = new Set<Resource>();
+  const quota = new ClientQuota('data-control devices', MAX_SELECTION_DEVICES);
   display.createGlobal(zwlr_data_control_manager_v1, 2, (manager) => {
     implement(manager, zwlr_data_control_manager_v1, {
       create_data_source: (_r, resource) => {
@@ -44,6 +50,7 @@ export function createDataControlGlobal(display: Display, selections: Selections
         );
       },
       get_data_device: (_r, device) => {
+        if (!quota.acquire(device)) return;
         devices.add(device);
         device.onDestroy(() => devices.delete(device));
         const set = (slot: Selection, r: Resource, sourceResource: Resource | null): void => {

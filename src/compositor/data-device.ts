@@ -25,6 +25,12 @@
 //  - the drag ends (grab released, icon role object dropped) on button
 //    release, on the seat cancelling the grab, or when the source or the
 //    origin's client goes; a receiver that goes just loses the focus.
+//
+// What a client may cost (bounds in selection.ts): at most
+// MAX_SELECTION_DEVICES (16) wl_data_device objects (no_memory past it), so
+// a selection offer, a drag enter or a drag motion costs O(16 × mime types)
+// per client it reaches; a source's mime types are bounded in number and
+// bytes. Hit testing during a drag is the seat's (surfaceAt).
 import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source } from '../protocol/wayland.js';
 import type { Display, Resource } from '../server/index.js';
 import { doubleToFixed } from '../wire/codec.js';

@@ -15,8 +15,9 @@
 //    manager;
 //  - a configuration made with an older serial is `cancelled`; one that
 //    disables the output, moves it from (0,0), or asks for a transform or a
-//    size we cannot show is `failed` (a single output cannot go away, and
-//    the renderer has no transforms); `test` validates only; `apply` changes
+//    size we cannot show (past MAX_OUTPUT_SIZE per side, or a new size of
+//    more than MAX_CLIENT_MODE_PIXELS, 7680 × 4320 pixels) is `failed` (a
+//    single output cannot go away, and the renderer has no transforms); `test` validates only; `apply` changes
 //    the output, whose listeners repaint and reconfigure windows and layer
 //    surfaces, then `succeeded`. A fractional scale is rounded (the
 //    protocol allows it; surfaces have integer scales);
@@ -27,7 +28,27 @@
 //    (already_set), a mode of another head or manager (invalid_mode), a
 //    custom size or refresh below 1 (refresh 0: unspecified)
 //    (invalid_custom_mode), a transform outside wl_output.transform
-//    (invalid_transform), a scale ≤ 0 (invalid_scale).
+//    (invalid_transform), a scale ≤ 0 (invalid_scale);
+//  - a mode we switched to that is not listed (a custom mode, or one set
+//    by setMode) is advertised as a new mode; at most MAX_CUSTOM_MODES (8)
+//    such modes are advertised at once: the oldest one that is not the
+//    current mode then gets `finished` on every manager's mode object and
+//    is forgotten (a configuration naming it is still read, and its old
+//    serial makes it `cancelled`).
+//
+// What a client may cost: an applied configuration reallocates the
+// framebuffer (at most MAX_CLIENT_MODE_PIXELS × 4 bytes) and reconfigures
+// every window; the client's next request waits as long as that took
+// (Client.deferInput), so a flood of mode changes takes at most about half
+// of the event loop. A manager bind costs O(advertised modes) ≤ 5 + 8
+// and 1 + 13 objects; a change O(managers of all clients) with O(1) events
+// each (a client has at most MAX_BINDS_PER_GLOBAL, 64, managers: the
+// server core); a configuration O(1) per request (a client has at most 64
+// heads to name). No list grows with the number of mode changes: a client
+// switching through a million custom modes leaves 13 modes advertised. (A
+// v2 client cannot destroy a finished mode object: like wlroots, each
+// change to a new mode adds one object to every manager's client, bounded
+// by that client's object limit.)
 import {
   zwlr_output_configuration_head_v1,
   zwlr_output_configuration_v1,
@@ -50,13 +71,22 @@ interface ModeSpec {
   readonly refresh: number;
 }
 
+/** The largest mode a client may ask for, in pixels (8K UHD, 7680 × 4320, in any shape within
+ * MAX_OUTPUT_SIZE per side): the framebuffer is 4 bytes per pixel (127 MiB here), and every
+ * full repaint and capture scales with it. Larger is `failed`; the command line may set more. */
+export const MAX_CLIENT_MODE_PIXELS = 7680 * 4320;
+/** Modes advertised beyond the fixed list (custom sizes switched to); past it the oldest not current one is finished. */
+export const MAX_CUSTOM_MODES = 8;
+
 const sameMode = (a: ModeSpec, b: ModeSpec): boolean => a.width === b.width && a.height === b.height && a.refresh === b.refresh;
+const modeKey = (m: ModeSpec): string => `${m.width}x${m.height}@${m.refresh}`;
 
 /** One manager's view of our head: its head object and mode objects. */
 class HeadBinding {
   readonly manager: Resource;
   readonly head: Resource;
-  readonly modes = new Map<Resource, ModeSpec>();
+  /** Its mode objects of the modes advertised now, by modeKey. */
+  readonly modes = new Map<string, Resource>();
 
   constructor(manager: Resource, head: Resource) {
     this.manager = manager;
@@ -64,8 +94,18 @@ class HeadBinding {
   }
 
   modeResource(spec: ModeSpec): Resource | null {
-    for (const [r, s] of this.modes) if (sameMode(s, spec)) return r;
-    return null;
+    return this.modes.get(modeKey(spec)) ?? null;
+  }
+}
+
+/** The owner data of a zwlr_output_mode_v1: whose head it belongs to, and the mode. */
+class ModeObject {
+  readonly binding: HeadBinding;
+  readonly spec: ModeSpec;
+
+  constructor(binding: HeadBinding, spec: ModeSpec) {
+    this.binding = binding;
+    this.spec = spec;
   }
 }
 
@@ -84,8 +124,10 @@ export class OutputManagement {
   readonly #output: Output;
   readonly #display: Display;
   readonly #bindings = new Set<HeadBinding>();
-  /** Modes offered, in the order advertised. */
-  readonly #modes: ModeSpec[] = [];
+  /** Modes advertised now, in the order advertised (a Map keeps insertion order), by modeKey. */
+  readonly #modes = new Map<string, ModeSpec>();
+  /** The modes advertised beyond the fixed list, oldest first (at most MAX_CUSTOM_MODES). */
+  readonly #custom: ModeSpec[] = [];
   readonly #preferred: ModeSpec;
   #serial: number;
   /** What the heads were last told (to send only what changed). */
@@ -95,8 +137,11 @@ export class OutputManagement {
     this.#output = output;
     this.#display = display;
     this.#preferred = this.#current();
-    this.#modes.push(this.#preferred);
-    for (const [width, height] of COMMON_MODES) this.#addMode({ width, height, refresh: COMMON_REFRESH });
+    this.#modes.set(modeKey(this.#preferred), this.#preferred);
+    for (const [width, height] of COMMON_MODES) {
+      const spec = { width, height, refresh: COMMON_REFRESH };
+      if (!this.#modes.has(modeKey(spec))) this.#modes.set(modeKey(spec), spec);
+    }
     this.#serial = display.nextSerial();
     this.#sent = { mode: this.#preferred, scale: output.scale };
     output.onChange(() => this.#changed());
@@ -108,10 +153,28 @@ export class OutputManagement {
     return { width: o.width, height: o.height, refresh: o.refreshMilliHz };
   }
 
-  #addMode(spec: ModeSpec): boolean {
-    if (this.#modes.some((m) => sameMode(m, spec))) return false;
-    this.#modes.push(spec);
-    return true;
+  /** Advertised modes (tests: stays bounded). */
+  get advertisedModes(): number {
+    return this.#modes.size;
+  }
+
+  /** Managers bound, of every client (tests: back to 0 once they left). */
+  get managers(): number {
+    return this.#bindings.size;
+  }
+
+  /** Lists `spec` if it is not listed; returns the custom mode this retires (the oldest not current one past MAX_CUSTOM_MODES), if any. */
+  #addMode(spec: ModeSpec): { added: boolean; retired: ModeSpec | null } {
+    if (this.#modes.has(modeKey(spec))) return { added: false, retired: null };
+    this.#modes.set(modeKey(spec), spec);
+    this.#custom.push(spec);
+    let retired: ModeSpec | null = null;
+    if (this.#custom.length > MAX_CUSTOM_MODES) {
+      // The newest is the current mode: the oldest is not.
+      retired = this.#custom.shift()!;
+      this.#modes.delete(modeKey(retired));
+    }
+    return { added: true, retired };
   }
 
   #bind(manager: Resource): void {
@@ -131,7 +194,7 @@ export class OutputManagement {
     manager.send('head', head);
     head.send('name', this.#output.name);
     head.send('description', this.#output.description);
-    for (const spec of this.#modes) this.#sendMode(binding, spec);
+    for (const spec of this.#modes.values()) this.#sendMode(binding, spec);
     head.send('enabled', 1);
     this.#sendCurrent(binding);
     head.send('position', 0, 0);
@@ -147,8 +210,8 @@ export class OutputManagement {
   #sendMode(binding: HeadBinding, spec: ModeSpec): void {
     const mode = binding.manager.client.createServerResource(zwlr_output_mode_v1, binding.head.version);
     if (!mode) return;
-    implement(mode, zwlr_output_mode_v1, {});
-    binding.modes.set(mode, spec);
+    implement(mode, zwlr_output_mode_v1, {}, new ModeObject(binding, spec));
+    binding.modes.set(modeKey(spec), mode);
     binding.head.send('mode', mode);
     mode.send('size', spec.width, spec.height);
     mode.send('refresh', spec.refresh);
@@ -163,14 +226,19 @@ export class OutputManagement {
   /** The output changed: what changed, then done with a new serial, to every manager. */
   #changed(): void {
     const current = this.#current();
-    const added = this.#addMode(current);
+    const { added, retired } = this.#addMode(current);
     const modeChanged = !sameMode(current, this.#sent.mode);
     const scaleChanged = this.#output.scale !== this.#sent.scale;
     this.#sent = { mode: current, scale: this.#output.scale };
     this.#serial = this.#display.nextSerial();
     for (const b of this.#bindings) {
-      if (added) this.#sendMode(b, this.#modes.at(-1)!);
+      if (added) this.#sendMode(b, current);
       if (modeChanged) this.#sendCurrent(b);
+      if (retired) {
+        const old = b.modes.get(modeKey(retired));
+        b.modes.delete(modeKey(retired));
+        old?.send('finished');
+      }
       if (scaleChanged) b.head.send('scale', this.#output.scale);
       b.manager.send('done', this.#serial);
     }
@@ -211,7 +279,12 @@ export class OutputManagement {
         r.send('failed');
         return;
       }
-      if (apply) this.#output.setMode(mode);
+      if (apply) {
+        const started = performance.now();
+        this.#output.setMode(mode);
+        // A new framebuffer and everything reconfigured: the client waits as long before its next request.
+        r.client.deferInput(performance.now() - started);
+      }
       r.send('succeeded');
     };
     implement(resource, zwlr_output_configuration_v1, {
@@ -233,6 +306,8 @@ export class OutputManagement {
     if (req.transform !== null && req.transform !== 0) return null;
     const size = req.mode ?? req.customMode ?? this.#current();
     if (size.width > MAX_OUTPUT_SIZE || size.height > MAX_OUTPUT_SIZE) return null;
+    const current = this.#current();
+    if (size.width * size.height > MAX_CLIENT_MODE_PIXELS && !(size.width === current.width && size.height === current.height)) return null;
     const refresh = size.refresh > 0 ? size.refresh : this.#output.refreshMilliHz;
     const scale = req.scale === null ? this.#output.scale : Math.max(1, Math.round(req.scale));
     if (scale > 64) return null;
@@ -248,12 +323,12 @@ export class OutputManagement {
     implement(resource, zwlr_output_configuration_head_v1, {
       set_mode: (r, modeResource) => {
         if (!once(r, req.mode !== null || req.customMode !== null)) return;
-        const spec = binding?.modes.get(modeResource);
-        if (!spec) {
+        const mode = dataOf(modeResource, ModeObject);
+        if (!binding || mode?.binding !== binding) {
           r.postError(HEAD_ERROR.invalid_mode, "mode doesn't belong to head");
           return;
         }
-        req.mode = spec;
+        req.mode = mode.spec;
       },
       set_custom_mode: (r, width, height, refresh) => {
         if (!once(r, req.mode !== null || req.customMode !== null)) return;

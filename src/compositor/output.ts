@@ -17,9 +17,18 @@
 //    done again, then the change listeners
 //    run (the compositor repaints and reconfigures what is sized to the
 //    output). Name and description never change.
+//
+// What a client may cost: a mode change sends O(1) events to each bound
+// wl_output and zxdg_output_v1; a client binds wl_output at most
+// MAX_BINDS_PER_GLOBAL (64) times (the server core) and has at most
+// MAX_XDG_OUTPUTS (64) zxdg_output_v1 objects (no_memory past it), so a mode
+// change costs O(clients), each O(128) events at most. outputsOf() is O(1)
+// (no copy): per-client loops over a client's wl_outputs (sync_output for
+// every presentation feedback) walk at most 64.
 import { wl_output } from '../protocol/wayland.js';
 import { zxdg_output_manager_v1, zxdg_output_v1 } from '../protocol/xdg-output.js';
 import type { Client, Display, Resource } from '../server/index.js';
+import { ClientQuota } from './client-quota.js';
 import { implement } from './typed.js';
 
 export interface OutputOptions {
@@ -42,8 +51,11 @@ export interface OutputMode {
 
 /** The largest mode accepted at run time, per axis (what --width/--height accept too). */
 export const MAX_OUTPUT_SIZE = 16384;
+/** zxdg_output_v1 objects one client may have (one per wl_output is what clients make); more is no_memory. */
+export const MAX_XDG_OUTPUTS = 64;
 
 const MODE = wl_output.enums.mode.entries;
+const NO_RESOURCES: ReadonlySet<Resource> = new Set();
 
 export class Output {
   #width: number;
@@ -57,6 +69,7 @@ export class Output {
   readonly #resources = new Map<Client, Set<Resource>>();
   /** zxdg_output_v1 objects and the wl_output each was made for. */
   readonly #xdgOutputs = new Map<Resource, Resource>();
+  readonly #xdgOutputQuota = new ClientQuota('zxdg_output_v1 objects', MAX_XDG_OUTPUTS);
   readonly #changeListeners: (() => void)[] = [];
 
   constructor(options: OutputOptions) {
@@ -103,9 +116,19 @@ export class Output {
     return Math.round(1e12 / this.#refreshMilliHz);
   }
 
-  /** This client's wl_output objects. */
+  /** This client's wl_output objects (a copy). */
   resourcesOf(client: Client): readonly Resource[] {
-    return [...(this.#resources.get(client) ?? [])];
+    return [...this.outputsOf(client)];
+  }
+
+  /** This client's wl_output objects, not copied (at most MAX_BINDS_PER_GLOBAL): do not bind or destroy while iterating. */
+  outputsOf(client: Client): ReadonlySet<Resource> {
+    return this.#resources.get(client) ?? NO_RESOURCES;
+  }
+
+  /** Clients with a bound wl_output, zxdg_output_v1 objects (tests: back to 0 once clients left). */
+  get bindings(): { clients: number; xdgOutputs: number } {
+    return { clients: this.#resources.size, xdgOutputs: this.#xdgOutputs.size };
   }
 
   /** Runs `listener` after every mode or scale change (events already sent). */
@@ -177,6 +200,7 @@ export class Output {
 
   #serveXdgOutput(resource: Resource, outputResource: Resource): void {
     implement(resource, zxdg_output_v1, {});
+    if (!this.#xdgOutputQuota.acquire(resource)) return;
     this.#xdgOutputs.set(resource, outputResource);
     resource.onDestroy(() => this.#xdgOutputs.delete(resource));
     this.#sendXdgState(resource, outputResource, true);

@@ -7,21 +7,33 @@
 //    or discarded if its surface goes away first; both are destructors;
 //  - timestamps are the refresh tick's, refresh is the output's period in
 //    ns, the sequence counts refreshes; flags say vsync (our refresh timer
-//    is the output's vertical sync).
+//    is the output's vertical sync);
+//  - a client has at most MAX_FEEDBACKS (256) feedbacks not yet answered
+//    (no_memory past it): a client asks one per commit, and every feedback
+//    costs a refresh one sync_output per wl_output the client bound (at
+//    most MAX_BINDS_PER_GLOBAL, 64), so a refresh answers at most
+//    256 × 65 events per client.
 import { wp_presentation, wp_presentation_feedback } from '../protocol/presentation-time.js';
 import type { Display, Resource } from '../server/index.js';
+import { ClientQuota } from './client-quota.js';
 import type { Output } from './output.js';
 import { surfaceOf } from './surface.js';
 import { implement } from './typed.js';
 
 const CLOCK_MONOTONIC = 1;
 const KIND = wp_presentation_feedback.enums.kind.entries;
+/** Feedbacks one client may have waiting for an answer; more is no_memory. */
+export const MAX_FEEDBACKS = 256;
+
+/** Waiting feedbacks per client. */
+export const feedbackQuota = new ClientQuota('presentation feedbacks waiting', MAX_FEEDBACKS);
 
 export function createPresentationGlobal(display: Display): void {
   display.createGlobal(wp_presentation, 1, (resource) => {
     implement(resource, wp_presentation, {
       feedback: (_r, surfaceResource, feedback) => {
         implement(feedback, wp_presentation_feedback, {});
+        if (!feedbackQuota.acquire(feedback)) return;
         const surface = surfaceOf(surfaceResource);
         if (surface) surface.pending.feedbacks.push(feedback);
         else discard(feedback);
@@ -38,7 +50,7 @@ export function presented(feedbacks: readonly Resource[], output: Output, timeNs
   const seqLo = sequence >>> 0;
   for (const f of feedbacks) {
     if (f.destroyed) continue;
-    for (const o of output.resourcesOf(f.client)) f.send('sync_output', o);
+    for (const o of output.outputsOf(f.client)) f.send('sync_output', o);
     f.send('presented', secHi, secLo, nsec, output.refreshNs, seqHi, seqLo, KIND.vsync);
     f.destroy();
   }

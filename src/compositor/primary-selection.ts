@@ -8,7 +8,10 @@
 //    for an input event, not older than the current selection's (as
 //    wlroots: otherwise ignored, the source kept);
 //  - only the client with keyboard focus gets offers (FocusedDevices);
-//  - the slot is shared with data-control (selection.ts).
+//  - the slot is shared with data-control (selection.ts);
+//  - a client has at most MAX_SELECTION_DEVICES (16) primary selection
+//    devices, and its sources' mime types are bounded (selection.ts):
+//    no_memory past them; an offer costs O(16 × mime types).
 import {
   zwp_primary_selection_device_manager_v1,
   zwp_primary_selection_device_v1,

@@ -4,9 +4,16 @@
 //  - a Rect has integer coordinates and non-negative size; empty rects are
 //    dropped from every list;
 //  - a Region is the ordered list of its add/subtract operations, evaluated
-//    when asked (regions are small and asked rarely: at commit, for the
-//    opaque fast path, and per pointer hit test for input regions); a
-//    surface keeps a copy, never the client's object.
+//    when asked (at commit, per render for the opaque fast path, per pointer
+//    hit test for input regions); it keeps the latest MAX_REGION_OPS (64)
+//    of them, answering safely past that (see Region); a surface keeps a
+//    copy, never the client's object;
+//  - damage lists (addDamage) hold at most MAX_DAMAGE_RECTS rects;
+//  - costs, whatever a client sends: a region request O(1), a region's
+//    memory ≤ 64 operations (1.3 KiB), each question O(64) (largestRect
+//    O(64²) once per change); addDamage O(MAX_DAMAGE_RECTS) amortized
+//    (each merge removes a rect that was added once; a merge rescans the
+//    list, at most 33 rects).
 import { wl_region } from '../protocol/wayland.js';
 import type { Resource } from '../server/index.js';
 import { implement } from './typed.js';
@@ -52,7 +59,10 @@ export function sameRect(a: Rect | null | undefined, b: Rect | null | undefined)
 export const MAX_DAMAGE_RECTS = 32;
 
 /** Adds `r` to a damage list (in place, returned): a rect overlapping another
- * is merged with it into their bounding box, too many become one. */
+ * is merged with it into their bounding box, too many become one. The list
+ * stays at most MAX_DAMAGE_RECTS long, so a call costs O(MAX_DAMAGE_RECTS²)
+ * at worst and O(MAX_DAMAGE_RECTS) amortized: every merge removes a rect
+ * that an earlier call added. */
 export function addDamage(list: Rect[], r: Rect): Rect[] {
   if (isEmpty(r)) return list;
   let merged = r;
@@ -78,60 +88,152 @@ export function clientRect(x: number, y: number, width: number, height: number):
   return rect(c(x), c(y), c(width), c(height));
 }
 
-/** Operations kept per region; past this a region answers "does not cover" (only the opaque fast path asks). */
-const MAX_REGION_OPS = 4096;
+/** Operations a region keeps: the latest ones. A region made of more (rare:
+ * real clients send a handful of rects) forgets its oldest; what it answers
+ * stays safe (see Region). Bounds the memory of a region and of every
+ * surface's copy of one (1.3 KiB), and the cost of each question. */
+export const MAX_REGION_OPS = 64;
+/** Int32 slots per operation: add (1) or subtract (0), x, y, width, height. */
+const SLOTS = 5;
 
+/**
+ * A wl_region: the ordered list of its add/subtract operations, evaluated
+ * when asked, newest first (the last operation touching a point decides).
+ * It keeps the latest MAX_REGION_OPS operations and the bounding box of
+ * every rect ever added. With nothing forgotten every answer is exact;
+ * after forgetting, `covers` and `largestRect` answer only from what they
+ * can prove with the kept operations (the opaque region: a missed answer
+ * only blends what could have been copied), and `contains` answers from the
+ * kept operations, else from the bounding box of the adds (input regions:
+ * a point possibly in the region counts as in it, as an approximation that
+ * never hides a surface's input).
+ *
+ * Costs: apply O(1); copy O(kept ops); contains and covers O(kept ops) ≤ 64;
+ * largestRect O(kept ops × subtracts among them) ≤ 64 × 64 once, then
+ * cached until the next apply (a surface's copy never changes, so the
+ * renderer asks it every frame at O(1)).
+ */
 export class Region {
-  readonly #ops: { add: boolean; rect: Rect }[] = [];
-  #overflowed = false;
+  /** Ring of the kept operations (SLOTS int32 each), oldest at #first. */
+  #ops: Int32Array = new Int32Array(0);
+  #first = 0;
+  #count = 0;
+  /** Older operations were dropped to keep MAX_REGION_OPS. */
+  #forgotten = false;
+  /** Bounding box of every rect added, forgotten ones included. */
+  #addBounds: Rect | null = null;
+  /** largestRect() since the last apply (undefined: not computed). */
+  #largest: Rect | null | undefined = undefined;
 
   apply(add: boolean, r: Rect): void {
     if (isEmpty(r)) return;
-    if (this.#ops.length >= MAX_REGION_OPS) this.#overflowed = true;
-    else this.#ops.push({ add, rect: r });
+    this.#largest = undefined;
+    if (add) this.#addBounds = union(this.#addBounds, r);
+    const capacity = this.#ops.length / SLOTS;
+    let slot: number;
+    if (this.#count < capacity) {
+      slot = (this.#first + this.#count++) % capacity;
+    } else if (capacity < MAX_REGION_OPS) {
+      this.#grow(Math.min(MAX_REGION_OPS, Math.max(4, capacity * 2)));
+      slot = this.#count++;
+    } else {
+      // Full: the oldest operation makes room.
+      slot = this.#first;
+      this.#first = (this.#first + 1) % capacity;
+      this.#forgotten = true;
+    }
+    const o = slot * SLOTS;
+    this.#ops[o] = add ? 1 : 0;
+    this.#ops[o + 1] = r.x;
+    this.#ops[o + 2] = r.y;
+    this.#ops[o + 3] = r.width;
+    this.#ops[o + 4] = r.height;
   }
 
+  /** An unchanging copy (what a surface keeps), sized to the kept operations. */
   copy(): Region {
     const c = new Region();
-    c.#ops.push(...this.#ops);
-    c.#overflowed = this.#overflowed;
+    c.#ops = new Int32Array(this.#count * SLOTS);
+    for (let i = 0; i < this.#count; i++) c.#ops.set(this.#ops.subarray(this.#offset(i), this.#offset(i) + SLOTS), i * SLOTS);
+    c.#count = this.#count;
+    c.#forgotten = this.#forgotten;
+    c.#addBounds = this.#addBounds;
+    c.#largest = this.#largest;
     return c;
+  }
+
+  /** Operations kept (at most MAX_REGION_OPS). */
+  get operations(): number {
+    return this.#count;
   }
 
   /** The largest added rect that no later subtract cuts (all of it is in the region), or null. */
   largestRect(): Rect | null {
-    if (this.#overflowed) return null;
+    if (this.#largest !== undefined) return this.#largest;
     let best: Rect | null = null;
-    for (let i = 0; i < this.#ops.length; i++) {
-      const op = this.#ops[i]!;
-      if (!op.add || (best && best.width * best.height >= op.rect.width * op.rect.height)) continue;
-      let cut = false;
-      for (let j = i + 1; j < this.#ops.length && !cut; j++) cut = !this.#ops[j]!.add && !isEmpty(intersect(this.#ops[j]!.rect, op.rect));
-      if (!cut) best = op.rect;
+    let bestArea = 0;
+    const laterSubtracts: Rect[] = [];
+    for (let i = this.#count - 1; i >= 0; i--) {
+      const r = this.#rectAt(i);
+      if (!this.#isAdd(i)) {
+        laterSubtracts.push(r);
+        continue;
+      }
+      const area = r.width * r.height;
+      if (area <= bestArea) continue;
+      if (!laterSubtracts.some((s) => !isEmpty(intersect(s, r)))) {
+        best = r;
+        bestArea = area;
+      }
     }
+    this.#largest = best;
     return best;
   }
 
   /** The point (x, y) is in the region: the last operation whose rect holds it decides.
-   * An overflowed region answers true (input regions: too complex to keep, assume everywhere). */
+   * Decided by none of the kept operations, a region that forgot some answers
+   * whether the point is within the bounding box of its adds. */
   contains(x: number, y: number): boolean {
-    if (this.#overflowed) return true;
-    for (let i = this.#ops.length - 1; i >= 0; i--) {
-      const r = this.#ops[i]!.rect;
-      if (x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height) return this.#ops[i]!.add;
+    for (let i = this.#count - 1; i >= 0; i--) {
+      const o = this.#offset(i);
+      const ops = this.#ops;
+      if (x >= ops[o + 1]! && y >= ops[o + 2]! && x < ops[o + 1]! + ops[o + 3]! && y < ops[o + 2]! + ops[o + 4]!) return ops[o] === 1;
+    }
+    const b = this.#addBounds;
+    return this.#forgotten && b !== null && x >= b.x && y >= b.y && x < b.x + b.width && y < b.y + b.height;
+  }
+
+  /** Every point of `r` is in the region (an add covers it and no later subtract cuts it). False when the kept operations cannot tell. */
+  covers(r: Rect): boolean {
+    for (let i = this.#count - 1; i >= 0; i--) {
+      const op = this.#rectAt(i);
+      const add = this.#isAdd(i);
+      if (!add && !isEmpty(intersect(op, r))) return false;
+      if (add && sameRect(intersect(op, r), r)) return true;
     }
     return false;
   }
 
-  /** Every point of `r` is in the region (an add covers it and no later subtract cuts it). */
-  covers(r: Rect): boolean {
-    if (this.#overflowed) return false;
-    for (let i = this.#ops.length - 1; i >= 0; i--) {
-      const op = this.#ops[i]!;
-      if (!op.add && !isEmpty(intersect(op.rect, r))) return false;
-      if (op.add && sameRect(intersect(op.rect, r), r)) return true;
-    }
-    return false;
+  /** Int32 offset of the i-th kept operation (0: the oldest). */
+  #offset(i: number): number {
+    return ((this.#first + i) % (this.#ops.length / SLOTS)) * SLOTS;
+  }
+
+  #isAdd(i: number): boolean {
+    return this.#ops[this.#offset(i)] === 1;
+  }
+
+  #rectAt(i: number): Rect {
+    const o = this.#offset(i);
+    return rect(this.#ops[o + 1]!, this.#ops[o + 2]!, this.#ops[o + 3]!, this.#ops[o + 4]!);
+  }
+
+  /** Reallocates the ring for `capacity` operations, oldest first. */
+  #grow(capacity: number): void {
+    const next = new Int32Array(capacity * SLOTS);
+    for (let i = 0; i < this.#count; i++) next.set(this.#ops.subarray(this.#offset(i), this.#offset(i) + SLOTS), i * SLOTS);
+    this.#ops = next;
+    this.#first = 0;
   }
 }
 

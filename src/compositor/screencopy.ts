@@ -24,19 +24,35 @@
 //    buffer" on that wl_buffer (as for a bad source buffer), 'zero' sends
 //    failed; a read-only pool, or a buffer destroyed before its copy, is
 //    failed. Nothing past the file's end reaches the file.
+//
+// What a client may cost:
+//  - at most MAX_PENDING_CAPTURES (16) of its frames wait for a refresh at
+//    once; a copy past that is answered `failed` at once (the client keeps
+//    working and may ask again once one was answered). Each waiting frame
+//    costs a refresh one copy of its area, so a refresh copies at most 16
+//    output areas per capturing client, whatever it asked;
+//  - its damage list (copy_with_damage) is a region.ts damage list: at most
+//    MAX_DAMAGE_RECTS rects, each render's damage added in O(rects);
+//  - waiting frames are a Set: a frame leaves it in O(1) (destroyed,
+//    buffer destroyed, delivered), so a refresh walks only waiting frames
+//    and a render only those of clients with damage frames;
+//  - a client's damage and count leave with it (its frames are destroyed).
 import { zwlr_screencopy_frame_v1, zwlr_screencopy_manager_v1 } from '../protocol/wlr-screencopy.js';
 import type { Client, Display, Resource } from '../server/index.js';
 import { writeFrame } from './capture.js';
 import type { Output } from './output.js';
 import { timespec } from './presentation.js';
-import { intersect, isEmpty, rect, sameRect, type Rect } from './region.js';
-import { simplify, type Renderer } from './renderer.js';
+import { ClientQuota } from './client-quota.js';
+import { addDamage, intersect, isEmpty, rect, sameRect, type Rect } from './region.js';
+import type { Renderer } from './renderer.js';
 import { FORMAT, postAccessError, shmBufferOf, type ShmBuffer, type TruncationPolicy } from './shm.js';
 import { implement } from './typed.js';
 
 const FRAME_ERROR = zwlr_screencopy_frame_v1.enums.error.entries;
 /** What frames advertise: the framebuffer's byte order. */
 export const CAPTURE_FORMAT = FORMAT.xrgb8888;
+/** Frames of one client waiting for a refresh; a copy past it is `failed`. Capture tools ask one per output at a time. */
+export const MAX_PENDING_CAPTURES = 16;
 
 /** What screen capture needs from the compositor. */
 export interface ScreencopyHost {
@@ -56,6 +72,8 @@ class Frame {
   buffer: ShmBuffer | null = null;
   withDamage = false;
   #unlisten: (() => void) | null = null;
+  /** Gives back the frame's place in its client's MAX_PENDING_CAPTURES. */
+  #release: (() => void) | null = null;
 
   constructor(resource: Resource, box: Rect) {
     this.resource = resource;
@@ -66,23 +84,28 @@ class Frame {
     return this.box.width * 4;
   }
 
-  take(buffer: ShmBuffer, onDestroy: () => void): void {
+  take(buffer: ShmBuffer, release: () => void, onDestroy: () => void): void {
     this.buffer = buffer;
+    this.#release = release;
     this.#unlisten = buffer.resource.onDestroy(onDestroy);
   }
 
-  /** The copy is over (done, failed or abandoned). */
+  /** The copy is over (done, failed or abandoned). Idempotent. */
   finish(): void {
     this.#unlisten?.();
     this.#unlisten = null;
+    this.#release?.();
+    this.#release = null;
   }
 }
 
 export class Screencopy {
   readonly #host: ScreencopyHost;
-  /** Frames with a buffer, waiting for a refresh. */
-  #waiting: Frame[] = [];
-  /** Per client (once it used copy_with_damage): output damage since its last damage frame. */
+  /** Frames with a buffer, waiting for a refresh, in the order asked. */
+  #waiting = new Set<Frame>();
+  /** Waiting frames per client. */
+  readonly #pending = new ClientQuota('screen captures waiting', MAX_PENDING_CAPTURES);
+  /** Per client (once it used copy_with_damage): output damage since its last damage frame (a damage list). */
   readonly #damage = new Map<Client, Rect[]>();
 
   constructor(display: Display, host: ScreencopyHost) {
@@ -132,14 +155,20 @@ export class Screencopy {
       resource.postError(FRAME_ERROR.invalid_buffer, 'invalid buffer attributes');
       return;
     }
-    frame.take(buffer, () => this.#fail(frame));
-    frame.withDamage = withDamage;
     const client = resource.client;
+    const release = this.#pending.tryAcquire(client);
+    if (!release) {
+      frame.buffer = buffer; // used: a second copy is already_used
+      resource.send('failed');
+      return;
+    }
+    frame.take(buffer, release, () => this.#fail(frame));
+    frame.withDamage = withDamage;
     if (withDamage && !this.#damage.has(client)) {
       this.#damage.set(client, [rect(0, 0, this.#host.output.width, this.#host.output.height)]);
       client.onDestroy((c) => this.#damage.delete(c));
     }
-    this.#waiting.push(frame);
+    this.#waiting.add(frame);
     if (!withDamage || this.#damageIn(frame).length > 0) this.#host.scheduleRefresh();
   }
 
@@ -154,17 +183,27 @@ export class Screencopy {
   }
 
   #damaged(rects: readonly Rect[]): void {
-    for (const [client, list] of this.#damage) this.#damage.set(client, simplify([...list, ...rects]));
+    if (rects.length === 0) return;
+    for (const list of this.#damage.values()) for (const r of rects) addDamage(list, rect(r.x, r.y, r.width, r.height));
     // A render outside a refresh (a screenshot) may have made damage frames ready.
-    if (this.#waiting.some((f) => f.withDamage && this.#damageIn(f).length > 0)) this.#host.scheduleRefresh();
+    for (const f of this.#waiting) {
+      if (f.withDamage && this.#damageIn(f).length > 0) {
+        this.#host.scheduleRefresh();
+        break;
+      }
+    }
+  }
+
+  /** Frames waiting for a refresh, of every client (tests: back to 0). */
+  get waiting(): number {
+    return this.#waiting.size;
   }
 
   /** At a refresh, after painting: copies every frame that can go; `vblank` is its time (monotonic ns). */
   refresh(vblank: bigint): void {
     const ready: Frame[] = [];
-    const keep: Frame[] = [];
-    for (const f of this.#waiting) (f.withDamage && this.#damageIn(f).length === 0 ? keep : ready).push(f);
-    this.#waiting = keep;
+    for (const f of this.#waiting) if (!f.withDamage || this.#damageIn(f).length > 0) ready.push(f);
+    for (const f of ready) this.#waiting.delete(f);
     for (const f of ready) this.#deliver(f, vblank);
   }
 
@@ -195,13 +234,16 @@ export class Screencopy {
   /** Damage a frame delivered is forgotten; damage reaching outside its area is kept whole. */
   #delivered(client: Client, box: Rect): void {
     const list = this.#damage.get(client);
-    if (list) this.#damage.set(client, list.filter((d) => !sameRect(intersect(d, box), d)));
+    if (!list) return;
+    let kept = 0;
+    for (const d of list) if (!sameRect(intersect(d, box), d)) list[kept++] = d;
+    list.length = kept;
   }
 
   /** The output's mode changed: frames waiting for a copy were sized to the old one, so they fail (the client asks again). */
   outputChanged(): void {
     const waiting = this.#waiting;
-    this.#waiting = [];
+    this.#waiting = new Set();
     for (const f of waiting) {
       f.finish();
       f.resource.send('failed');
@@ -209,13 +251,13 @@ export class Screencopy {
   }
 
   #fail(frame: Frame): void {
-    if (!this.#waiting.includes(frame)) return;
+    if (!this.#waiting.has(frame)) return;
     this.#drop(frame);
     frame.resource.send('failed');
   }
 
   #drop(frame: Frame): void {
     frame.finish();
-    this.#waiting = this.#waiting.filter((f) => f !== frame);
+    this.#waiting.delete(frame);
   }
 }

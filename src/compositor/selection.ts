@@ -20,8 +20,23 @@
 //  - focus-dependent delivery (FocusedDevices): only the client with
 //    keyboard focus gets selection offers, a fresh offer on every focus
 //    change, on every slot change, and when it creates a device.
+//
+// What a client may cost (every offer repeats a source's mime types to each
+// device that hears it, so both are bounded):
+//  - a source holds at most MAX_MIME_TYPES (256) distinct mime types of at
+//    most MAX_SOURCE_MIME_BYTES (64 KiB) together; a client's live sources
+//    at most MAX_CLIENT_MIME_BYTES (1 MiB) together. Past any of them the
+//    client gets wl_display.error(no_memory). A destroyed source gives its
+//    bytes back and forgets its mime types at once (offers made from it
+//    only read them when they are made);
+//  - a client has at most MAX_SELECTION_DEVICES (16) devices per protocol
+//    (wl_data_device, primary selection, data-control), no_memory past it;
+//  - so one slot change costs O(devices that hear it × mime types of the
+//    source), at most 16 × 256 offer events per client that hears it; a
+//    focus change O(16 × 256); adding a mime type O(1) (a Set).
 import type { Client, Resource } from '../server/index.js';
 import { DisplayError } from '../wire/codec.js';
+import { ClientQuota } from './client-quota.js';
 import type { Surface } from './surface.js';
 
 /** What the seat does for the pointer while a drag (or a popup grab) holds it. */
@@ -46,15 +61,34 @@ export interface SelectionSeat {
 
 /** More mime types than this in one source is no_memory: every offer repeats them to every reader. */
 export const MAX_MIME_TYPES = 256;
+/** Bytes of one source's mime types together (UTF-8, as on the wire); more is no_memory. Real sources offer a few hundred bytes. */
+export const MAX_SOURCE_MIME_BYTES = 64 * 1024;
+/** Bytes of the mime types of all live sources of one client; more is no_memory. */
+export const MAX_CLIENT_MIME_BYTES = 1024 * 1024;
+/** Devices one client may have per selection protocol; more is no_memory. A client makes one per seat. */
+export const MAX_SELECTION_DEVICES = 16;
+
+/** Mime type bytes held per client, over every protocol's sources. */
+const mimeBytes = new ClientQuota('mime type bytes', MAX_CLIENT_MIME_BYTES);
 
 /** A client's source object (wl_data_source, zwp_primary_selection_source_v1, zwlr_data_control_source_v1). */
 export class DataSource {
   readonly resource: Resource;
+  /** In the order offered; emptied when the source is destroyed. */
   readonly mimeTypes: string[] = [];
+  readonly #offered = new Set<string>();
+  /** UTF-8 bytes of mimeTypes, counted in the client's quota. */
+  #bytes = 0;
   #cancelled = false;
 
   constructor(resource: Resource) {
     this.resource = resource;
+    resource.onDestroy(() => {
+      mimeBytes.subtract(resource.client, this.#bytes);
+      this.#bytes = 0;
+      this.mimeTypes.length = 0;
+      this.#offered.clear();
+    });
   }
 
   get client(): Client {
@@ -66,14 +100,21 @@ export class DataSource {
     return !this.#cancelled && !this.resource.destroyed && !this.resource.client.destroyed;
   }
 
-  /** Records a mime type (once each); false after posting no_memory past the limit. */
+  /** Records a mime type (once each); false after posting no_memory past a limit. */
   offer(mimeType: string): boolean {
-    if (this.mimeTypes.includes(mimeType)) return true;
-    if (this.mimeTypes.length >= MAX_MIME_TYPES) {
-      const c = this.resource.client;
-      c.postError(c.displayResource, DisplayError.no_memory, `${this.resource}: more than ${MAX_MIME_TYPES} mime types`);
+    if (this.#offered.has(mimeType) || this.resource.destroyed) return true;
+    const c = this.resource.client;
+    const bytes = Buffer.byteLength(mimeType, 'utf8');
+    let error: string | null = null;
+    if (this.mimeTypes.length >= MAX_MIME_TYPES) error = `more than ${MAX_MIME_TYPES} mime types`;
+    else if (this.#bytes + bytes > MAX_SOURCE_MIME_BYTES) error = `mime types of more than ${MAX_SOURCE_MIME_BYTES} bytes`;
+    else if (!mimeBytes.tryAdd(c, bytes)) error = `the client's sources hold mime types of more than ${MAX_CLIENT_MIME_BYTES} bytes`;
+    if (error) {
+      c.postError(c.displayResource, DisplayError.no_memory, `${this.resource}: ${error}`);
       return false;
     }
+    this.#bytes += bytes;
+    this.#offered.add(mimeType);
     this.mimeTypes.push(mimeType);
     return true;
   }
@@ -162,6 +203,7 @@ export class Selections {
  */
 export class FocusedDevices {
   readonly #byClient = new Map<Client, Set<Resource>>();
+  readonly #quota = new ClientQuota('selection devices', MAX_SELECTION_DEVICES);
   readonly #seat: SelectionSeat;
   readonly #slot: Selection;
   readonly #offer: (device: Resource, source: DataSource | null) => void;
@@ -179,8 +221,9 @@ export class FocusedDevices {
     });
   }
 
-  /** Registers a device; the focused client's new device gets the current selection at once. */
+  /** Registers a device; the focused client's new device gets the current selection at once. Past MAX_SELECTION_DEVICES: no_memory. */
   add(device: Resource): void {
+    if (!this.#quota.acquire(device)) return;
     let set = this.#byClient.get(device.client);
     if (!set) {
       set = new Set();
@@ -194,7 +237,12 @@ export class FocusedDevices {
     if (this.#seat.keyboardFocus?.client === device.client) this.#offer(device, this.#live());
   }
 
-  /** Devices of `client` (for drag and drop). */
+  /** Clients with devices (tests: back to 0 once they left). */
+  get clients(): number {
+    return this.#byClient.size;
+  }
+
+  /** Devices of `client` (for drag and drop): at most MAX_SELECTION_DEVICES. */
   devicesOf(client: Client): Resource[] {
     return [...(this.#byClient.get(client) ?? [])];
   }

@@ -9,7 +9,12 @@
 //  - lookup() answers from the first layout: the lowest level that produces
 //    the keysym, with a modifier mask made only of modifiers that some key
 //    of this keymap sets when held (never a locked one such as Caps Lock);
-//  - keycodes here are xkb keycodes (evdev + 8); wl_keyboard.key sends evdev.
+//  - keycodes here are xkb keycodes (evdev + 8); wl_keyboard.key sends evdev;
+//  - building a Keymap is O(keys) on top of libxkbcommon's compile, with one
+//    xkb_state for the modifier probe (a fresh one only after a probe left
+//    state behind); libxkbcommon's compile is super-linear in the keys of
+//    the text and costs each included file: includedFiles() lets a caller
+//    bound that before compiling a client's text (virtual-input.ts).
 import { closeSync, writeSync } from 'node:fs';
 import { addSeals, memfd } from '../shm/fd.js';
 import { native, type XkbKeymapHandle } from '../shm/native.js';
@@ -60,13 +65,18 @@ export class Keymap {
     }
     const table = xkb.keymapKeys(handle);
     const scratch = new Uint32Array(4);
+    // One state for every probe: pressed then released, a key leaves nothing
+    // behind unless it locks or latches; only then is a fresh state needed.
+    let probe = xkb.stateNew(handle);
     for (let i = 0; i + 3 < table.length; i += 4) {
       const keycode = table[i]!;
       const keysym = table[i + 2]!;
       if (table[i + 1] !== 0 || !MODIFIER_KEYSYMS.includes(keysym)) continue;
-      xkb.stateUpdateKey(xkb.stateNew(handle), keycode, true, scratch);
+      xkb.stateUpdateKey(probe, keycode, true, scratch);
       const depressed = scratch[0]!;
       for (let bit = 0; bit < 32; bit++) if (depressed === 1 << bit && !this.modifierKeys.has(1 << bit)) this.modifierKeys.set(1 << bit, keycode);
+      xkb.stateUpdateKey(probe, keycode, false, scratch);
+      if (scratch[0] !== 0 || scratch[1] !== 0 || scratch[2] !== 0 || scratch[3] !== 0) probe = xkb.stateNew(handle);
     }
     for (let i = 0; i + 3 < table.length; i += 4) {
       const [keycode, , keysym, mods] = [table[i]!, table[i + 1]!, table[i + 2]!, table[i + 3]!];
@@ -107,6 +117,47 @@ export class Keymap {
     this.#closed = true;
     closeSync(this.fd);
   }
+}
+
+const INCLUDE_WORDS = new Set(['include', 'augment', 'override', 'replace', 'alternate']);
+
+function isWordByte(c: number, first: boolean): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || (!first && c >= 0x30 && c <= 0x39);
+}
+
+/**
+ * How many files the include statements of xkb_v1 text name: a string after
+ * include, augment, override, replace or alternate (any case, as xkbcommon
+ * reads keywords) names one file, and one more per '+', '|' or '^' in it.
+ * Skips # and // comments and strings elsewhere, as xkbcommon's scanner
+ * does; counts conservatively (never fewer than xkbcommon would open). O(n).
+ */
+export function includedFiles(text: Uint8Array): number {
+  let files = 0;
+  let word = '';
+  for (let i = 0; i < text.length; ) {
+    const c = text[i]!;
+    if (c === 0x23 /* # */ || (c === 0x2f /* / */ && text[i + 1] === 0x2f)) {
+      while (i < text.length && text[i] !== 0x0a) i++;
+    } else if (c === 0x22 /* " */) {
+      const counts = INCLUDE_WORDS.has(word);
+      if (counts) files++;
+      for (i++; i < text.length && text[i] !== 0x22; i++) {
+        if (text[i] === 0x5c /* \ */) i++;
+        else if (counts && (text[i] === 0x2b || text[i] === 0x7c || text[i] === 0x5e)) files++;
+      }
+      i++;
+      word = '';
+    } else if (isWordByte(c, true)) {
+      const start = i;
+      while (i < text.length && isWordByte(text[i]!, false)) i++;
+      word = i - start <= 9 ? Buffer.from(text.subarray(start, i)).toString('latin1').toLowerCase() : '';
+    } else {
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) word = '';
+      i++;
+    }
+  }
+  return files;
 }
 
 /** Keysym of a character ('\n' is Return), 0 if none. */

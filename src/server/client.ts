@@ -15,10 +15,21 @@
 //  - fds of a request are ReceivedFd objects: a handler that keeps one calls
 //    take(); every fd not taken is closed when the handler returns or throws;
 //  - limits bound what one client can make the server hold: objects (its
-//    own and server-created), queued fds and unsent output (Connection);
+//    own and server-created), binds of one global (each bound object hears
+//    that global's broadcasts, so a client's binds multiply what every
+//    change costs), queued fds and unsent output (Connection); past a limit
+//    the client gets wl_display.error(no_memory);
 //  - on disconnect the client's destroy listeners run, then every resource
-//    is destroyed (their listeners close fds and mappings), then the
-//    connection closes every fd still queued.
+//    is destroyed once, newest first (their listeners close fds and
+//    mappings), then the connection closes every fd still queued. From the
+//    start of disconnect no object can be created for the client (a
+//    listener that would make one, e.g. a selection offer, gets null), so
+//    disconnect is one pass over the objects;
+//  - costs: dispatch, object creation and lookup, adding and removing a
+//    destroy listener are O(1) in the number of objects; an event to a client
+//    whose connection no longer sends (it stopped reading, hung up, or is
+//    closing) is dropped before it is encoded, so broadcasts to a dead
+//    client cost next to nothing.
 import { interfaces, messageOpcode } from '../protocol/index.js';
 import { wl_display } from '../protocol/wayland.js';
 import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
@@ -32,11 +43,18 @@ import { ReceivedFd, Resource, type ArgValue } from './resource.js';
 export interface ClientLimits {
   /** Live objects per client (default 100,000); more is wl_display.error(no_memory). */
   maxObjects: number;
+  /** Live objects one client bound from one global (default 64); more is wl_display.error(no_memory). */
+  maxBindsPerGlobal: number;
   /** Queued fds, unsent output: see ConnectionOptions. */
   connection: ConnectionOptions;
 }
 
-export const DEFAULT_CLIENT_LIMITS: ClientLimits = { maxObjects: 100_000, connection: {} };
+/** Real clients bind a global once per library that uses it (a handful); every
+ * bound wl_output, output manager or data-control manager hears its global's
+ * broadcasts and is walked for per-client events (sync_output per feedback). */
+export const MAX_BINDS_PER_GLOBAL = 64;
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { maxObjects: 100_000, maxBindsPerGlobal: MAX_BINDS_PER_GLOBAL, connection: {} };
 
 /** libwayland formats error messages into a 128-byte buffer. */
 const MAX_ERROR_MESSAGE_BYTES = 127;
@@ -113,9 +131,13 @@ export class Client {
   #clientIdEnd = 2;
   #nextServerId = SERVER_ID_MIN;
   readonly #freeServerIds: number[] = [];
+  /** Live bound objects per global name (only globals bound at least once). */
+  readonly #binds = new Map<number, number>();
   #errored = false;
   #destroyed = false;
-  #destroyListeners: ((c: Client) => void)[] = [];
+  /** Input paused by deferInput() until this fires. */
+  #deferTimer: NodeJS.Timeout | null = null;
+  readonly #destroyListeners = new Set<{ readonly listener: (c: Client) => void }>();
 
   constructor(display: Display, stream: UnixStream, limits: ClientLimits, traceEnabled: boolean) {
     this.display = display;
@@ -167,11 +189,34 @@ export class Client {
 
   /** Runs `listener` when the client goes away (before its resources are destroyed). Returns a remover. */
   onDestroy(listener: (c: Client) => void): () => void {
-    this.#destroyListeners.push(listener);
-    return () => {
-      const i = this.#destroyListeners.indexOf(listener);
-      if (i >= 0) this.#destroyListeners.splice(i, 1);
-    };
+    const entry = { listener };
+    this.#destroyListeners.add(entry);
+    return () => void this.#destroyListeners.delete(entry);
+  }
+
+  /** Live objects this client bound from the global named `name`. */
+  bindsOf(name: number): number {
+    return this.#binds.get(name) ?? 0;
+  }
+
+  /**
+   * Counts a bind of global `name` about to be made; false (after
+   * no_memory) past maxBindsPerGlobal. `resource` is the bound object: the
+   * count drops when it is destroyed.
+   */
+  countBind(name: number, ifaceName: string, resource: Resource): boolean {
+    const n = this.bindsOf(name);
+    if (n >= this.#limits.maxBindsPerGlobal) {
+      this.postError(this.displayResource, DisplayError.no_memory, `too many binds of ${ifaceName} (limit ${this.#limits.maxBindsPerGlobal})`);
+      return false;
+    }
+    this.#binds.set(name, n + 1);
+    resource.onDestroy(() => {
+      const left = this.bindsOf(name) - 1;
+      if (left > 0) this.#binds.set(name, left);
+      else this.#binds.delete(name);
+    });
+    return true;
   }
 
   /**
@@ -180,6 +225,7 @@ export class Client {
    * past the object limit, the client gets a protocol error and null.
    */
   createResource(iface: InterfaceDesc, version: number, id: number, request?: Resource, requestName?: string): Resource | null {
+    if (this.#destroyed) return null;
     if (this.#objects.has(id) || id > this.#clientIdEnd || id >= MAX_CLIENT_ID) {
       this.postError(this.displayResource, DisplayError.invalid_method,
         request && requestName ? `invalid arguments for ${request}.${requestName}` : `invalid new id ${id}`);
@@ -197,8 +243,10 @@ export class Client {
 
   /** Creates a resource with a server-allocated id (for new_id in events).
    * Freed ids are reused, as libwayland does. Past the object limit the
-   * client gets no_memory and this returns null. */
+   * client gets no_memory and this returns null; once the client is
+   * disconnecting (or errored) it is null as well: nothing would reach it. */
   createServerResource(iface: InterfaceDesc, version: number): Resource | null {
+    if (this.#destroyed || this.#errored) return null;
     if (this.#objects.size >= this.#limits.maxObjects) {
       this.postError(this.displayResource, DisplayError.no_memory, `too many objects (limit ${this.#limits.maxObjects})`);
       return null;
@@ -220,19 +268,21 @@ export class Client {
   removeResource(r: Resource): void {
     if (this.#objects.get(r.id) !== r) return;
     this.#objects.delete(r.id);
+    if (this.#destroyed) return;
     if (r.id >= SERVER_ID_MIN) this.#freeServerIds.push(r.id);
-    else if (!this.#destroyed && r.id !== 1) this.sendEvent(this.displayResource, 'delete_id', [r.id]);
+    else if (r.id !== 1) this.sendEvent(this.displayResource, 'delete_id', [r.id]);
   }
 
   /**
    * Sends an event. fds in the arguments are dup'ed: the caller keeps its
    * own. Dropped once the target is destroyed or the client errored (as
-   * libwayland drops everything after wl_display.error). Object arguments
+   * libwayland drops everything after wl_display.error), and once the
+   * connection no longer sends (see Connection.writable). Object arguments
    * that are destroyed or belong to another client are sent as null where
    * allowed; elsewhere that is a bug of the caller and throws.
    */
   sendEvent(target: Resource, name: string, args: readonly (WireValue | Resource)[]): void {
-    if (this.#destroyed || this.connection.closed || target.destroyed) return;
+    if (this.#destroyed || !this.connection.writable || target.destroyed) return;
     const opcode = eventOpcodeOf(target.iface, name);
     if (this.#errored && !(target === this.displayResource && name === 'error')) return;
     const desc = target.iface.events[opcode]!;
@@ -281,6 +331,22 @@ export class Client {
     }
   }
 
+  /**
+   * Stops reading this client's requests for about `ms` milliseconds (what
+   * an expensive request of it just cost, e.g. compiling its keymap): the
+   * rest of what it sent waits, every other client is served meanwhile, so
+   * a flood of such requests takes at most about half of the event loop.
+   * No-op while already deferred, after an error, once destroyed.
+   */
+  deferInput(ms: number): void {
+    if (this.#destroyed || this.#errored || this.#deferTimer || !(ms > 0)) return;
+    this.connection.pauseInput();
+    this.#deferTimer = setTimeout(() => {
+      this.#deferTimer = null;
+      if (!this.#destroyed && !this.#errored) this.connection.resumeInput();
+    }, Math.ceil(ms));
+  }
+
   /** A bug of ours surfaced while serving this client: tell it, drop it, keep serving others. */
   postImplementationError(e: unknown): void {
     this.#report(e);
@@ -291,19 +357,23 @@ export class Client {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    for (const listener of this.#destroyListeners.splice(0)) {
+    if (this.#deferTimer) clearTimeout(this.#deferTimer);
+    this.#deferTimer = null;
+    const listeners = [...this.#destroyListeners];
+    this.#destroyListeners.clear();
+    for (const { listener } of listeners) {
       try {
         listener(this);
       } catch (e) {
         this.#report(e);
       }
     }
-    // Destroy listeners may create or destroy resources: repeat until none is left.
-    while (this.#objects.size > 0) {
-      const all = [...this.#objects.values()].reverse();
-      for (const r of all) r.destroy();
-      for (const r of all) this.#objects.delete(r.id);
-    }
+    // Newest first, once each. Listeners may destroy other objects (skipped
+    // then: destroy is idempotent) but create none (#destroyed refuses).
+    const all = [...this.#objects.values()];
+    for (let i = all.length - 1; i >= 0; i--) all[i]!.destroy();
+    this.#objects.clear();
+    this.#binds.clear();
     this.connection.close();
   }
 

@@ -11,6 +11,11 @@
 //    wl_global_remove: a client may bind it before reading global_remove;
 //  - one client's failure (protocol error, exception, hang-up) never
 //    touches another client;
+//  - a client binds one global at most limits.maxBindsPerGlobal times at
+//    once (MAX_BINDS_PER_GLOBAL, 64): past it, no_memory (see client.ts);
+//  - costs: get_registry is O(globals) (the compositor's, a fixed few
+//    dozen), bind O(1); creating or removing a global is O(registries of all
+//    clients), which only the compositor does (at start, or for an output);
 //  - destroy() disconnects every client and unlinks every socket it made.
 import type { InterfaceDesc } from '../protocol/types.js';
 import { DisplayError } from '../wire/codec.js';
@@ -60,6 +65,7 @@ export class Display {
   constructor(options: DisplayOptions = {}) {
     this.#limits = {
       maxObjects: options.limits?.maxObjects ?? DEFAULT_CLIENT_LIMITS.maxObjects,
+      maxBindsPerGlobal: options.limits?.maxBindsPerGlobal ?? DEFAULT_CLIENT_LIMITS.maxBindsPerGlobal,
       connection: { ...DEFAULT_CLIENT_LIMITS.connection, ...options.limits?.connection },
     };
     this.#trace = options.trace ?? tracingEnabled('server');
@@ -186,7 +192,7 @@ export class Display {
       registry.postError(DisplayError.invalid_object, `invalid version for global ${iface} (${n}): have ${global.version}, wanted ${v}`);
     } else {
       const resource = client.createResource(global.iface, v, id as number, registry, 'bind');
-      if (resource) global.bind(resource);
+      if (resource && client.countBind(global.name, iface, resource)) global.bind(resource);
     }
   }
 }

@@ -6,8 +6,12 @@
 //    lacks is ignored (a destructor still destroys);
 //  - an fd argument is a ReceivedFd: the handler calls take() to keep it;
 //    an fd not taken is closed once the handler returns or throws;
-//  - destroy() runs the destroy listeners once, removes the id, and for ids
-//    the client allocated sends wl_display.delete_id (as libwayland does).
+//  - destroy() runs the destroy listeners once, in the order they were
+//    added, removes the id, and for ids the client allocated sends
+//    wl_display.delete_id (as libwayland does);
+//  - cost: adding or removing a destroy listener is O(1) (a resource may
+//    carry one listener per object that refers to it, e.g. every frame that
+//    writes into one buffer: removal must not scan them).
 import type { InterfaceDesc } from '../protocol/types.js';
 import type { WireValue } from '../wire/codec.js';
 import { closeFdQuietly } from '../wire/socket.js';
@@ -59,9 +63,8 @@ export class Resource {
   implementation: Implementation = {};
   /** Owner data (the compositor's object behind this resource). */
   data: unknown = undefined;
-  /** In registration order; a Set of entries so that a remover costs O(1)
-   * (a parent surface with 10,000 subsurfaces has 10,000 listeners). */
-  readonly #destroyListeners = new Set<{ listener: (r: Resource) => void }>();
+  /** Each listener in its own entry, so the same function may be added twice and a remover removes one. */
+  readonly #destroyListeners = new Set<{ readonly listener: (r: Resource) => void }>();
   #destroyed = false;
 
   constructor(client: Client, id: number, iface: InterfaceDesc, version: number) {
@@ -104,9 +107,9 @@ export class Resource {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    const listeners = [...this.#destroyListeners];
+    const entries = [...this.#destroyListeners];
     this.#destroyListeners.clear();
-    for (const { listener } of listeners) {
+    for (const { listener } of entries) {
       try {
         listener(this);
       } catch (e) {

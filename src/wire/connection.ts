@@ -15,6 +15,12 @@
 // cutting the bytes before a message whose fds would not fit), so a message's
 // fds always arrive no later than its first byte.
 //
+// Memory: what is queued is bounded (maxQueuedFds received fds; unsent
+// output maxOutgoingBytes and maxOutgoingFds, past which the peer counts as
+// not reading), and so is what was already sent: the input buffer is fixed
+// (16 KiB, one read dispatches at most that), the output buffer shrinks back
+// after a burst, and the fd queues drop sent or taken entries as they go.
+//
 // Errors: fatal conditions (bad size header, too many queued fds, truncated
 // fds, peer not reading, socket errors) stop input and are reported once
 // through onError; output may still be flushed (e.g. a wl_display.error) until
@@ -188,6 +194,11 @@ export class Connection {
     return this.#hungUp;
   }
 
+  /** Output still goes out: not closed, no hang-up, no output error, the peer not given up on. */
+  get writable(): boolean {
+    return !this.#closed && !this.#outputStopped;
+  }
+
   /** Unsent outgoing bytes. */
   get pendingOutputBytes(): number {
     return this.#outTail - this.#outHead;
@@ -311,6 +322,11 @@ export class Connection {
       this.#outFdsHead += k;
       if (this.#outFdsHead === this.#outFds.length) {
         this.#outFds.length = 0;
+        this.#outFdsHead = 0;
+      } else if (this.#outFdsHead >= 1024 && this.#outFdsHead * 2 >= this.#outFds.length) {
+        // A peer that reads just enough to never drain the queue must not
+        // make the sent entries pile up: drop them (amortized O(1) per fd).
+        this.#outFds.splice(0, this.#outFdsHead);
         this.#outFdsHead = 0;
       }
       this.#outHead += written;
