@@ -17,7 +17,7 @@
 //    once; the wl_surface keeps its role name (it can get a new
 //    wl_subsurface, never another role).
 import { wl_display, wl_subcompositor, wl_subsurface } from '../protocol/wayland.js';
-import type { Display, Resource } from '../server/index.js';
+import type { Client, Display, Resource } from '../server/index.js';
 import { surfaceOf, type Surface, type SurfaceRole } from './surface.js';
 import { MAX_SUBSURFACE_DEPTH } from './tree.js';
 import { implement } from './typed.js';
@@ -40,17 +40,43 @@ export class Subsurface implements SurfaceRole {
     this.parent = parent;
   }
 
-  /** In sync mode itself or through an ancestor: a walk up the tree, at most
-   * MAX_SUBSURFACE_DEPTH steps (no recursion: chains are the client's). */
-  get synchronized(): boolean {
-    let role: Subsurface = this;
-    for (let n = 0; n < MAX_SUBSURFACE_DEPTH; n++) {
-      if (role.sync) return true;
-      const up = role.parent.role;
-      if (!(up instanceof Subsurface)) return false;
-      role = up;
+  /** Depth and effective sync mode, valid while `epoch` is its client's tree epoch. */
+  #memo: TreeFacts & { epoch: number } = { epoch: -1, depth: 0, sync: false };
+
+  /**
+   * This subsurface's depth (its parent's + 1) and whether it is synchronized
+   * (in sync mode itself or through an ancestor), or null when deeper than
+   * MAX_SUBSURFACE_DEPTH. Memoized along the path until the client's tree
+   * changes (treeChanged), so a chain built top-down or committed bottom-up
+   * costs O(1) per request; after a change one walk of at most
+   * MAX_SUBSURFACE_DEPTH steps, on the heap.
+   */
+  facts(): TreeFacts | null {
+    const epoch = epochOf(this.surface.client);
+    const path: Subsurface[] = [];
+    let base: TreeFacts = ROOT_FACTS;
+    for (let r: Subsurface = this; ; ) {
+      if (r.#memo.epoch === epoch) {
+        base = r.#memo;
+        break;
+      }
+      path.push(r);
+      if (path.length > MAX_SUBSURFACE_DEPTH) return null;
+      const up = r.parent.role;
+      if (!(up instanceof Subsurface)) break; // r's parent is a root: depth 0, not synchronized
+      r = up;
     }
-    return true;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const n = path[i]!;
+      n.#memo = { epoch, depth: base.depth + 1, sync: n.sync || base.sync };
+      base = n.#memo;
+    }
+    return base;
+  }
+
+  /** In sync mode itself or through an ancestor (past the depth limit: assumed so). */
+  get synchronized(): boolean {
+    return this.sync || (this.facts()?.sync ?? true);
   }
 
   cachesCommit(): boolean {
@@ -74,9 +100,35 @@ export class Subsurface implements SurfaceRole {
   }
 }
 
+/** What a walk up a tree tells of a surface. */
+interface TreeFacts {
+  readonly depth: number;
+  readonly sync: boolean;
+}
+
+const ROOT_FACTS: TreeFacts = { depth: 0, sync: false };
+
+/** Per client, bumped by every change that can change an existing
+ * subsurface's depth or sync mode (Subsurface.facts memoizes under it). */
+const treeEpochs = new WeakMap<Client, number>();
+
+function epochOf(client: Client): number {
+  return treeEpochs.get(client) ?? 0;
+}
+
+function treeChanged(client: Client): void {
+  treeEpochs.set(client, epochOf(client) + 1);
+}
+
 /** How a new subsurface of `parent` would nest: 'cycle' if `surface` is
- * `parent` or one of its ancestors, 'too-deep' past MAX_SUBSURFACE_DEPTH. */
+ * `parent` or one of its ancestors, 'too-deep' past MAX_SUBSURFACE_DEPTH.
+ * A surface without subsurfaces of its own (the usual case) can be no
+ * ancestor: the parent's memoized depth answers in O(1). */
 function nesting(surface: Surface, parent: Surface): 'ok' | 'cycle' | 'too-deep' {
+  if (surface.stack.size === 1) {
+    const depth = parent.role instanceof Subsurface ? parent.role.facts()?.depth ?? Infinity : 0;
+    return depth + 1 > MAX_SUBSURFACE_DEPTH ? 'too-deep' : 'ok';
+  }
   let depth = 0; // ends as the new subsurface's depth: its ancestors
   for (let s: Surface | null = parent; s; s = s.parent) {
     if (s === surface) return 'cycle';
@@ -107,6 +159,7 @@ export function createSubcompositorGlobal(display: Display): void {
         }
         const role = new Subsurface(surface, parent);
         if (!surface.setRole(role, r, SUBCOMPOSITOR_ERROR.bad_surface)) return;
+        if (surface.stack.size > 1) treeChanged(r.client); // its subtree moved deeper
         serveSubsurface(subsurfaceResource, role);
       },
     });
@@ -123,6 +176,7 @@ function serveSubsurface(resource: Resource, role: Subsurface): void {
   const detach = (): void => {
     if (detached) return;
     detached = true;
+    treeChanged(surface.client);
     surface.role = null;
     surface.parent = null;
     surface.onParentCommit = null;
@@ -147,9 +201,13 @@ function serveSubsurface(resource: Resource, role: Subsurface): void {
       set_position: (_r, x, y) => role.setPosition(x, y),
       place_above: (r, sibling) => place(r, sibling, true),
       place_below: (r, sibling) => place(r, sibling, false),
-      set_sync: () => (role.sync = true),
+      set_sync: () => {
+        if (!role.sync) treeChanged(surface.client);
+        role.sync = true;
+      },
       set_desync: () => {
         const was = role.synchronized;
+        if (role.sync) treeChanged(surface.client);
         role.sync = false;
         if (was && !role.synchronized) surface.applyCachedTree();
       },

@@ -166,3 +166,37 @@ test('restacking: random place_above/place_below among 40 siblings shows the pen
   assert.equal(c.error, null);
   t.close();
 });
+
+test('sync mode follows set_sync/set_desync of an ancestor at once (nothing stale is remembered)', async () => {
+  const t = startCompositor();
+  const c = await t.client();
+  const g = bindCore(c);
+  const { w, win } = await mappedWindow(t, c, g, 4, 4, 0xff000080);
+  const colors = [0xff110000, 0xff220000, 0xff330000, 0xff440000];
+  const buffers = onePixelBuffers(g, 4, (i) => colors[i]!);
+  const { surfaces, subsurfaces } = chain(c, g, w.surface, 2, buffers, true); // a at (1,1), b at (2,2), both desync
+  for (const s of surfaces) s.request('commit');
+  w.surface.request('commit');
+  await c.roundtrip();
+  const b = (): string => hex(pixelAt(t.compositor, win.x + 2, win.y + 2));
+  assert.equal(b(), hex(colors[1]!), 'b desync: shown');
+  subsurfaces[0]!.request('set_sync'); // a sync: b is synchronized through it
+  surfaces[1]!.request('attach', buffers[2]!, 0, 0);
+  surfaces[1]!.request('damage_buffer', 0, 0, 1, 1);
+  surfaces[1]!.request('commit');
+  await c.roundtrip();
+  assert.equal(b(), hex(colors[1]!), 'b cached: its ancestor is synchronized');
+  surfaces[0]!.request('commit');
+  await c.roundtrip();
+  assert.equal(b(), hex(colors[1]!), 'a cached too');
+  w.surface.request('commit');
+  await c.roundtrip();
+  assert.equal(b(), hex(colors[2]!), 'the root commit applies a, then b');
+  subsurfaces[0]!.request('set_desync');
+  surfaces[1]!.request('attach', buffers[3]!, 0, 0);
+  surfaces[1]!.request('damage_buffer', 0, 0, 1, 1);
+  surfaces[1]!.request('commit');
+  await c.roundtrip();
+  assert.equal(b(), hex(colors[3]!), 'desync again: b shows at once');
+  t.close();
+});
