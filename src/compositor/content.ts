@@ -12,9 +12,10 @@
 //  - so the compositor's own memory for client pixels is at most the
 //    budget, whatever the sizes of the buffers: four 23000×23000 buffers
 //    cost the pages of them that reach the output, not 8 GB;
-//  - a copy's memory is its own anonymous mapping (native/pixels.c), given
-//    back when the copy is freed: when it is replaced, when its surface is
-//    destroyed, and so when its client leaves — not when the GC runs;
+//  - a copy's memory (64 KiB and more) is its own anonymous mapping
+//    (native/pixels.c), given back when the copy is freed: when it is
+//    replaced, when its surface is destroyed, and so when its client leaves —
+//    not when the GC runs; smaller copies are left to the GC;
 //  - every content is freed exactly once (free() is idempotent) by whoever
 //    holds it last: the surface, a pending or cached state.
 import type { Client } from '../server/index.js';
@@ -59,6 +60,11 @@ export class PixelBudget {
 export const DEFAULT_CLIENT_PIXEL_BUDGET = 128 * 1024 * 1024;
 export const DEFAULT_TOTAL_PIXEL_BUDGET = 384 * 1024 * 1024;
 
+/** Copies this large or larger get a mapping of their own, unmapped when freed;
+ * smaller ones (cursors, icons, 4×4 subsurfaces) live on the JavaScript heap,
+ * where a mapping per copy would cost a syscall, a page and a finalizer. */
+const OWN_MAPPING_BYTES = 64 * 1024;
+
 /** The pixels of a row (or the whole image) as the painter reads them: `array[index + i]` is column x0 + i. */
 export interface PixelSpan {
   array: Uint32Array;
@@ -85,20 +91,22 @@ export class CopiedContent implements ContentBase {
   opaque: boolean;
   /** width × height pixels; length 0 once freed. */
   readonly pixels: Uint32Array;
-  readonly #buffer: ArrayBuffer;
-  readonly #handle: PixelsHandle;
+  /** The mapping of its own (large copies), null for small ones on the JavaScript heap. */
+  readonly #own: { buffer: ArrayBuffer; handle: PixelsHandle } | null = null;
   readonly #budget: PixelBudget;
   readonly #client: Client;
   #freed = false;
 
   private constructor(width: number, height: number, opaque: boolean, budget: PixelBudget, client: Client) {
-    const [buffer, handle] = native.pixelsAlloc(width * height * 4);
+    const bytes = width * height * 4;
+    if (bytes >= OWN_MAPPING_BYTES) {
+      const [buffer, handle] = native.pixelsAlloc(bytes);
+      this.#own = { buffer, handle };
+      this.pixels = new Uint32Array(buffer);
+    } else this.pixels = new Uint32Array(width * height);
     this.width = width;
     this.height = height;
     this.opaque = opaque;
-    this.#buffer = buffer;
-    this.#handle = handle;
-    this.pixels = new Uint32Array(buffer);
     this.#budget = budget;
     this.#client = client;
   }
@@ -126,7 +134,7 @@ export class CopiedContent implements ContentBase {
   free(): void {
     if (this.#freed) return;
     this.#freed = true;
-    native.pixelsFree(this.#buffer, this.#handle);
+    if (this.#own) native.pixelsFree(this.#own.buffer, this.#own.handle);
     this.#budget.release(this.#client, this.width * this.height * 4);
   }
 }
