@@ -3,7 +3,8 @@
 //
 // Invariants:
 //  - four layers, bottom to top: background, bottom, (the windows), top,
-//    overlay; within a layer, surfaces stack in the order they were mapped;
+//    overlay; within a layer, surfaces stack in the order they were mapped
+//    (one that moves to another layer goes on top of it, as sway);
 //  - layer surface state (size, anchor, exclusive zone, margins, keyboard
 //    interactivity, layer) is double-buffered: requests change the pending
 //    state, wl_surface.commit applies it after checking it (a 0 size on an
@@ -15,10 +16,11 @@
 //    its state right after get_layer_surface;
 //  - arrange() places every surface on the output (logical units) and
 //    computes the usable area: surfaces with a positive exclusive zone are
-//    placed first, top layer down, each shrinking the usable area from the
-//    edge it is anchored to (one edge, or one edge and both perpendicular
-//    ones); the others are placed in the usable area, or the whole output for
-//    an exclusive zone of -1. A surface whose computed size changed gets a new
+//    placed first, top layer down (within a layer, in the order they took
+//    their zone), each shrinking the usable area from the edge it is
+//    anchored to (one edge, or one edge and both perpendicular ones); the
+//    others are placed in the usable area, or the whole output for an
+//    exclusive zone of -1. A surface whose computed size changed gets a new
 //    configure; when the usable area changes the host is told (maximized
 //    windows follow it);
 //  - keyboard interactivity: a mapped surface with `exclusive` or
@@ -26,7 +28,14 @@
 //    (unmapped, destroyed, set to none) it gives it back (null). Choosing
 //    between several exclusive surfaces is the seat's business;
 //  - after `closed` (its wl_output object went away), the surface's commits
-//    are ignored until the client destroys it.
+//    are ignored until the client destroys it;
+//  - cost: a commit that leaves what the surface takes from the usable area
+//    as it was (the usual one: new content) places that surface alone, O(1);
+//    one that changes it folds the usable area again over the surfaces with
+//    an exclusive zone (O(those)), and re-places the others only if the
+//    usable area changed (they all get a new size then). The layer stacks
+//    are kept as surfaces map and unmap, so drawing them costs no sort;
+//    popups are dismissed from the parent's own set.
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../protocol/wlr-layer-shell.js';
 import type { Display, Resource } from '../server/index.js';
 import type { Output } from './output.js';
