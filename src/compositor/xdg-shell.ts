@@ -22,6 +22,11 @@
 //    not_the_topmost_popup; when a parent unmaps or goes, its open popups
 //    and all theirs are dismissed (they leave the scene parents first, then
 //    get popup_done children first); a popup of a dismissed popup never maps;
+//  - set_parent: a parent that is not mapped is no parent; when a parent
+//    unmaps, its children's parent becomes its own parent (and stays so
+//    when it maps again); the toplevel itself or one of its descendants is
+//    invalid_parent, found in O(log n) amortized (a link-cut forest:
+//    forest.ts), not by walking the chain;
 //  - ping/pong: a client that leaves a ping unanswered until the next one is
 //    reported unresponsive (once per episode), never disconnected for it;
 //  - cost: no request costs more as the client makes more objects. Each
@@ -34,6 +39,7 @@
 //    reconfiguring sized toplevels visits only maximized and fullscreen ones.
 import { xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../protocol/xdg-shell.js';
 import type { Client, Display, Resource } from '../server/index.js';
+import { cut, ForestNode, link, rootOf } from './forest.js';
 import type { Output } from './output.js';
 import { rect, type Rect } from './region.js';
 import { PendingSerials } from './serials.js';
@@ -191,6 +197,7 @@ export class XdgSurface implements SurfaceRole, PopupParent {
     if (!this.mapped) return;
     this.mapped = false;
     this.shell.unmapWindow(this);
+    this.toplevel?.unmapped();
     dismissPopups(this.popups);
   }
 
@@ -236,7 +243,13 @@ export class Toplevel {
   #configured: [number, number] | null = null;
   title = '';
   appId = '';
-  parent: Toplevel | null = null;
+  /**
+   * This toplevel in the forest of set_parent links. Children link only to
+   * a mapped parent; when it unmaps, its node stays behind for its children
+   * (so their parent is now its parent, as the protocol says) and it takes
+   * a fresh one (the links are not restored when it maps again).
+   */
+  #node = new ForestNode();
   maximized = false;
   fullscreen = false;
   activated = false;
@@ -310,12 +323,56 @@ export class Toplevel {
     if (w !== this.#configured[0] || h !== this.#configured[1]) this.xdg.sendConfigure();
   }
 
+  /** xdg_toplevel.set_parent: O(log n) amortized, however deep the chain (forest.ts). */
+  setParent(parent: Toplevel | null): void {
+    if (parent === this) {
+      this.resource.postError(TOPLEVEL_ERROR.invalid_parent, 'a toplevel cannot be its own parent');
+      return;
+    }
+    const node = this.#node;
+    release(node);
+    // An unmapped parent is no parent.
+    if (!parent?.xdg.mapped || parent.resource.destroyed) return;
+    // Only a toplevel with children can be above its new parent.
+    if (node.children > 0 && rootOf(parent.#node) === node) {
+      this.resource.postError(TOPLEVEL_ERROR.invalid_parent, 'parent would create a loop');
+      return;
+    }
+    link(node, parent.#node);
+  }
+
+  /** It unmapped: its children keep its old node (under its parent); it starts afresh under the same parent. O(log n) amortized. */
+  unmapped(): void {
+    const old = this.#node;
+    if (old.children === 0) return;
+    this.#node = new ForestNode();
+    if (old.parent) link(this.#node, old.parent);
+    leftBehind.add(old);
+  }
+
+  /** The toplevel object is gone. */
+  destroyed(): void {
+    release(this.#node);
+  }
+
   /** A state request: answered with a configure once the client made its first commit. */
   changeState(apply: () => void): void {
     apply();
     if (this.maximized || this.fullscreen) this.xdg.wmBase.sized.add(this);
     else this.xdg.wmBase.sized.delete(this);
     if (this.xdg.initialCommitDone) this.xdg.sendConfigure();
+  }
+}
+
+/** Nodes unmapped toplevels left behind for their children (they go when the last child does). */
+const leftBehind = new WeakSet<ForestNode>();
+
+/** Cuts `node` from its parent; a left-behind parent whose last child that was goes too, and so on up. O(log n) amortized per node. */
+function release(node: ForestNode): void {
+  for (let n: ForestNode | null = node; n; ) {
+    const parent: ForestNode | null = n.parent;
+    cut(n);
+    n = parent && parent.children === 0 && leftBehind.has(parent) ? parent : null;
   }
 }
 
@@ -664,21 +721,14 @@ function serveToplevel(resource: Resource, xdg: XdgSurface): void {
   resource.onDestroy(() => {
     xdg.unmap();
     xdg.wmBase.sized.delete(t);
+    t.destroyed();
     xdg.toplevel = null;
   });
   implement(
     resource,
     xdg_toplevel,
     {
-      set_parent: (r, parentResource) => {
-        const parent = dataOf(parentResource, Toplevel);
-        for (let p = parent; p; p = p.parent)
-          if (p === t) {
-            r.postError(TOPLEVEL_ERROR.invalid_parent, 'parent would create a loop');
-            return;
-          }
-        t.parent = parent;
-      },
+      set_parent: (_r, parentResource) => t.setParent(dataOf(parentResource, Toplevel)),
       set_title: (_r, title) => (t.title = title),
       set_app_id: (_r, appId) => (t.appId = appId),
       resize: (r, _seat, _serial, edges) => {
