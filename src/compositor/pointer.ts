@@ -15,8 +15,8 @@
 //    placeTree), once per input event and at most once per refresh period
 //    for scene changes, never once per request: a client mapping 3,000
 //    windows costs one hit test per frame, not 3,000; where the focus is
-//    (for enter on a new wl_pointer, and while a button is held) is
-//    remembered from the last hit test, not searched for;
+//    for the enter a new wl_pointer gets is remembered from the last hit
+//    test, not searched for;
 //  - at most 16 buttons are held at once (as wlroots): a press of a 17th
 //    distinct button is dropped, so a virtual pointer cannot grow the set;
 //  - every event group ends with wl_pointer.frame (v5+); axis events carry
@@ -252,11 +252,14 @@ export class Pointer {
     if (frame) this.#frame(rs);
   }
 
-  /** What events go to now: the surface under the pointer, or the focus while a button is held (where it was last seen: O(1)). */
+  /** What events go to now: the surface under the pointer, or the focus while a button is held. O(scene): per input event. */
   #target(): Hit | null {
-    const pos = this.#focusOrigin;
-    if (this.#buttons.size > 0 && this.#focus && !this.#focus.destroyed && pos) return { surface: this.#focus, sx: this.x - pos.x, sy: this.y - pos.y };
-    return hitTest(this.#host.sceneRoots(), this.x, this.y);
+    const roots = this.#host.sceneRoots();
+    if (this.#buttons.size > 0 && this.#focus && !this.#focus.destroyed) {
+      const pos = positionOf(roots, this.#focus);
+      if (pos) return { surface: this.#focus, sx: this.x - pos.x, sy: this.y - pos.y };
+    }
+    return hitTest(roots, this.x, this.y);
   }
 
   /**
@@ -289,12 +292,7 @@ export class Pointer {
       this.#focusOrigin = null;
       this.#buttons.clear();
     }
-    if (this.grab) return;
-    if (this.#buttons.size > 0) {
-      // The implicit grab holds the focus; only where it is now may have changed (null: it left the scene).
-      if (this.#focus) this.#focusOrigin = positionOf(this.#host.sceneRoots(), this.#focus);
-      return;
-    }
+    if (this.grab || this.#buttons.size > 0) return;
     const hit = this.#target();
     if (hit?.surface !== this.#focus) this.#setFocus(hit);
     else this.#focusOrigin = hit ? { x: this.x - hit.sx, y: this.y - hit.sy } : null;
