@@ -7,7 +7,9 @@
 //  - activate with a token we handed out focuses and raises the toplevel of
 //    the surface (headless, there is no user whose focus could be stolen:
 //    every token is granted, whatever its serial, app id or surface);
-//    an unknown or used token is ignored, as the protocol says.
+//    an unknown or used token is ignored, as the protocol says; so is a
+//    subsurface (as wlroots: only a window's own surface is activated);
+//  - cost: O(1) per request (tokens are an insertion-ordered Set).
 import { randomBytes } from 'node:crypto';
 import { xdg_activation_token_v1, xdg_activation_v1 } from '../protocol/xdg-activation.js';
 import type { Display, Resource } from '../server/index.js';
@@ -19,22 +21,22 @@ const TOKEN_ERROR = xdg_activation_token_v1.enums.error.entries;
 const TOKENS_KEPT = 64;
 
 export function createActivationGlobal(display: Display, seat: Seat): void {
-  const tokens: string[] = [];
+  const tokens = new Set<string>();
   display.createGlobal(xdg_activation_v1, 1, (resource) =>
     implement(resource, xdg_activation_v1, {
       get_activation_token: (_r, token) => serveToken(token, tokens),
       activate: (_r, token, surfaceResource) => {
-        const i = tokens.indexOf(token);
         const surface = surfaceOf(surfaceResource);
-        if (i < 0 || !surface) return;
-        tokens.splice(i, 1);
+        if (!surface || !tokens.delete(token)) return;
+        // Not a subsurface: finding its window would walk a tree the client built.
+        if (surface.parent) return;
         seat.activate(surface);
       },
     }),
   );
 }
 
-function serveToken(resource: Resource, tokens: string[]): void {
+function serveToken(resource: Resource, tokens: Set<string>): void {
   let committed = false;
   const used = (r: Resource): boolean => {
     if (committed) r.postError(TOKEN_ERROR.already_used, 'the activation token was already committed');
@@ -48,8 +50,8 @@ function serveToken(resource: Resource, tokens: string[]): void {
       if (used(r)) return;
       committed = true;
       const token = randomBytes(16).toString('hex');
-      tokens.push(token);
-      if (tokens.length > TOKENS_KEPT) tokens.shift();
+      tokens.add(token);
+      if (tokens.size > TOKENS_KEPT) tokens.delete(tokens.values().next().value!);
       r.send('done', token);
     },
   });

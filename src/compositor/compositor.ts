@@ -17,7 +17,11 @@
 //    wl_data_device_manager 3 and zwp_primary_selection_device_manager_v1 1
 //    (GTK crashes on primary selection without a seat);
 //  - the scene, bottom to top: background and bottom layer surfaces, the
-//    windows, top and overlay layer surfaces, then popups of layer surfaces;
+//    windows (each toplevel with its popups above it, in the order raised:
+//    window-stack.ts), top and overlay layer surfaces, then popups of layer
+//    surfaces; mapping, unmapping and raising a window cost O(1), whatever
+//    the number of windows (sceneRoots() is O(scene): once per frame or per
+//    input event);
 //    windows are placed and maximized within the usable area (the output
 //    less the layer surfaces' exclusive zones);
 //  - an output mode change repaints everything and reconfigures what is
@@ -61,7 +65,8 @@ import { createDecorationGlobal } from './decoration.js';
 import { LAYER, LayerShell, LayerSurface, type LayerShellHost } from './layer-shell.js';
 import { OutputManagement } from './output-management.js';
 import type { Rect } from './region.js';
-import { createXdgShellGlobal, windowTitle, type Popup, type Shell, type ShellHost, type XdgSurface } from './xdg-shell.js';
+import { createXdgShellGlobal, windowTitle, type Shell, type ShellHost, type XdgSurface } from './xdg-shell.js';
+import { WindowStack } from './window-stack.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -121,8 +126,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly policy: TruncationPolicy;
   readonly shm: ShmStats = { pools: 0, buffers: 0 };
   readonly pixelBudget: PixelBudget;
-  /** Windows bottom to top. */
-  readonly windows: XdgSurface[] = [];
+  /** Mapped windows (toplevels and popups), bottom to top: O(1) to add, remove and raise (window-stack.ts). */
+  readonly windows = new WindowStack();
   readonly seat: Seat;
   /** Scripted keyboard and pointer input (see input.ts). */
   readonly input: Input;
@@ -298,10 +303,6 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.#shell.reconfigureSized();
   }
 
-  popupsOf(parent: LayerSurface): Popup[] {
-    return this.#shell.popupsOf(parent);
-  }
-
   #outputChanged(): void {
     this.renderer.invalidate();
     this.#screencopy.outputChanged();
@@ -315,12 +316,14 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.log('info', `output mode ${this.output.width}x${this.output.height} @ ${this.output.refreshMilliHz} mHz, scale ${this.output.scale}`);
   }
 
-  /** Maximized windows at the usable area's origin, fullscreen ones at the output's. */
+  /** Maximized windows at the usable area's origin, fullscreen ones at the output's (O(sized toplevels), not O(windows)). */
   #placeSized(): void {
     const area = this.usableArea();
-    for (const w of this.windows) {
-      if (w.toplevel?.fullscreen) [w.x, w.y] = [0, 0];
-      else if (w.toplevel?.maximized) [w.x, w.y] = [area.x, area.y];
+    for (const t of this.#shell.sized) {
+      const w = t.xdg;
+      if (!w.mapped) continue;
+      if (t.fullscreen) [w.x, w.y] = [0, 0];
+      else if (t.maximized) [w.x, w.y] = [area.x, area.y];
     }
     this.scheduleRepaint();
   }
@@ -341,7 +344,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
         window.y = area.y + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.height - window.windowHeight));
       }
     }
-    this.windows.push(window);
+    const root = window.popup?.chainRoot ?? window;
+    this.windows.add(window, root, root.popup?.parent instanceof LayerSurface);
     for (const o of this.output.resourcesOf(window.surface.client)) {
       if (window.surface.entered.has(o)) continue;
       window.surface.entered.add(o);
@@ -359,8 +363,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
 
   unmapWindow(window: XdgSurface): void {
     for (const l of this.#unmapListeners) l(window);
-    const i = this.windows.indexOf(window);
-    if (i >= 0) this.windows.splice(i, 1);
+    this.windows.remove(window);
     this.scheduleRepaint();
     this.seat.windowUnmapped(window);
   }
@@ -474,16 +477,17 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     return Number(process.hrtime.bigint() - this.#epoch) / 1e6;
   }
 
-  /** Scene roots for the renderer (and hit testing), bottom to top. */
+  /** Scene roots for the renderer (and hit testing), bottom to top. O(scene): once per frame, or per input event. */
   sceneRoots(): SceneRoot[] {
     const roots: SceneRoot[] = this.layerShell.roots([LAYER.background, LAYER.bottom]);
-    const layerPopups: SceneRoot[] = [];
-    for (const w of this.windows) {
+    const windowRoot = (w: XdgSurface): SceneRoot => {
+      // A popup follows its parent (placed earlier: parents are below their popups).
       w.popup?.updatePosition();
-      const root = { surface: w.surface, x: w.originX + w.surface.offsetX, y: w.originY + w.surface.offsetY };
-      (w.popup?.parent instanceof LayerSurface ? layerPopups : roots).push(root);
-    }
-    roots.push(...this.layerShell.roots([LAYER.top, LAYER.overlay]), ...layerPopups);
+      return { surface: w.surface, x: w.originX + w.surface.offsetX, y: w.originY + w.surface.offsetY };
+    };
+    for (const w of this.windows.belowLayers()) roots.push(windowRoot(w));
+    for (const r of this.layerShell.roots([LAYER.top, LAYER.overlay])) roots.push(r);
+    for (const w of this.windows.aboveLayers()) roots.push(windowRoot(w));
     return roots;
   }
 

@@ -14,7 +14,11 @@
 //    key/enter/leave/modifiers with a fresh serial the seat remembers as an
 //    input serial of that client;
 //  - leave is sent only while the surface still exists (a destroyed surface
-//    is no longer an object the client knows).
+//    is no longer an object the client knows);
+//  - a device remembers at most 32 held keys (as wlroots'
+//    WLR_KEYBOARD_KEYS_CAP): a key pressed past that is still delivered but
+//    not listed in enter, so a virtual keyboard pressing every keycode
+//    cannot grow the list or the cost of a key.
 import { ResourcesByClient } from './per-client.js';
 import { wl_keyboard } from '../protocol/wayland.js';
 import type { Client, Resource } from '../server/index.js';
@@ -28,6 +32,8 @@ const KEY_STATE = wl_keyboard.enums.key_state.entries;
 /** Keys per second and milliseconds before repeat (sway's defaults). */
 export const REPEAT_RATE = 25;
 export const REPEAT_DELAY = 600;
+/** Keys a device remembers as held (wlroots' WLR_KEYBOARD_KEYS_CAP). */
+const KEYS_HELD_MAX = 32;
 
 /** Something that presses keys with a keymap: the seat's keyboard or a virtual keyboard. */
 export class KeyDevice {
@@ -47,7 +53,7 @@ export class KeyDevice {
   /** Applies a key; returns true if the modifiers changed. */
   key(evdev: number, down: boolean): boolean {
     const i = this.pressed.indexOf(evdev);
-    if (down && i < 0) this.pressed.push(evdev);
+    if (down && i < 0 && this.pressed.length < KEYS_HELD_MAX) this.pressed.push(evdev);
     if (!down && i >= 0) this.pressed.splice(i, 1);
     native.xkb.stateUpdateKey(this.#state, evdev + 8, down, this.#scratch);
     const next: [number, number, number, number] = [this.#scratch[0]!, this.#scratch[1]!, this.#scratch[2]!, this.#scratch[3]!];

@@ -3,7 +3,8 @@
 //
 // Invariants:
 //  - four layers, bottom to top: background, bottom, (the windows), top,
-//    overlay; within a layer, surfaces stack in the order they were mapped;
+//    overlay; within a layer, surfaces stack in the order they were mapped
+//    (one that moves to another layer goes on top of it, as sway);
 //  - layer surface state (size, anchor, exclusive zone, margins, keyboard
 //    interactivity, layer) is double-buffered: requests change the pending
 //    state, wl_surface.commit applies it after checking it (a 0 size on an
@@ -15,10 +16,11 @@
 //    its state right after get_layer_surface;
 //  - arrange() places every surface on the output (logical units) and
 //    computes the usable area: surfaces with a positive exclusive zone are
-//    placed first, top layer down, each shrinking the usable area from the
-//    edge it is anchored to (one edge, or one edge and both perpendicular
-//    ones); the others are placed in the usable area, or the whole output for
-//    an exclusive zone of -1. A surface whose computed size changed gets a new
+//    placed first, top layer down (within a layer, in the order they took
+//    their zone), each shrinking the usable area from the edge it is
+//    anchored to (one edge, or one edge and both perpendicular ones); the
+//    others are placed in the usable area, or the whole output for an
+//    exclusive zone of -1. A surface whose computed size changed gets a new
 //    configure; when the usable area changes the host is told (maximized
 //    windows follow it);
 //  - keyboard interactivity: a mapped surface with `exclusive` or
@@ -26,15 +28,24 @@
 //    (unmapped, destroyed, set to none) it gives it back (null). Choosing
 //    between several exclusive surfaces is the seat's business;
 //  - after `closed` (its wl_output object went away), the surface's commits
-//    are ignored until the client destroys it.
+//    are ignored until the client destroys it;
+//  - cost: a commit that leaves what the surface takes from the usable area
+//    as it was (the usual one: new content) places that surface alone, O(1);
+//    one that changes it folds the usable area again over the surfaces with
+//    an exclusive zone (O(those)), and re-places the others only if the
+//    usable area changed (they all get a new size then). The layer stacks
+//    are kept as surfaces map and unmap, so drawing them costs no sort;
+//    popups are dismissed from the parent's own set.
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../protocol/wlr-layer-shell.js';
 import type { Display, Resource } from '../server/index.js';
 import type { Output } from './output.js';
 import { rect, sameRect, type Rect } from './region.js';
 import type { SceneRoot } from './renderer.js';
+import { PendingSerials } from './serials.js';
+import { StackSet } from './stack-set.js';
 import { surfaceOf, type Surface, type SurfaceRole, type SurfaceState } from './surface.js';
 import { dataOf, implement } from './typed.js';
-import { popupOf, type Popup, type PopupParent } from './xdg-shell.js';
+import { dismissPopups, popupOf, type Popup, type PopupParent } from './xdg-shell.js';
 
 const SHELL_ERROR = zwlr_layer_shell_v1.enums.error.entries;
 const SURFACE_ERROR = zwlr_layer_surface_v1.enums.error.entries;
@@ -43,6 +54,9 @@ const ANCHOR = zwlr_layer_surface_v1.enums.anchor.entries;
 const KEYBOARD = zwlr_layer_surface_v1.enums.keyboard_interactivity.entries;
 const ALL_ANCHORS = ANCHOR.top | ANCHOR.bottom | ANCHOR.left | ANCHOR.right;
 const LAYERS_BOTTOM_UP = [LAYER.background, LAYER.bottom, LAYER.top, LAYER.overlay] as const;
+const LAYERS_TOP_DOWN = [...LAYERS_BOTTOM_UP].reverse();
+/** Unacked configures remembered per layer surface (see PendingSerials). */
+const CONFIGURES_KEPT = 256;
 
 /** What the layer shell needs from the compositor. */
 export interface LayerShellHost {
@@ -53,8 +67,6 @@ export interface LayerShellHost {
   requestKeyboardFocus(surface: Surface | null): void;
   /** The usable area changed (maximized windows are configured to it). */
   usableAreaChanged(): void;
-  /** Popups whose parent is `parent` (dismissed when it unmaps). */
-  popupsOf(parent: PopupParent): Popup[];
 }
 
 /** The double-buffered part of a layer surface. */
@@ -80,16 +92,21 @@ export class LayerSurface implements SurfaceRole, PopupParent {
   readonly outputResource: Resource | null;
   pending: LayerState;
   current: LayerState;
-  /** Configures sent and not acked yet, oldest first. */
-  readonly #serials: number[] = [];
+  readonly popups = new Set<Popup>();
+  /** Configures sent and not acked yet. */
+  readonly #serials = new PendingSerials(CONFIGURES_KEPT);
   configured = false;
   initialCommitDone = false;
   mapped = false;
   closed = false;
-  /** Mapping order (stacking within a layer). */
-  mapOrder = 0;
   /** Place on the output (logical units), from arrange(). */
   box: Rect = rect(0, 0, 0, 0);
+  /** What this surface takes from the usable area, as of the last arrange (null: nothing, it has no exclusive zone or is not live). */
+  exclusion: string | null = null;
+  /** The usable area left when this exclusive surface's turn came in the last arrange (its bounds). */
+  turnBounds: Rect = rect(0, 0, 0, 0);
+  /** The layer whose stack it is in while mapped (null: not in one). */
+  stackedIn: number | null = null;
   /** Size of the last configure. */
   #configured: [number, number] | null = null;
   #wantsFocus = false;
@@ -114,6 +131,11 @@ export class LayerSurface implements SurfaceRole, PopupParent {
 
   get layer(): number {
     return this.current.layer;
+  }
+
+  /** Arranged on the output: its initial commit was made and it was not closed. */
+  get live(): boolean {
+    return !this.closed && this.initialCommitDone;
   }
 
   precommit(_surface: Surface, pending: SurfaceState): boolean {
@@ -141,12 +163,11 @@ export class LayerSurface implements SurfaceRole, PopupParent {
     this.current = copyState(this.pending);
     if (!this.initialCommitDone) {
       this.initialCommitDone = true;
-      this.shell.arrange();
+      this.shell.arrangeFor(this);
       return;
     }
     if (surface.mapped && !this.mapped) {
       this.mapped = true;
-      this.mapOrder = this.shell.nextMapOrder();
       for (const o of this.shell.host.output.resourcesOf(surface.client)) {
         if (surface.entered.has(o)) continue;
         surface.entered.add(o);
@@ -157,10 +178,11 @@ export class LayerSurface implements SurfaceRole, PopupParent {
       // Back to the state right after get_layer_surface.
       this.initialCommitDone = false;
       this.configured = false;
-      this.#serials.length = 0;
+      this.#serials.clear();
       this.#configured = null;
     }
-    this.shell.arrange();
+    this.shell.restack(this);
+    this.shell.arrangeFor(this);
     this.#updateFocus();
     this.shell.host.scheduleRepaint();
   }
@@ -168,7 +190,8 @@ export class LayerSurface implements SurfaceRole, PopupParent {
   unmap(): void {
     if (!this.mapped) return;
     this.mapped = false;
-    for (const p of this.shell.host.popupsOf(this)) p.dismiss();
+    this.shell.restack(this);
+    dismissPopups(this.popups);
     this.#updateFocus();
     this.shell.host.scheduleRepaint();
   }
@@ -192,12 +215,10 @@ export class LayerSurface implements SurfaceRole, PopupParent {
   }
 
   ack(serial: number): void {
-    const i = this.#serials.indexOf(serial);
-    if (i < 0) {
+    if (!this.#serials.ack(serial)) {
       this.resource.postError(SURFACE_ERROR.invalid_surface_state, `wrong configure serial: ${serial}`);
       return;
     }
-    this.#serials.splice(0, i + 1);
     this.configured = true;
   }
 
@@ -208,7 +229,7 @@ export class LayerSurface implements SurfaceRole, PopupParent {
     this.closed = true;
     this.#updateFocus();
     if (!this.resource.destroyed) this.resource.send('closed');
-    this.shell.arrange();
+    this.shell.arrangeFor(this);
   }
 
   /** The role object is gone: the surface leaves the scene. */
@@ -222,10 +243,13 @@ export class LayerSurface implements SurfaceRole, PopupParent {
 
 export class LayerShell {
   readonly host: LayerShellHost;
-  /** Every live layer surface, in creation order. */
-  readonly surfaces: LayerSurface[] = [];
+  /** Every layer surface whose role object lives, in creation order. */
+  readonly surfaces = new Set<LayerSurface>();
+  /** Mapped surfaces of each layer, bottom to top (map order; a surface moved to another layer goes on top of it). */
+  readonly #stacks = new Map<number, StackSet<LayerSurface>>(LAYERS_BOTTOM_UP.map((l) => [l, new StackSet<LayerSurface>()]));
+  /** Live surfaces with an exclusive zone, per layer, in the order they took it: the usable-area fold. */
+  readonly #exclusive = new Map<number, Set<LayerSurface>>(LAYERS_BOTTOM_UP.map((l) => [l, new Set<LayerSurface>()]));
   #usable: Rect;
-  #mapCounter = 0;
 
   constructor(host: LayerShellHost) {
     this.host = host;
@@ -242,10 +266,6 @@ export class LayerShell {
     return this.#usable;
   }
 
-  nextMapOrder(): number {
-    return ++this.#mapCounter;
-  }
-
   #create(shellResource: Resource, id: Resource, surfaceResource: Resource, outputResource: Resource | null, layer: number, namespace: string): void {
     const surface = surfaceOf(surfaceResource);
     if (!surface) return;
@@ -260,7 +280,7 @@ export class LayerShell {
       shellResource.postError(SHELL_ERROR.already_constructed, 'wl_surface has a buffer attached or committed');
       return;
     }
-    this.surfaces.push(ls);
+    this.surfaces.add(ls);
     const forget = (): void => {
       ls.forget();
       if (surface.role === ls) surface.role = null;
@@ -292,7 +312,7 @@ export class LayerShell {
         get_popup: (_r, popupResource) => {
           const popup = popupOf(popupResource);
           // The popup must have been made without a parent, before its first commit.
-          if (popup && popup.parent === null && !popup.xdg.initialCommitDone) popup.parent = ls;
+          if (popup && !popup.xdg.initialCommitDone) popup.adoptParent(ls);
         },
         ack_configure: (_r, serial) => ls.ack(serial),
         set_layer: (_r, l) => {
@@ -307,46 +327,112 @@ export class LayerShell {
   }
 
   remove(ls: LayerSurface): void {
-    const i = this.surfaces.indexOf(ls);
-    if (i < 0) return;
-    this.surfaces.splice(i, 1);
-    this.arrange();
+    if (!this.surfaces.delete(ls)) return;
+    this.restack(ls);
+    this.arrangeFor(ls);
     this.host.scheduleRepaint();
+  }
+
+  /** Puts a surface in the stack of its layer while it is mapped (on top when it arrives), out of every stack otherwise. O(1). */
+  restack(ls: LayerSurface): void {
+    const layer = ls.mapped && this.surfaces.has(ls) ? ls.current.layer : null;
+    if (layer === ls.stackedIn) return;
+    if (ls.stackedIn !== null) this.#stacks.get(ls.stackedIn)?.delete(ls);
+    if (layer !== null) this.#stacks.get(layer)?.push(ls);
+    ls.stackedIn = layer;
+  }
+
+  /**
+   * Arranges after a change of one surface (a commit, close, destroy). If
+   * what it takes from the usable area is unchanged (the usual commit: new
+   * content), only it is placed again: O(1). Otherwise the usable area is
+   * folded again over the exclusive surfaces (see arrange()).
+   */
+  arrangeFor(ls: LayerSurface): void {
+    const exclusive = ls.live && this.surfaces.has(ls) && ls.current.zone > 0;
+    const exclusion = exclusive ? exclusionOf(ls) : null;
+    if (exclusion === ls.exclusion) {
+      if (!ls.live || !this.surfaces.has(ls)) return;
+      const full = this.#full();
+      ls.box = place(ls.current, exclusive ? ls.turnBounds : ls.current.zone === -1 ? full : this.#usable);
+      ls.configure(ls.box.width, ls.box.height);
+      return;
+    }
+    for (const set of this.#exclusive.values()) set.delete(ls);
+    if (exclusive) this.#exclusive.get(ls.current.layer)?.add(ls);
+    ls.exclusion = exclusion;
+    this.#fold(ls);
   }
 
   /**
    * Places every layer surface, recomputes the usable area (from mapped
    * surfaces), configures the surfaces whose size changed or that have had
-   * no configure since their initial commit.
+   * no configure since their initial commit. O(layer surfaces): for output
+   * changes; a commit goes through arrangeFor().
    */
   arrange(): void {
-    const out = this.host.output;
-    const full = rect(0, 0, out.logicalWidth, out.logicalHeight);
-    let usable = full;
-    const live = this.surfaces.filter((s) => !s.closed && s.initialCommitDone);
-    const topDown = [...LAYERS_BOTTOM_UP].reverse();
-    const byLayer = (exclusive: boolean): LayerSurface[] =>
-      topDown.flatMap((l) => live.filter((s) => s.current.layer === l && (s.current.zone > 0) === exclusive));
-    for (const s of byLayer(true)) {
-      s.box = place(s.current, usable);
-      if (s.mapped) usable = exclude(usable, s.current);
+    this.#fold(null);
+    const full = this.#full();
+    for (const s of this.surfaces) {
+      if (!s.live || s.current.zone > 0) continue;
+      s.box = place(s.current, s.current.zone === -1 ? full : this.#usable);
+      s.configure(s.box.width, s.box.height);
     }
-    for (const s of byLayer(false)) s.box = place(s.current, s.current.zone === -1 ? full : usable);
-    for (const s of live) s.configure(s.box.width, s.box.height);
-    const changed = !sameRect(usable, this.#usable);
+  }
+
+  #full(): Rect {
+    const out = this.host.output;
+    return rect(0, 0, out.logicalWidth, out.logicalHeight);
+  }
+
+  /**
+   * The usable area, folded over the exclusive surfaces, top layer down:
+   * each is placed in what is left when its turn comes, and a mapped one
+   * takes its zone from it. O(exclusive surfaces). If the usable area
+   * changed, the others are placed in it again (and the host told);
+   * else only `changed` (a surface that left the fold) is.
+   */
+  #fold(changed: LayerSurface | null): void {
+    const full = this.#full();
+    let usable = full;
+    for (const l of LAYERS_TOP_DOWN) {
+      for (const s of this.#exclusive.get(l)!) {
+        s.turnBounds = usable;
+        s.box = place(s.current, usable);
+        if (s.mapped) usable = exclude(usable, s.current);
+        s.configure(s.box.width, s.box.height);
+      }
+    }
+    const usableChanged = !sameRect(usable, this.#usable);
     this.#usable = usable;
-    if (changed) this.host.usableAreaChanged();
+    if (usableChanged) {
+      for (const s of this.surfaces) {
+        if (!s.live || s.current.zone > 0) continue;
+        s.box = place(s.current, s.current.zone === -1 ? full : usable);
+        s.configure(s.box.width, s.box.height);
+      }
+      this.host.usableAreaChanged();
+    } else if (changed && changed.live && this.surfaces.has(changed) && changed.current.zone <= 0) {
+      changed.box = place(changed.current, changed.current.zone === -1 ? full : usable);
+      changed.configure(changed.box.width, changed.box.height);
+    }
   }
 
   /** Mapped surfaces of the given layers, bottom to top, as scene roots. */
   roots(layers: readonly number[]): SceneRoot[] {
     const roots: SceneRoot[] = [];
     for (const l of layers) {
-      const list = this.surfaces.filter((s) => s.mapped && s.current.layer === l).sort((a, b) => a.mapOrder - b.mapOrder);
-      for (const s of list) roots.push({ surface: s.surface, x: s.box.x + s.surface.offsetX, y: s.box.y + s.surface.offsetY });
+      for (const s of this.#stacks.get(l) ?? []) roots.push({ surface: s.surface, x: s.box.x + s.surface.offsetX, y: s.box.y + s.surface.offsetY });
     }
     return roots;
   }
+}
+
+/** What decides how much a live exclusive surface takes from the usable area, and its turn (compared between commits). */
+function exclusionOf(ls: LayerSurface): string {
+  const s = ls.current;
+  const m = s.margin;
+  return `${ls.mapped ? 1 : 0} ${s.layer} ${s.anchor} ${s.zone} ${m.top} ${m.right} ${m.bottom} ${m.left}`;
 }
 
 /** The box of a surface with state `s` within `bounds` (the size it is configured to). */

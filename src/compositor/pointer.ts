@@ -8,7 +8,17 @@
 //    with a fresh serial), except while a button is held: then everything
 //    goes to the surface the press went to (the implicit grab), and focus is
 //    re-evaluated at the last release; scene changes (a window maps, unmaps,
-//    dies) re-evaluate it too;
+//    is raised, dies) re-evaluate it too, coalesced: at most once per output
+//    refresh period, and always before the next input event is delivered
+//    (so an event never goes by a stale focus);
+//  - cost: a hit test walks the scene (O(surfaces), iteratively with
+//    placeTree), once per input event and at most once per refresh period
+//    for scene changes, never once per request: a client mapping 3,000
+//    windows costs one hit test per frame, not 3,000; where the focus is
+//    for the enter a new wl_pointer gets is remembered from the last hit
+//    test, not searched for;
+//  - at most 16 buttons are held at once (as wlroots): a press of a 17th
+//    distinct button is dropped, so a virtual pointer cannot grow the set;
 //  - every event group ends with wl_pointer.frame (v5+); axis events carry
 //    axis_source and, for wheels, axis_discrete (v5..v7: the seat is v7);
 //  - set_cursor gives the surface the cursor role (wl_pointer.error.role
@@ -18,11 +28,11 @@
 //  - a PointerGrab (drag and drop, popup grabs) takes motion and buttons
 //    while set; nothing is sent to clients then but what the grab sends.
 import { ResourcesByClient } from './per-client.js';
-import { placeTree } from './tree.js';
 import { wl_pointer } from '../protocol/wayland.js';
 import type { Client, Resource } from '../server/index.js';
 import type { SceneRoot } from './renderer.js';
 import { surfaceOf, type Surface, type SurfaceRole } from './surface.js';
+import { placeTree, type PlacedSurface } from './tree.js';
 import { implement } from './typed.js';
 
 const POINTER_ERROR = wl_pointer.enums.error.entries;
@@ -33,6 +43,8 @@ export const AXIS_SOURCE = wl_pointer.enums.axis_source.entries;
 export const BUTTON = { left: 0x110, right: 0x111, middle: 0x112 } as const;
 /** Scroll distance of one wheel step (what libinput reports: 15°). */
 export const WHEEL_STEP = 15;
+/** Buttons held at once (wlroots' WLR_POINTER_BUTTONS_CAP). */
+const BUTTONS_HELD_MAX = 16;
 
 export interface Hit {
   surface: Surface;
@@ -49,16 +61,12 @@ export interface PointerGrab {
   cancel(): void;
 }
 
-/** Places a surface tree: (surface, origin) for each mapped surface, bottom to top. */
-function place(surface: Surface, x: number, y: number, out: { surface: Surface; x: number; y: number }[]): void {
-  placeTree(surface, x, y, out);
-}
-
-/** The topmost surface accepting input at (x, y), output-logical. */
+/** The topmost surface accepting input at (x, y), output-logical. O(surfaces in the scene), iterative. */
 export function hitTest(roots: readonly SceneRoot[], x: number, y: number): Hit | null {
+  const placed: PlacedSurface[] = [];
   for (let i = roots.length - 1; i >= 0; i--) {
-    const placed: { surface: Surface; x: number; y: number }[] = [];
-    place(roots[i]!.surface, roots[i]!.x, roots[i]!.y, placed);
+    placed.length = 0;
+    placeTree(roots[i]!.surface, roots[i]!.x, roots[i]!.y, placed);
     for (let k = placed.length - 1; k >= 0; k--) {
       const p = placed[k]!;
       const sx = x - p.x;
@@ -71,11 +79,12 @@ export function hitTest(roots: readonly SceneRoot[], x: number, y: number): Hit 
   return null;
 }
 
-/** Where `surface` is in the scene (its origin, output-logical), or null if it is not shown. */
+/** Where `surface` is in the scene (its origin, output-logical), or null if it is not shown. O(surfaces in the scene), iterative. */
 export function positionOf(roots: readonly SceneRoot[], surface: Surface): { x: number; y: number } | null {
+  const placed: PlacedSurface[] = [];
   for (const root of roots) {
-    const placed: { surface: Surface; x: number; y: number }[] = [];
-    place(root.surface, root.x, root.y, placed);
+    placed.length = 0;
+    placeTree(root.surface, root.x, root.y, placed);
     const p = placed.find((q) => q.surface === surface);
     if (p) return { x: p.x, y: p.y };
   }
@@ -103,6 +112,8 @@ export interface PointerHost {
   sceneRoots(): SceneRoot[];
   readonly outputWidth: number;
   readonly outputHeight: number;
+  /** The output's refresh period: scene changes re-evaluate focus at most once per period. */
+  readonly refreshIntervalMs: number;
   /** A press at `hit` (before it is sent): false consumes it (a popup grab was dismissed). */
   pressed(hit: Hit | null): boolean;
   /** The cursor picture or place changed. */
@@ -115,7 +126,15 @@ export class Pointer {
   x = 0;
   y = 0;
   #focus: Surface | null = null;
+  /** Where the focus's origin was at the last hit test (null: no focus, or it left the scene). */
+  #focusOrigin: { x: number; y: number } | null = null;
   #enterSerial = 0;
+  /** The scene changed since focus was last evaluated. */
+  #stale = false;
+  #staleTimer: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | null = null;
+  /** performance.now() of the last coalesced re-evaluation. */
+  #lastCoalescedMs = -Infinity;
+  #closed = false;
   readonly #buttons = new Set<number>();
   grab: PointerGrab | null = null;
   /** What the focused client set with set_cursor (null: no cursor). */
@@ -137,12 +156,10 @@ export class Pointer {
       set_cursor: (r, serial, surfaceResource, hx, hy) => this.#setCursor(r, serial, surfaceResource, hx, hy),
     });
     const f = this.#focus;
-    if (f && f.client === client && !f.destroyed) {
-      const pos = positionOf(this.#host.sceneRoots(), f);
-      if (pos) {
-        resource.send('enter', this.#enterSerial, f.resource, this.x - pos.x, this.y - pos.y);
-        if (resource.version >= 5) resource.send('frame');
-      }
+    const pos = this.#focusOrigin;
+    if (f && f.client === client && !f.destroyed && pos) {
+      resource.send('enter', this.#enterSerial, f.resource, this.x - pos.x, this.y - pos.y);
+      if (resource.version >= 5) resource.send('frame');
     }
   }
 
@@ -189,6 +206,7 @@ export class Pointer {
 
   #setFocus(hit: Hit | null): void {
     const next = hit?.surface ?? null;
+    this.#focusOrigin = hit ? { x: this.x - hit.sx, y: this.y - hit.sy } : null;
     if (next === this.#focus) return;
     const old = this.#focus;
     if (old && !old.destroyed) {
@@ -214,6 +232,7 @@ export class Pointer {
 
   /** Moves the pointer to (x, y), output-logical (clamped to the output). */
   move(x: number, y: number, timeMs = this.#host.timeMs(), frame = true): void {
+    this.#catchUp();
     this.x = Math.min(Math.max(0, x), Math.max(0, this.#host.outputWidth - 1));
     this.y = Math.min(Math.max(0, y), Math.max(0, this.#host.outputHeight - 1));
     if (this.cursor) this.#host.cursorChanged();
@@ -227,12 +246,13 @@ export class Pointer {
       return;
     }
     if (!hit) return;
+    this.#focusOrigin = { x: this.x - hit.sx, y: this.y - hit.sy };
     const rs = this.#focused();
     for (const r of rs) r.send('motion', timeMs >>> 0, hit.sx, hit.sy);
     if (frame) this.#frame(rs);
   }
 
-  /** What events go to now: the surface under the pointer, or the focus while a button is held. */
+  /** What events go to now: the surface under the pointer, or the focus while a button is held. O(scene): per input event. */
   #target(): Hit | null {
     const roots = this.#host.sceneRoots();
     if (this.#buttons.size > 0 && this.#focus && !this.#focus.destroyed) {
@@ -242,18 +262,54 @@ export class Pointer {
     return hitTest(roots, this.x, this.y);
   }
 
-  /** Re-evaluates focus after a scene change (no motion event when it stays). */
+  /**
+   * The scene changed (a window mapped, unmapped, was raised): focus is
+   * re-evaluated once, at most once per refresh period, or before the next
+   * input event, whichever comes first. O(1).
+   */
+  invalidate(): void {
+    this.#stale = true;
+    if (this.#staleTimer || this.#closed) return;
+    const wait = this.#lastCoalescedMs + this.#host.refreshIntervalMs - performance.now();
+    const run = (): void => {
+      this.#staleTimer = null;
+      this.#lastCoalescedMs = performance.now();
+      this.#catchUp();
+    };
+    this.#staleTimer = wait > 0 ? { timeout: setTimeout(run, wait) } : { immediate: setImmediate(run) };
+  }
+
+  /** Re-evaluates focus now if the scene changed since it was. */
+  #catchUp(): void {
+    if (this.#stale && !this.#closed) this.refresh();
+  }
+
+  /** Re-evaluates focus now (no motion event when it stays). */
   refresh(): void {
+    this.#stale = false;
     if (this.#focus?.destroyed) {
       this.#focus = null;
+      this.#focusOrigin = null;
       this.#buttons.clear();
     }
     if (this.grab || this.#buttons.size > 0) return;
     const hit = this.#target();
     if (hit?.surface !== this.#focus) this.#setFocus(hit);
+    else this.#focusOrigin = hit ? { x: this.x - hit.sx, y: this.y - hit.sy } : null;
+  }
+
+  /** Stops the coalescing timer (the seat is going away). */
+  close(): void {
+    this.#closed = true;
+    const t = this.#staleTimer;
+    this.#staleTimer = null;
+    if (t && 'timeout' in t) clearTimeout(t.timeout);
+    else if (t) clearImmediate(t.immediate);
   }
 
   button(button: number, pressed: boolean, timeMs = this.#host.timeMs(), frame = true): void {
+    this.#catchUp();
+    if (pressed && !this.#buttons.has(button) && this.#buttons.size >= BUTTONS_HELD_MAX) return;
     if (this.grab) {
       if (pressed) this.#buttons.add(button);
       else this.#buttons.delete(button);
@@ -280,6 +336,7 @@ export class Pointer {
 
   /** Axis motion: `value` in scroll units, `discrete` wheel steps (0: none), then frame. */
   axis(axis: number, value: number, discrete: number, source: number | null, timeMs = this.#host.timeMs(), frame = true): void {
+    this.#catchUp();
     const rs = this.#focused();
     for (const r of rs) {
       if (r.version >= 5 && source !== null) r.send('axis_source', source);
@@ -290,6 +347,7 @@ export class Pointer {
   }
 
   axisStop(axis: number, timeMs = this.#host.timeMs(), frame = true): void {
+    this.#catchUp();
     const rs = this.#focused();
     for (const r of rs) if (r.version >= 5) r.send('axis_stop', timeMs >>> 0, axis);
     if (frame) this.#frame(rs);

@@ -16,15 +16,25 @@
 //    outside its client's surfaces; that press is consumed;
 //  - input serials (enter, leave, key, modifiers, button) are remembered per
 //    client, the last 64: what isInputSerial() checks (popup grabs,
-//    selections, drags).
+//    selections, drags);
+//  - cost: what a request or a scene change costs here does not grow with
+//    the number of windows or popups: focus, raise, the next focus, popup
+//    grabs and serials are O(1) (the window stack and the grabs are
+//    StackSets, a popup knows its chain's root); pointer focus after a
+//    scene change is re-evaluated at most once per output frame, or at the
+//    next input event (pointer.ts).
 import { wl_seat, wl_touch } from '../protocol/wayland.js';
 import type { Client, Display, Resource } from '../server/index.js';
 import { Keyboard } from './keyboard.js';
 import type { LogLevel } from './compositor.js';
 import { hitTest, Pointer, type Hit, type PointerGrab } from './pointer.js';
 import type { SceneRoot } from './renderer.js';
+import { RecentSerials } from './serials.js';
+import { StackSet } from './stack-set.js';
 import type { Surface } from './surface.js';
+import { rootOf } from './tree.js';
 import { implement } from './typed.js';
+import type { WindowStack } from './window-stack.js';
 import { XdgSurface } from './xdg-shell.js';
 import { Keymap, type KeymapNames } from './xkb.js';
 import type { Output } from './output.js';
@@ -39,8 +49,8 @@ const SERIALS_KEPT = 64;
 export interface SeatHost {
   readonly display: Display;
   readonly output: Output;
-  /** Windows bottom to top (the seat raises by moving them to the end). */
-  readonly windows: XdgSurface[];
+  /** Mapped windows, bottom to top (the seat raises toplevels in it). */
+  readonly windows: WindowStack;
   /** The scene without the cursor, bottom to top. */
   sceneRoots(): SceneRoot[];
   scheduleRepaint(): void;
@@ -54,19 +64,13 @@ export interface SeatOptions {
 
 /** The xdg_surface a surface (or its subsurface tree's root) belongs to. */
 export function xdgSurfaceOf(surface: Surface): XdgSurface | null {
-  let s = surface;
-  while (s.parent) s = s.parent;
-  return s.role instanceof XdgSurface ? s.role : null;
+  const root = rootOf(surface);
+  return root.role instanceof XdgSurface ? root.role : null;
 }
 
-/** The toplevel a window belongs to (itself, or the root of its popup chain). */
+/** The toplevel a window belongs to (itself, or the root of its popup chain; a layer surface's popup has none). O(1). */
 function toplevelOf(xdg: XdgSurface | null): XdgSurface | null {
-  for (let w = xdg, n = 0; w && n < 100; n++) {
-    if (w.toplevel) return w;
-    const parent = w.popup?.parent;
-    w = parent instanceof XdgSurface ? parent : null; // a layer surface's popup has no toplevel
-  }
-  return null;
+  return xdg?.owningToplevel ?? null;
 }
 
 export class Seat {
@@ -74,12 +78,12 @@ export class Seat {
   readonly keymap: Keymap;
   readonly keyboard: Keyboard;
   readonly pointer: Pointer;
-  readonly #serials = new WeakMap<Client, number[]>();
+  readonly #serials = new WeakMap<Client, RecentSerials>();
   readonly #focusListeners: ((surface: Surface | null) => void)[] = [];
   #activated: XdgSurface | null = null;
   #unwatchFocus: (() => void) | null = null;
   /** Open popups holding a grab, bottom to top. */
-  #popupGrabs: XdgSurface[] = [];
+  readonly #popupGrabs = new StackSet<XdgSurface>();
   readonly #epoch = process.hrtime.bigint();
 
   constructor(host: SeatHost, options: SeatOptions = {}) {
@@ -97,6 +101,9 @@ export class Seat {
       },
       get outputHeight() {
         return host.output.logicalHeight;
+      },
+      get refreshIntervalMs() {
+        return host.output.refreshNs / 1e6;
       },
       pressed: (hit) => this.#pressed(hit),
       cursorChanged: () => host.scheduleRepaint(),
@@ -122,16 +129,15 @@ export class Seat {
 
   #inputSerial(client: Client): number {
     const serial = this.host.display.nextSerial();
-    let list = this.#serials.get(client);
-    if (!list) this.#serials.set(client, (list = []));
-    list.push(serial);
-    if (list.length > SERIALS_KEPT) list.shift();
+    let recent = this.#serials.get(client);
+    if (!recent) this.#serials.set(client, (recent = new RecentSerials(SERIALS_KEPT)));
+    recent.add(serial);
     return serial;
   }
 
   /** True if `serial` is one this seat sent to `client` for an input event (key, button, enter, ...). */
   isInputSerial(client: Client, serial: number): boolean {
-    return this.#serials.get(client)?.includes(serial) ?? false;
+    return this.#serials.get(client)?.has(serial) ?? false;
   }
 
   // ---- keyboard focus
@@ -172,13 +178,9 @@ export class Seat {
 
   /** The topmost open grabbing popup, else the topmost mapped toplevel, else null. */
   #nextFocus(): Surface | null {
-    const grab = this.#popupGrabs.at(-1);
+    const grab = this.#popupGrabs.top;
     if (grab) return grab.surface;
-    for (let i = this.host.windows.length - 1; i >= 0; i--) {
-      const w = this.host.windows[i]!;
-      if (w.toplevel && w.mapped && !w.surface.destroyed) return w.surface;
-    }
-    return null;
+    return this.host.windows.topToplevel()?.surface ?? null;
   }
 
   /** Gives focus to the next candidate (a layer surface let it go). */
@@ -195,15 +197,11 @@ export class Seat {
     return true;
   }
 
-  /** Puts a toplevel and its popups on top of the stack. */
+  /** Puts a toplevel and its popups on top of the stack. O(1). */
   raise(top: XdgSurface): void {
-    const ws = this.host.windows;
-    const mine = ws.filter((w) => toplevelOf(w) === top);
-    if (mine.every((w, i) => ws[ws.length - mine.length + i] === w)) return;
-    const rest = ws.filter((w) => toplevelOf(w) !== top);
-    ws.splice(0, ws.length, ...rest, ...mine);
+    if (!this.host.windows.raise(top)) return;
     this.host.scheduleRepaint();
-    this.pointer.refresh();
+    this.pointer.invalidate();
   }
 
   // ---- windows
@@ -215,15 +213,16 @@ export class Seat {
       this.#popupGrabs.push(window);
       this.focus(window.surface);
     }
-    this.pointer.refresh();
+    this.pointer.invalidate();
   }
 
   /** A window left the scene. */
   windowUnmapped(window: XdgSurface): void {
-    this.#popupGrabs = this.#popupGrabs.filter((w) => w !== window);
+    this.#popupGrabs.delete(window);
+    // Keyboard focus is always on a root surface (a window's or a layer surface's): O(1).
     const f = this.keyboard.focus;
     if ((f && xdgSurfaceOf(f) === window) || window === this.#activated) this.focus(this.#nextFocus());
-    this.pointer.refresh();
+    this.pointer.invalidate();
   }
 
   /** xdg_popup.grab: granted for a valid input serial of the popup's client. */
@@ -236,10 +235,11 @@ export class Seat {
   /** A button press at `hit`: popup grabs, click-to-focus. False consumes the press. */
   #pressed(hit: Hit | null): boolean {
     const grabs = this.#popupGrabs;
-    if (grabs.length) {
-      const client = grabs[0]!.surface.client;
+    if (grabs.size > 0) {
+      const client = grabs.bottom!.surface.client;
       if (hit && hit.surface.client === client) return true;
-      for (const w of [...grabs].reverse()) w.popup?.dismiss();
+      // Each dismissed popup leaves the grabs: O(1) per popup, each dismissed once.
+      for (const w of [...grabs.topDown()]) w.popup?.dismiss();
       return false;
     }
     if (hit) this.activate(hit.surface);
@@ -276,6 +276,7 @@ export class Seat {
     const g = this.pointer.grab;
     this.pointer.grab = null;
     g?.cancel();
+    this.pointer.close();
     this.keymap.close();
   }
 }

@@ -19,13 +19,30 @@
 //    geometry follows anchor, gravity and offset, then the constraint
 //    adjustments (flip, slide, resize, per axis, in that order) against the
 //    output; destroying a popup that has a live child popup is
-//    not_the_topmost_popup; when a parent goes, its popups get popup_done;
+//    not_the_topmost_popup; when a parent unmaps or goes, its open popups
+//    and all theirs are dismissed (they leave the scene parents first, then
+//    get popup_done children first); a popup of a dismissed popup never maps;
+//  - set_parent: a parent that is not mapped is no parent; when a parent
+//    unmaps, its children's parent becomes its own parent (and stays so
+//    when it maps again); the toplevel itself or one of its descendants is
+//    invalid_parent, found in O(log n) amortized (a link-cut forest:
+//    forest.ts), not by walking the chain;
 //  - ping/pong: a client that leaves a ping unanswered until the next one is
-//    reported unresponsive (once per episode), never disconnected for it.
+//    reported unresponsive (once per episode), never disconnected for it;
+//  - cost: no request costs more as the client makes more objects. Each
+//    parent keeps the set of its open popups and each popup the root of its
+//    chain (found from its parent's when it is made and when it maps), so
+//    the toplevel of a popup is O(1) and dismissing popups is one step per
+//    popup dismissed, iteratively (a popup chain may be 100,000 deep);
+//    ack_configure is O(1) amortized, with at most 256 unacked configures
+//    remembered per xdg_surface (an ack of an older one is let through);
+//    reconfiguring sized toplevels visits only maximized and fullscreen ones.
 import { xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../protocol/xdg-shell.js';
 import type { Client, Display, Resource } from '../server/index.js';
+import { cut, ForestNode, link, rootOf } from './forest.js';
 import type { Output } from './output.js';
 import { rect, type Rect } from './region.js';
+import { PendingSerials } from './serials.js';
 import { surfaceOf, type Surface, type SurfaceRole, type SurfaceState } from './surface.js';
 import { dataOf, implement } from './typed.js';
 
@@ -39,6 +56,8 @@ const ANCHOR = xdg_positioner.enums.anchor.entries;
 const GRAVITY = xdg_positioner.enums.gravity.entries;
 const ADJUST = xdg_positioner.enums.constraint_adjustment.entries;
 const RESIZE_EDGE_MAX = 10; // xdg_toplevel.resize_edge: none .. bottom_right
+/** Unacked configures remembered per xdg_surface (see PendingSerials: older ones are let through). */
+const CONFIGURES_KEPT = 256;
 
 /** What the shell needs from the compositor. */
 export interface ShellHost {
@@ -59,6 +78,8 @@ export interface PopupParent {
   /** Window geometry origin on the output, logical units. */
   readonly x: number;
   readonly y: number;
+  /** Its popups that are not dismissed (nor destroyed): what its unmapping dismisses. */
+  readonly popups: Set<Popup>;
 }
 
 /** Positioner state (copied into a popup when it is created or repositioned). */
@@ -82,7 +103,7 @@ export class Positioner {
 }
 
 /** The window an xdg_surface shows: a toplevel or a popup, with its place on the output. */
-export class XdgSurface implements SurfaceRole {
+export class XdgSurface implements SurfaceRole, PopupParent {
   readonly name = 'xdg_surface';
   readonly resource: Resource;
   readonly surface: Surface;
@@ -90,8 +111,9 @@ export class XdgSurface implements SurfaceRole {
   readonly wmBase: WmBase;
   toplevel: Toplevel | null = null;
   popup: Popup | null = null;
-  /** Configures sent and not acked yet, oldest first. */
-  readonly #sentSerials: number[] = [];
+  readonly popups = new Set<Popup>();
+  /** Configures sent and not acked yet. */
+  readonly #sentSerials = new PendingSerials(CONFIGURES_KEPT);
   configured = false;
   #initialCommitDone = false;
   mapped = false;
@@ -149,6 +171,12 @@ export class XdgSurface implements SurfaceRole {
       return;
     }
     if (surface.mapped && !this.mapped && !this.popup?.dismissed) {
+      if (this.popup?.parentDismissed) {
+        // A popup of a dismissed popup never shows (its parent's dismissal would have taken it).
+        this.popup.dismiss();
+        return;
+      }
+      this.popup?.findChainRoot();
       this.mapped = true;
       this.shell.mapWindow(this);
     } else if (!surface.mapped && this.mapped) {
@@ -156,7 +184,7 @@ export class XdgSurface implements SurfaceRole {
       // Back to the state before the first commit.
       this.#initialCommitDone = false;
       this.configured = false;
-      this.#sentSerials.length = 0;
+      this.#sentSerials.clear();
     }
   }
 
@@ -164,11 +192,20 @@ export class XdgSurface implements SurfaceRole {
     return this.#initialCommitDone;
   }
 
+  /** Leaves the scene; its popups are dismissed. */
   unmap(): void {
     if (!this.mapped) return;
     this.mapped = false;
     this.shell.unmapWindow(this);
-    for (const p of this.wmBase.popupsOf(this)) p.dismiss();
+    this.toplevel?.unmapped();
+    dismissPopups(this.popups);
+  }
+
+  /** The toplevel this window belongs to: itself, or the root of its popup chain (null: none, e.g. a layer surface's popup). */
+  get owningToplevel(): XdgSurface | null {
+    if (this.toplevel) return this;
+    const root = this.popup?.chainRoot;
+    return root?.toplevel ? root : null;
   }
 
   /** Sets a toplevel's activated state (keyboard focus); a change is configured. */
@@ -188,12 +225,10 @@ export class XdgSurface implements SurfaceRole {
   }
 
   ack(serial: number): boolean {
-    const i = this.#sentSerials.indexOf(serial);
-    if (i < 0) {
+    if (!this.#sentSerials.ack(serial)) {
       this.resource.postError(SURFACE_ERROR.invalid_serial, `wrong configure serial: ${serial}`);
       return false;
     }
-    this.#sentSerials.splice(0, i + 1);
     this.configured = true;
     return true;
   }
@@ -208,7 +243,13 @@ export class Toplevel {
   #configured: [number, number] | null = null;
   title = '';
   appId = '';
-  parent: Toplevel | null = null;
+  /**
+   * This toplevel in the forest of set_parent links. Children link only to
+   * a mapped parent; when it unmaps, its node stays behind for its children
+   * (so their parent is now its parent, as the protocol says) and it takes
+   * a fresh one (the links are not restored when it maps again).
+   */
+  #node = new ForestNode();
   maximized = false;
   fullscreen = false;
   activated = false;
@@ -282,17 +323,70 @@ export class Toplevel {
     if (w !== this.#configured[0] || h !== this.#configured[1]) this.xdg.sendConfigure();
   }
 
+  /** xdg_toplevel.set_parent: O(log n) amortized, however deep the chain (forest.ts). */
+  setParent(parent: Toplevel | null): void {
+    if (parent === this) {
+      this.resource.postError(TOPLEVEL_ERROR.invalid_parent, 'a toplevel cannot be its own parent');
+      return;
+    }
+    const node = this.#node;
+    release(node);
+    // An unmapped parent is no parent.
+    if (!parent?.xdg.mapped || parent.resource.destroyed) return;
+    // Only a toplevel with children can be above its new parent.
+    if (node.children > 0 && rootOf(parent.#node) === node) {
+      this.resource.postError(TOPLEVEL_ERROR.invalid_parent, 'parent would create a loop');
+      return;
+    }
+    link(node, parent.#node);
+  }
+
+  /** It unmapped: its children keep its old node (under its parent); it starts afresh under the same parent. O(log n) amortized. */
+  unmapped(): void {
+    const old = this.#node;
+    if (old.children === 0) return;
+    this.#node = new ForestNode();
+    if (old.parent) link(this.#node, old.parent);
+    leftBehind.add(old);
+  }
+
+  /** The toplevel object is gone. */
+  destroyed(): void {
+    release(this.#node);
+  }
+
   /** A state request: answered with a configure once the client made its first commit. */
   changeState(apply: () => void): void {
     apply();
+    if (this.maximized || this.fullscreen) this.xdg.wmBase.sized.add(this);
+    else this.xdg.wmBase.sized.delete(this);
     if (this.xdg.initialCommitDone) this.xdg.sendConfigure();
+  }
+}
+
+/** Nodes unmapped toplevels left behind for their children (they go when the last child does). */
+const leftBehind = new WeakSet<ForestNode>();
+
+/** Cuts `node` from its parent; a left-behind parent whose last child that was goes too, and so on up. O(log n) amortized per node. */
+function release(node: ForestNode): void {
+  for (let n: ForestNode | null = node; n; ) {
+    const parent: ForestNode | null = n.parent;
+    cut(n);
+    n = parent && parent.children === 0 && leftBehind.has(parent) ? parent : null;
   }
 }
 
 export class Popup {
   readonly resource: Resource;
   readonly xdg: XdgSurface;
-  parent: XdgSurface | PopupParent | null;
+  #parent: XdgSurface | PopupParent | null;
+  /**
+   * The xdg_surface at the root of this popup's chain: its parent's chain
+   * root, the parent itself (a toplevel), or this popup's own (a popup of a
+   * layer surface, or without a parent). Found when the popup is made and
+   * again when it maps, from the parent's: O(1), however deep the chain.
+   */
+  chainRoot: XdgSurface;
   positioner: Positioner;
   /** Geometry relative to the parent's window geometry. */
   box: Rect = rect(0, 0, 0, 0);
@@ -304,12 +398,45 @@ export class Popup {
   constructor(resource: Resource, xdg: XdgSurface, parent: XdgSurface | PopupParent | null, positioner: Positioner) {
     this.resource = resource;
     this.xdg = xdg;
-    this.parent = parent;
+    this.#parent = parent;
     this.positioner = positioner;
+    parent?.popups.add(this);
+    this.chainRoot = xdg;
+    this.findChainRoot();
+  }
+
+  get parent(): XdgSurface | PopupParent | null {
+    return this.#parent;
+  }
+
+  /** Gives a popup made without a parent one (zwlr_layer_surface_v1.get_popup); false if it has one. */
+  adoptParent(parent: PopupParent): boolean {
+    if (this.#parent) return false;
+    this.#parent = parent;
+    if (!this.dismissed) parent.popups.add(this);
+    this.findChainRoot();
+    return true;
+  }
+
+  /** Recomputes chainRoot from the parent's (its role may have come after this popup was made). */
+  findChainRoot(): void {
+    const parent = this.#parent;
+    if (parent instanceof XdgSurface) this.chainRoot = parent.popup ? parent.popup.chainRoot : parent;
+    else this.chainRoot = this.xdg;
+  }
+
+  /** The parent is a popup that was dismissed. */
+  get parentDismissed(): boolean {
+    return this.#parent instanceof XdgSurface && this.#parent.popup?.dismissed === true;
+  }
+
+  /** No longer one of its parent's open popups (dismissed, or its object destroyed). */
+  detach(): void {
+    this.#parent?.popups.delete(this);
   }
 
   sendConfigure(): void {
-    this.box = place(this.positioner, this.parent, this.xdg.shell.output);
+    this.box = place(this.positioner, this.#parent, this.xdg.shell.output);
     if (this.#repositionToken !== null && this.resource.version >= 3) this.resource.send('repositioned', this.#repositionToken);
     this.#repositionToken = null;
     this.resource.send('configure', this.box.x, this.box.y, this.box.width, this.box.height);
@@ -317,8 +444,8 @@ export class Popup {
   }
 
   updatePosition(): void {
-    this.xdg.x = (this.parent?.x ?? 0) + this.box.x;
-    this.xdg.y = (this.parent?.y ?? 0) + this.box.y;
+    this.xdg.x = (this.#parent?.x ?? 0) + this.box.x;
+    this.xdg.y = (this.#parent?.y ?? 0) + this.box.y;
   }
 
   reposition(positioner: Positioner, token: number): void {
@@ -327,11 +454,35 @@ export class Popup {
     this.xdg.sendConfigure();
   }
 
+  /** Dismisses this popup and its open descendants (see dismissPopups). */
   dismiss(): void {
-    if (this.dismissed) return;
-    this.dismissed = true;
-    this.xdg.unmap();
-    this.resource.send('popup_done');
+    dismissPopups([this]);
+  }
+}
+
+/**
+ * Dismisses `popups` and every open popup above them: each is marked,
+ * leaves its parent's open popups and the scene (parents first, so keyboard
+ * focus moves once, when the one holding it goes), then gets popup_done
+ * (children first, as the protocol asks). Iterative, one step per popup: a
+ * popup chain may be 100,000 deep, and each popup is dismissed once.
+ */
+export function dismissPopups(popups: Iterable<Popup>): void {
+  const order: Popup[] = [];
+  const todo: Popup[] = [];
+  for (const p of popups) todo.push(p);
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    if (p.dismissed) continue;
+    p.dismissed = true;
+    order.push(p);
+    for (const child of p.xdg.popups) todo.push(child);
+  }
+  for (const p of order) p.detach();
+  for (const p of order) p.xdg.unmap();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const r = order[i]!.resource;
+    if (!r.destroyed) r.send('popup_done');
   }
 }
 
@@ -408,17 +559,14 @@ const flipY = (v: number): number => FLIP_Y[v] ?? v;
 export class WmBase {
   readonly resource: Resource;
   readonly surfaces = new Set<XdgSurface>();
+  /** The maximized and fullscreen toplevels of every client (shared by all wm_bases). */
+  readonly sized: Set<Toplevel>;
   pingSerial: number | null = null;
   unresponsive = false;
 
-  constructor(resource: Resource) {
+  constructor(resource: Resource, sized: Set<Toplevel>) {
     this.resource = resource;
-  }
-
-  popupsOf(parent: XdgSurface | PopupParent): Popup[] {
-    const out: Popup[] = [];
-    for (const s of this.surfaces) if (s.popup && s.popup.parent === parent && !s.popup.dismissed) out.push(s.popup);
-    return out;
+    this.sized = sized;
   }
 }
 
@@ -427,14 +575,15 @@ export interface Shell {
   ping(): void;
   /** Configures again the maximized and fullscreen toplevels whose size changed. */
   reconfigureSized(): void;
-  /** The popups (of every client) whose parent is `parent`. */
-  popupsOf(parent: PopupParent): Popup[];
+  /** The maximized and fullscreen toplevels (of every client, mapped or not). */
+  readonly sized: ReadonlySet<Toplevel>;
 }
 
 export function createXdgShellGlobal(host: ShellHost): Shell {
   const bases = new Set<WmBase>();
+  const sized = new Set<Toplevel>();
   host.display.createGlobal(xdg_wm_base, 5, (resource) => {
-    const base = new WmBase(resource);
+    const base = new WmBase(resource, sized);
     bases.add(base);
     resource.onDestroy(() => bases.delete(base));
     implement(
@@ -478,9 +627,9 @@ export function createXdgShellGlobal(host: ShellHost): Shell {
       }
     },
     reconfigureSized: () => {
-      for (const base of bases) for (const s of base.surfaces) s.toplevel?.reconfigureIfResized();
+      for (const t of sized) t.reconfigureIfResized();
     },
-    popupsOf: (parent) => [...bases].flatMap((b) => b.popupsOf(parent)),
+    sized,
   };
 }
 
@@ -518,6 +667,8 @@ function serveXdgSurface(xdg: XdgSurface): void {
   const forget = (): void => {
     wmBase.surfaces.delete(xdg);
     xdg.unmap();
+    // Its popup object (if any) may live on, inert: no longer an open popup of its parent.
+    xdg.popup?.detach();
     if (surface.role === xdg) surface.role = null;
   };
   resource.onDestroy(forget);
@@ -569,21 +720,15 @@ function serveToplevel(resource: Resource, xdg: XdgSurface): void {
   xdg.toplevel = t;
   resource.onDestroy(() => {
     xdg.unmap();
+    xdg.wmBase.sized.delete(t);
+    t.destroyed();
     xdg.toplevel = null;
   });
   implement(
     resource,
     xdg_toplevel,
     {
-      set_parent: (r, parentResource) => {
-        const parent = dataOf(parentResource, Toplevel);
-        for (let p = parent; p; p = p.parent)
-          if (p === t) {
-            r.postError(TOPLEVEL_ERROR.invalid_parent, 'parent would create a loop');
-            return;
-          }
-        t.parent = parent;
-      },
+      set_parent: (_r, parentResource) => t.setParent(dataOf(parentResource, Toplevel)),
       set_title: (_r, title) => (t.title = title),
       set_app_id: (_r, appId) => (t.appId = appId),
       resize: (r, _seat, _serial, edges) => {
@@ -605,6 +750,7 @@ function servePopup(resource: Resource, xdg: XdgSurface, parent: XdgSurface | nu
   xdg.popup = popup;
   resource.onDestroy(() => {
     xdg.unmap();
+    popup.detach();
     xdg.popup = null;
   });
   implement(
@@ -612,8 +758,7 @@ function servePopup(resource: Resource, xdg: XdgSurface, parent: XdgSurface | nu
     xdg_popup,
     {
       destroy: () => {
-        if (xdg.wmBase.popupsOf(xdg).some((child) => !child.resource.destroyed))
-          xdg.wmBase.resource.postError(WM_ERROR.not_the_topmost_popup, 'xdg_popup was destroyed while it was not the topmost popup');
+        if (xdg.popups.size > 0) xdg.wmBase.resource.postError(WM_ERROR.not_the_topmost_popup, 'xdg_popup was destroyed while it was not the topmost popup');
       },
       grab: (r, _seat, serial) => {
         if (xdg.mapped) r.postError(POPUP_ERROR.invalid_grab, 'xdg_popup already is mapped');

@@ -50,7 +50,7 @@ function session(width = 800, height = 600): Session {
 }
 
 function mappedLayer(compositor: Compositor, namespace: string): LayerSurface | undefined {
-  return compositor.layerShell.surfaces.find((s) => s.mapped && s.namespace === namespace);
+  return [...compositor.layerShell.surfaces].find((s) => s.mapped && s.namespace === namespace);
 }
 
 /** Distinct colors inside `box` (fuzzel's fill, border, text and icons). */
@@ -131,8 +131,8 @@ test('bemenu maps a layer surface, takes the keys typed and prints the item chos
   try {
     const bemenu = start(BEMENU, [], { ...s.env, BEMENU_BACKEND: 'wayland' }, 60_000, 'one\ntwo\nthree\n');
     s.procs.push(bemenu);
-    await waitFor(() => s.t.compositor.layerShell.surfaces.some((x) => x.mapped) || bemenu.child.exitCode !== null, 'bemenu to map its layer surface', 20_000);
-    const ls = s.t.compositor.layerShell.surfaces.find((x) => x.mapped);
+    await waitFor(() => [...s.t.compositor.layerShell.surfaces].some((x) => x.mapped) || bemenu.child.exitCode !== null, 'bemenu to map its layer surface', 20_000);
+    const ls = [...s.t.compositor.layerShell.surfaces].find((x) => x.mapped);
     assert.ok(ls, `bemenu mapped no layer surface: ${bemenu.stderr()}`);
     assert.ok(paintedIn(s.t.compositor, ls.box) > 0, 'painted');
     await waitFor(() => s.t.compositor.seat.keyboardFocus === ls.surface, 'bemenu to have keyboard focus');

@@ -343,6 +343,6 @@ test('protocol errors a client receives (and other clients keep going)', async (
   // The bystander's panel is still there and its client works.
   await bystander.c.roundtrip();
   assert.equal(hex(pixelAt(tc.compositor, 5, 5)), hex(RED));
-  await waitFor(() => tc.compositor.layerShell.surfaces.length === 1, 'the failed clients\' layer surfaces to be gone');
+  await waitFor(() => tc.compositor.layerShell.surfaces.size === 1, 'the failed clients\' layer surfaces to be gone');
   tc.close();
 });

@@ -24,7 +24,7 @@ test('past the per-client budget a buffer is shown in place: the same pixels, re
   const big = shmBuffer(g, 200, 200, (x, y) => (x < 100 ? 0xff0000ff : y < 100 ? 0x80000080 : 0xff00ff00), ABGR);
   present(w.surface, big.buffer, 200, 200);
   await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const win = t.compositor.windows.at(0)!;
   assert.ok(win.surface.content instanceof DirectContent, 'shown in place');
   assert.equal(hex(pixelAt(t.compositor, win.x + 10, win.y + 10)), hex(0xffff0000), 'abgr red → argb red');
   assert.equal(hex(pixelAt(t.compositor, win.x + 150, win.y + 150)), hex(0xff00ff00));
@@ -126,7 +126,7 @@ test('a surface that throws while painted ends its client with implementation er
   assert.equal(bad.error!.errorCode, wl_display.enums.error.entries.implementation);
   assert.match(bad.error!.message, /injected paint fault/);
   assert.ok(lines.some((l) => /error: .*injected paint fault\n\s+at /.test(l)), `logged with its stack: ${lines.join(' | ')}`);
-  assert.equal(t.compositor.windows.includes(win), false, 'its window left the scene');
+  assert.equal(t.compositor.windows.has(win), false, 'its window left the scene');
   // The good client is still shown and its frame callbacks still fire.
   assert.equal(hex(pixelAt(t.compositor, winGood.x + 5, winGood.y + 5)), hex(0xff00ff00));
   const surface = gGood.compositor.request('create_surface', null)!;
@@ -160,7 +160,7 @@ test('memory of a copy and of a pool is given back within seconds of the client 
   const before = rss();
   present(w.surface, buffer, W, H);
   await c.roundtrip();
-  assert.ok(t.compositor.windows[0]!.surface.content instanceof CopiedContent);
+  assert.ok(t.compositor.windows.at(0)!.surface.content instanceof CopiedContent);
   const peak = rss();
   assert.ok(peak - before > 48 * 1024 * 1024, `the copy is resident (${((peak - before) / 2 ** 20).toFixed(0)} MiB)`);
   c.close();
@@ -187,7 +187,7 @@ test('four 8000 × 8000 buffers over one sparse memfd: shown, at the cost of wha
   await c.roundtrip();
   assert.equal(t.compositor.windows.length, 4);
   for (const win of t.compositor.windows) assert.ok(win.surface.content instanceof DirectContent);
-  const win = t.compositor.windows[3]!;
+  const win = t.compositor.windows.at(3)!;
   assert.equal(hex(pixelAt(t.compositor, win.x + 5, win.y + 5)), hex(BG), 'transparent zeros over the background');
   const grew = rss() - before;
   assert.ok(grew < 64 * 1024 * 1024, `resident growth ${(grew / 2 ** 20).toFixed(1)} MiB`);

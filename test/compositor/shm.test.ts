@@ -92,7 +92,7 @@ test('a shrinking resize is invalid_fd "shrinking pool invalid"; growing maps th
   buffer.on('release', () => {});
   present(w.surface, buffer, 32, 32);
   await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const win = t.compositor.windows.at(0)!;
   assert.equal(hex(pixelAt(t.compositor, win.x + 5, win.y + 5)), hex(0xff808080));
   pool.request('resize', 4096);
   await expectProtocolError(c, 'wl_shm_pool', SHM.invalid_fd, /shrinking pool invalid/);
@@ -112,7 +112,7 @@ test('a buffer outlives its pool; the buffer is released in the commit\'s turn',
   present(w.surface, b.buffer, 20, 10);
   await c.roundtrip();
   assert.equal(b.released, 1, 'released by the time the commit was processed');
-  const win = t.compositor.windows[0]!;
+  const win = t.compositor.windows.at(0)!;
   assert.equal(hex(pixelAt(t.compositor, win.x + 19, win.y + 9)), hex(0xff336699));
   t.close();
 });
@@ -137,7 +137,7 @@ test('formats: abgr/xbgr are converted, x-formats shown opaque, argb blended (pr
   }
   await c.roundtrip();
   cases.forEach(([format, src, expected], i) => {
-    const win = t.compositor.windows[i]!;
+    const win = t.compositor.windows.at(i)!;
     assert.equal(hex(pixelAt(t.compositor, win.x + 7 - i, win.y + 7 - i)), hex(expected), `format ${hex(format)} pixel ${hex(src)}`);
   });
   t.close();

@@ -160,7 +160,7 @@ test('restacking: random place_above/place_below among 40 siblings shows the pen
     const top = order.at(-1)!;
     const expected = top === -1 ? 0xff000080 : 0xff000000 | (top + 1);
     assert.equal(hex(pixelAt(t.compositor, win.x + 10, win.y + 10)), hex(expected), `round ${round}: topmost is ${top}`);
-    const shown = [...t.compositor.windows[0]!.surface.stack].map((s) => (s === t.compositor.windows[0]!.surface ? -1 : kids.findIndex((k) => k.id === s.resource.id)));
+    const shown = [...t.compositor.windows.at(0)!.surface.stack].map((s) => (s === t.compositor.windows.at(0)!.surface ? -1 : kids.findIndex((k) => k.id === s.resource.id)));
     assert.deepEqual(shown, order, `round ${round}: the whole order`);
   }
   assert.equal(c.error, null);

@@ -33,7 +33,7 @@ test('a toplevel is configured before content, placed on the output, and shown',
   const b = shmBuffer(g, 50, 40, (x) => (x < 25 ? 0xffff0000 : 0xff0000ff));
   present(w.surface, b.buffer, 50, 40);
   await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const win = t.compositor.windows.at(0)!;
   assert.ok(win.x >= 0 && win.y >= 0 && win.x + 50 <= 640 && win.y + 40 <= 480, 'fully on the output');
   assert.equal(hex(pixelAt(t.compositor, win.x, win.y)), hex(0xffff0000));
   assert.equal(hex(pixelAt(t.compositor, win.x + 49, win.y + 39)), hex(0xff0000ff));
@@ -223,7 +223,7 @@ test('buffer scale and output scale: a scale-2 buffer on a scale-1 output is sho
   w.surface.request('set_buffer_scale', 2);
   present(w.surface, shmBuffer(g, 40, 40, (x, y) => (x < 20 && y < 20 ? 0xffff0000 : 0xff00ff00)).buffer, 40, 40);
   await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const win = t.compositor.windows.at(0)!;
   assert.equal(win.windowWidth, 20);
   assert.equal(hex(pixelAt(t.compositor, win.x + 4, win.y + 4)), hex(0xffff0000));
   assert.equal(hex(pixelAt(t.compositor, win.x + 15, win.y + 15)), hex(0xff00ff00));
@@ -265,7 +265,7 @@ test('wp_viewporter: destination size scales the buffer; a source outside the bu
   vp.request('set_destination', 60, 30);
   present(w.surface, shmBuffer(g, 20, 10, (x) => (x < 10 ? 0xffff0000 : 0xff0000ff)).buffer, 20, 10);
   await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const win = t.compositor.windows.at(0)!;
   assert.equal(win.windowWidth, 60);
   assert.equal(hex(pixelAt(t.compositor, win.x + 29, win.y + 29)), hex(0xffff0000));
   assert.equal(hex(pixelAt(t.compositor, win.x + 31, win.y + 29)), hex(0xff0000ff));
@@ -391,7 +391,7 @@ test('buffer transform 90: the shown size is swapped and the buffer\'s halves be
   w.surface.request('set_buffer_transform', 1);
   present(w.surface, shmBuffer(g, 20, 10, (x) => (x < 10 ? 0xffff0000 : 0xff0000ff)).buffer, 20, 10);
   await c.roundtrip();
-  const win = t.compositor.windows[0]!;
+  const win = t.compositor.windows.at(0)!;
   assert.deepEqual([win.windowWidth, win.windowHeight], [10, 20]);
   const top = pixelAt(t.compositor, win.x + 5, win.y + 2);
   const bottom = pixelAt(t.compositor, win.x + 5, win.y + 17);
