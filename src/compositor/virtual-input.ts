@@ -29,7 +29,7 @@
 //  - at most MAX_VIRTUAL_KEYMAPS (8) of a client's virtual keyboards hold a
 //    compiled keymap (each holds a memfd and the compiled text) at once;
 //    a keymap for a ninth is no_memory;
-//  - a virtual keyboard holds at most MAX_HELD_KEYS (64) keys down, a
+//  - a virtual keyboard holds at most MAX_HELD_KEYS (32) keys down, a
 //    client's virtual pointers at most MAX_HELD_BUTTONS (32) buttons down
 //    together (the seat keeps what is held, wl_keyboard.enter carries the
 //    keys): a press past it is no_memory. Released when the device goes.
@@ -57,7 +57,7 @@ export const MAX_KEYMAP_INCLUDES = 32;
 /** Virtual keyboards of one client holding a keymap; more is no_memory. */
 export const MAX_VIRTUAL_KEYMAPS = 8;
 /** Keys one virtual keyboard holds down; more is no_memory. */
-export const MAX_HELD_KEYS = 64;
+export const MAX_HELD_KEYS = 32; // what a key device remembers (keyboard.ts KEYS_HELD_MAX, wlroots' cap)
 /** Buttons the virtual pointers of one client hold down together; more is no_memory. */
 export const MAX_HELD_BUTTONS = 32;
 const AXIS_SOURCE_MAX = AXIS_SOURCE.wheel_tilt;
