@@ -7,8 +7,9 @@
 //  - only damaged output pixels are redrawn, from the topmost opaque surface
 //    covering a damaged rectangle up: content damage of each surface,
 //    and the old and new places of surfaces that moved, resized, appeared,
-//    disappeared or changed stacking order; a frame without damage costs a
-//    walk of the scene and draws nothing;
+//    disappeared or changed stacking order relative to another (keptInOrder:
+//    not the whole scene when one window is raised or mapped); a frame
+//    without damage costs a walk of the scene and draws nothing;
 //  - pixels are argb premultiplied (what wl_shm's argb8888 is); blending is
 //    source-over, src + dst × (255 − αsrc) / 255, and opaque content (an
 //    x-format or a fully opaque region) is copied row by row; an area of
@@ -42,6 +43,43 @@ export interface SceneRoot {
   readonly y: number;
 }
 
+/** Where a surface was shown: its box and its index in the stacking order. */
+interface Shown {
+  box: Rect;
+  index: number;
+}
+
+/**
+ * For each placed surface, whether its stacking relative to every other
+ * surface shown both times is unchanged: true for the surfaces of a longest
+ * increasing run of old indices (O(n log n)), false for the others and for
+ * new ones. Two surfaces that swapped cannot both be kept, so damaging the
+ * places of the others redraws every overlap whose order changed — one
+ * window raised over 3,000 damages that window, not the screen.
+ */
+function keptInOrder(placed: readonly Placed[], last: ReadonlyMap<Surface, Shown>): boolean[] {
+  const kept = new Array<boolean>(placed.length).fill(false);
+  const at: number[] = []; // positions in `placed` of surfaces shown before
+  for (let i = 0; i < placed.length; i++) if (last.has(placed[i]!.surface)) at.push(i);
+  const old = at.map((i) => last.get(placed[i]!.surface)!.index);
+  // Patience sorting: tails[k] = position in `old` of the smallest tail of a run of length k + 1.
+  const tails: number[] = [];
+  const prev = new Array<number>(old.length).fill(-1);
+  for (let j = 0; j < old.length; j++) {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (old[tails[mid]!]! < old[j]!) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) prev[j] = tails[lo - 1]!;
+    tails[lo] = j;
+  }
+  for (let j = tails.length > 0 ? tails[tails.length - 1]! : -1; j >= 0; j = prev[j]!) kept[at[j]!] = true;
+  return kept;
+}
+
 /** One surface placed on the output, in output pixels. */
 interface Placed {
   surface: Surface;
@@ -53,8 +91,8 @@ export const BACKGROUND = 0xff203040; // opaque dark blue-grey, argb
 export class Renderer {
   readonly output: Output;
   readonly background: number;
-  #last = new Map<Surface, Rect>();
-  #lastOrder: Surface[] = [];
+  /** What the last render showed: each surface's box and place in the stacking order. */
+  #last = new Map<Surface, Shown>();
   #first = true;
   /** Frames that drew something, and output pixels drawn. */
   framesDrawn = 0;
@@ -90,12 +128,14 @@ export class Renderer {
     };
     if (this.#first) add(screen);
     this.#first = false;
-    const next = new Map<Surface, Rect>();
-    const orderChanged = placed.length !== this.#lastOrder.length || placed.some((p, i) => this.#lastOrder[i] !== p.surface);
-    for (const p of placed) {
-      const old = this.#last.get(p.surface);
-      next.set(p.surface, p.box);
-      if (!sameRect(old, p.box) || orderChanged) {
+    const next = new Map<Surface, Shown>();
+    const kept = keptInOrder(placed, this.#last);
+    for (let i = 0; i < placed.length; i++) {
+      const p = placed[i]!;
+      const old = this.#last.get(p.surface)?.box;
+      next.set(p.surface, { box: p.box, index: i });
+      if (!sameRect(old, p.box) || !kept[i]) {
+        // New, moved, resized or restacked against another surface: its old and new places.
         if (old) add(old);
         add(p.box);
       } else {
@@ -103,9 +143,8 @@ export class Renderer {
       }
       p.surface.damage = [];
     }
-    for (const [surface, old] of this.#last) if (!next.has(surface)) add(old);
+    for (const [surface, old] of this.#last) if (!next.has(surface)) add(old.box);
     this.#last = next;
-    this.#lastOrder = placed.map((p) => p.surface);
     if (damage.length === 0) return [];
     const rects = simplify(damage);
     for (const d of rects) {
