@@ -61,6 +61,16 @@ export class SurfaceState {
   viewport: ViewportState | undefined = undefined;
 }
 
+/** A parent's bookkeeping of its subsurfaces. */
+interface Children {
+  /** Subsurfaces and the parent, with place_above/below applied at once (the protocol's pending order). */
+  readonly pending: SurfaceStack;
+  /** Subsurfaces moved in the pending order since the last commit. */
+  readonly moved: Set<Surface>;
+  /** Subsurfaces with something to apply at the parent's next commit (a position, cached state). */
+  readonly dirty: Set<Surface>;
+}
+
 /** What a role (xdg_toplevel, xdg_popup, wl_subsurface) does with its surface's commits. */
 export interface SurfaceRole {
   /** Role name for error messages ('xdg_toplevel', 'wl_subsurface', ...). */
@@ -110,12 +120,8 @@ export class Surface {
   roleName: string | null = null;
   /** Subsurfaces and this surface, bottom to top, as shown. */
   readonly stack = new SurfaceStack(this);
-  /** The same, with place_above/below applied at once (the protocol's pending order). */
-  readonly #pendingStack = new SurfaceStack(this);
-  /** Subsurfaces moved in the pending order since the last commit. */
-  readonly #moved = new Set<Surface>();
-  /** Subsurfaces with something to apply at this surface's next commit (a position, cached state). */
-  readonly #dirtyChildren = new Set<Surface>();
+  /** What a parent keeps of its subsurfaces; made with the first one (most surfaces have none). */
+  #children: Children | null = null;
   /** Parent surface when this is a subsurface. */
   parent: Surface | null = null;
   /** Output resources this surface has entered. */
@@ -175,48 +181,53 @@ export class Surface {
 
   /** A new subsurface goes on top, at once and in the pending order. */
   addChild(child: Surface): void {
+    this.#children ??= { pending: new SurfaceStack(this), moved: new Set(), dirty: new Set() };
     this.stack.push(child);
-    this.#pendingStack.push(child);
+    this.#children.pending.push(child);
   }
 
   /** A subsurface leaves at once (its wl_subsurface or wl_surface is gone). */
   removeChild(child: Surface): void {
     this.stack.remove(child);
-    this.#pendingStack.remove(child);
-    this.#moved.delete(child);
-    this.#dirtyChildren.delete(child);
+    const c = this.#children;
+    if (!c) return;
+    c.pending.remove(child);
+    c.moved.delete(child);
+    c.dirty.delete(child);
   }
 
   /** place_above / place_below `sibling` (a child or this surface), pending; false if it is neither. */
   restack(child: Surface, sibling: Surface, above: boolean): boolean {
-    if (!this.#pendingStack.has(sibling) || sibling === child) return false;
-    if (above) this.#pendingStack.insertAbove(child, sibling);
-    else this.#pendingStack.insertBelow(child, sibling);
-    this.#moved.add(child);
+    const c = this.#children;
+    if (!c || !c.pending.has(sibling) || sibling === child) return false;
+    if (above) c.pending.insertAbove(child, sibling);
+    else c.pending.insertBelow(child, sibling);
+    c.moved.add(child);
     return true;
   }
 
   /** `child` has state to apply when this surface's state is applied. */
   markChildDirty(child: Surface): void {
-    if (this.stack.has(child)) this.#dirtyChildren.add(child);
+    if (this.stack.has(child)) this.#children?.dirty.add(child);
   }
 
   /** The pending order becomes the shown one, in O(moved): the surfaces that
    * did not move keep their relative order in both stacks, so each run of
    * moved surfaces goes back above its nearest unmoved neighbour below. */
   #applyStack(): void {
-    if (this.#moved.size === 0) return;
-    for (const m of this.#moved) this.stack.remove(m);
-    for (const m of this.#moved) {
-      const below = this.#pendingStack.below(m);
-      if (below !== null && this.#moved.has(below)) continue; // placed with its run
+    const c = this.#children;
+    if (!c || c.moved.size === 0) return;
+    for (const m of c.moved) this.stack.remove(m);
+    for (const m of c.moved) {
+      const below = c.pending.below(m);
+      if (below !== null && c.moved.has(below)) continue; // placed with its run
       let anchor = below;
-      for (let s: Surface | null = m; s !== null && this.#moved.has(s); s = this.#pendingStack.above(s)) {
+      for (let s: Surface | null = m; s !== null && c.moved.has(s); s = c.pending.above(s)) {
         this.stack.insertAbove(s, anchor);
         anchor = s;
       }
     }
-    this.#moved.clear();
+    c.moved.clear();
   }
 
   /** Applies the pending state of every dirty subsurface below `root`, then
@@ -232,8 +243,10 @@ export class Surface {
   }
 
   #takeDirtyChildren(into: Surface[]): void {
-    for (const c of this.#dirtyChildren) into.push(c);
-    this.#dirtyChildren.clear();
+    const dirty = this.#children?.dirty;
+    if (!dirty) return;
+    for (const c of dirty) into.push(c);
+    dirty.clear();
   }
 
   commit(): void {
