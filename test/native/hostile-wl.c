@@ -205,6 +205,17 @@ static void show(struct wl_surface *s, struct wl_buffer *b, int side) {
   wl_surface_damage(s, 0, 0, side, side);
 }
 
+/* The root commits with a frame callback; "done" once it fired and a roundtrip passed
+ * (the compositor applied, and painted, everything committed before). */
+static int root_frame_done(struct wl_surface *root_surface) {
+  request_frame(root_surface);
+  wl_surface_commit(root_surface);
+  wait_for(&frames, 1);
+  roundtrip();
+  printf("done\n");
+  return 0;
+}
+
 /* A toplevel, configured, acked and shown with `buffer`. */
 static void mapped_toplevel(struct shell_surface *root, struct wl_buffer *buffer, int side) {
   toplevel_start(root);
@@ -237,12 +248,7 @@ static int chain(int n, int desync) {
       dispatch_ready(0, 0);
     }
   }
-  request_frame(root.surface);
-  wl_surface_commit(root.surface);
-  wait_for(&frames, 1);
-  roundtrip();
-  printf("done\n");
-  return 0;
+  return root_frame_done(root.surface);
 }
 
 /* Makes `n` toplevels and waits for every first configure. */
@@ -400,12 +406,7 @@ static int wide(int n) {
       dispatch_ready(0, 0);
     }
   }
-  request_frame(root.surface);
-  wl_surface_commit(root.surface);
-  wait_for(&frames, 1);
-  roundtrip();
-  printf("done\n");
-  return 0;
+  return root_frame_done(root.surface);
 }
 
 static int usage(void) {
