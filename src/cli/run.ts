@@ -17,6 +17,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Compositor, loadPngEncoder } from '../compositor/index.js';
 import type { CompositorArgs } from './options.js';
+import { heapRelease } from './gc.js';
 
 interface Session {
   compositor: Compositor;
@@ -51,6 +52,7 @@ function startSession(args: CompositorArgs): Session {
     cursor: args.cursor,
     dataControl: args.dataControl,
     pixelBudget: { perClient: args.memoryBudget, total: args.memoryBudgetTotal },
+    releaseMemory: heapRelease(),
   });
   // The screenshot shows the last windows shown: clients destroy their
   // windows before they exit, so the output is kept as it was just before

@@ -89,6 +89,10 @@ export interface CompositorOptions {
   cursor?: boolean;
   /** Advertise zwlr_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
   dataControl?: boolean;
+  /** Gives the JavaScript heap back (the CLI's runs full collections until
+   * V8 shrinks it): called a second after a client with 1,000 objects or more
+   * left, so that what it grew goes back within seconds (default: none). */
+  releaseMemory?: () => void;
   /** Bytes of client pixels copied into compositor memory, per client and in all
    * (defaults 128 MiB and 384 MiB); buffers past it are shown in place (content.ts). */
   pixelBudget?: { perClient?: number; total?: number };
@@ -118,6 +122,8 @@ interface QueuedFrame {
 }
 
 const CASCADE_STEP = 32;
+/** A client leaving with this many objects or more makes the heap worth collecting at once. */
+const RELEASE_AFTER_OBJECTS = 1000;
 
 export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly display: Display;
@@ -126,6 +132,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly policy: TruncationPolicy;
   readonly shm: ShmStats = { pools: 0, buffers: 0 };
   readonly pixelBudget: PixelBudget;
+  readonly #releaseMemory: (() => void) | null;
+  #releaseTimer: NodeJS.Timeout | null = null;
   /** Mapped windows (toplevels and popups), bottom to top: O(1) to add, remove and raise (window-stack.ts). */
   readonly windows = new WindowStack();
   readonly seat: Seat;
@@ -162,6 +170,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.display = new Display({ onInternalError: (e) => this.log('error', `internal error: ${stackOf(e)}`) });
     this.output = new Output({ width: options.width ?? 1024, height: options.height ?? 768, scale: options.scale ?? 1, refresh: options.refresh ?? 60 });
     this.renderer = new Renderer(this.output);
+    this.#releaseMemory = options.releaseMemory ?? null;
     this.pixelBudget = new PixelBudget(options.pixelBudget?.perClient ?? DEFAULT_CLIENT_PIXEL_BUDGET, options.pixelBudget?.total ?? DEFAULT_TOTAL_PIXEL_BUDGET);
 
     createCompositorGlobal(this.display, this);
@@ -237,8 +246,22 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     client.onDestroy((c) => {
       stats.disconnected = true;
       stats.protocolError = c.errored;
+      if (c.objectCount >= RELEASE_AFTER_OBJECTS) this.#scheduleRelease();
       this.log(c.errored ? 'warn' : 'info', `${stats.label}: ${c.errored ? 'disconnected after a protocol error' : 'disconnected'}`);
     });
+  }
+
+  /** A full collection a second after a big client left (debounced): the
+   * JavaScript heap it grew goes back to the system within seconds, not at
+   * whatever time the next collection happens to run. */
+  #scheduleRelease(): void {
+    const release = this.#releaseMemory;
+    if (!release || this.#releaseTimer || this.#closed) return;
+    this.#releaseTimer = setTimeout(() => {
+      this.#releaseTimer = null;
+      release();
+    }, 1000);
+    this.#releaseTimer.unref();
   }
 
   // ---- SurfaceHost
@@ -534,6 +557,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#releaseTimer) clearTimeout(this.#releaseTimer);
     if (this.#pingTimer) clearInterval(this.#pingTimer);
     this.#timer = this.#pingTimer = null;
     this.display.destroy();

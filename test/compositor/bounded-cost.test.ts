@@ -8,6 +8,7 @@
 // restacked sibling subsurfaces): every request is served (the client says
 // "done"), the compositor is alive afterwards and serves a new client; in the
 // memory case its peak RSS stays under 600 MiB and its RSS is back near idle
+// (for every case: the heap a client of many objects grew is given back)
 // within seconds of the client leaving (a watchdog stops the compositor at
 // 2 GiB, so a regression cannot take the machine with it). What the user sees
 // is asserted (exit status, output, RSS), never timings. The last test: no
@@ -85,16 +86,26 @@ const SERVED_CASES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['5,000 sibling subsurfaces restacked 5,000 times', ['wide', '5000']],
 ];
 
+/** How far above idle the RSS may stay once a client of many objects left (its heap given back). */
+const HEAP_GIVEN_BACK_SLACK = 48 * MiB;
+const HEAP_GIVEN_BACK_WITHIN_MS = 15_000;
+
 for (const [what, args] of SERVED_CASES) {
-  test(`${what}: every request served, the compositor alive and serving a new client`, { timeout: CASE_TIMEOUT_MS }, async (t) => {
+  test(`${what}: every request served, the compositor alive and serving a new client, its memory given back`, { timeout: CASE_TIMEOUT_MS }, async (t) => {
     if (!needPeer(t, HOSTILE_PEERS, HOSTILE_PACKAGES)) return;
     const exe = hostile();
     await withCompositor(async (c) => {
+      await assertServesNewClient(c, 'start-up'); // idle is measured after serving one small client
+      const idle = procMemory(c.pid, 'VmRSS');
+      assert.ok(idle !== null);
       const r = await runToEnd(exe, args, c.env);
       const name = `hostile-wl ${args.join(' ')}`;
       assertAlive(c, name);
       assert.match(r.stdout, /(^|\n)done\n$/, `${name} (status ${r.code}, signal ${r.signal}): ${r.stdout}${r.stderr}\ncompositor:\n${lastLines(c.stderr())}`);
       assert.equal(r.code, 0);
+      let rss = Infinity;
+      const givenBack = await until(() => (rss = procMemory(c.pid, 'VmRSS') ?? Infinity) <= idle + HEAP_GIVEN_BACK_SLACK, HEAP_GIVEN_BACK_WITHIN_MS, 250);
+      assert.ok(givenBack, `RSS ${mib(rss)} MiB ${HEAP_GIVEN_BACK_WITHIN_MS / 1000} s after ${name} left (idle ${mib(idle)} MiB; bound idle + ${mib(HEAP_GIVEN_BACK_SLACK)} MiB)`);
       await assertServesNewClient(c, name);
     });
   });
