@@ -355,6 +355,8 @@ export class FuzzClient {
   #disposed = false;
   /** Requests sent before this turn's batch. */
   #batchStart = 0;
+  /** The serial of a button press on our surface not released yet (a drag may start). */
+  #pressSerial: number | null = null;
   readonly #actions: Action[];
   readonly #weights: number[];
 
@@ -435,6 +437,15 @@ export class FuzzClient {
     if (r.chance(0.5)) this.dataControlManager = this.#simple(zwlr_data_control_manager_v1);
     if (r.chance(0.5)) this.#bindLayerShell();
     if (r.chance(0.4)) this.#bindOutputManager();
+    // What most real clients do first: a keyboard, a pointer, a data device.
+    const seat = this.#liveSeat();
+    if (seat) {
+      if (r.chance(0.7)) this.#getKeyboard(seat);
+      if (r.chance(0.7)) this.#getPointer(seat);
+      if (this.dataDeviceManager && r.chance(0.6)) this.#newDevice('data-device', this.dataDeviceManager.proxy, seat.proxy);
+      if (this.primaryManager && r.chance(0.4)) this.#newDevice('primary', this.primaryManager.proxy, seat.proxy);
+      if (this.dataControlManager && r.chance(0.4)) this.#newDevice('data-control', this.dataControlManager.proxy, seat.proxy);
+    }
   }
 
   #bindWm(): void {
@@ -558,6 +569,8 @@ export class FuzzClient {
     const start = this.requests;
     this.#batchStart = start;
     let misses = 0;
+    // A button is held on one of our surfaces: what a real client does then is start a drag.
+    if (this.#pressSerial !== null && this.rng.chance(0.8) && this.#dragFromPress(this.#pressSerial) === 'end') return;
     while (this.requests - start < budget && misses < 200) {
       const action = this.#actions[this.rng.weighted(this.#weights)]!;
       const outcome = action.run();
@@ -1764,24 +1777,12 @@ export class FuzzClient {
     if (!seat) return null;
     if (k === 1) {
       if (this.#count(this.pointers) >= 8) return null;
-      const p = this.req(seat.proxy, 'get_pointer', null)!;
-      p.on('enter', (serial) => this.#inputSerial(serial))
-        .on('leave', (serial) => this.#inputSerial(serial))
-        .on('button', (serial) => this.#inputSerial(serial));
-      for (const e of ['motion', 'axis', 'frame', 'axis_source', 'axis_stop', 'axis_discrete']) p.on(e, () => {});
-      this.pointers.push({ proxy: p, version: seat.version, destroyed: false });
+      this.#getPointer(seat);
       return 'ok';
     }
     if (k === 2) {
       if (this.#count(this.keyboards) >= 8) return null;
-      const kb = this.req(seat.proxy, 'get_keyboard', null)!;
-      kb.on('keymap', (format, fd, size) => this.#keymap(asNumber(format), asNumber(fd), asNumber(size)))
-        .on('enter', (serial) => this.#inputSerial(serial))
-        .on('leave', (serial) => this.#inputSerial(serial))
-        .on('key', (serial) => this.#inputSerial(serial))
-        .on('modifiers', (serial) => this.#inputSerial(serial))
-        .on('repeat_info', () => {});
-      this.keyboards.push({ proxy: kb, version: seat.version, destroyed: false });
+      this.#getKeyboard(seat);
       return 'ok';
     }
     if (k === 3) {
@@ -1805,6 +1806,29 @@ export class FuzzClient {
       return 'ok';
     }
     return null;
+  }
+
+  #getPointer(seat: SimpleObject): void {
+    const p = this.req(seat.proxy, 'get_pointer', null)!;
+    p.on('enter', (serial) => this.#inputSerial(serial))
+      .on('leave', (serial) => this.#inputSerial(serial))
+      .on('button', (serial, _time, _button, state) => {
+        this.#inputSerial(serial);
+        this.#pressSerial = asNumber(state) === 1 ? asNumber(serial) : null;
+      });
+    for (const e of ['motion', 'axis', 'frame', 'axis_source', 'axis_stop', 'axis_discrete']) p.on(e, () => {});
+    this.pointers.push({ proxy: p, version: seat.version, destroyed: false });
+  }
+
+  #getKeyboard(seat: SimpleObject): void {
+    const kb = this.req(seat.proxy, 'get_keyboard', null)!;
+    kb.on('keymap', (format, fd, size) => this.#keymap(asNumber(format), asNumber(fd), asNumber(size)))
+      .on('enter', (serial) => this.#inputSerial(serial))
+      .on('leave', (serial) => this.#inputSerial(serial))
+      .on('key', (serial) => this.#inputSerial(serial))
+      .on('modifiers', (serial) => this.#inputSerial(serial))
+      .on('repeat_info', () => {});
+    this.keyboards.push({ proxy: kb, version: seat.version, destroyed: false });
   }
 
   #keymap(format: number, fd: number, size: number): void {
@@ -1877,7 +1901,7 @@ export class FuzzClient {
     const vp = this.#live(this.virtualPointers);
     if (!vp || (r.chance(0.15) && m && !m.destroyed && this.#count(this.virtualPointers) < 4)) {
       if (!m || m.destroyed) return null;
-      if (r.chance(0.05)) {
+      if (r.chance(0.1)) {
         this.req(m.proxy, 'destroy');
         m.destroyed = true;
         return 'ok';
@@ -2032,14 +2056,32 @@ export class FuzzClient {
     return 'ok';
   }
 
-  #startDrag(): Outcome | null {
+  /** A press on our surface: a device and a source if we have none, then start_drag with its serial. */
+  #dragFromPress(serial: number): Outcome | null {
+    const m = this.dataDeviceManager;
+    const seat = this.#liveSeat();
+    if (!m || !seat) return null;
+    if (!this.#live(this.devices, (d) => d.protocol === 'data-device')) this.#newDevice('data-device', m.proxy, seat.proxy);
+    if (!this.#live(this.sources, (s) => s.protocol === 'data-device' && !s.dragUsed) && this.rng.chance(0.9)) {
+      const src = this.#newSource('data-device', m.proxy);
+      if (src.mimes.size === 0) this.#offerMime(src);
+      if (src.proxy.version >= 3 && this.rng.chance(0.8)) {
+        this.req(src.proxy, 'set_actions', this.rng.int(1, 7));
+        src.actionsSet = true;
+      }
+    }
+    return this.#startDrag(serial);
+  }
+
+  #startDrag(serial: number = this.#serial()): Outcome | null {
     const dev = this.#live(this.devices, (d) => d.protocol === 'data-device');
     const origin = this.#liveSurface();
     if (!dev || !origin) return null;
     const r = this.rng;
     const src = r.chance(0.8) ? this.#live(this.sources, (s) => s.protocol === 'data-device' && !s.dragUsed) : null;
     const icon = r.chance(0.5) ? this.#liveSurface((s) => s.roleName === null && !s.hasActiveRole && s !== origin) : null;
-    this.req(dev.proxy, 'start_drag', src?.proxy ?? null, origin.proxy, icon?.proxy ?? null, this.#serial());
+    this.req(dev.proxy, 'start_drag', src?.proxy ?? null, origin.proxy, icon?.proxy ?? null, serial);
+    this.#pressSerial = null;
     if (src) src.dragUsed = true;
     if (icon) {
       icon.roleName = 'wl_data_device icon';
@@ -2112,13 +2154,13 @@ export class FuzzClient {
     if (k === 2) {
       const src = this.#live(this.sources, (s) => s.protocol === 'primary');
       if (!src || src.mimes.size >= MIME_LIMIT) return null;
-      if (r.chance(0.2)) {
+      if (r.chance(0.3)) {
         this.req(src.proxy, 'destroy');
         src.destroyed = true;
       } else this.#offerMime(src);
       return 'ok';
     }
-    if (k === 3 && r.chance(0.05)) {
+    if (k === 3 && r.chance(0.15)) {
       this.req(m.proxy, 'destroy');
       m.destroyed = true;
       return 'ok';
@@ -2154,13 +2196,13 @@ export class FuzzClient {
     if (k === 2) {
       const src = this.#live(this.sources, (s) => s.protocol === 'data-control' && !s.used);
       if (!src || src.mimes.size >= MIME_LIMIT) return null;
-      if (r.chance(0.2)) {
+      if (r.chance(0.3)) {
         this.req(src.proxy, 'destroy');
         src.destroyed = true;
       } else this.#offerMime(src);
       return 'ok';
     }
-    if (k === 3 && r.chance(0.05)) {
+    if (k === 3 && r.chance(0.15)) {
       this.req(m.proxy, 'destroy');
       m.destroyed = true;
       return 'ok';
@@ -2307,7 +2349,7 @@ export class FuzzClient {
       const heads = this.outputManagers.filter((x) => !x.dead).flatMap((x) => x.heads).filter((h) => !config.heads.has(h));
       if (!heads.length) return null;
       const head = r.pick(heads);
-      if (r.chance(0.8)) this.#enableHead(config, head);
+      if (r.chance(config.heads.size === 0 ? 0.5 : 0.8)) this.#enableHead(config, head);
       else {
         this.req(config.proxy, 'disable_head', head.proxy);
         config.heads.add(head);
@@ -2425,7 +2467,7 @@ export class FuzzClient {
         return 'ok';
       }
       default:
-        if (r.chance(0.1)) {
+        if (r.chance(0.2)) {
           this.req(a.proxy, 'destroy');
           a.destroyed = true;
           return 'ok';

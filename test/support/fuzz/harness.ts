@@ -306,26 +306,26 @@ export class Fuzzer {
     return 'retired';
   }
 
-  /** What the session does between turns: input, repaints, time passing, mode changes. */
-  #harnessStep(): HarnessStep | null {
+  /** What the session does between turns: input (mostly where something is shown), repaints, time passing, mode changes. */
+  #harnessStep(hotspots: readonly { x: number; y: number }[]): HarnessStep | null {
     const r = this.rng;
     const { width, height } = this.#outputSize;
-    const x = (): number => r.int(0, Math.max(0, width - 1));
-    const y = (): number => r.int(0, Math.max(0, height - 1));
+    const spot = (): { x: number; y: number } =>
+      hotspots.length > 0 && r.chance(0.75) ? r.pick(hotspots) : { x: r.int(0, Math.max(0, width - 1)), y: r.int(0, Math.max(0, height - 1)) };
     const k = r.float();
-    if (k < 0.25) return { kind: 'move', x: x(), y: y() };
-    if (k < 0.32) {
+    if (k < 0.25) return { kind: 'move', ...spot() };
+    if (k < 0.4) {
       this.#buttonHeld = !this.#buttonHeld;
       return { kind: this.#buttonHeld ? 'press' : 'release', button: 0x110 };
     }
-    if (k < 0.4) return { kind: 'click', x: x(), y: y() };
-    if (k < 0.45) return { kind: 'scroll', dy: r.int(-3, 3), dx: r.int(-1, 1) };
-    if (k < 0.52) return { kind: 'key', combo: r.pick(['a', 'Return', 'ctrl+c', 'ctrl+v', 'shift+Tab', 'Escape', 'alt+F4', 'super+q']) };
-    if (k < 0.57) return { kind: 'type', text: r.pick(['hello', 'World', '\n', 'a b c', '{}[]']) };
-    if (k < 0.6) return { kind: 'unfocus' };
+    if (k < 0.46) return { kind: 'click', ...spot() };
+    if (k < 0.5) return { kind: 'scroll', dy: r.int(-3, 3), dx: r.int(-1, 1) };
+    if (k < 0.56) return { kind: 'key', combo: r.pick(['a', 'Return', 'ctrl+c', 'ctrl+v', 'shift+Tab', 'Escape', 'alt+F4', 'super+q']) };
+    if (k < 0.6) return { kind: 'type', text: r.pick(['hello', 'World', '\n', 'a b c', '{}[]']) };
+    if (k < 0.62) return { kind: 'unfocus' };
     if (k < 0.8) return { kind: 'paint' };
-    if (k < 0.85) return { kind: 'snapshot' };
-    if (k < 0.86) {
+    if (k < 0.84) return { kind: 'snapshot' };
+    if (k < 0.85) {
       const side = this.options.limits.maxOutputSide;
       const w = r.int(64, Math.min(side, 1280));
       const h = r.int(64, Math.min(side, 1024));
@@ -336,9 +336,10 @@ export class Fuzzer {
   }
 
   async #between(last: FuzzClient | null): Promise<void> {
-    const steps = this.rng.int(0, 2);
+    const steps = this.rng.int(0, 3);
+    const hotspots = steps > 0 ? await this.target.hotspots() : [];
     for (let i = 0; i < steps && !this.#stop; i++) {
-      const step = this.#harnessStep();
+      const step = this.#harnessStep(hotspots);
       if (!step) continue;
       try {
         await this.target.drive(step);

@@ -66,6 +66,8 @@ export interface FuzzTarget {
   /** Lines logged at level 'error' since the last call, and uncaught exceptions. */
   takeErrors(): string[];
   probe(): Promise<TargetProbe>;
+  /** Points over what is shown (the middle of each scene root): where input does something. */
+  hotspots(): Promise<{ x: number; y: number }[]>;
   /** Why the compositor is gone (a crash), or null while it runs. */
   readonly death: string | null;
   close(): Promise<void>;
@@ -128,6 +130,11 @@ export function leftoversOf(compositor: Compositor, baseline: { mappings: number
   };
 }
 
+/** The middle of every mapped scene root (window, layer surface, popup), output-logical. */
+export function hotspotsOf(compositor: Compositor): { x: number; y: number }[] {
+  return compositor.sceneRoots().map((r) => ({ x: Math.floor(r.x + r.surface.width / 2), y: Math.floor(r.y + r.surface.height / 2) }));
+}
+
 /** VmRSS and VmHWM of a process, bytes. */
 export function memoryOf(pid: number | 'self'): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -178,6 +185,10 @@ export class InProcessTarget implements FuzzTarget {
 
   takeErrors(): string[] {
     return this.#errors.splice(0);
+  }
+
+  async hotspots(): Promise<{ x: number; y: number }[]> {
+    return hotspotsOf(this.compositor);
   }
 
   async probe(): Promise<TargetProbe> {
