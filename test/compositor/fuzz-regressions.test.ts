@@ -14,11 +14,12 @@
 import assert from 'node:assert/strict';
 import { closeSync, readdirSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Proxy, WaylandClient } from '../../src/client/index.js';
+import { Proxy, type WaylandClient } from '../../src/client/index.js';
 import { zwp_virtual_keyboard_manager_v1 } from '../../src/protocol/virtual-keyboard.js';
 import { wl_compositor, wl_seat, wl_shm, wl_subcompositor } from '../../src/protocol/wayland.js';
 import { zwlr_data_control_manager_v1 } from '../../src/protocol/wlr-data-control.js';
 import { zwlr_layer_shell_v1 } from '../../src/protocol/wlr-layer-shell.js';
+import { zwlr_output_manager_v1 } from '../../src/protocol/wlr-output-management.js';
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
 import { startCompositor, waitFor } from '../support/compositor.js';
@@ -155,7 +156,7 @@ test('[zombie-device-event, seed 6] offers sent to a data device the client just
   assert.equal(outcome, 'served', 'libwayland drops events to a zombie without looking up their objects');
 });
 
-test('[layer pointer focus, seed 9] the pointer lets go of a layer surface whose client left', async () => {
+test('[layer-pointer-focus, seed 9] the pointer lets go of a layer surface whose client left', async () => {
   const t = startCompositor();
   const c = await t.client('panel');
   const compositor = c.bind(wl_compositor, 5);
@@ -184,6 +185,41 @@ test('[layer pointer focus, seed 9] the pointer lets go of a layer surface whose
   const held = t.compositor.seat.pointer.focus;
   t.close();
   assert.equal(held, null, "the pointer still holds the gone client's surface (and its pixels) until the next pointer event");
+});
+
+test('[custom-refresh-overflow, seed 103] applying a custom mode with a refresh over 10^9 mHz is failed, not an internal error', async () => {
+  const errors = errorLog();
+  const t = startCompositor({ log: errors.log });
+  const c = await t.client('wlr-randr');
+  const manager = c.bind(zwlr_output_manager_v1, 2);
+  let head: Proxy | null = null;
+  let serial = 0;
+  manager
+    .on('head', (p) => {
+      if (!(p instanceof Proxy)) return;
+      head = p;
+      for (const e of ['name', 'description', 'physical_size', 'enabled', 'current_mode', 'position', 'transform', 'scale', 'finished', 'make', 'model', 'serial_number']) p.on(e, () => {});
+      p.on('mode', (m) => {
+        if (m instanceof Proxy) for (const e of ['size', 'refresh', 'preferred', 'finished']) m.on(e, () => {});
+      });
+    })
+    .on('done', (s) => (serial = Number(s)))
+    .on('finished', () => {});
+  await stillServed(c, 'the head');
+  assert.ok(head, 'a head');
+  const results: string[] = [];
+  const config = manager.request('create_configuration', null, serial)!;
+  for (const e of ['succeeded', 'failed', 'cancelled']) config.on(e, () => results.push(e));
+  config.request('enable_head', null, head)!.request('set_custom_mode', 800, 600, 1_000_000_001);
+  config.request('apply');
+  const outcome = await c.roundtrip().then(
+    () => 'served',
+    () => c.error?.message ?? 'error',
+  );
+  t.close();
+  assert.equal(outcome, 'served', 'a refresh the output cannot take is a failed configuration');
+  assert.deepEqual(errors.lines, []);
+  assert.equal(results.length, 1);
 });
 
 /** A chain of `depth` subsurfaces under `root`, each the parent of the next, committed bottom up. */
