@@ -16,13 +16,14 @@ import { closeSync, readdirSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
 import { Proxy, type WaylandClient } from '../../src/client/index.js';
 import { zwp_virtual_keyboard_manager_v1 } from '../../src/protocol/virtual-keyboard.js';
+import { zwlr_virtual_pointer_manager_v1 } from '../../src/protocol/wlr-virtual-pointer.js';
 import { wl_compositor, wl_seat, wl_shm, wl_subcompositor } from '../../src/protocol/wayland.js';
 import { zwlr_data_control_manager_v1 } from '../../src/protocol/wlr-data-control.js';
 import { zwlr_layer_shell_v1 } from '../../src/protocol/wlr-layer-shell.js';
 import { zwlr_output_manager_v1 } from '../../src/protocol/wlr-output-management.js';
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
-import { startCompositor, waitFor } from '../support/compositor.js';
+import { startCompositor, waitFor, type TestCompositor } from '../support/compositor.js';
 
 const IMPLEMENTATION = 3; // wl_display.error.implementation
 
@@ -268,3 +269,97 @@ test('[deep-chain-quadratic, seed 12] get_subsurface does not cost more the deep
   assert.ok(seconds < 4, `25,000 get_subsurface requests took ${seconds.toFixed(1)} s`);
 });
 
+/** A toplevel of `c` mapped with a 16 x 16 buffer; resolves once it is on the output. */
+async function mappedToplevel(t: TestCompositor, c: WaylandClient): Promise<{ surface: Proxy; xdgSurface: Proxy; buffer: Proxy; compositor: Proxy; wm: Proxy }> {
+  const compositor = c.bind(wl_compositor, 5);
+  const wm = c.bind(xdg_wm_base, 5).on('ping', () => {});
+  const shm = c.bind(wl_shm, 1).on('format', () => {});
+  const fd = memfd('window', 16 * 16 * 4);
+  const buffer = shm.request('create_pool', null, fd, 16 * 16 * 4)!.request('create_buffer', null, 0, 16, 16, 64, 1)!;
+  closeSync(fd);
+  buffer.on('release', () => {});
+  const surface = compositor.request('create_surface', null)!.on('enter', () => {}).on('leave', () => {});
+  const xdgSurface = wm.request('get_xdg_surface', null, surface)!;
+  let serial = -1;
+  xdgSurface.on('configure', (s) => (serial = Number(s)));
+  xdgSurface.request('get_toplevel', null)!.on('configure', () => {}).on('close', () => {});
+  surface.request('commit');
+  await stillServed(c, 'initial commit');
+  xdgSurface.request('ack_configure', serial);
+  surface.request('attach', buffer, 0, 0);
+  surface.request('commit');
+  const before = t.compositor.windows.length;
+  await stillServed(c, 'mapped');
+  assert.ok(t.compositor.windows.length > before, 'the window is mapped');
+  return { surface, xdgSurface, buffer, compositor, wm };
+}
+
+test('[hit-test-recursion, found exploring deep desynchronized chains] a 6,000-deep subsurface tree under a window does not end the client that moves the pointer over it', async () => {
+  const errors = errorLog();
+  const t = startCompositor({ log: errors.log });
+  const deep = await t.client('deep');
+  const w = await mappedToplevel(t, deep);
+  const subcompositor = deep.bind(wl_subcompositor, 1);
+  let parent = w.surface;
+  for (let i = 0; i < 6000; i++) {
+    const s = w.compositor.request('create_surface', null)!;
+    subcompositor.request('get_subsurface', null, s, parent)!.request('set_desync');
+    s.request('attach', w.buffer, 0, 0);
+    s.request('commit');
+    parent = s;
+  }
+  await stillServed(deep, 'the tree');
+  const win = t.compositor.windows.at(-1)!;
+  // Another client points at the window with a virtual pointer (as wlrctl or a remote desktop would).
+  const pointing = await t.client('wlrctl');
+  const seat = pointing.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {});
+  const vp = pointing.bind(zwlr_virtual_pointer_manager_v1, 2).request('create_virtual_pointer', seat, null)!;
+  const out = t.compositor.output;
+  vp.request('motion_absolute', 0, win.x + 4, win.y + 4, out.logicalWidth, out.logicalHeight);
+  vp.request('frame');
+  const outcome = await pointing.roundtrip().then(
+    () => 'served',
+    () => pointing.error?.message ?? 'error',
+  );
+  t.close();
+  assert.equal(outcome, 'served', 'pointer motion over a deep tree');
+  assert.deepEqual(errors.lines, []);
+});
+
+test('[popup-chain-recursion, found exploring popup chains] unmapping the window under a 5,000-deep popup chain dismisses the chain without a stack overflow', async () => {
+  const errors = errorLog();
+  const t = startCompositor({ log: errors.log });
+  const c = await t.client('menus');
+  const w = await mappedToplevel(t, c);
+  const positioner = w.wm.request('create_positioner', null)!;
+  positioner.request('set_size', 10, 10);
+  positioner.request('set_anchor_rect', 0, 0, 1, 1);
+  const popups: { surface: Proxy; xdgSurface: Proxy; serial: number }[] = [];
+  let parent = w.xdgSurface;
+  for (let i = 0; i < 5000; i++) {
+    const surface = w.compositor.request('create_surface', null)!.on('enter', () => {}).on('leave', () => {});
+    const xdgSurface = w.wm.request('get_xdg_surface', null, surface)!;
+    const p = { surface, xdgSurface, serial: -1 };
+    xdgSurface.on('configure', (s) => (p.serial = Number(s)));
+    xdgSurface.request('get_popup', null, parent, positioner)!.on('configure', () => {}).on('popup_done', () => {});
+    surface.request('commit');
+    popups.push(p);
+    parent = xdgSurface;
+  }
+  await stillServed(c, 'the chain');
+  for (const p of popups) {
+    p.xdgSurface.request('ack_configure', p.serial);
+    p.surface.request('attach', w.buffer, 0, 0);
+    p.surface.request('commit');
+  }
+  await stillServed(c, 'the chain mapped');
+  w.surface.request('attach', null, 0, 0); // unmapped: every popup above it is dismissed
+  w.surface.request('commit');
+  const outcome = await c.roundtrip().then(
+    () => 'served',
+    () => c.error?.message ?? 'error',
+  );
+  t.close();
+  assert.equal(outcome, 'served');
+  assert.deepEqual(errors.lines, []);
+});

@@ -118,6 +118,8 @@ export const KNOWN_FINDINGS = {
   'sync-chain-commit-recursion': "a commit applying a synchronized chain's cached state recurses per level: chains stay under 800",
   'custom-refresh-overflow': 'an output configuration applying a custom mode with refresh > 10^9 mHz: refresh stays at or below it',
   'layer-pointer-focus': 'the pointer keeps a gone layer surface as its focus: the run moves the pointer before checking what is left',
+  'hit-test-recursion': 'pointer hit testing recurses per subsurface level: desynchronized chains stay under 3,000',
+  'popup-chain-recursion': 'unmapping a popup chain dismisses it recursively: popup chains stay under 2,000',
   'zombie-device-event': 'a selection device destroyed while offers to it are on their way (the client library fails on them): devices go first in a batch',
 } as const;
 export type KnownFinding = keyof typeof KNOWN_FINDINGS;
@@ -357,6 +359,8 @@ export class FuzzClient {
   #disposed = false;
   /** Requests sent before this turn's batch. */
   #batchStart = 0;
+  /** A popup chain made this turn, to be mapped next turn. */
+  readonly #popupChain: XdgModel[] = [];
   /** The serial of a button press on our surface not released yet (a drag may start). */
   #pressSerial: number | null = null;
   readonly #actions: Action[];
@@ -571,6 +575,7 @@ export class FuzzClient {
     const start = this.requests;
     this.#batchStart = start;
     let misses = 0;
+    if (this.#popupChain.length > 0) this.#mapPopupChain();
     // A button is held on one of our surfaces: what a real client does then is start a drag.
     if (this.#pressSerial !== null && this.rng.chance(0.8) && this.#dragFromPress(this.#pressSerial) === 'end') return;
     while (this.requests - start < budget && misses < 200) {
@@ -1100,16 +1105,19 @@ export class FuzzClient {
     const sc = this.subcompositor;
     const c = this.compositor;
     if (!sc || sc.destroyed || !c) return null;
+    // Synchronized (cached until the root commits) or each member desynchronized at once.
+    const desync = this.rng.chance(0.4);
     let maxDepth = this.shared.limits.maxChainDepth;
     if (this.#avoids('deep-chain-quadratic')) maxDepth = Math.min(maxDepth, 2000);
-    if (this.#avoids('sync-chain-commit-recursion')) maxDepth = Math.min(maxDepth, 800);
+    if (!desync && this.#avoids('sync-chain-commit-recursion')) maxDepth = Math.min(maxDepth, 800);
+    if (desync && this.#avoids('hit-test-recursion')) maxDepth = Math.min(maxDepth, 3000);
     const depth = this.rng.int(2, maxDepth);
     const buffer = this.#live(this.buffers, (b) => b.width <= 64 && b.height <= 64);
     const mapped = this.#live(this.xdgs, (x) => x.active && x.mapped)?.surface ?? null;
     let parent = mapped && this.rng.chance(0.7) ? mapped : this.#liveSurface((s) => !s.sub?.active);
     if (!parent) return null;
     const root = parent;
-    this.note(`# deep subsurface chain of ${depth} under ${root.proxy}`);
+    this.note(`# deep ${desync ? 'desynchronized' : 'synchronized'} subsurface chain of ${depth} under ${root.proxy}`);
     const chain: SurfaceModel[] = [];
     for (let i = 0; i < depth; i++) {
       const proxy = this.req(c.proxy, 'create_surface', null)!;
@@ -1119,7 +1127,7 @@ export class FuzzClient {
       if (this.rng.chance(0.5)) {
         this.req(sub.proxy, 'set_position', this.rng.int(-2, 4), this.rng.int(-2, 4));
       }
-      if (this.rng.chance(0.05)) {
+      if (desync || this.rng.chance(0.05)) {
         this.req(sub.proxy, 'set_desync');
         sub.sync = false;
       }
@@ -1506,7 +1514,7 @@ export class FuzzClient {
     const buffer = this.#live(this.buffers, (b) => b.width <= 64 && b.height <= 64);
     let parent = this.#live(this.xdgs, (x) => x.active && x.wm === wm);
     if (!wm || !c || !parent || !buffer) return null;
-    const depth = this.rng.int(2, Math.min(this.shared.limits.maxChainDepth, 1000));
+    const depth = this.rng.int(2, this.#avoids('popup-chain-recursion') ? Math.min(this.shared.limits.maxChainDepth, 2000) : this.shared.limits.maxChainDepth);
     this.note(`# popup chain of ${depth} under ${parent.proxy}`);
     const pos = new PositionerModel(this.req(wm.proxy, 'create_positioner', null)!);
     this.positioners.push(pos);
@@ -1522,9 +1530,31 @@ export class FuzzClient {
       this.req(s.proxy, 'commit');
       commitSurface(s, (v) => this.#roleCommitted(v));
       parent = x;
+      this.#popupChain.push(x);
     }
-    // The configures (serials) arrive after this batch: acking and mapping is for later turns.
+    // The configures (serials) arrive after this batch: the chain is mapped next turn (#mapPopupChain).
     return 'end';
+  }
+
+  /** Maps a popup chain made last turn, parent first: ack, buffer, commit each. */
+  #mapPopupChain(): void {
+    const chain = this.#popupChain.splice(0);
+    this.note(`# mapping a popup chain of ${chain.length}`);
+    for (const x of chain) {
+      if (!x.active || x.serials.length === 0 || !x.popup || x.popup.destroyed || x.popup.dismissed) continue;
+      const serial = x.serials[x.serials.length - 1]!;
+      this.req(x.proxy, 'ack_configure', serial);
+      ackSerial(x.serials, serial);
+      x.configured = true;
+      const b = this.#live(this.buffers, (v) => v.width <= 64 && v.height <= 64);
+      if (!b) return;
+      this.req(x.surface.proxy, 'attach', b.proxy, 0, 0);
+      x.surface.pending.attached = true;
+      x.surface.pending.buffer = b;
+      if (this.#commitError(x.surface)) return;
+      this.req(x.surface.proxy, 'commit');
+      commitSurface(x.surface, (v) => this.#roleCommitted(v));
+    }
   }
 
   #destroyXdg(): Outcome | null {
