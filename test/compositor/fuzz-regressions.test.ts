@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { closeSync, readdirSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
 import { Proxy, type WaylandClient } from '../../src/client/index.js';
+import { wp_viewporter } from '../../src/protocol/viewporter.js';
 import { zwp_virtual_keyboard_manager_v1 } from '../../src/protocol/virtual-keyboard.js';
 import { zwlr_virtual_pointer_manager_v1 } from '../../src/protocol/wlr-virtual-pointer.js';
 import { wl_compositor, wl_seat, wl_shm, wl_subcompositor } from '../../src/protocol/wayland.js';
@@ -361,5 +362,86 @@ test('[popup-chain-recursion, found exploring popup chains] unmapping the window
   );
   t.close();
   assert.equal(outcome, 'served');
+  assert.deepEqual(errors.lines, []);
+});
+
+/** Binds zwlr_output_manager_v1 and waits for its head and serial. */
+async function outputManager(c: WaylandClient): Promise<{ manager: Proxy; head: Proxy; serial: () => number }> {
+  const manager = c.bind(zwlr_output_manager_v1, 2);
+  let head: Proxy | null = null;
+  let serial = 0;
+  manager
+    .on('head', (p) => {
+      if (!(p instanceof Proxy)) return;
+      head = p;
+      for (const e of ['name', 'description', 'physical_size', 'enabled', 'current_mode', 'position', 'transform', 'scale', 'finished', 'make', 'model', 'serial_number']) p.on(e, () => {});
+      p.on('mode', (m) => {
+        if (m instanceof Proxy) for (const e of ['size', 'refresh', 'preferred', 'finished']) m.on(e, () => {});
+      });
+    })
+    .on('done', (s) => (serial = Number(s)))
+    .on('finished', () => {});
+  await stillServed(c, 'the head');
+  assert.ok(head, 'a head');
+  return { manager, head, serial: () => serial };
+}
+
+test('[layer-size-overflow, found with extreme margins] a layer surface whose margins make its size pass uint32 ends no client: not itself, not the one changing the output mode', async () => {
+  const errors = errorLog();
+  const t = startCompositor({ log: errors.log }); // 640 x 480
+  const panel = await t.client('panel');
+  const surface = panel.bind(wl_compositor, 5).request('create_surface', null)!.on('enter', () => {}).on('leave', () => {});
+  const layer = panel.bind(zwlr_layer_shell_v1, 4).request('get_layer_surface', null, surface, null, 2, 'panel')!;
+  layer.on('configure', () => {}).on('closed', () => {});
+  layer.request('set_anchor', 1 | 2 | 4 | 8);
+  layer.request('set_size', 0, 0); // width = output width - left - right margins
+  layer.request('set_margin', 0, -2147483648, 0, -2147482000); // 640 + 4294965648 fits in a uint32, 1920 + that does not
+  surface.request('commit');
+  await stillServed(panel, 'the panel at 640 x 480');
+  const randr = await t.client('wlr-randr');
+  const { manager, head, serial } = await outputManager(randr);
+  const config = manager.request('create_configuration', null, serial())!;
+  for (const e of ['succeeded', 'failed', 'cancelled']) config.on(e, () => {});
+  config.request('enable_head', null, head)!.request('set_custom_mode', 1920, 1080, 0);
+  config.request('apply'); // the panel is configured again, to a width past uint32
+  const randrOutcome = await randr.roundtrip().then(
+    () => 'served',
+    () => randr.error?.message ?? 'error',
+  );
+  const panelOutcome = await panel.roundtrip().then(
+    () => 'served',
+    () => panel.error?.message ?? 'error',
+  );
+  t.close();
+  assert.equal(randrOutcome, 'served', "the client that changed the mode is not ended for another client's panel");
+  assert.equal(panelOutcome, 'served');
+  assert.deepEqual(errors.lines, []);
+});
+
+test('[pointer-fixed-overflow, found with extreme offsets] a surface whose origin is 2^30 away from the pointer over it ends no client', async () => {
+  const errors = errorLog();
+  const t = startCompositor({ log: errors.log });
+  const big = await t.client('big');
+  const seat = big.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {});
+  const pointer = seat.request('get_pointer', null)!;
+  for (const e of ['enter', 'leave', 'motion', 'frame', 'button', 'axis']) pointer.on(e, () => {});
+  const w = await mappedToplevel(t, big); // 16 x 16, not under the pointer at (0, 0)
+  const viewport = big.bind(wp_viewporter, 1).request('get_viewport', null, w.surface)!;
+  viewport.request('set_destination', 0x7fffffff, 0x7fffffff);
+  w.surface.request('offset', -0x40000000, -0x40000000); // the window now spans the output, its origin far up and left
+  w.surface.request('commit');
+  await stillServed(big, 'the big window');
+  // Another client moves the pointer onto it: enter carries surface_x of about 2^30, past wl_fixed's 2^23.
+  const pointing = await t.client('wlrctl');
+  const seat2 = pointing.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {});
+  const vp = pointing.bind(zwlr_virtual_pointer_manager_v1, 2).request('create_virtual_pointer', seat2, null)!;
+  vp.request('motion_absolute', 0, 300, 300, 640, 480);
+  vp.request('frame');
+  const outcome = await pointing.roundtrip().then(
+    () => 'served',
+    () => pointing.error?.message ?? 'error',
+  );
+  t.close();
+  assert.equal(outcome, 'served', "pointer motion over another client's surface");
   assert.deepEqual(errors.lines, []);
 });

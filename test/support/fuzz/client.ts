@@ -120,6 +120,8 @@ export const KNOWN_FINDINGS = {
   'layer-pointer-focus': 'the pointer keeps a gone layer surface as its focus: the run moves the pointer before checking what is left',
   'hit-test-recursion': 'pointer hit testing recurses per subsurface level: desynchronized chains stay under 3,000',
   'popup-chain-recursion': 'unmapping a popup chain dismisses it recursively: popup chains stay under 2,000',
+  'layer-size-overflow': 'a layer surface whose margins make its configured size pass uint32: margins stay small',
+  'pointer-fixed-overflow': 'a surface whose origin is 2^23 or more from the pointer over it (wl_fixed): offsets and viewport destinations stay small',
   'zombie-device-event': 'a selection device destroyed while offers to it are on their way (the client library fails on them): devices go first in a batch',
 } as const;
 export type KnownFinding = keyof typeof KNOWN_FINDINGS;
@@ -596,6 +598,13 @@ export class FuzzClient {
 
   // ---------------------------------------------------------------- helpers
 
+  /** Offsets that put a surface's origin far away (extremes only), or null. */
+  #farOffsets(): [number, number] | null {
+    const r = this.rng;
+    if (!this.shared.limits.extremes || this.#avoids('pointer-fixed-overflow') || !r.chance(0.03)) return null;
+    return [r.int32(), r.int32()];
+  }
+
   #avoids(finding: KnownFinding): boolean {
     return this.shared.limits.avoid.includes(finding);
   }
@@ -749,7 +758,7 @@ export class FuzzClient {
     const buffer = r.chance(0.85) ? this.#live(this.buffers) : null;
     let x = 0;
     let y = 0;
-    if (s.version < 5 && r.chance(0.3)) [x, y] = [r.int(-50, 50), r.int(-50, 50)];
+    if (s.version < 5 && r.chance(0.3)) [x, y] = this.#farOffsets() ?? [r.int(-50, 50), r.int(-50, 50)];
     this.req(s.proxy, 'attach', buffer?.proxy ?? null, x, y);
     s.pending.attached = true;
     s.pending.buffer = buffer;
@@ -811,7 +820,7 @@ export class FuzzClient {
       const scale = r.chance(0.9) ? r.int(1, 4) : r.pick([5, 16, 255, 4096, INT32_MAX]);
       this.req(s.proxy, 'set_buffer_scale', scale);
       s.pending.scale = scale;
-    } else if (s.version >= 5) this.req(s.proxy, 'offset', r.int(-100, 100), r.int(-100, 100));
+    } else if (s.version >= 5) this.req(s.proxy, 'offset', ...(this.#farOffsets() ?? [r.int(-100, 100), r.int(-100, 100)]));
     else return null;
     return 'ok';
   }
@@ -1663,7 +1672,7 @@ export class FuzzClient {
         this.req(l.proxy, 'set_exclusive_zone', r.chance(0.8) ? r.int(-1, 200) : r.int32());
         return 'ok';
       case 3: {
-        const m = (): number => (r.chance(0.85) ? r.int(-50, 100) : r.int32());
+        const m = (): number => (r.chance(0.85) || this.#avoids('layer-size-overflow') ? r.int(-50, 100) : r.int32());
         this.req(l.proxy, 'set_margin', m(), m(), m(), m());
         return 'ok';
       }
@@ -1753,8 +1762,9 @@ export class FuzzClient {
           this.req(v.proxy, 'set_destination', -1, -1);
           this.#pendingViewport(s).destination = null;
         } else {
-          const w = r.int(1, 800);
-          const h = r.int(1, 800);
+          const huge = this.shared.limits.extremes && r.chance(0.05) && !this.#avoids('pointer-fixed-overflow');
+          const w = huge ? r.int(1, INT32_MAX) : r.int(1, 800);
+          const h = huge ? r.int(1, INT32_MAX) : r.int(1, 800);
           this.req(v.proxy, 'set_destination', w, h);
           this.#pendingViewport(s).destination = { width: w, height: h };
         }
