@@ -309,7 +309,9 @@ export class WaylandClient {
     const failure = decode(desc, body, this.connection.fds, this.#ctx, this.#args);
     if (failure) {
       failure.fds.forEach(closeFdQuietly);
-      this.#fail(protocolError('ERR_NOSIGBUS_DISCONNECTED', `malformed event ${target}.${desc.name}: ${failure.message}`));
+      // A zombie's event may name objects already forgotten (server-made ones
+      // born zombies): libwayland drops it without looking them up.
+      if (!target.destroyed) this.#fail(protocolError('ERR_NOSIGBUS_DISCONNECTED', `malformed event ${target}.${desc.name}: ${failure.message}`));
       return;
     }
     const types = argTypes(desc);

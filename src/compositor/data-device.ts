@@ -33,7 +33,7 @@
 // bytes. Hit testing during a drag is the seat's (surfaceAt).
 import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source } from '../protocol/wayland.js';
 import type { Display, Resource } from '../server/index.js';
-import { doubleToFixed } from '../wire/codec.js';
+import { clampFixed, doubleToFixed } from '../wire/codec.js';
 import { DataSource, FocusedDevices, type PointerGrab, type SelectionSeat, type Selections } from './selection.js';
 import { surfaceOf, type Surface, type SurfaceRole } from './surface.js';
 import { dataOf, implement } from './typed.js';
@@ -154,7 +154,7 @@ class Drag implements PointerGrab {
       return;
     }
     if (!target || !this.#focus) return;
-    for (const d of this.#focus.devices) d.send('motion', timeMs >>> 0, doubleToFixed(target.sx), doubleToFixed(target.sy));
+    for (const d of this.#focus.devices) d.send('motion', timeMs >>> 0, doubleToFixed(clampFixed(target.sx)), doubleToFixed(clampFixed(target.sy)));
   }
 
   button(_button: number, pressed: boolean): void {
@@ -180,7 +180,7 @@ class Drag implements PointerGrab {
           last = offer;
         }
       }
-      d.send('enter', serial, surface.resource, doubleToFixed(sx), doubleToFixed(sy), offerResource);
+      d.send('enter', serial, surface.resource, doubleToFixed(clampFixed(sx)), doubleToFixed(clampFixed(sy)), offerResource);
     }
     if (source) source.dragOffer = last;
     last?.negotiate();

@@ -436,12 +436,16 @@ function exclusionOf(ls: LayerSurface): string {
 }
 
 /** The box of a surface with state `s` within `bounds` (the size it is configured to). */
+/** The largest size a layer surface is configured with (int32, as every size in Wayland). */
+const MAX_SIZE = 0x7fffffff;
+
 function place(s: LayerState, bounds: Rect): Rect {
   const m = s.margin;
   const horizontal = (s.anchor & (ANCHOR.left | ANCHOR.right)) === (ANCHOR.left | ANCHOR.right);
   const vertical = (s.anchor & (ANCHOR.top | ANCHOR.bottom)) === (ANCHOR.top | ANCHOR.bottom);
-  const width = s.width === 0 ? Math.max(0, bounds.width - m.left - m.right) : s.width;
-  const height = s.height === 0 ? Math.max(0, bounds.height - m.top - m.bottom) : s.height;
+  // Margins are any int32: negative ones past the output would ask for more than a uint32 size.
+  const width = s.width === 0 ? Math.min(MAX_SIZE, Math.max(0, bounds.width - m.left - m.right)) : s.width;
+  const height = s.height === 0 ? Math.min(MAX_SIZE, Math.max(0, bounds.height - m.top - m.bottom)) : s.height;
   let x: number;
   if (horizontal) x = bounds.x + m.left + Math.floor((bounds.width - m.left - m.right - width) / 2);
   else if (s.anchor & ANCHOR.left) x = bounds.x + m.left;

@@ -57,7 +57,7 @@ import {
   zwlr_output_mode_v1,
 } from '../protocol/wlr-output-management.js';
 import type { Display, Resource } from '../server/index.js';
-import { MAX_OUTPUT_SIZE, type Output } from './output.js';
+import { MAX_OUTPUT_SIZE, MAX_REFRESH_MILLIHZ, type Output } from './output.js';
 import { dataOf, implement } from './typed.js';
 
 const CONFIG_ERROR = zwlr_output_configuration_v1.enums.error.entries;
@@ -309,6 +309,7 @@ export class OutputManagement {
     const current = this.#current();
     if (size.width * size.height > MAX_CLIENT_MODE_PIXELS && !(size.width === current.width && size.height === current.height)) return null;
     const refresh = size.refresh > 0 ? size.refresh : this.#output.refreshMilliHz;
+    if (refresh > MAX_REFRESH_MILLIHZ) return null; // what Output.setMode takes: failed, not an exception
     const scale = req.scale === null ? this.#output.scale : Math.max(1, Math.round(req.scale));
     if (scale > 64) return null;
     return { width: size.width, height: size.height, refreshMilliHz: refresh, scale };

@@ -51,6 +51,8 @@ export interface OutputMode {
 
 /** The largest mode accepted at run time, per axis (what --width/--height accept too). */
 export const MAX_OUTPUT_SIZE = 16384;
+/** The highest refresh rate an output takes (a million Hz). */
+export const MAX_REFRESH_MILLIHZ = 1_000_000_000;
 /** zxdg_output_v1 objects one client may have (one per wl_output is what clients make); more is no_memory. */
 export const MAX_XDG_OUTPUTS = 64;
 
@@ -146,7 +148,7 @@ export class Output {
     const scale = mode.scale ?? this.#scale;
     const ok = (n: number, max: number): boolean => Number.isInteger(n) && n >= 1 && n <= max;
     if (!ok(mode.width, MAX_OUTPUT_SIZE) || !ok(mode.height, MAX_OUTPUT_SIZE)) throw new RangeError(`output size ${mode.width}x${mode.height} is outside 1..${MAX_OUTPUT_SIZE}`);
-    if (!ok(refresh, 1_000_000_000)) throw new RangeError(`refresh ${refresh} mHz is not a positive integer`);
+    if (!ok(refresh, MAX_REFRESH_MILLIHZ)) throw new RangeError(`refresh ${refresh} mHz is not a positive integer`);
     if (!ok(scale, 64)) throw new RangeError(`scale ${scale} is not an integer in 1..64`);
     if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale === this.#scale) return;
     const resized = mode.width !== this.#width || mode.height !== this.#height;

@@ -32,6 +32,7 @@ import { wl_pointer } from '../protocol/wayland.js';
 import type { Client, Resource } from '../server/index.js';
 import type { SceneRoot } from './renderer.js';
 import { surfaceOf, type Surface, type SurfaceRole } from './surface.js';
+import { clampFixed } from '../wire/codec.js';
 import { placeTree, type PlacedSurface } from './tree.js';
 import { implement } from './typed.js';
 
@@ -126,6 +127,7 @@ export class Pointer {
   x = 0;
   y = 0;
   #focus: Surface | null = null;
+  #unwatchFocus: (() => void) | null = null;
   /** Where the focus's origin was at the last hit test (null: no focus, or it left the scene). */
   #focusOrigin: { x: number; y: number } | null = null;
   #enterSerial = 0;
@@ -158,7 +160,7 @@ export class Pointer {
     const f = this.#focus;
     const pos = this.#focusOrigin;
     if (f && f.client === client && !f.destroyed && pos) {
-      resource.send('enter', this.#enterSerial, f.resource, this.x - pos.x, this.y - pos.y);
+      resource.send('enter', this.#enterSerial, f.resource, clampFixed(this.x - pos.x), clampFixed(this.y - pos.y));
       if (resource.version >= 5) resource.send('frame');
     }
   }
@@ -222,10 +224,14 @@ export class Pointer {
       this.#host.cursorChanged();
     }
     this.#focus = next;
+    // The focus going away (its client left, whatever its role) is a scene change:
+    // the pointer lets go of it by the next refresh, not at the next input event.
+    this.#unwatchFocus?.();
+    this.#unwatchFocus = next ? next.resource.onDestroy(() => this.invalidate()) : null;
     if (hit && next) {
       const rs = this.#focused();
       this.#enterSerial = this.#host.inputSerial(next.client);
-      for (const r of rs) r.send('enter', this.#enterSerial, next.resource, hit.sx, hit.sy);
+      for (const r of rs) r.send('enter', this.#enterSerial, next.resource, clampFixed(hit.sx), clampFixed(hit.sy));
       this.#frame(rs);
     }
   }
@@ -248,7 +254,7 @@ export class Pointer {
     if (!hit) return;
     this.#focusOrigin = { x: this.x - hit.sx, y: this.y - hit.sy };
     const rs = this.#focused();
-    for (const r of rs) r.send('motion', timeMs >>> 0, hit.sx, hit.sy);
+    for (const r of rs) r.send('motion', timeMs >>> 0, clampFixed(hit.sx), clampFixed(hit.sy));
     if (frame) this.#frame(rs);
   }
 
@@ -289,6 +295,7 @@ export class Pointer {
     this.#stale = false;
     if (this.#focus?.destroyed) {
       this.#focus = null;
+      this.#unwatchFocus = null;
       this.#focusOrigin = null;
       this.#buttons.clear();
     }

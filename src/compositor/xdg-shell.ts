@@ -56,6 +56,8 @@ const ANCHOR = xdg_positioner.enums.anchor.entries;
 const GRAVITY = xdg_positioner.enums.gravity.entries;
 const ADJUST = xdg_positioner.enums.constraint_adjustment.entries;
 const RESIZE_EDGE_MAX = 10; // xdg_toplevel.resize_edge: none .. bottom_right
+
+const clampInt32 = (v: number): number => Math.min(0x7fffffff, Math.max(-0x80000000, v));
 /** Unacked configures remembered per xdg_surface (see PendingSerials: older ones are let through). */
 const CONFIGURES_KEPT = 256;
 
@@ -439,7 +441,9 @@ export class Popup {
     this.box = place(this.positioner, this.#parent, this.xdg.shell.output);
     if (this.#repositionToken !== null && this.resource.version >= 3) this.resource.send('repositioned', this.#repositionToken);
     this.#repositionToken = null;
-    this.resource.send('configure', this.box.x, this.box.y, this.box.width, this.box.height);
+    // A positioner's offsets are any int32: the sum may not be (the popup is far off the output anyway).
+    const b = this.box;
+    this.resource.send('configure', clampInt32(b.x), clampInt32(b.y), clampInt32(b.width), clampInt32(b.height));
     this.updatePosition();
   }
 

@@ -194,6 +194,12 @@ export function fixedToDouble(f: number): number {
   return (f | 0) / 256;
 }
 
+/** `d` saturated to what a 24.8 fixed can hold: a surface 2^30 units away
+ * from the pointer is a legal scene, and its coordinates must still encode. */
+export function clampFixed(d: number): number {
+  return Math.min(0x7fffffff / 256, Math.max(-0x80000000 / 256, d));
+}
+
 /** Double to 24.8 fixed-point (int32 raw value), rounding to nearest. */
 export function doubleToFixed(d: number): number {
   const f = Math.round(d * 256);

@@ -117,7 +117,7 @@ export function leftoversOf(compositor: Compositor, baseline: { mappings: number
     connectedClients: compositor.display.clients.size,
     clientsNotMarkedDisconnected: compositor.clientStats.filter((s) => !s.disconnected).length,
     windows: compositor.windows.length,
-    layerSurfaces: compositor.layerShell.surfaces.length,
+    layerSurfaces: compositor.layerShell.surfaces.size,
     clipboardSource: compositor.selections.clipboard.source ? 1 : 0,
     primarySource: compositor.selections.primary.source ? 1 : 0,
     keyboardFocus: seat.keyboardFocus ? 1 : 0,
