@@ -122,6 +122,8 @@ interface QueuedFrame {
 }
 
 const CASCADE_STEP = 32;
+/** Stats of gone clients kept for reports (the oldest are forgotten past it). */
+const MAX_GONE_STATS = 1024;
 /** A client leaving with this many objects or more makes the heap worth collecting at once. */
 const RELEASE_AFTER_OBJECTS = 1000;
 
@@ -140,7 +142,11 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   /** Scripted keyboard and pointer input (see input.ts). */
   readonly input: Input;
   readonly #drawCursor: boolean;
+  /** Stats of the connected clients (a gone client is not kept: nothing may hold it, or its buffers). */
   readonly #stats = new Map<Client, ClientStats>();
+  /** Every client's stats in connection order; of the gone ones only the latest MAX_GONE_STATS or so. */
+  #history: ClientStats[] = [];
+  #goneInHistory = 0;
   readonly #log: (line: string) => void;
   readonly #level: number;
   readonly #shell: Shell;
@@ -231,9 +237,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     return client;
   }
 
-  /** Everything seen of each client, connected or gone, in connection order. */
+  /** Everything seen of each client, connected or gone (the latest 1,024 to 2,048 gone ones), in connection order. */
   get clientStats(): readonly ClientStats[] {
-    return [...this.#stats.values()];
+    return this.#history.slice();
   }
 
   statsOf(client: Client): ClientStats | undefined {
@@ -243,9 +249,17 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   #track(client: Client, label: string): void {
     const stats: ClientStats = { label, commits: 0, frames: 0, presented: 0, rescues: 0, protocolError: false, disconnected: false, unresponsive: false, firstCommitMs: null, lastFrameMs: null };
     this.#stats.set(client, stats);
+    this.#history.push(stats);
     client.onDestroy((c) => {
       stats.disconnected = true;
       stats.protocolError = c.errored;
+      this.#stats.delete(c);
+      // Bounded: a client connecting a million times leaves MAX_GONE_STATS behind (compacted in batches: O(1) amortized).
+      if (++this.#goneInHistory > 2 * MAX_GONE_STATS) {
+        let drop = this.#goneInHistory - MAX_GONE_STATS;
+        this.#history = this.#history.filter((h) => !(h.disconnected && drop-- > 0));
+        this.#goneInHistory = MAX_GONE_STATS;
+      }
       if (c.objectCount >= RELEASE_AFTER_OBJECTS) this.#scheduleRelease();
       this.log(c.errored ? 'warn' : 'info', `${stats.label}: ${c.errored ? 'disconnected after a protocol error' : 'disconnected'}`);
     });
