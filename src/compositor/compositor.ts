@@ -203,7 +203,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.display.onClient((client) => this.#track(client, labelOf(client)));
     const ping = options.pingIntervalMs ?? 10_000;
     if (ping > 0) {
-      this.#pingTimer = setInterval(() => this.#shell.ping(), ping);
+      this.#pingTimer = setInterval(() => this.#guarded('ping', () => this.#shell.ping()), ping);
       this.#pingTimer.unref();
     }
   }
@@ -429,7 +429,17 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     let next = ((now - this.#epoch) / period + 1n) * period + this.#epoch;
     // A timer may fire a little early: never the same refresh twice.
     if (next <= this.#lastVblank) next = this.#lastVblank + period;
-    this.#timer = setTimeout(() => this.#tick(next), Math.max(1, Number(next - now) / 1e6));
+    this.#timer = setTimeout(() => this.#guarded('refresh', () => this.#tick(next)), Math.max(1, Number(next - now) / 1e6));
+  }
+
+  /** Runs a timer's work: what one client's state breaks is caught nearer to it (its
+   * client is ended); anything reaching here is logged and the compositor goes on. */
+  #guarded(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      this.log('error', `${what} failed: ${stackOf(e)}`);
+    }
   }
 
   /** One refresh; `vblank` is its time on the output's grid (what presentation feedback reports). */

@@ -119,6 +119,8 @@ export interface PointerHost {
   pressed(hit: Hit | null): boolean;
   /** The cursor picture or place changed. */
   cursorChanged(): void;
+  /** An exception on the pointer's own timer (nothing else would catch it): logged, the compositor goes on. */
+  timerFailed(error: unknown): void;
 }
 
 export class Pointer {
@@ -280,7 +282,11 @@ export class Pointer {
     const run = (): void => {
       this.#staleTimer = null;
       this.#lastCoalescedMs = performance.now();
-      this.#catchUp();
+      try {
+        this.#catchUp();
+      } catch (e) {
+        this.#host.timerFailed(e);
+      }
     };
     this.#staleTimer = wait > 0 ? { timeout: setTimeout(run, wait) } : { immediate: setImmediate(run) };
   }

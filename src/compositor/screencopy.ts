@@ -204,7 +204,13 @@ export class Screencopy {
     const ready: Frame[] = [];
     for (const f of this.#waiting) if (!f.withDamage || this.#damageIn(f).length > 0) ready.push(f);
     for (const f of ready) this.#waiting.delete(f);
-    for (const f of ready) this.#deliver(f, vblank);
+    for (const f of ready) {
+      try {
+        this.#deliver(f, vblank);
+      } catch (e) {
+        f.resource.client.postImplementationError(e); // that client's capture, that client's end
+      }
+    }
   }
 
   #deliver(frame: Frame, vblank: bigint): void {

@@ -107,6 +107,7 @@ export class Seat {
       },
       pressed: (hit) => this.#pressed(hit),
       cursorChanged: () => host.scheduleRepaint(),
+      timerFailed: (e) => host.log('error', `pointer focus: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     });
     host.display.createGlobal(wl_seat, 7, (resource) => this.#bind(resource));
   }
