@@ -190,6 +190,8 @@ export class XdgModel {
   mapped = false;
   /** The xdg_surface object was destroyed by us. */
   destroyed = false;
+  /** Popups made with this parent, through any xdg_wm_base of the client. */
+  readonly childPopups = new Set<PopupModel>();
 
   constructor(proxy: Proxy, surface: SurfaceModel, wm: WmModel) {
     this.proxy = proxy;
@@ -242,6 +244,7 @@ export class PopupModel {
     this.proxy = proxy;
     this.xdg = xdg;
     this.parentXdg = parentXdg;
+    parentXdg?.childPopups.add(this);
   }
 }
 
@@ -340,10 +343,11 @@ const ANCHOR_BOTTOM = 2;
 const ANCHOR_LEFT = 4;
 const ANCHOR_RIGHT = 8;
 
-/** The popups the compositor dismisses with `x` (its wm_base's, parent `x`, not dismissed). */
+/** The popups the compositor dismisses with `x`, and that make destroying x's own popup
+ * not_the_topmost_popup: parent `x`, made through any wm_base of the client, alive, not dismissed. */
 export function childPopups(x: XdgModel): PopupModel[] {
   const out: PopupModel[] = [];
-  for (const s of x.wm.surfaces) if (s.popup && !s.popup.destroyed && s.popup.parentXdg === x && !s.popup.dismissed) out.push(s.popup);
+  for (const p of x.childPopups) if (!p.destroyed && !p.dismissed) out.push(p);
   return out;
 }
 
