@@ -62,3 +62,27 @@ test('nesting past MAX_SUBSURFACE_DEPTH by grafting a surface that has subsurfac
   assert.match(c.error!.message, /nested deeper than/);
   t.close();
 });
+
+test('a buffer shown in place, committed again once the budget allows a copy: released once, not twice', async () => {
+  const t = startCompositor({ pixelBudget: { perClient: 64 * KIB } });
+  const c = await t.client();
+  const g = bindCore(c);
+  const other = await toplevel(c, g);
+  present(other.surface, shmBuffer(g, 100, 100, () => 0xff00ff00).buffer, 100, 100); // 40 KiB copied
+  await c.roundtrip();
+  const w = await toplevel(c, g);
+  const a = shmBuffer(g, 100, 100, () => 0xffff0000); // 40 KiB more: past the budget
+  present(w.surface, a.buffer, 100, 100);
+  await c.roundtrip();
+  const win = t.compositor.windows.at(-1)!;
+  assert.ok(win.surface.content instanceof DirectContent, 'shown in place');
+  other.toplevel.request('destroy');
+  other.xdgSurface.request('destroy');
+  other.surface.request('destroy'); // its copy goes back: the budget allows one again
+  await c.roundtrip();
+  present(w.surface, a.buffer, 100, 100);
+  await c.roundtrip();
+  assert.equal(hex(pixelAt(t.compositor, win.x + 5, win.y + 5)), hex(0xffff0000));
+  assert.equal(a.released, 1, 'one commit shown, one release');
+  t.close();
+});
