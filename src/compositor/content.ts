@@ -156,6 +156,7 @@ export class DirectContent implements ContentBase {
     this.height = buffer.height;
     this.opaque = opaque;
     this.#row = new Uint32Array(buffer.width);
+    buffer.shownInPlace++;
   }
 
   /** Reads nothing once the client destroyed the buffer (its memory may be gone): shows as transparent. */
@@ -175,11 +176,12 @@ export class DirectContent implements ContentBase {
     return this.#row[0]!;
   }
 
-  /** The client may reuse its buffer: wl_buffer.release, once. */
+  /** The client may reuse its buffer: wl_buffer.release, once, when no other
+   * content shows it in place (the same buffer committed again, or on another surface). */
   free(): void {
     if (this.#freed) return;
     this.#freed = true;
-    if (!this.buffer.resource.destroyed) this.buffer.resource.send('release');
+    if (--this.buffer.shownInPlace === 0 && !this.buffer.resource.destroyed) this.buffer.resource.send('release');
   }
 }
 

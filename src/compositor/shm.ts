@@ -73,6 +73,8 @@ export class ShmBuffer {
   readonly height: number;
   readonly stride: number;
   readonly format: number;
+  /** Contents showing this buffer in place (content.ts DirectContent): it is released when the last goes. */
+  shownInPlace = 0;
 
   constructor(resource: Resource, pool: ShmPool, offset: number, width: number, height: number, stride: number, format: number) {
     this.resource = resource;

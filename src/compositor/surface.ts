@@ -338,7 +338,8 @@ export class Surface {
       }
     }
     this.#replaceStateContent(state, target);
-    buffer.resource.send('release');
+    // Shown in place elsewhere still (committed before, past the budget): released when that goes.
+    if (buffer.shownInPlace === 0) buffer.resource.send('release');
     return true;
   }
 
