@@ -3,8 +3,10 @@
 // Invariants:
 //  - get_subsurface refuses (bad_surface) a surface that has another role,
 //    is its own parent, or is an ancestor of the parent (no cycles); a
-//    parent nested MAX_SUBSURFACE_DEPTH deep already is no_memory: every
-//    walk up a tree is bounded by that depth;
+//    subsurface that would end deeper than MAX_SUBSURFACE_DEPTH is no_memory
+//    (its parent's depth, plus, for a graft of a surface with subsurfaces of
+//    its own, that tree's height): no tree is deeper, so every walk up a
+//    tree is bounded by that depth;
 //  - cost: place_above/below, set_position and a commit cost O(1); a
 //    parent's commit visits only the children with something to apply (a
 //    position, cached state), iteratively, never the whole tree;
@@ -134,7 +136,24 @@ function nesting(surface: Surface, parent: Surface): 'ok' | 'cycle' | 'too-deep'
     if (s === surface) return 'cycle';
     if (++depth > MAX_SUBSURFACE_DEPTH) return 'too-deep';
   }
-  return 'ok';
+  // Grafting a tree: its deepest surface must stay within the limit too.
+  return heightWithin(surface, MAX_SUBSURFACE_DEPTH - depth) ? 'ok' : 'too-deep';
+}
+
+/** The tree under `root` is at most `levels` subsurfaces deep. Iterative; it
+ * looks no deeper than `levels + 1`, at the cost of the surfaces it passes
+ * (a graft is rare: clients build trees top-down, where this is not asked). */
+function heightWithin(root: Surface, levels: number): boolean {
+  const todo: [Surface, number][] = [[root, 0]];
+  while (todo.length > 0) {
+    const [s, level] = todo.pop()!;
+    for (const child of s.stack) {
+      if (child === s || child.destroyed) continue;
+      if (level + 1 > levels) return false;
+      todo.push([child, level + 1]);
+    }
+  }
+  return true;
 }
 
 export function createSubcompositorGlobal(display: Display): void {
