@@ -20,7 +20,8 @@
 //    re-created for the same role); the role's precommit check may refuse a
 //    commit with its protocol error;
 //  - frame callbacks and presentation feedback of a commit are handed to the
-//    host in commit order and fire once, at the next output refresh.
+//    host in commit order and fire once, at the next output refresh (the
+//    compositor answers them surface by surface, each in its commit order).
 import { wl_callback, wl_compositor, wl_shm, wl_surface } from '../protocol/wayland.js';
 import type { Client, Display, Resource } from '../server/index.js';
 import { addDamage, clientRect, intersect, isEmpty, rect, Region, serveRegion, type Rect } from './region.js';
