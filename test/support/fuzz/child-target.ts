@@ -16,6 +16,8 @@ interface Answer {
   leftovers?: Leftovers;
   clientStats?: number;
   hotspots?: { x: number; y: number }[];
+  heapUsed?: number;
+  external?: number;
 }
 
 const CHILD = fileURLToPath(new URL('./child-compositor.js', import.meta.url));
@@ -51,9 +53,10 @@ export class ChildTarget implements FuzzTarget {
   }
 
   /** Starts a compositor process and waits until it listens. */
-  static start(options: { width?: number; height?: number } = {}): Promise<ChildTarget> {
+  static start(options: { width?: number; height?: number; truncationPolicy?: 'error' | 'zero' } = {}): Promise<ChildTarget> {
     const args = ['--width', String(options.width ?? 640), '--height', String(options.height ?? 480)];
-    const child = fork(CHILD, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    if (options.truncationPolicy === 'zero') args.push('--zero');
+    const child = fork(CHILD, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: ['--expose-gc'] });
     return new Promise((resolve, reject) => {
       const onMessage = (a: Answer): void => {
         if (a.type !== 'ready' || !a.path) return;
@@ -98,6 +101,12 @@ export class ChildTarget implements FuzzTarget {
 
   async hotspots(): Promise<{ x: number; y: number }[]> {
     return (await this.#ask({ cmd: 'hotspots' })).hotspots ?? [];
+  }
+
+  /** JS heap and external memory still referenced after a full garbage collection (a leak grows it). */
+  async heapAfterGc(): Promise<{ heapUsed: number; external: number }> {
+    const a = await this.#ask({ cmd: 'heap' });
+    return { heapUsed: a.heapUsed ?? -1, external: a.external ?? -1 };
   }
 
   takeErrors(): string[] {
