@@ -28,8 +28,6 @@ import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
 import { startCompositor, waitFor, type TestCompositor } from '../support/compositor.js';
 
-const IMPLEMENTATION = 3; // wl_display.error.implementation
-
 /** Lines the compositor logs at level 'error' (internal errors). */
 function errorLog(): { lines: string[]; log: (line: string) => void } {
   const lines: string[] = [];

@@ -57,7 +57,8 @@ const compositor = new Compositor({
   width: arg('width', 640),
   height: arg('height', 480),
   logLevel: 'error',
-  pingIntervalMs: 0,
+  // Pings every second: every client answers (a FuzzClient pongs in its handler); none is disconnected for it.
+  pingIntervalMs: 1000,
   onTruncate: process.argv.includes('--zero') ? 'zero' : 'error',
   cursor: true,
   log: (line) => send({ type: 'log', line }),

@@ -27,7 +27,6 @@ import { wp_viewport, wp_viewporter } from '../../../src/protocol/viewporter.js'
 import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../../src/protocol/virtual-keyboard.js';
 import {
   wl_compositor,
-  wl_data_device,
   wl_data_device_manager,
   wl_data_offer,
   wl_data_source,
@@ -172,7 +171,6 @@ const displayError = (name: 'no_memory' | 'implementation', why: string): ErrorS
 const FORMAT = wl_shm.enums.format.entries;
 const SUPPORTED_FORMATS = [FORMAT.argb8888, FORMAT.xrgb8888, FORMAT.abgr8888, FORMAT.xbgr8888];
 const UNSUPPORTED_FORMATS = [FORMAT.rgb565, FORMAT.nv12, FORMAT.c8, FORMAT.rgba8888, FORMAT.xrgb2101010, 0x12345678];
-const ANCHOR = { top: 1, bottom: 2, left: 4, right: 8 } as const;
 const MIME_LIMIT = 256;
 /** Live objects of one kind a client keeps (more: the creating actions wait). */
 const MAX_LIVE = 64;

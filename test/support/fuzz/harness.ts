@@ -225,7 +225,7 @@ export class Fuzzer {
     const r = await within(
       c.wl.roundtrip().then(
         () => null,
-        (e: unknown) => (c.wl.error ?? (e as ProtocolError)),
+        (e: unknown) => c.wl.error ?? Object.assign(new Error(`round trip failed: ${String(e)}`), { code: 'ERR_NOSIGBUS_DISCONNECTED' as const }),
       ),
       this.#timeout(),
     );
