@@ -16,7 +16,8 @@
 //
 // Other knobs: NOSIGBUS_FUZZ_CLIENTS (6), NOSIGBUS_FUZZ_RSS_MIB (peak RSS bound
 // of the compositor, default 1024), NOSIGBUS_FUZZ_DEPTH (deepest chain, 3000),
-// NOSIGBUS_FUZZ_BUFFER (largest buffer side, 2048). Prints requests/s, RSS
+// NOSIGBUS_FUZZ_BUFFER (largest buffer side, 2048), NOSIGBUS_FUZZ_POLICY
+// (the compositor's --on-truncate: error, the default, or zero). Prints requests/s, RSS
 // (VmRSS, VmHWM of the compositor), fds and every failure with its seed and
 // the client's last 50 requests; a summary of failures grouped by kind and
 // message at the end. Exit status 1 if anything failed.
@@ -41,6 +42,7 @@ const avoidEnv = process.env.NOSIGBUS_FUZZ_AVOID ?? '';
 const avoid = avoidEnv === 'all' ? Object.keys(KNOWN_FINDINGS) : avoidEnv.split(',').filter(Boolean);
 for (const a of avoid) if (!(a in KNOWN_FINDINGS)) throw new Error(`NOSIGBUS_FUZZ_AVOID: unknown finding ${a} (known: ${Object.keys(KNOWN_FINDINGS).join(', ')})`);
 const inProcess = flag('in-process');
+const truncationPolicy = process.env.NOSIGBUS_FUZZ_POLICY === 'zero' ? 'zero' : 'error';
 const concurrent = flag('concurrent');
 const limits = {
   maxBufferSide: env('NOSIGBUS_FUZZ_BUFFER', 2048),
@@ -54,13 +56,13 @@ const limits = {
 const started = Date.now();
 const deadline = started + minutes * 60_000;
 const log = (line) => process.stdout.write(`${line}\n`);
-log(`nosigbus protocol fuzzer, long run: seed ${seed0}, >= ${totalRequests} requests and >= ${minutes} min, ${clients} clients, ${inProcess ? 'in-process' : 'child-process'} compositor${concurrent ? ', concurrent turns' : ''}${avoid.length ? `, avoiding ${avoid.join(', ')}` : ''}`);
+log(`nosigbus protocol fuzzer, long run: seed ${seed0}, >= ${totalRequests} requests and >= ${minutes} min, ${clients} clients, ${inProcess ? 'in-process' : 'child-process'} compositor (on-truncate ${truncationPolicy})${concurrent ? ', concurrent turns' : ''}${avoid.length ? `, avoiding ${avoid.join(', ')}` : ''}`);
 
 /** A compositor to fuzz: a child process, or one in this process. */
 async function startTarget() {
-  if (!inProcess) return ChildTarget.start({ width: 640, height: 480 });
+  if (!inProcess) return ChildTarget.start({ width: 640, height: 480, truncationPolicy });
   let target = null;
-  const compositor = new Compositor({ width: 640, height: 480, logLevel: 'error', pingIntervalMs: 0, log: (line) => target?.reportLogLine(line) });
+  const compositor = new Compositor({ width: 640, height: 480, logLevel: 'error', pingIntervalMs: 0, onTruncate: truncationPolicy, cursor: true, log: (line) => target?.reportLogLine(line) });
   target = new InProcessTarget(compositor, (label) => {
     const [server, client] = socketPair();
     compositor.addClient(server, label);
@@ -89,6 +91,7 @@ for (let segment = 0; totals.requests < totalRequests || Date.now() < deadline; 
     batch: 60,
     limits,
     concurrent,
+    truncationPolicy,
     roundtripTimeoutMs: 10_000,
     rssLimitBytes: rssLimit,
     maxFailures: 20,
@@ -100,6 +103,13 @@ for (let segment = 0; totals.requests < totalRequests || Date.now() < deadline; 
     },
   });
   const r = await fuzzer.run();
+  // What is left with no client: the output back to its first mode (a client may have set any), repainted, then a GC.
+  let heap = null;
+  if (target.heapAfterGc && !target.death) {
+    await target.drive({ kind: 'mode', width: 640, height: 480, scale: 1 }).catch(() => {});
+    await target.drive({ kind: 'paint' }).catch(() => {});
+    heap = await target.heapAfterGc();
+  }
   totals.requests += r.requests;
   totals.turns += r.turns;
   totals.clients += r.clientsStarted;
@@ -107,11 +117,11 @@ for (let segment = 0; totals.requests < totalRequests || Date.now() < deadline; 
   totals.allowed += r.allowedErrors;
   totals.segments++;
   totals.peakRss = Math.max(totals.peakRss, r.peakRssBytes);
-  segments.push({ seed, requests: r.requests, fdsBefore: r.fdsBefore, fdsAfter: r.fdsAfter, peak: r.peakRssBytes, after: r.rssAfterBytes, failures: r.failures.length + r.failuresNotRecorded });
+  segments.push({ seed, requests: r.requests, fdsBefore: r.fdsBefore, fdsAfter: r.fdsAfter, peak: r.peakRssBytes, after: r.rssAfterBytes, heap, failures: r.failures.length + r.failuresNotRecorded });
   const secs = (Date.now() - started) / 1000;
   log(
     `segment ${segment} (seed ${seed}): ${r.requests} requests, ${r.clientsStarted} clients, ${(r.durationMs / 1000).toFixed(0)} s; compositor fds ${r.fdsBefore} -> ${r.fdsAfter}, ` +
-      `RSS after ${mib(r.rssAfterBytes)}, peak ${mib(r.peakRssBytes)}; failures ${r.failures.length + r.failuresNotRecorded} | total ${totals.requests} requests in ${secs.toFixed(0)} s (${(totals.requests / secs).toFixed(0)}/s)`,
+      `RSS after ${mib(r.rssAfterBytes)}, peak ${mib(r.peakRssBytes)}${heap ? `, after GC: heap ${mib(heap.heapUsed)} + buffers ${mib(heap.external)}` : ''}; failures ${r.failures.length + r.failuresNotRecorded} | total ${totals.requests} requests in ${secs.toFixed(0)} s (${(totals.requests / secs).toFixed(0)}/s)`,
   );
   for (const f of r.failures) {
     failures.push(f);
@@ -132,6 +142,15 @@ log('');
 log(`total: ${totals.requests} requests in ${secs.toFixed(0)} s (${(totals.requests / secs).toFixed(0)} requests/s), ${totals.turns} turns, ${totals.clients} clients, ${totals.segments} segments, ${totals.compositors} compositor process(es)`);
 log(`protocol errors the model expected: ${totals.expected}; allowed (truncation, timing): ${totals.allowed}`);
 log(`compositor peak RSS (VmHWM): ${mib(totals.peakRss)}; fds per segment (before -> after all clients left): ${segments.map((s) => `${s.fdsBefore}->${s.fdsAfter}`).join(' ')}`);
+const heaps = segments.filter((s) => s.heap && s.heap.heapUsed >= 0);
+if (heaps.length >= 2) {
+  log(`compositor memory still referenced after GC with no client connected (JS heap + buffers), per segment: ${heaps.map((s) => `${mib(s.heap.heapUsed)} + ${mib(s.heap.external)}`).join(', ')}`);
+  // A leak grows with what clients did: more than 64 MiB from the second segment (warm) to the last is one.
+  const first = heaps[Math.min(1, heaps.length - 1)];
+  const last = heaps[heaps.length - 1];
+  const growth = last.heap.heapUsed + last.heap.external - (first.heap.heapUsed + first.heap.external);
+  if (growth > 64 * 1048576) failures.push({ kind: 'memory', message: `memory referenced after GC grew by ${mib(growth)} from segment ${segments.indexOf(first)} to ${segments.indexOf(last)} with no client connected`, seed: last.seed, client: null, atRequest: totals.requests, lastRequests: [] });
+}
 const groups = new Map();
 for (const f of failures) {
   const key = `${f.kind}: ${f.message.split('\n')[0].replace(/fuzz-\d+/g, 'fuzz-N').replace(/@\d+/g, '@N').replace(/\d{3,}/g, 'N')}`;

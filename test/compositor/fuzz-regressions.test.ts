@@ -15,6 +15,8 @@ import { MAX_SUBSURFACE_DEPTH } from '../../src/compositor/tree.js';
 import assert from 'node:assert/strict';
 import { closeSync, readdirSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Proxy, type WaylandClient } from '../../src/client/index.js';
 import { wp_viewporter } from '../../src/protocol/viewporter.js';
 import { zwp_virtual_keyboard_manager_v1 } from '../../src/protocol/virtual-keyboard.js';
@@ -26,8 +28,6 @@ import { zwlr_output_manager_v1 } from '../../src/protocol/wlr-output-management
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
 import { startCompositor, waitFor, type TestCompositor } from '../support/compositor.js';
-
-const IMPLEMENTATION = 3; // wl_display.error.implementation
 
 /** Lines the compositor logs at level 'error' (internal errors). */
 function errorLog(): { lines: string[]; log: (line: string) => void } {
@@ -451,4 +451,37 @@ test('[pointer-fixed-overflow, found with extreme offsets] a surface whose origi
   t.close();
   assert.equal(outcome, 'served', "pointer motion over another client's surface");
   assert.deepEqual(errors.lines, []);
+});
+
+/** The garbage collector, made callable at run time (node --expose-gc without the flag). */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  const gc: unknown = runInNewContext('gc');
+  if (typeof gc !== 'function') throw new Error('no gc');
+  return () => void Reflect.apply(gc, undefined, []);
+}
+
+test('[client-retained, found by the long run: memory after GC grew by 2 MiB per segment with no client] a client that left can be garbage-collected, with its connection buffers', async () => {
+  const gc = exposeGc();
+  const t = startCompositor();
+  const clients: WeakRef<object>[] = [];
+  t.compositor.display.onClient((client) => void clients.push(new WeakRef(client)));
+  const settle = async (): Promise<number> => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return process.memoryUsage().arrayBuffers;
+  };
+  const before = await settle();
+  for (let i = 0; i < 300; i++) {
+    const c = await t.client('wl-paste'); // a short-lived client: registry, then gone
+    c.close();
+  }
+  await waitFor(() => t.compositor.display.clients.size === 0, 'every client gone');
+  const after = await settle();
+  const alive = clients.filter((r) => r.deref() !== undefined).length;
+  t.close();
+  assert.equal(alive, 0, `${alive} of ${clients.length} Client objects are still referenced after they left (Compositor.#stats is keyed by Client)`);
+  assert.ok(after - before < 2 * 1048576, `array buffers grew by ${((after - before) / 1048576).toFixed(1)} MiB for 300 gone clients`);
 });

@@ -32,11 +32,16 @@ interface HotspotsMessage {
   cmd: 'hotspots';
 }
 
+interface HeapMessage {
+  id: number;
+  cmd: 'heap';
+}
+
 interface ExitMessage {
   cmd: 'exit';
 }
 
-type ParentMessage = StepMessage | LeftoversMessage | HotspotsMessage | ExitMessage;
+type ParentMessage = StepMessage | LeftoversMessage | HotspotsMessage | HeapMessage | ExitMessage;
 
 function send(message: object): void {
   process.send?.(message);
@@ -52,7 +57,10 @@ const compositor = new Compositor({
   width: arg('width', 640),
   height: arg('height', 480),
   logLevel: 'error',
-  pingIntervalMs: 0,
+  // Pings every second: every client answers (a FuzzClient pongs in its handler); none is disconnected for it.
+  pingIntervalMs: 1000,
+  onTruncate: process.argv.includes('--zero') ? 'zero' : 'error',
+  cursor: true,
   log: (line) => send({ type: 'log', line }),
 });
 const listener = compositor.listen('wayland-fuzz', runtimeDir);
@@ -64,6 +72,21 @@ process.on('message', (raw: ParentMessage) => {
     listener.close();
     rmSync(runtimeDir, { recursive: true, force: true });
     process.exit(0);
+  }
+  if (raw.cmd === 'heap') {
+    // Started with --expose-gc: what is still referenced once garbage is collected (twice:
+    // array buffers are freed by a sweep after the first).
+    const gc: unknown = Reflect.get(globalThis, 'gc');
+    const collect = (): void => {
+      if (typeof gc === 'function') gc();
+    };
+    collect();
+    setTimeout(() => {
+      collect();
+      const m = process.memoryUsage();
+      send({ id: raw.id, ok: true, heapUsed: m.heapUsed, external: m.arrayBuffers });
+    }, 100);
+    return;
   }
   if (raw.cmd === 'hotspots') {
     send({ id: raw.id, ok: true, hotspots: hotspotsOf(compositor) });

@@ -16,6 +16,8 @@ interface Answer {
   leftovers?: Leftovers;
   clientStats?: number;
   hotspots?: { x: number; y: number }[];
+  heapUsed?: number;
+  external?: number;
 }
 
 const CHILD = fileURLToPath(new URL('./child-compositor.js', import.meta.url));
@@ -28,6 +30,8 @@ export class ChildTarget implements FuzzTarget {
   readonly #stderr: string[] = [];
   readonly #waiting = new Map<number, (a: Answer) => void>();
   #nextId = 1;
+  /** The highest VmHWM read (what stands once the process is gone). */
+  #peak = 0;
   death: string | null = null;
 
   private constructor(child: ChildProcess, path: string) {
@@ -36,12 +40,18 @@ export class ChildTarget implements FuzzTarget {
     this.description = `child-process compositor (pid ${child.pid ?? '?'})`;
     child.on('message', (a: Answer) => this.#onMessage(a));
     child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk); // everything the compositor says, as it says it
       for (const line of chunk.toString().split('\n')) if (line) this.#stderr.push(line);
       if (this.#stderr.length > 40) this.#stderr.splice(0, this.#stderr.length - 40);
     });
     child.on('exit', (code, signal) => {
       this.death = `exit ${signal ? `by signal ${signal}` : `status ${String(code)}`}${this.#stderr.length ? `; stderr:\n${this.#stderr.join('\n')}` : ''}`;
       for (const resolve of this.#waiting.values()) resolve({ ok: false, error: this.death });
+      this.#waiting.clear();
+    });
+    // The IPC channel breaks when the child dies (EPIPE): its 'exit' tells why.
+    child.on('error', (e) => {
+      for (const resolve of this.#waiting.values()) resolve({ ok: false, error: `IPC: ${e.message}` });
       this.#waiting.clear();
     });
   }
@@ -51,9 +61,10 @@ export class ChildTarget implements FuzzTarget {
   }
 
   /** Starts a compositor process and waits until it listens. */
-  static start(options: { width?: number; height?: number } = {}): Promise<ChildTarget> {
+  static start(options: { width?: number; height?: number; truncationPolicy?: 'error' | 'zero' } = {}): Promise<ChildTarget> {
     const args = ['--width', String(options.width ?? 640), '--height', String(options.height ?? 480)];
-    const child = fork(CHILD, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    if (options.truncationPolicy === 'zero') args.push('--zero');
+    const child = fork(CHILD, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: ['--expose-gc'] });
     return new Promise((resolve, reject) => {
       const onMessage = (a: Answer): void => {
         if (a.type !== 'ready' || !a.path) return;
@@ -79,11 +90,27 @@ export class ChildTarget implements FuzzTarget {
   }
 
   #ask(message: object): Promise<Answer> {
-    if (this.death) return Promise.resolve({ ok: false, error: this.death });
+    if (this.death || !this.#child.connected) return this.#exited().then(() => ({ ok: false, error: this.death ?? 'the compositor is gone' }));
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#waiting.set(id, resolve);
-      this.#child.send({ ...message, id });
+      this.#child.send({ ...message, id }, (e) => {
+        if (!e) return;
+        this.#waiting.delete(id);
+        resolve({ ok: false, error: `IPC: ${e.message}` });
+      });
+    });
+  }
+
+  /** Resolves once the child has exited (at once if it has), or after 2 s. */
+  #exited(): Promise<void> {
+    if (this.death || this.#child.exitCode !== null || this.#child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.#child.once('exit', () => {
+        clearTimeout(timer);
+        setImmediate(resolve);
+      });
     });
   }
 
@@ -93,11 +120,19 @@ export class ChildTarget implements FuzzTarget {
 
   async drive(step: HarnessStep): Promise<void> {
     const a = await this.#ask({ cmd: 'step', step });
-    if (!a.ok && !this.death) throw new Error(a.error ?? 'step failed');
+    if (a.ok || this.death) return;
+    if (a.error?.startsWith('IPC: ')) await this.#exited(); // a dead child: its exit tells why
+    if (!this.death) throw new Error(a.error ?? 'step failed');
   }
 
   async hotspots(): Promise<{ x: number; y: number }[]> {
     return (await this.#ask({ cmd: 'hotspots' })).hotspots ?? [];
+  }
+
+  /** JS heap and external memory still referenced after a full garbage collection (a leak grows it). */
+  async heapAfterGc(): Promise<{ heapUsed: number; external: number }> {
+    const a = await this.#ask({ cmd: 'heap' });
+    return { heapUsed: a.heapUsed ?? -1, external: a.external ?? -1 };
   }
 
   takeErrors(): string[] {
@@ -107,9 +142,17 @@ export class ChildTarget implements FuzzTarget {
   async probe(): Promise<TargetProbe> {
     const a = await this.#ask({ cmd: 'leftovers' });
     const pid = this.pid;
-    const mem = this.death ? { rss: 0, hwm: 0 } : memoryOf(pid);
+    let mem = { rss: 0, hwm: this.#peak };
+    let fds = -1;
+    try {
+      mem = memoryOf(pid);
+      fds = fdCount(pid);
+    } catch {
+      // gone between the question and now: its last figures stand
+    }
+    this.#peak = Math.max(this.#peak, mem.hwm);
     const empty: Leftovers = { connectedClients: -1, clientsNotMarkedDisconnected: -1, windows: -1, layerSurfaces: -1, clipboardSource: -1, primarySource: -1, keyboardFocus: -1, pointerFocus: -1, pointerGrab: -1, cursor: -1, dragIcon: -1, mappings: -1, polls: -1 };
-    return { fds: this.death ? -1 : fdCount(pid), rssBytes: mem.rss, peakRssBytes: mem.hwm, leftovers: a.leftovers ?? empty, clientStats: a.clientStats ?? -1 };
+    return { fds, rssBytes: mem.rss, peakRssBytes: this.#peak, leftovers: a.leftovers ?? empty, clientStats: a.clientStats ?? -1 };
   }
 
   async close(): Promise<void> {

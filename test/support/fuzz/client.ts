@@ -27,7 +27,6 @@ import { wp_viewport, wp_viewporter } from '../../../src/protocol/viewporter.js'
 import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../../src/protocol/virtual-keyboard.js';
 import {
   wl_compositor,
-  wl_data_device,
   wl_data_device_manager,
   wl_data_offer,
   wl_data_source,
@@ -135,6 +134,8 @@ export interface SharedState {
   tokens: string[];
   /** Requests kept per client for failure reports. */
   logSize: number;
+  /** The compositor's truncation policy: 'error' posts invalid_fd on a buffer read past its file's end, 'zero' shows zeros. */
+  truncationPolicy: 'error' | 'zero';
 }
 
 /** A protocol error a request must or may get. */
@@ -170,7 +171,6 @@ const displayError = (name: 'no_memory' | 'implementation', why: string): ErrorS
 const FORMAT = wl_shm.enums.format.entries;
 const SUPPORTED_FORMATS = [FORMAT.argb8888, FORMAT.xrgb8888, FORMAT.abgr8888, FORMAT.xbgr8888];
 const UNSUPPORTED_FORMATS = [FORMAT.rgb565, FORMAT.nv12, FORMAT.c8, FORMAT.rgba8888, FORMAT.xrgb2101010, 0x12345678];
-const ANCHOR = { top: 1, bottom: 2, left: 4, right: 8 } as const;
 const MIME_LIMIT = 256;
 /** Live objects of one kind a client keeps (more: the creating actions wait). */
 const MAX_LIVE = 64;
@@ -535,7 +535,7 @@ export class FuzzClient {
     if (this.allowed.some(matches)) return true;
     // A buffer read or written while its file was shorter than the buffer (truncated, or a pool
     // declared larger than its file): libwayland's invalid_fd "error accessing SHM buffer".
-    if (e.errorCode === errorCode(wl_shm, 'invalid_fd') && /error accessing SHM buffer/.test(e.message)) {
+    if (this.shared.truncationPolicy === 'error' && e.errorCode === errorCode(wl_shm, 'invalid_fd') && /error accessing SHM buffer/.test(e.message)) {
       if (e.interfaceName === '') return true; // the buffer's proxy is already gone: we cannot tell which
       const candidates = e.interfaceName === 'wl_buffer' ? (this.#buffersById.get(e.objectId ?? 0) ?? []) : [];
       return candidates.some((b) => b.end > pageUp(b.pool.file.minSize));
@@ -578,6 +578,8 @@ export class FuzzClient {
     this.#batchStart = start;
     let misses = 0;
     if (this.#popupChain.length > 0) this.#mapPopupChain();
+    // A drag is over one of our surfaces: what a real client does is answer it.
+    if (this.#dragOffer && !this.#dragOffer.destroyed && this.rng.chance(0.8)) this.#answerDrag(this.#dragOffer);
     // A button is held on one of our surfaces: what a real client does then is start a drag.
     if (this.#pressSerial !== null && this.rng.chance(0.8) && this.#dragFromPress(this.#pressSerial) === 'end') return;
     while (this.requests - start < budget && misses < 200) {
@@ -714,7 +716,7 @@ export class FuzzClient {
       a('primary_selection', 2, () => this.#primarySelection()),
       a('data_control', 2, () => this.#dataControl()),
       // outputs, capture, activation
-      a('output', 1, () => this.#outputRequest()),
+      a('output', 1.5, () => this.#outputRequest()),
       a('screencopy', 2, () => this.#screencopyRequest()),
       a('output_management', 1.5, () => this.#outputManagement()),
       a('activation', 1.5, () => this.#activationRequest()),
@@ -2179,6 +2181,36 @@ export class FuzzClient {
     return 'end';
   }
 
+  /** A drag offer we were given: accept a mime type, say which actions we take, and after the drop, receive and finish. */
+  #answerDrag(offer: OfferModel): void {
+    const r = this.rng;
+    const v3 = offer.proxy.version >= 3;
+    if (!offer.dropped) {
+      this.req(offer.proxy, 'accept', r.u32(), offer.mimes.length ? r.pick(offer.mimes) : null);
+      if (v3 && r.chance(0.8)) {
+        const actions = r.int(1, 7);
+        const bits = [1, 2, 4].filter((b) => actions & b);
+        this.req(offer.proxy, 'set_actions', actions, r.chance(0.8) ? r.pick(bits) : 0);
+      }
+      return;
+    }
+    if (offer.mimes.length) {
+      const pipe = makePipe(false);
+      try {
+        this.req(offer.proxy, 'receive', r.pick(offer.mimes), pipe.write);
+      } finally {
+        closeQuietly(pipe.write);
+      }
+      this.#readEnds.push({ fd: pipe.read, turnsLeft: 4 });
+    }
+    if (v3 && (offer.action === 1 || offer.action === 2)) this.req(offer.proxy, 'finish');
+    else {
+      this.req(offer.proxy, 'destroy');
+      offer.destroyed = true;
+    }
+    this.#dragOffer = null;
+  }
+
   #primarySelection(): Outcome | null {
     const m = this.primaryManager;
     if (!m || m.destroyed) return null;
@@ -2525,6 +2557,15 @@ export class FuzzClient {
 
   #globalsRequest(): Outcome | null {
     const r = this.rng;
+    if (r.chance(0.25)) {
+      // A manager global goes; what it made stays.
+      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager];
+      const m = this.#live(managers.filter((x): x is SimpleObject => x !== null));
+      if (!m || !r.chance(0.4)) return null;
+      this.req(m.proxy, 'destroy');
+      m.destroyed = true;
+      return 'ok';
+    }
     if (r.chance(0.2)) {
       const wm = this.#liveWm();
       if (!wm) return null;
@@ -3009,19 +3050,59 @@ export class FuzzClient {
     this.#readEnds.length = 0;
   }
 
-  /** Destroys objects in a random order before leaving (a client that cleans up). */
+  /**
+   * Destroys objects in a random order before leaving (a client that cleans
+   * up): everything with a destructor but what must go in a given order
+   * (toplevels with decorations, popups with children, a wm_base with
+   * surfaces), which leaves with the connection.
+   */
   destroyAll(): void {
     const r = this.rng;
     const destroyers: (() => void)[] = [];
-    const add = (p: Proxy, name = 'destroy'): void => {
-      if (!p.destroyed && p.iface.requests.some((q) => q.name === name && q.since <= p.version)) destroyers.push(() => !p.destroyed && this.req(p, name));
+    const add = (p: Proxy, mark: () => void): void => {
+      const name = p.iface.requests.find((q) => q.destructor && q.since <= p.version)?.name;
+      if (!name || p.destroyed) return;
+      destroyers.push(() => {
+        if (p.destroyed) return;
+        this.req(p, name);
+        mark();
+      });
     };
-    for (const b of this.buffers) if (!b.destroyed) add(b.proxy);
-    for (const p of this.pools) if (!p.destroyed) add(p.proxy);
-    for (const v of this.viewports) if (!v.destroyed) add(v.proxy);
-    for (const x of this.regions) if (!x.destroyed) add(x.proxy);
-    for (const f of this.frames) if (!f.destroyed) add(f.proxy);
-    for (const s of this.sources) if (!s.destroyed) add(s.proxy);
+    const simple = (list: readonly { proxy: Proxy; destroyed: boolean }[]): void => {
+      for (const x of list) if (!x.destroyed) add(x.proxy, () => (x.destroyed = true));
+    };
+    simple(this.buffers);
+    simple(this.pools);
+    simple(this.regions);
+    simple(this.frames);
+    simple(this.sources);
+    simple(this.offers);
+    simple(this.positioners);
+    simple(this.xdgOutputs);
+    simple(this.tokens);
+    simple(this.virtualKeyboards);
+    simple(this.virtualPointers);
+    simple(this.configs);
+    simple(this.pointers);
+    simple(this.keyboards);
+    simple(this.touches);
+    for (const v of this.viewports) if (!v.destroyed) add(v.proxy, () => (v.destroyed = true));
+    for (const d of this.decorations) if (!d.destroyed) add(d.proxy, () => {
+      d.destroyed = true;
+      if (d.toplevel.decoration === d) d.toplevel.decoration = null;
+    });
+    for (const l of this.layers) if (!l.destroyed) add(l.proxy, () => (l.destroyed = true));
+    if (!this.#avoids('zombie-device-event')) simple(this.devices);
+    for (const sub of this.subsurfaces) {
+      if (sub.destroyed || (!sub.active && sub.surface.sub !== sub && this.#avoids('inert-subsurface-destroy'))) continue;
+      add(sub.proxy, () => {
+        sub.destroyed = true;
+        detachSubsurface(sub);
+      });
+    }
+    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.subcompositor];
+    for (const m of managers) if (m && !m.destroyed) add(m.proxy, () => (m.destroyed = true));
+    for (const o of this.outputs) if (!o.released) add(o.proxy, () => (o.released = true));
     for (let i = destroyers.length - 1; i > 0; i--) {
       const j = r.below(i + 1);
       [destroyers[i], destroyers[j]] = [destroyers[j]!, destroyers[i]!];

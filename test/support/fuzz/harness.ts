@@ -78,6 +78,8 @@ export interface FuzzOptions {
   stopOn?: readonly FuzzFailureKind[];
   /** At most this many failures are recorded (the rest counted). */
   maxFailures?: number;
+  /** The target compositor's onTruncate policy (default 'error'). */
+  truncationPolicy?: 'error' | 'zero';
   /** Requests kept per client for a failure's report (default 50). */
   logSize?: number;
   /** Progress lines (every progressMs). */
@@ -149,7 +151,7 @@ export class Fuzzer {
     this.target = target;
     this.options = options;
     this.rng = new Rng(options.seed);
-    this.shared = { limits: options.limits, keymap: null, tokens: [], logSize: options.logSize ?? 50 };
+    this.shared = { limits: options.limits, keymap: null, tokens: [], logSize: options.logSize ?? 50, truncationPolicy: options.truncationPolicy ?? 'error' };
     this.#slots = new Array<FuzzClient | null>(options.clients).fill(null);
   }
 
@@ -223,7 +225,7 @@ export class Fuzzer {
     const r = await within(
       c.wl.roundtrip().then(
         () => null,
-        (e: unknown) => (c.wl.error ?? (e as ProtocolError)),
+        (e: unknown) => c.wl.error ?? Object.assign(new Error(`round trip failed: ${String(e)}`), { code: 'ERR_NOSIGBUS_DISCONNECTED' as const }),
       ),
       this.#timeout(),
     );
@@ -275,10 +277,10 @@ export class Fuzzer {
     }
     c.drainPipes();
     c.clearExpectation();
-    const leave = c.rng.chance(this.options.leaveChance ?? 0.01);
+    const leave = c.rng.chance(this.options.leaveChance ?? 0.02);
     try {
       if (leave) {
-        if (c.rng.chance(0.5)) c.destroyAll();
+        if (c.rng.chance(0.7)) c.destroyAll();
         c.note(`# ${c.label} leaves`);
       } else c.batch(c.rng.int(1, this.options.batch));
     } catch (e) {
@@ -315,6 +317,7 @@ export class Fuzzer {
     const k = r.float();
     if (k < 0.25) return { kind: 'move', ...spot() };
     if (k < 0.4) {
+      if (this.#gesture) return null;
       this.#buttonHeld = !this.#buttonHeld;
       return { kind: this.#buttonHeld ? 'press' : 'release', button: 0x110 };
     }
@@ -335,10 +338,50 @@ export class Fuzzer {
     return { kind: 'wait', ms: r.int(1, 20) };
   }
 
+  /**
+   * A drag gesture over a few rounds: press on one thing shown, move to
+   * another, release (the clients under it start and answer the drag in
+   * their turns between the steps).
+   */
+  #gesture: { round: number; to: { x: number; y: number } } | null = null;
+
+  #gestureStep(hotspots: readonly { x: number; y: number }[]): HarnessStep | null {
+    const r = this.rng;
+    const g = this.#gesture;
+    if (!g) {
+      if (hotspots.length < 2 || !r.chance(0.08) || this.#buttonHeld) return null;
+      const from = r.pick(hotspots);
+      this.#gesture = { round: 0, to: r.pick(hotspots) };
+      this.#pendingPress = true;
+      return { kind: 'move', ...from };
+    }
+    g.round++;
+    if (this.#pendingPress) {
+      this.#pendingPress = false;
+      this.#buttonHeld = true;
+      return { kind: 'press', button: 0x110 };
+    }
+    if (g.round <= 3) return { kind: 'move', x: g.to.x + r.int(-2, 2), y: g.to.y + r.int(-2, 2) };
+    this.#gesture = null;
+    this.#buttonHeld = false;
+    return { kind: 'release', button: 0x110 };
+  }
+
+  #pendingPress = false;
+
   async #between(last: FuzzClient | null): Promise<void> {
     const steps = this.rng.int(0, 3);
-    const hotspots = steps > 0 ? await this.target.hotspots() : [];
-    for (let i = 0; i < steps && !this.#stop; i++) {
+    const hotspots = await this.target.hotspots();
+    const gesture = this.#gestureStep(hotspots);
+    if (gesture) {
+      try {
+        await this.target.drive(gesture);
+      } catch (e) {
+        this.#fail('compositor-threw', `harness step ${JSON.stringify(gesture)} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, last);
+      }
+    }
+    // Nothing else moves the pointer during a gesture.
+    for (let i = 0; i < steps && !this.#stop && !this.#gesture; i++) {
       const step = this.#harnessStep(hotspots);
       if (!step) continue;
       try {
@@ -438,7 +481,12 @@ export class Fuzzer {
   /** Probes until the compositor let go of everything (disconnects take a tick or two), or 3 s passed. */
   async #settled(fdsBefore: number): Promise<TargetProbe> {
     const deadline = Date.now() + 3000;
-    // A known finding: the pointer lets go of a gone layer surface only at its next event.
+    // Every hang-up processed first.
+    for (let p = await this.target.probe(); p.leftovers.connectedClients > 0 && Date.now() < deadline; p = await this.target.probe()) await sleep(20);
+    // The session lets go of the button it may hold (a drag gesture); and, a known finding, the
+    // pointer lets go of a gone layer surface only at its next event.
+    if (this.#buttonHeld) await this.target.drive({ kind: 'release', button: 0x110 }).catch(() => {});
+    this.#buttonHeld = false;
     if (this.options.limits.avoid.includes('layer-pointer-focus')) await this.target.drive({ kind: 'move', x: 0, y: 0 }).catch(() => {});
     for (;;) {
       await this.target.drive({ kind: 'paint' }).catch(() => {});

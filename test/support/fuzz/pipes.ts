@@ -47,7 +47,7 @@ export function drain(fd: number): number | 'eof' {
     try {
       n = readSync(fd, scratch, 0, scratch.length, null);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = e instanceof Error && 'code' in e ? e.code : undefined;
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return total;
       return 'eof';
     }
