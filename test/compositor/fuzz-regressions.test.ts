@@ -194,22 +194,8 @@ test('[custom-refresh-overflow, seed 103] applying a custom mode with a refresh 
   const errors = errorLog();
   const t = startCompositor({ log: errors.log });
   const c = await t.client('wlr-randr');
-  const manager = c.bind(zwlr_output_manager_v1, 2);
-  let head: Proxy | null = null;
-  let serial = 0;
-  manager
-    .on('head', (p) => {
-      if (!(p instanceof Proxy)) return;
-      head = p;
-      for (const e of ['name', 'description', 'physical_size', 'enabled', 'current_mode', 'position', 'transform', 'scale', 'finished', 'make', 'model', 'serial_number']) p.on(e, () => {});
-      p.on('mode', (m) => {
-        if (m instanceof Proxy) for (const e of ['size', 'refresh', 'preferred', 'finished']) m.on(e, () => {});
-      });
-    })
-    .on('done', (s) => (serial = Number(s)))
-    .on('finished', () => {});
-  await stillServed(c, 'the head');
-  assert.ok(head, 'a head');
+  const { manager, head, serial: serialNow } = await outputManager(c);
+  const serial = serialNow();
   const results: string[] = [];
   const config = manager.request('create_configuration', null, serial)!;
   for (const e of ['succeeded', 'failed', 'cancelled']) config.on(e, () => results.push(e));
