@@ -149,8 +149,9 @@ export class Pointer {
     this.#host = host;
   }
 
+  /** The surface with pointer focus (a destroyed one is none, also before the refresh that drops it). */
   get focus(): Surface | null {
-    return this.#focus;
+    return this.#focus?.destroyed ? null : this.#focus;
   }
 
   bind(resource: Resource): void {
@@ -230,6 +231,7 @@ export class Pointer {
     // the pointer lets go of it by the next refresh, not at the next input event.
     this.#unwatchFocus?.();
     this.#unwatchFocus = next ? next.resource.onDestroy(() => this.invalidate()) : null;
+    if (next?.resource.destroyed) this.invalidate(); // found while its client is being torn down
     if (hit && next) {
       const rs = this.#focused();
       this.#enterSerial = this.#host.inputSerial(next.client);

@@ -358,26 +358,29 @@ export function layerPopups(l: LayerModel, wms: readonly WmModel[]): PopupModel[
   return out;
 }
 
-/** xdg.unmap() and popup.dismiss() of the compositor, iteratively: popup chains are client-made. */
-export function unmapXdg(start: XdgModel): void {
-  const todo: XdgModel[] = [start];
-  while (todo.length > 0) {
-    const x = todo.pop()!;
-    if (!x.mapped) continue;
-    x.mapped = false;
-    for (const p of childPopups(x)) {
-      if (p.dismissed) continue;
-      p.dismissed = true;
-      todo.push(p.xdg);
-    }
-  }
+/** xdg.unmap() of the compositor: a mapped window leaves the scene and its open popups are dismissed. */
+export function unmapXdg(x: XdgModel): void {
+  if (!x.mapped) return;
+  x.mapped = false;
+  dismissPopups(childPopups(x));
 }
 
 /** popup.dismiss(): dismissed, then its window unmapped (and its children dismissed). */
 export function dismissPopup(p: PopupModel): void {
-  if (p.dismissed) return;
-  p.dismissed = true;
-  unmapXdg(p.xdg);
+  dismissPopups([p]);
+}
+
+/** dismissPopups() of the compositor, iteratively (popup chains are client-made): each
+ * popup and every open popup above it is dismissed, mapped or not, and its window unmapped. */
+function dismissPopups(popups: readonly PopupModel[]): void {
+  const todo = [...popups];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    if (p.dismissed) continue;
+    p.dismissed = true;
+    p.xdg.mapped = false;
+    for (const c of childPopups(p.xdg)) todo.push(c);
+  }
 }
 
 /** The xdg_surface leaves its wm_base (object or surface destroyed). */
