@@ -121,6 +121,7 @@ export const KNOWN_FINDINGS = {
   'popup-chain-recursion': 'unmapping a popup chain dismisses it recursively: popup chains stay under 2,000',
   'layer-size-overflow': 'a layer surface whose margins make its configured size pass uint32: margins stay small',
   'pointer-fixed-overflow': 'a surface whose origin is 2^23 or more from the pointer over it (wl_fixed): offsets and viewport destinations stay small',
+  'low-refresh-crash': 'a mode with refresh under 233 mHz makes presentation feedback carry a refresh past uint32, thrown on the refresh timer: the compositor exits. Refresh stays at or above 1 Hz',
   'zombie-device-event': 'a selection device destroyed while offers to it are on their way (the client library fails on them): devices go first in a batch',
 } as const;
 export type KnownFinding = keyof typeof KNOWN_FINDINGS;
@@ -2469,7 +2470,9 @@ export class FuzzClient {
         } else {
           const w = r.int(64, lim.maxOutputSide);
           const h = r.int(64, lim.maxOutputSide);
-          const extreme = this.#avoids('custom-refresh-overflow') ? [1, 999, 1_000_000_000] : [1, 999, 1_000_000_000, 1_000_000_001, INT32_MAX];
+          const extreme = [1, 100, 232, 999, 1_000_000_000, 1_000_000_001, INT32_MAX].filter(
+            (v) => !(this.#avoids('custom-refresh-overflow') && v > 1_000_000_000) && !(this.#avoids('low-refresh-crash') && v < 1000),
+          );
           const refresh = lim.extremes && r.chance(0.1) ? r.pick(extreme) : r.pick([0, 30_000, 60_000, 59_940, 144_000]);
           this.req(ch.proxy, 'set_custom_mode', w, h, refresh);
         }
