@@ -604,8 +604,8 @@ export class FuzzClient {
   /** Offsets that put a surface's origin far away (extremes only), or null. */
   #farOffsets(): [number, number] | null {
     const r = this.rng;
-    if (!this.shared.limits.extremes || this.#avoids('pointer-fixed-overflow') || !r.chance(0.03)) return null;
-    return [r.int32(), r.int32()];
+    if (!this.shared.limits.extremes || this.#avoids('pointer-fixed-overflow') || !r.chance(0.05)) return null;
+    return [r.chance(0.5) ? r.int32() : r.int(-(1 << 30), -(1 << 23)), r.chance(0.5) ? r.int32() : r.int(-(1 << 30), -(1 << 23))];
   }
 
   #avoids(finding: KnownFinding): boolean {
@@ -685,6 +685,7 @@ export class FuzzClient {
       a('get_subsurface', 4, () => this.#getSubsurface()),
       a('subsurface_request', 4, () => this.#subsurfaceRequest()),
       a('deep_chain', 0.05, () => this.#deepChain()),
+      a('wide_tree', 0.05, () => this.#wideTree()),
       // xdg-shell
       a('get_xdg_surface', 4, () => this.#getXdgSurface()),
       a('new_window', 3, () => this.#newWindow()),
@@ -1160,6 +1161,41 @@ export class FuzzClient {
     if (!this.#commitError(root) || (this.#repairBeforeCommit(root) && !this.#commitError(root))) {
       this.req(root.proxy, 'commit');
       commitSurface(root, (x) => this.#roleCommitted(x));
+    }
+    return 'ok';
+  }
+
+  /** Many subsurfaces of one parent, restacked among themselves, then the parent's commit. */
+  #wideTree(): Outcome | null {
+    const sc = this.subcompositor;
+    const c = this.compositor;
+    if (!sc || sc.destroyed || !c) return null;
+    const mapped = this.#live(this.xdgs, (x) => x.active && x.mapped)?.surface ?? null;
+    const parent = mapped && this.rng.chance(0.7) ? mapped : this.#liveSurface();
+    if (!parent) return null;
+    const width = this.rng.int(2, this.shared.limits.maxChainDepth);
+    const buffer = this.#live(this.buffers, (b) => b.width <= 64 && b.height <= 64);
+    this.note(`# wide subsurface tree: ${width} children of ${parent.proxy}`);
+    const children: SubsurfaceModel[] = [];
+    for (let i = 0; i < width; i++) {
+      const proxy = this.req(c.proxy, 'create_surface', null)!;
+      const s = new SurfaceModel(proxy, c.version);
+      this.surfaces.push(s);
+      const sub = this.#makeSubsurface(sc, s, parent);
+      this.req(sub.proxy, 'set_position', this.rng.int(-20, 300), this.rng.int(-20, 300));
+      if (children.length > 0 && this.rng.chance(0.5)) this.req(sub.proxy, this.rng.chance(0.5) ? 'place_above' : 'place_below', this.rng.pick(children).surface.proxy);
+      if (buffer && !buffer.destroyed) {
+        this.req(s.proxy, 'attach', buffer.proxy, 0, 0);
+        s.pending.attached = true;
+        s.pending.buffer = buffer;
+      }
+      this.req(s.proxy, 'commit');
+      commitSurface(s, (x) => this.#roleCommitted(x));
+      children.push(sub);
+    }
+    if (!this.#commitError(parent) || (this.#repairBeforeCommit(parent) && !this.#commitError(parent))) {
+      this.req(parent.proxy, 'commit');
+      commitSurface(parent, (x) => this.#roleCommitted(x));
     }
     return 'ok';
   }
@@ -1675,7 +1711,7 @@ export class FuzzClient {
         this.req(l.proxy, 'set_exclusive_zone', r.chance(0.8) ? r.int(-1, 200) : r.int32());
         return 'ok';
       case 3: {
-        const m = (): number => (r.chance(0.85) || this.#avoids('layer-size-overflow') ? r.int(-50, 100) : r.int32());
+        const m = (): number => (r.chance(0.85) || this.#avoids('layer-size-overflow') ? r.int(-50, 100) : r.pick([-2147483648, -2147483000, 2147483647, r.int32()]));
         this.req(l.proxy, 'set_margin', m(), m(), m(), m());
         return 'ok';
       }
@@ -1765,7 +1801,7 @@ export class FuzzClient {
           this.req(v.proxy, 'set_destination', -1, -1);
           this.#pendingViewport(s).destination = null;
         } else {
-          const huge = this.shared.limits.extremes && r.chance(0.05) && !this.#avoids('pointer-fixed-overflow');
+          const huge = this.shared.limits.extremes && r.chance(0.1) && !this.#avoids('pointer-fixed-overflow');
           const w = huge ? r.int(1, INT32_MAX) : r.int(1, 800);
           const h = huge ? r.int(1, INT32_MAX) : r.int(1, 800);
           this.req(v.proxy, 'set_destination', w, h);
