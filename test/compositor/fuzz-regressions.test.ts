@@ -28,6 +28,8 @@ import { zwlr_output_manager_v1 } from '../../src/protocol/wlr-output-management
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
 import { startCompositor, waitFor, type TestCompositor } from '../support/compositor.js';
+import { ChildTarget } from '../support/fuzz/child-target.js';
+import { wp_presentation } from '../../src/protocol/presentation-time.js';
 
 /** Lines the compositor logs at level 'error' (internal errors). */
 function errorLog(): { lines: string[]; log: (line: string) => void } {
@@ -473,4 +475,34 @@ test('[client-retained, found by the long run: memory after GC grew by 2 MiB per
   t.close();
   assert.equal(alive, 0, `${alive} of ${clients.length} Client objects are still referenced after they left (Compositor.#stats is keyed by Client)`);
   assert.ok(after - before < 2 * 1048576, `array buffers grew by ${((after - before) / 1048576).toFixed(1)} MiB for 300 gone clients`);
+});
+
+test('[low-refresh-crash, found by the long run: the compositor process died] a mode with a refresh of 100 mHz does not kill the compositor at its next refresh', async () => {
+  // The compositor in its own process: the finding is that it exits.
+  const target = await ChildTarget.start();
+  try {
+    const viewer = new WaylandClient(target.connect('viewer'));
+    await viewer.registry();
+    const surface = viewer.bind(wl_compositor, 5).request('create_surface', null)!;
+    surface.on('enter', () => {}).on('leave', () => {});
+    const feedback = viewer.bind(wp_presentation, 1).on('clock_id', () => {}).request('feedback', surface, null)!;
+    feedback.on('sync_output', () => {}).on('presented', () => {}).on('discarded', () => {});
+    surface.request('commit'); // the feedback waits for the next refresh
+    await stillServed(viewer, 'the commit');
+    const randr = new WaylandClient(target.connect('wlr-randr'));
+    await randr.registry();
+    const { manager, head, serial } = await outputManager(randr);
+    const config = manager.request('create_configuration', null, serial())!;
+    for (const e of ['succeeded', 'failed', 'cancelled']) config.on(e, () => {});
+    config.request('enable_head', null, head)!.request('set_custom_mode', 640, 480, 100); // 0.1 Hz: a refresh of 10^10 ns
+    config.request('apply');
+    await randr.roundtrip().catch(() => {});
+    await new Promise((r) => setTimeout(r, 500)); // the refresh timer was armed at 60 Hz: it fires now
+    const death = target.death;
+    viewer.close();
+    randr.close();
+    assert.equal(death, null, `the compositor died: ${death ?? ''}`);
+  } finally {
+    await target.close();
+  }
 });

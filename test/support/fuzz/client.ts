@@ -121,6 +121,7 @@ export const KNOWN_FINDINGS = {
   'popup-chain-recursion': 'unmapping a popup chain dismisses it recursively: popup chains stay under 2,000',
   'layer-size-overflow': 'a layer surface whose margins make its configured size pass uint32: margins stay small',
   'pointer-fixed-overflow': 'a surface whose origin is 2^23 or more from the pointer over it (wl_fixed): offsets and viewport destinations stay small',
+  'low-refresh-crash': 'a mode with refresh under 233 mHz makes presentation feedback carry a refresh past uint32, thrown on the refresh timer: the compositor exits. Refresh stays at or above 1 Hz',
   'zombie-device-event': 'a selection device destroyed while offers to it are on their way (the client library fails on them): devices go first in a batch',
 } as const;
 export type KnownFinding = keyof typeof KNOWN_FINDINGS;
@@ -603,8 +604,8 @@ export class FuzzClient {
   /** Offsets that put a surface's origin far away (extremes only), or null. */
   #farOffsets(): [number, number] | null {
     const r = this.rng;
-    if (!this.shared.limits.extremes || this.#avoids('pointer-fixed-overflow') || !r.chance(0.03)) return null;
-    return [r.int32(), r.int32()];
+    if (!this.shared.limits.extremes || this.#avoids('pointer-fixed-overflow') || !r.chance(0.05)) return null;
+    return [r.chance(0.5) ? r.int32() : r.int(-(1 << 30), -(1 << 23)), r.chance(0.5) ? r.int32() : r.int(-(1 << 30), -(1 << 23))];
   }
 
   #avoids(finding: KnownFinding): boolean {
@@ -684,6 +685,7 @@ export class FuzzClient {
       a('get_subsurface', 4, () => this.#getSubsurface()),
       a('subsurface_request', 4, () => this.#subsurfaceRequest()),
       a('deep_chain', 0.05, () => this.#deepChain()),
+      a('wide_tree', 0.05, () => this.#wideTree()),
       // xdg-shell
       a('get_xdg_surface', 4, () => this.#getXdgSurface()),
       a('new_window', 3, () => this.#newWindow()),
@@ -1159,6 +1161,41 @@ export class FuzzClient {
     if (!this.#commitError(root) || (this.#repairBeforeCommit(root) && !this.#commitError(root))) {
       this.req(root.proxy, 'commit');
       commitSurface(root, (x) => this.#roleCommitted(x));
+    }
+    return 'ok';
+  }
+
+  /** Many subsurfaces of one parent, restacked among themselves, then the parent's commit. */
+  #wideTree(): Outcome | null {
+    const sc = this.subcompositor;
+    const c = this.compositor;
+    if (!sc || sc.destroyed || !c) return null;
+    const mapped = this.#live(this.xdgs, (x) => x.active && x.mapped)?.surface ?? null;
+    const parent = mapped && this.rng.chance(0.7) ? mapped : this.#liveSurface();
+    if (!parent) return null;
+    const width = this.rng.int(2, this.shared.limits.maxChainDepth);
+    const buffer = this.#live(this.buffers, (b) => b.width <= 64 && b.height <= 64);
+    this.note(`# wide subsurface tree: ${width} children of ${parent.proxy}`);
+    const children: SubsurfaceModel[] = [];
+    for (let i = 0; i < width; i++) {
+      const proxy = this.req(c.proxy, 'create_surface', null)!;
+      const s = new SurfaceModel(proxy, c.version);
+      this.surfaces.push(s);
+      const sub = this.#makeSubsurface(sc, s, parent);
+      this.req(sub.proxy, 'set_position', this.rng.int(-20, 300), this.rng.int(-20, 300));
+      if (children.length > 0 && this.rng.chance(0.5)) this.req(sub.proxy, this.rng.chance(0.5) ? 'place_above' : 'place_below', this.rng.pick(children).surface.proxy);
+      if (buffer && !buffer.destroyed) {
+        this.req(s.proxy, 'attach', buffer.proxy, 0, 0);
+        s.pending.attached = true;
+        s.pending.buffer = buffer;
+      }
+      this.req(s.proxy, 'commit');
+      commitSurface(s, (x) => this.#roleCommitted(x));
+      children.push(sub);
+    }
+    if (!this.#commitError(parent) || (this.#repairBeforeCommit(parent) && !this.#commitError(parent))) {
+      this.req(parent.proxy, 'commit');
+      commitSurface(parent, (x) => this.#roleCommitted(x));
     }
     return 'ok';
   }
@@ -1674,7 +1711,7 @@ export class FuzzClient {
         this.req(l.proxy, 'set_exclusive_zone', r.chance(0.8) ? r.int(-1, 200) : r.int32());
         return 'ok';
       case 3: {
-        const m = (): number => (r.chance(0.85) || this.#avoids('layer-size-overflow') ? r.int(-50, 100) : r.int32());
+        const m = (): number => (r.chance(0.85) || this.#avoids('layer-size-overflow') ? r.int(-50, 100) : r.pick([-2147483648, -2147483000, 2147483647, r.int32()]));
         this.req(l.proxy, 'set_margin', m(), m(), m(), m());
         return 'ok';
       }
@@ -1764,7 +1801,7 @@ export class FuzzClient {
           this.req(v.proxy, 'set_destination', -1, -1);
           this.#pendingViewport(s).destination = null;
         } else {
-          const huge = this.shared.limits.extremes && r.chance(0.05) && !this.#avoids('pointer-fixed-overflow');
+          const huge = this.shared.limits.extremes && r.chance(0.1) && !this.#avoids('pointer-fixed-overflow');
           const w = huge ? r.int(1, INT32_MAX) : r.int(1, 800);
           const h = huge ? r.int(1, INT32_MAX) : r.int(1, 800);
           this.req(v.proxy, 'set_destination', w, h);
@@ -2469,7 +2506,9 @@ export class FuzzClient {
         } else {
           const w = r.int(64, lim.maxOutputSide);
           const h = r.int(64, lim.maxOutputSide);
-          const extreme = this.#avoids('custom-refresh-overflow') ? [1, 999, 1_000_000_000] : [1, 999, 1_000_000_000, 1_000_000_001, INT32_MAX];
+          const extreme = [1, 100, 232, 999, 1_000_000_000, 1_000_000_001, INT32_MAX].filter(
+            (v) => !(this.#avoids('custom-refresh-overflow') && v > 1_000_000_000) && !(this.#avoids('low-refresh-crash') && v < 1000),
+          );
           const refresh = lim.extremes && r.chance(0.1) ? r.pick(extreme) : r.pick([0, 30_000, 60_000, 59_940, 144_000]);
           this.req(ch.proxy, 'set_custom_mode', w, h, refresh);
         }

@@ -11,7 +11,8 @@
 //  - disconnected: the compositor dropped a client without a protocol error;
 //  - hang: a wl_display.sync round trip not answered within the timeout;
 //  - compositor-threw: a harness step (scripted input, repaint, mode change) threw;
-//  - crash: the compositor process died;
+//  - crash: the compositor process died (or, in-process, an exception no
+//    handler caught: it would have);
 //  - leak: after every client left, the compositor still holds per-client
 //    state or more fds than before the first client;
 //  - memory: its RSS went past the bound;
@@ -390,8 +391,13 @@ export class Fuzzer {
         this.#fail('compositor-threw', `harness step ${JSON.stringify(step)} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, last);
       }
     }
-    for (const line of this.target.takeErrors()) this.#fail('logged-error', line, last);
+    this.#takeErrors(last);
     if (this.target.death) this.#fail('crash', `compositor died: ${this.target.death}`, last);
+  }
+
+  /** The compositor's error log lines; an uncaught exception (in-process) is a crash: it would have killed the process. */
+  #takeErrors(client: FuzzClient | null): void {
+    for (const line of this.target.takeErrors()) this.#fail(line.startsWith('uncaught exception') ? 'crash' : 'logged-error', line, client);
   }
 
   async run(): Promise<FuzzReport> {
@@ -419,7 +425,7 @@ export class Fuzzer {
       } else {
         for (let i = 0; i < this.#slots.length && !this.#stop; i++) {
           const c = await turn(i);
-          for (const line of this.target.takeErrors()) this.#fail('logged-error', line, c);
+          this.#takeErrors(c);
           if (this.target.death) {
             this.#fail('crash', `compositor died: ${this.target.death}`, c);
             break;
@@ -447,7 +453,7 @@ export class Fuzzer {
     }
     let probe: TargetProbe | null = null;
     if (!this.target.death) probe = await this.#settled(probe0.fds);
-    for (const line of this.target.takeErrors()) this.#fail('logged-error', line, null);
+    this.#takeErrors(null);
     if (this.target.death) this.#fail('crash', `compositor died: ${this.target.death}`, null);
     if (probe) {
       this.#peakRss = Math.max(this.#peakRss, probe.peakRssBytes);
