@@ -48,10 +48,12 @@ export function presented(feedbacks: readonly Resource[], output: Output, timeNs
   const [secHi, secLo, nsec] = timespec(timeNs);
   const seqHi = Math.floor(sequence / 2 ** 32);
   const seqLo = sequence >>> 0;
+  // A refresh period past uint32 ns (under 0.233 Hz, a legal custom mode) is sent as 0: "unknown".
+  const refresh = output.refreshNs <= 0xffffffff ? output.refreshNs : 0;
   for (const f of feedbacks) {
     if (f.destroyed) continue;
     for (const o of output.outputsOf(f.client)) f.send('sync_output', o);
-    f.send('presented', secHi, secLo, nsec, output.refreshNs, seqHi, seqLo, KIND.vsync);
+    f.send('presented', secHi, secLo, nsec, refresh, seqHi, seqLo, KIND.vsync);
     f.destroy();
   }
 }
