@@ -1398,7 +1398,7 @@ export class FuzzClient {
         const candidates = this.toplevels.filter((p) => !p.destroyed && !toplevelLoop(t, p));
         const parent = r.chance(0.7) && candidates.length ? r.pick(candidates) : null;
         this.req(t.proxy, 'set_parent', parent?.proxy ?? null);
-        t.parent = parent;
+        t.parent = parent?.xdg.mapped ? parent : null; // an unmapped parent is no parent
         return 'ok';
       }
       case 1:
@@ -2791,7 +2791,7 @@ export class FuzzClient {
       () => {
         const t = this.#live(this.toplevels);
         if (!t) return null;
-        const loop = this.toplevels.filter((p) => !p.destroyed && toplevelLoop(t, p));
+        const loop = this.toplevels.filter((p) => !p.destroyed && certainLoop(t, p));
         if (!loop.length) return null;
         this.req(t.proxy, 'set_parent', r.pick(loop).proxy);
         return this.expect(spec(xdg_toplevel, 'invalid_parent', 'set_parent making a loop'));
@@ -3157,6 +3157,16 @@ export class FuzzClient {
 /** `p` as the parent of `t` would make a loop (t is p or one of p's ancestors). */
 function toplevelLoop(t: ToplevelModel, p: ToplevelModel): boolean {
   for (let q: ToplevelModel | null = p; q; q = q.parent) if (q === t) return true;
+  return false;
+}
+
+/** set_parent(p) on t surely makes a loop: the chain from p reaches t through mapped
+ * toplevels whose links the model knows exactly (none of their wm_bases unmapped a toplevel). */
+function certainLoop(t: ToplevelModel, p: ToplevelModel): boolean {
+  for (let q: ToplevelModel | null = p; q; q = q.parent) {
+    if (!q.xdg.mapped || q.xdg.wm.toplevelUnmapped) return false;
+    if (q === t) return true;
+  }
   return false;
 }
 

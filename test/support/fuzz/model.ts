@@ -170,6 +170,9 @@ export class WmModel {
   destroyed = false;
   /** xdg_surfaces of this wm_base whose object and surface are alive (the compositor's base.surfaces). */
   readonly surfaces = new Set<XdgModel>();
+  /** A toplevel of this wm_base was unmapped once: the compositor re-linked its set_parent
+   * children to its own parent, which the model does not follow (its links are no longer exact). */
+  toplevelUnmapped = false;
 
   constructor(proxy: Proxy, version: number) {
     this.proxy = proxy;
@@ -347,7 +350,8 @@ const ANCHOR_RIGHT = 8;
  * not_the_topmost_popup: parent `x`, made through any wm_base of the client, alive, not dismissed. */
 export function childPopups(x: XdgModel): PopupModel[] {
   const out: PopupModel[] = [];
-  for (const p of x.childPopups) if (!p.destroyed && !p.dismissed) out.push(p);
+  // Alive: the popup object, and its xdg_surface and wl_surface (in its wm_base's set).
+  for (const p of x.childPopups) if (!p.destroyed && !p.dismissed && p.xdg.wm.surfaces.has(p.xdg)) out.push(p);
   return out;
 }
 
@@ -362,6 +366,7 @@ export function layerPopups(l: LayerModel, wms: readonly WmModel[]): PopupModel[
 export function unmapXdg(x: XdgModel): void {
   if (!x.mapped) return;
   x.mapped = false;
+  if (x.toplevel) x.wm.toplevelUnmapped = true; // the compositor hands its set_parent children to its own parent
   dismissPopups(childPopups(x));
 }
 
