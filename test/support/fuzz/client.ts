@@ -2145,23 +2145,26 @@ export class FuzzClient {
     const seat = this.#liveSeat();
     if (!m || !seat) return null;
     if (!this.#live(this.devices, (d) => d.protocol === 'data-device')) this.#newDevice('data-device', m.proxy, seat.proxy);
-    if (!this.#live(this.sources, (s) => s.protocol === 'data-device' && !s.dragUsed) && this.rng.chance(0.9)) {
+    // Mostly a fresh source offering text, copy or move (what a file manager drags); else whatever there is.
+    if (this.rng.chance(0.85)) {
       const src = this.#newSource('data-device', m.proxy);
-      if (src.mimes.size === 0) this.#offerMime(src);
-      if (src.proxy.version >= 3 && this.rng.chance(0.8)) {
-        this.req(src.proxy, 'set_actions', this.rng.int(1, 7));
+      this.req(src.proxy, 'offer', 'text/plain');
+      src.mimes.add('text/plain');
+      if (src.proxy.version >= 3 && this.rng.chance(0.9)) {
+        this.req(src.proxy, 'set_actions', this.rng.chance(0.7) ? 3 : this.rng.int(1, 7));
         src.actionsSet = true;
       }
+      return this.#startDrag(serial, src);
     }
     return this.#startDrag(serial);
   }
 
-  #startDrag(serial: number = this.#serial()): Outcome | null {
+  #startDrag(serial: number = this.#serial(), source: SourceModel | null = null): Outcome | null {
     const dev = this.#live(this.devices, (d) => d.protocol === 'data-device');
     const origin = this.#liveSurface();
     if (!dev || !origin) return null;
     const r = this.rng;
-    const src = r.chance(0.8) ? this.#live(this.sources, (s) => s.protocol === 'data-device' && !s.dragUsed) : null;
+    const src = source ?? (r.chance(0.8) ? this.#live(this.sources, (s) => s.protocol === 'data-device' && !s.dragUsed) : null);
     const icon = r.chance(0.5) ? this.#liveSurface((s) => s.roleName === null && !s.hasActiveRole && s !== origin) : null;
     this.req(dev.proxy, 'start_drag', src?.proxy ?? null, origin.proxy, icon?.proxy ?? null, serial);
     this.#pressSerial = null;
@@ -2225,9 +2228,10 @@ export class FuzzClient {
     if (!offer.dropped) {
       this.req(offer.proxy, 'accept', r.u32(), offer.mimes.length ? r.pick(offer.mimes) : null);
       if (v3 && r.chance(0.8)) {
-        const actions = r.int(1, 7);
+        // copy or move, copy preferred, mostly (what file managers do); anything legal now and then
+        const actions = r.chance(0.7) ? 3 : r.int(1, 7);
         const bits = [1, 2, 4].filter((b) => actions & b);
-        this.req(offer.proxy, 'set_actions', actions, r.chance(0.8) ? r.pick(bits) : 0);
+        this.req(offer.proxy, 'set_actions', actions, actions === 3 ? 1 : r.chance(0.8) ? r.pick(bits) : 0);
       }
       return;
     }
@@ -2448,9 +2452,14 @@ export class FuzzClient {
       proxy.on('succeeded', () => {}).on('failed', () => {}).on('cancelled', () => {});
       const c: ConfigModel = { proxy, used: false, heads: new Set(), destroyed: false };
       this.configs.push(c);
-      // enable our head with a mode, mostly
+      // enable our head with a mode, mostly; disable it now and then (a configuration that fails)
       const head = m.heads[0]!;
-      if (r.chance(0.8)) this.#enableHead(c, head);
+      const k2 = r.float();
+      if (k2 < 0.75) this.#enableHead(c, head);
+      else if (k2 < 0.85) {
+        this.req(c.proxy, 'disable_head', head.proxy);
+        c.heads.add(head);
+      }
       return 'ok';
     }
     if (config.used) {
