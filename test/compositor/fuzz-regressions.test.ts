@@ -46,6 +46,14 @@ async function stillServed(c: WaylandClient, what: string): Promise<void> {
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 
+/** `ok` if a round trip of `c` is answered, else the protocol error (or disconnect) it got. */
+function roundtripOutcome(c: WaylandClient, ok: string): Promise<string> {
+  return c.roundtrip().then(
+    () => ok,
+    () => c.error?.message ?? 'error',
+  );
+}
+
 test('[vk-keycode-overflow, seed 1] a virtual keyboard key with keycode >= 2^31 - 8 is no internal error, and leaves no keymap behind', async () => {
   const errors = errorLog();
   const t = startCompositor({ log: errors.log });
@@ -133,10 +141,7 @@ test('[inert-subsurface-destroy, seed 4] destroying a wl_subsurface whose parent
   // s is still newParent's subsurface: a sibling may be placed above it.
   const sibling = subcompositor.request('get_subsurface', null, surface(), newParent)!;
   sibling.request('place_above', s);
-  const outcome = await c.roundtrip().then(
-    () => 'accepted',
-    () => c.error?.message ?? 'error',
-  );
+  const outcome = await roundtripOutcome(c, 'accepted');
   t.close();
   assert.equal(outcome, 'accepted', 'place_above a sibling: s lost its wl_subsurface role when an older, inert wl_subsurface object was destroyed');
 });
@@ -153,10 +158,7 @@ test('[zombie-device-event, seed 6] offers sent to a data device the client just
   source.request('offer', 'text/plain');
   device.request('set_selection', source); // the compositor answers with data_offer + selection on `device`...
   device.request('destroy'); // ...which is a zombie by the time they arrive
-  const outcome = await c.roundtrip().then(
-    () => 'served',
-    () => c.error?.message ?? 'error',
-  );
+  const outcome = await roundtripOutcome(c, 'served');
   t.close();
   assert.equal(outcome, 'served', 'libwayland drops events to a zombie without looking up their objects');
 });
@@ -203,10 +205,7 @@ test('[custom-refresh-overflow, seed 103] applying a custom mode with a refresh 
   for (const e of ['succeeded', 'failed', 'cancelled']) config.on(e, () => results.push(e));
   config.request('enable_head', null, head)!.request('set_custom_mode', 800, 600, 1_000_000_001);
   config.request('apply');
-  const outcome = await c.roundtrip().then(
-    () => 'served',
-    () => c.error?.message ?? 'error',
-  );
+  const outcome = await roundtripOutcome(c, 'served');
   t.close();
   assert.equal(outcome, 'served', 'a refresh the output cannot take is a failed configuration');
   assert.deepEqual(errors.lines, []);
@@ -236,10 +235,7 @@ test('[sync-chain-commit-recursion, seed 26] committing the root of a 2,000-deep
   const { root, members } = chain(c, 2000);
   for (let i = members.length - 1; i >= 0; i--) members[i]!.request('commit'); // cached: all synchronized
   root.request('commit'); // applies the whole chain's cached state
-  const outcome = await c.roundtrip().then(
-    () => 'served',
-    () => c.error?.message ?? 'error',
-  );
+  const outcome = await roundtripOutcome(c, 'served');
   t.close();
   assert.equal(outcome, 'served');
   assert.deepEqual(errors.lines, []);
@@ -255,10 +251,7 @@ test(`[deep-chain-quadratic, seed 12] a chain as deep as nesting goes (${MAX_SUB
   await stillServed(c, 'the chain');
   const extra = c.bind(wl_compositor, 5).request('create_surface', null)!;
   c.bind(wl_subcompositor, 1).request('get_subsurface', null, extra, members.at(-1)!);
-  const outcome = await c.roundtrip().then(
-    () => 'served',
-    () => c.error?.message ?? 'error',
-  );
+  const outcome = await roundtripOutcome(c, 'served');
   assert.match(outcome, /error 2: subsurfaces nested deeper than/);
   const other = await t.client('other');
   await stillServed(other, 'another client');
@@ -351,10 +344,7 @@ test('[popup-chain-recursion, found exploring popup chains] unmapping the window
   await stillServed(c, 'the chain mapped');
   w.surface.request('attach', null, 0, 0); // unmapped: every popup above it is dismissed
   w.surface.request('commit');
-  const outcome = await c.roundtrip().then(
-    () => 'served',
-    () => c.error?.message ?? 'error',
-  );
+  const outcome = await roundtripOutcome(c, 'served');
   t.close();
   assert.equal(outcome, 'served');
   assert.deepEqual(errors.lines, []);
