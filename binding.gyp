@@ -10,12 +10,14 @@
         "native/socket.c",
         "native/testing.c",
         "native/xkb.c",
-        "native/pixels.c"
+        "native/pixels.c",
+        "native/composite.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-O2"],
       "cflags!": ["-fno-exceptions"],
       "defines": ["NAPI_VERSION=8"],
-      "libraries": ["-lxkbcommon"]
+      "include_dirs": ["<!@(pkg-config --cflags-only-I pixman-1 | sed s/-I//g)"],
+      "libraries": ["-lxkbcommon", "<!@(pkg-config --libs pixman-1)"]
     }
   ]
 }

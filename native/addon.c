@@ -138,5 +138,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!nsb_testing_init(env, exports)) return NULL;
   if (!nsb_xkb_init(env, exports)) return NULL;
   if (!nsb_pixels_init(env, exports)) return NULL;
+  if (!nsb_composite_init(env, exports)) return NULL;
   return exports;
 }

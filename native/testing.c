@@ -18,7 +18,6 @@
 #include "common.h"
 #include "guard.h"
 
-uint8_t *nsb_mapping_window(napi_env env, napi_value handle, size_t *length);
 void nsb_set_refuse_external(int refuse);
 
 #define MAX_THREADS 32

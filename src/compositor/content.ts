@@ -21,6 +21,7 @@
 import type { Client } from '../server/index.js';
 import { native, type PixelsHandle } from '../shm/native.js';
 import type { ShmBuffer } from './shm.js';
+import { ARGB8888, type SourceImage } from './pixman.js';
 
 /** Bytes of client pixels the compositor copies, per client and in all; past either, buffers are shown in place. */
 export class PixelBudget {
@@ -65,21 +66,13 @@ export const DEFAULT_TOTAL_PIXEL_BUDGET = 384 * 1024 * 1024;
  * where a mapping per copy would cost a syscall, a page and a finalizer. */
 const OWN_MAPPING_BYTES = 64 * 1024;
 
-/** The pixels of a row (or the whole image) as the painter reads them: `array[index + i]` is column x0 + i. */
-export interface PixelSpan {
-  array: Uint32Array;
-  index: number;
-}
-
 interface ContentBase {
   readonly width: number;
   readonly height: number;
   /** Every pixel is opaque (an x-format, or an opaque region over all of it). */
   opaque: boolean;
-  /** Columns [x0, x1) of row y (both within the content). */
-  row(y: number, x0: number, x1: number): PixelSpan;
-  /** One pixel (within the content). */
-  pixel(x: number, y: number): number;
+  /** The pixels as the painter reads them; null: nothing to read (shows as transparent). */
+  image(): SourceImage | null;
   free(): void;
 }
 
@@ -123,12 +116,9 @@ export class CopiedContent implements ContentBase {
     }
   }
 
-  row(y: number, x0: number): PixelSpan {
-    return { array: this.pixels, index: y * this.width + x0 };
-  }
-
-  pixel(x: number, y: number): number {
-    return this.pixels[y * this.width + x] ?? 0;
+  image(): SourceImage | null {
+    if (this.#freed) return null;
+    return { memory: this.pixels, offset: 0, stride: this.width * 4, format: ARGB8888, width: this.width, height: this.height };
   }
 
   free(): void {
@@ -146,8 +136,6 @@ export class DirectContent implements ContentBase {
   readonly width: number;
   readonly height: number;
   opaque: boolean;
-  /** One row of the buffer, converted (reused: rows are read one at a time). */
-  readonly #row: Uint32Array;
   #freed = false;
 
   constructor(buffer: ShmBuffer, opaque: boolean) {
@@ -155,7 +143,6 @@ export class DirectContent implements ContentBase {
     this.width = buffer.width;
     this.height = buffer.height;
     this.opaque = opaque;
-    this.#row = new Uint32Array(buffer.width);
     buffer.shownInPlace++;
   }
 
@@ -164,16 +151,8 @@ export class DirectContent implements ContentBase {
     return !this.#freed && !this.buffer.resource.destroyed;
   }
 
-  row(y: number, x0: number, x1: number): PixelSpan {
-    if (this.readable) this.buffer.readRow(y, x0, x1, this.#row);
-    else this.#row.fill(0, 0, x1 - x0);
-    return { array: this.#row, index: 0 };
-  }
-
-  pixel(x: number, y: number): number {
-    if (!this.readable) return 0;
-    this.buffer.readRow(y, x, x + 1, this.#row);
-    return this.#row[0]!;
+  image(): SourceImage | null {
+    return this.readable ? this.buffer.image() : null;
   }
 
   /** The client may reuse its buffer: wl_buffer.release, once, when no other

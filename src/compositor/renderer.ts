@@ -35,6 +35,7 @@ import { addDamage, intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union,
 import type { Content } from './content.js';
 import type { Surface } from './surface.js';
 import { placeTree, type PlacedSurface } from './tree.js';
+import { composite, Filter, Op, pixelExact, type Affine, type TargetImage } from './pixman.js';
 
 /** A window root: a surface whose origin is at (x, y) logical output units. */
 export interface SceneRoot {
@@ -227,60 +228,63 @@ export class Renderer {
   #drawArea(p: Placed, area: Rect, mode: Mode): void {
     if (isEmpty(area)) return;
     const c = p.surface.content!;
-    const surface = p.surface;
-    const direct =
-      surface.transform === 0 &&
-      surface.viewport.source === null &&
-      surface.viewport.destination === null &&
-      c.width === p.box.width &&
-      c.height === p.box.height;
+    const image = c.image();
+    const op = mode === 'blend' ? Op.Over : Op.CopyOpaque;
+    const fb = this.#target();
+    if (!image) {
+      // Nothing left to read (a buffer shown in place, destroyed): transparent.
+      if (op !== Op.Over) this.#fill(area, 0xff000000);
+      return;
+    }
     const before = c.kind === 'direct' ? c.buffer.rescueCount : 0;
-    if (direct) this.#drawDirect(c, mode, p.box, area);
-    else this.#drawSampled(surface, p.box, area, mode);
+    const m = toBuffer(p.surface, p.box, c.width, c.height);
+    composite(fb, image, op, pixelExact(m) ? Filter.Nearest : Filter.Bilinear, m, area);
     // Shown in place (past the memory budget): the truncation policy applies now, after the read.
-    if (c.kind === 'direct' && c.buffer.rescueCount !== before) this.#rescued.add(surface);
+    if (c.kind === 'direct' && c.buffer.rescueCount !== before) this.#rescued.add(p.surface);
   }
 
-  /** Content pixels map 1:1 onto output pixels (only the rows and columns of `area` are read). */
-  #drawDirect(c: Content, mode: Mode, box: Rect, area: Rect): void {
-    const fb = this.output.framebuffer;
-    const W = this.output.width;
-    const sx = area.x - box.x;
-    for (let y = area.y; y < area.y + area.height; y++) {
-      const { array: src, index: from } = c.row(y - box.y, sx, sx + area.width);
-      const to = y * W + area.x;
-      if (mode === 'copy') fb.set(src.subarray(from, from + area.width), to);
-      else if (mode === 'force') for (let i = 0; i < area.width; i++) fb[to + i] = src[from + i]! | 0xff000000;
-      else for (let i = 0; i < area.width; i++) fb[to + i] = over(src[from + i]!, fb[to + i]!);
-    }
-  }
-
-  /** Nearest-neighbour sampling through buffer scale, transform and viewport. */
-  #drawSampled(surface: Surface, box: Rect, area: Rect, mode: Mode): void {
-    const c = surface.content!;
-    const fb = this.output.framebuffer;
-    const W = this.output.width;
-    const t = surface.transform & 7;
-    const swap = (t & 1) === 1;
-    // The transformed buffer: what the client meant to show, TW × TH pixels.
-    const TW = swap ? c.height : c.width;
-    const TH = swap ? c.width : c.height;
-    const bs = surface.scale;
-    const src = surface.viewport.source ?? { x: 0, y: 0, width: TW / bs, height: TH / bs };
-    const kx = (src.width * bs) / box.width;
-    const ky = (src.height * bs) / box.height;
-    for (let y = area.y; y < area.y + area.height; y++) {
-      const ty = Math.min(TH - 1, Math.max(0, Math.floor(src.y * bs + (y - box.y + 0.5) * ky)));
-      const to = y * W;
-      for (let x = area.x; x < area.x + area.width; x++) {
-        const tx = Math.min(TW - 1, Math.max(0, Math.floor(src.x * bs + (x - box.x + 0.5) * kx)));
-        const [bx, by] = untransform(t, tx, ty, TW, TH);
-        const px = c.pixel(bx, by);
-        fb[to + x] = mode === 'copy' ? px : mode === 'force' ? px | 0xff000000 : over(px, fb[to + x]!);
-      }
-    }
+  #target(): TargetImage {
+    const o = this.output;
+    return { pixels: o.framebuffer, width: o.width, height: o.height };
   }
 }
+
+/**
+ * The map from output pixels to buffer pixels of a surface shown in `box`:
+ * through its viewport (source rectangle, else the whole buffer), buffer
+ * scale and buffer transform (wl_output.transform: how the client rotated
+ * its content, undone here). Continuous coordinates, pixel centres at +0.5.
+ */
+function toBuffer(surface: Surface, box: Rect, bufferWidth: number, bufferHeight: number): Affine {
+  const t = surface.transform & 7;
+  const swap = (t & 1) === 1;
+  // The transformed buffer: what the client meant to show, TW × TH pixels.
+  const TW = swap ? bufferHeight : bufferWidth;
+  const TH = swap ? bufferWidth : bufferHeight;
+  const bs = surface.scale;
+  const src = surface.viewport.source ?? { x: 0, y: 0, width: TW / bs, height: TH / bs };
+  // Output point (X, Y) -> transformed buffer point (kx·X + ox, ky·Y + oy).
+  const kx = (src.width * bs) / box.width;
+  const ky = (src.height * bs) / box.height;
+  const ox = src.x * bs - box.x * kx;
+  const oy = src.y * bs - box.y * ky;
+  // Transformed point (u, v) -> buffer point, as [∂x/∂u, ∂x/∂v, x0, ∂y/∂u, ∂y/∂v, y0].
+  const [pu, pv, pc, qu, qv, qc] = UNTRANSFORM[t]!(TW, TH);
+  return Float64Array.of(pu * kx, pv * ky, pu * ox + pv * oy + pc, qu * kx, qv * ky, qu * ox + qv * oy + qc);
+}
+
+/** wl_output.transform t: from the transformed (shown) buffer's point (u, v) to the buffer's, in a TW × TH transformed buffer. */
+type Linear = readonly [number, number, number, number, number, number];
+const UNTRANSFORM: readonly ((TW: number, TH: number) => Linear)[] = [
+  () => [1, 0, 0, 0, 1, 0], // normal: (u, v)
+  (TW) => [0, 1, 0, -1, 0, TW], // 90: (v, TW − u)
+  (TW, TH) => [-1, 0, TW, 0, -1, TH], // 180: (TW − u, TH − v)
+  (_TW, TH) => [0, -1, TH, 1, 0, 0], // 270: (TH − v, u)
+  (TW) => [-1, 0, TW, 0, 1, 0], // flipped: (TW − u, v)
+  () => [0, 1, 0, 1, 0, 0], // flipped 90: (v, u)
+  (_TW, TH) => [1, 0, 0, 0, -1, TH], // flipped 180: (u, TH − v)
+  (TW, TH) => [0, -1, TH, -1, 0, TW], // flipped 270: (TH − v, TW − u)
+];
 
 /** How content reaches the framebuffer: as is (opaque), alpha forced (in the opaque region), blended. */
 type Mode = 'copy' | 'force' | 'blend';
@@ -312,33 +316,6 @@ function inOpaqueRegion(p: Placed, area: Rect, scale: number): boolean {
   const x1 = Math.ceil((area.x + area.width - p.box.x) / scale);
   const y1 = Math.ceil((area.y + area.height - p.box.y) / scale);
   return r.covers(rect(x0, y0, x1 - x0, y1 - y0));
-}
-
-/** Source-over for premultiplied argb. */
-function over(s: number, d: number): number {
-  const a = s >>> 24;
-  if (a === 255) return s;
-  if (a === 0) return d;
-  const inv = 255 - a;
-  let rb = (d & 0x00ff00ff) * inv;
-  let ag = ((d >>> 8) & 0x00ff00ff) * inv;
-  rb = ((rb + 0x00800080 + ((rb >>> 8) & 0x00ff00ff)) >>> 8) & 0x00ff00ff;
-  ag = (ag + 0x00800080 + ((ag >>> 8) & 0x00ff00ff)) & 0xff00ff00;
-  return (s + (rb | ag)) >>> 0;
-}
-
-/** From the transformed (shown) buffer's pixel to the buffer's pixel (wl_output.transform). */
-function untransform(t: number, x: number, y: number, W: number, H: number): [number, number] {
-  switch (t) {
-    case 1: return [y, W - 1 - x]; // 90
-    case 2: return [W - 1 - x, H - 1 - y]; // 180
-    case 3: return [H - 1 - y, x]; // 270
-    case 4: return [W - 1 - x, y]; // flipped
-    case 5: return [y, x]; // flipped 90
-    case 6: return [x, H - 1 - y]; // flipped 180
-    case 7: return [H - 1 - y, W - 1 - x]; // flipped 270
-    default: return [x, y];
-  }
 }
 
 /** Rects past which a damage list is not merged rect by rect but becomes its bounding box at once. */

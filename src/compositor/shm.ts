@@ -11,13 +11,14 @@
 //    commit);
 //  - create_buffer is checked as libwayland's wayland-shm.c does, in 64-bit
 //    (double) arithmetic, with its codes and messages, and in addition
-//    stride >= width * 4 (every advertised format is 4 bytes per pixel, and
-//    the renderer must never read past a row);
+//    stride >= width × bytes per pixel (the painter must never read past a row);
+//  - every format pixman reads is advertised (pixman.ts SHM_FORMATS): the
+//    painter reads them as they are, nothing is converted in JavaScript;
 //  - a buffer keeps its pool's mapping alive: destroying the pool resource
 //    does not unmap while a buffer of it lives (libwayland's refcount);
-//  - copyRows() and readRow() are the only readers of client memory:
-//    copyRows() at commit, into the compositor's copy; readRow() while
-//    painting, for a buffer shown straight from the client's memory (past
+//  - copyRows() and image() are the only ways to client memory for reading:
+//    copyRows() at commit, into the compositor's copy; image() for the
+//    painter, for a buffer shown straight from the client's memory (past
 //    the memory budget, content.ts). Both are guarded reads; copyRows()
 //    reports whether the guard had to rescue a page during the copy (the
 //    mapping's rescue count moved), so the caller can apply the truncation
@@ -29,14 +30,16 @@
 //    point 4) and is reported as a rescue; a pool mapped read-only (its fd
 //    was opened O_RDONLY) is never written.
 import { isNosigbusError, map, type SafeMapping } from '../shm/index.js';
+import { handleOf } from '../shm/mapping.js';
 import { wl_buffer, wl_display, wl_shm, wl_shm_pool } from '../protocol/wayland.js';
 import type { Display, Resource } from '../server/index.js';
 import { dataOf, implement } from './typed.js';
+import { composite, Filter, Op, SHM_FORMATS, translation, type SourceImage, type TargetImage } from './pixman.js';
 
 export const FORMAT = wl_shm.enums.format.entries;
 
-/** Formats the renderer converts (all 4 bytes per pixel, little endian). */
-export const SUPPORTED_FORMATS: readonly number[] = [FORMAT.argb8888, FORMAT.xrgb8888, FORMAT.abgr8888, FORMAT.xbgr8888];
+/** Formats the painter reads (every one pixman reads), in the order advertised. */
+export const SUPPORTED_FORMATS: readonly number[] = [...SHM_FORMATS.keys()];
 
 const SHM_ERROR = wl_shm.enums.error.entries;
 const DISPLAY_ERROR = wl_display.enums.error.entries;
@@ -88,52 +91,31 @@ export class ShmBuffer {
 
   /** No alpha channel: every pixel is shown opaque. */
   get opaque(): boolean {
-    return this.format === FORMAT.xrgb8888 || this.format === FORMAT.xbgr8888;
+    return !SHM_FORMATS.get(this.format)!.alpha;
   }
 
-  /** Red and blue swapped relative to the renderer's argb. */
-  get swapped(): boolean {
-    return this.format === FORMAT.abgr8888 || this.format === FORMAT.xbgr8888;
+  /** The buffer as the painter reads it: straight from the pool's guarded mapping. */
+  image(): SourceImage {
+    return { memory: handleOf(this.pool.mapping), offset: this.offset, stride: this.stride, format: this.format, width: this.width, height: this.height };
   }
 
   /**
    * Copies rows [y0, y1), columns [x0, x1) of the buffer into `target`
-   * (a width × height pixel image of this buffer's size, argb premultiplied,
-   * alpha forced opaque for x-formats). Returns true when the guard rescued
-   * a page during the copy: the client truncated its file and what was
-   * copied from there is zeros.
+   * (an image of this buffer's size, argb premultiplied, alpha forced opaque
+   * for formats without one). Returns true when the guard rescued a page
+   * during the copy: the client truncated its file and what was copied from
+   * there is zeros.
    */
-  copyRows(target: Uint32Array, x0: number, y0: number, x1: number, y1: number): boolean {
-    const m = this.pool.mapping;
-    const before = m.rescues.count;
-    const bytesOut = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
-    const rowBytes = (x1 - x0) * 4;
-    const src = m.hasBytes ? m.bytes : null;
-    if (rowBytes > 0) {
-      const contiguous = x0 === 0 && x1 === this.width && this.stride === this.width * 4;
-      if (contiguous) this.#copy(src, m, bytesOut, this.offset + y0 * this.stride, (y1 - y0) * rowBytes, y0 * this.width * 4);
-      else
-        for (let y = y0; y < y1; y++)
-          this.#copy(src, m, bytesOut, this.offset + y * this.stride + x0 * 4, rowBytes, (y * this.width + x0) * 4);
-      this.#convert(target, x0, y0, x1, y1);
-    }
-    return m.rescues.count !== before;
+  copyRows(target: TargetImage, x0: number, y0: number, x1: number, y1: number): boolean {
+    const before = this.pool.mapping.rescues.count;
+    if (x1 > x0 && y1 > y0)
+      composite(target, this.image(), this.opaque ? Op.CopyOpaque : Op.Copy, Filter.Nearest, IDENTITY, { x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+    return this.pool.mapping.rescues.count !== before;
   }
 
   /** Pages the guard has rescued in this buffer's pool so far (it moves when a read found the file truncated). */
   get rescueCount(): number {
     return this.pool.mapping.rescues.count;
-  }
-
-  /**
-   * Reads columns [x0, x1) of row y into out[0 .. x1 - x0), argb premultiplied
-   * (alpha forced opaque for x-formats). Guarded: zeros past end of file.
-   */
-  readRow(y: number, x0: number, x1: number, out: Uint32Array): void {
-    const m = this.pool.mapping;
-    const bytesOut = new Uint8Array(out.buffer, out.byteOffset, (x1 - x0) * 4);
-    this.#copy(m.hasBytes ? m.bytes : null, m, bytesOut, this.offset + y * this.stride + x0 * 4, (x1 - x0) * 4, 0);
-    this.#convertSpan(out, 0, x1 - x0);
   }
 
   /**
@@ -159,31 +141,10 @@ export class ShmBuffer {
     write(pool.mapping.bytes, this.offset, this.stride);
     return pool.mapping.rescues.count !== before ? 'rescued' : 'written';
   }
-
-  #copy(src: Uint8Array | null, m: SafeMapping, out: Uint8Array, from: number, length: number, to: number): void {
-    // Both paths are guarded: a page past end of file reads as zeros.
-    if (src) out.set(src.subarray(from, from + length), to);
-    else m.copyTo(out, from, length, to);
-  }
-
-  #convert(px: Uint32Array, x0: number, y0: number, x1: number, y1: number): void {
-    if (!this.opaque && !this.swapped) return;
-    const w = this.width;
-    for (let y = y0; y < y1; y++) this.#convertSpan(px, y * w + x0, y * w + x1);
-  }
-
-  /** px[start .. end) from this buffer's format to argb premultiplied, alpha valid. */
-  #convertSpan(px: Uint32Array, start: number, end: number): void {
-    const opaque = this.opaque;
-    const swapped = this.swapped;
-    if (!opaque && !swapped) return;
-    for (let i = start; i < end; i++) {
-      let p = px[i]!;
-      if (swapped) p = (p & 0xff00ff00) | ((p & 0xff) << 16) | ((p >>> 16) & 0xff);
-      px[i] = opaque ? (p | 0xff000000) >>> 0 : p >>> 0;
-    }
-  }
 }
+
+/** A copy keeps the buffer's own pixel grid. */
+const IDENTITY = translation(0, 0);
 
 /** How a write into a client buffer went. */
 export type WriteOutcome = 'written' | 'rescued' | 'unwritable';
@@ -250,8 +211,8 @@ function servePool(resource: Resource, pool: ShmPool, stats: ShmStats): void {
           r.postError(SHM_ERROR.invalid_format, `invalid format 0x${format.toString(16)}`);
           return;
         }
-        // libwayland's check, in doubles (exact for these magnitudes), plus 4 bytes per pixel.
-        if (offset < 0 || width <= 0 || height <= 0 || stride < width * 4 || Math.floor(INT32_MAX / stride) < height || offset > pool.size - stride * height) {
+        // libwayland's check, in doubles (exact for these magnitudes), plus a row's pixels fitting its stride.
+        if (offset < 0 || width <= 0 || height <= 0 || stride < width * SHM_FORMATS.get(format)!.bytesPerPixel || Math.floor(INT32_MAX / stride) < height || offset > pool.size - stride * height) {
           r.postError(SHM_ERROR.invalid_stride, `invalid width, height or stride (${width}x${height}, ${stride >>> 0})`);
           return;
         }

@@ -328,7 +328,7 @@ export class Surface {
     }
     target.opaque = opaque;
     let rescued = false;
-    for (const a of areas) if (buffer.copyRows(target.pixels, a.x, a.y, a.x + a.width, a.y + a.height)) rescued = true;
+    for (const a of areas) if (buffer.copyRows(target, a.x, a.y, a.x + a.width, a.y + a.height)) rescued = true;
     if (rescued) {
       this.host.countRescue(this.client, this.host.policy);
       if (this.host.policy === 'error') {

@@ -55,6 +55,14 @@ export interface NativeBinding {
   /** Zeroed private memory of its own, as an ArrayBuffer; pixelsFree detaches it and unmaps now. */
   pixelsAlloc(bytes: number): [ArrayBuffer, PixelsHandle];
   pixelsFree(buffer: ArrayBuffer, handle: PixelsHandle): void;
+  /** The wl_shm formats pixman reads (native/composite.c): [format, bytes per pixel, has alpha]. */
+  shmFormats(): [format: number, bytesPerPixel: number, alpha: boolean][];
+  /** Draws dst's rect [x, x+width) × [y, y+height) from src through `matrix` (native/composite.c). */
+  composite(
+    op: number, filter: number, dst: Uint32Array, dstWidth: number, dstHeight: number,
+    src: ArrayBufferView | ArrayBuffer | NativeHandle, srcOffset: number, srcStride: number, srcFormat: number, srcWidth: number, srcHeight: number,
+    matrix: Float64Array, x: number, y: number, width: number, height: number,
+  ): void;
   testing: {
     startThreads(handle: NativeHandle, readers: number, writers: number): NativeToken;
     markTruncated(token: NativeToken): void;

@@ -118,8 +118,7 @@ test('a surface that throws while painted ends its client with implementation er
   const fault = (): never => {
     throw new Error('injected paint fault');
   };
-  content.row = fault;
-  content.pixel = fault;
+  content.image = fault;
   t.compositor.renderer.invalidate();
   t.compositor.paint();
   await waitFor(() => bad.error !== null, 'the protocol error');

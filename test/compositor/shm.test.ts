@@ -1,5 +1,5 @@
 // wl_shm on guarded mappings: libwayland's validation and errors, pools that
-// only grow, buffers that outlive their pool, format conversion, release at
+// only grow, buffers that outlive their pool, formats, release at
 // commit, and every hostile client under both truncation policies with an
 // honest client beside it.
 import assert from 'node:assert/strict';
@@ -15,14 +15,20 @@ import { ARGB, bindCore, type Globals, expectProtocolError, hex, pixelAt, presen
 const SHM = wl_shm.enums.error.entries;
 const FORMAT = wl_shm.enums.format.entries;
 
-test('wl_shm advertises the four formats the renderer converts', async () => {
+test('wl_shm advertises the formats pixman reads: 8-bit, 10-bit, 16-bit and 24-bit RGB, no YUV', async () => {
   const t = startCompositor();
   const c = await t.client();
   const formats: number[] = [];
   const shm = c.bind(wl_shm, 1).on('format', (f) => formats.push(Number(f)));
   await c.roundtrip();
   assert.ok(shm);
-  assert.deepEqual(formats.sort(), [FORMAT.argb8888, FORMAT.xrgb8888, FORMAT.abgr8888, FORMAT.xbgr8888].sort());
+  const expected = [
+    'argb8888', 'xrgb8888', 'abgr8888', 'xbgr8888', 'rgba8888', 'rgbx8888', 'bgra8888', 'bgrx8888',
+    'argb2101010', 'xrgb2101010', 'abgr2101010', 'xbgr2101010', 'rgb888', 'bgr888', 'rgb565', 'bgr565',
+    'argb1555', 'xrgb1555', 'abgr1555', 'xbgr1555', 'argb4444', 'xrgb4444', 'abgr4444', 'xbgr4444',
+  ] as const;
+  assert.deepEqual(formats.sort(), expected.map((name) => FORMAT[name]).sort());
+  assert.ok(!formats.includes(FORMAT.nv12) && !formats.includes(FORMAT.yuyv), 'no YUV: pixman does not composite it');
   t.close();
 });
 

@@ -267,8 +267,8 @@ test('wp_viewporter: destination size scales the buffer; a source outside the bu
   await c.roundtrip();
   const win = t.compositor.windows.at(0)!;
   assert.equal(win.windowWidth, 60);
-  assert.equal(hex(pixelAt(t.compositor, win.x + 29, win.y + 29)), hex(0xffff0000));
-  assert.equal(hex(pixelAt(t.compositor, win.x + 31, win.y + 29)), hex(0xff0000ff));
+  assert.equal(hex(pixelAt(t.compositor, win.x + 28, win.y + 29)), hex(0xffff0000), "a source pixel centre: red, not blended");
+  assert.equal(hex(pixelAt(t.compositor, win.x + 32, win.y + 29)), hex(0xff0000ff), "past the blend across the edge: blue");
   vp.request('set_source', 0, 0, 30, 5); // 30 wide > 20
   w.surface.request('commit');
   await expectProtocolError(c, 'wp_viewport', 2, /outside of the content area/);

@@ -171,7 +171,8 @@ const displayError = (name: 'no_memory' | 'implementation', why: string): ErrorS
 
 const FORMAT = wl_shm.enums.format.entries;
 const SUPPORTED_FORMATS = [FORMAT.argb8888, FORMAT.xrgb8888, FORMAT.abgr8888, FORMAT.xbgr8888];
-const UNSUPPORTED_FORMATS = [FORMAT.rgb565, FORMAT.nv12, FORMAT.c8, FORMAT.rgba8888, FORMAT.xrgb2101010, 0x12345678];
+// Formats pixman does not read (YUV, palette, red-only), and a code that is no format.
+const UNSUPPORTED_FORMATS = [FORMAT.nv12, FORMAT.c8, FORMAT.yuyv, FORMAT.r8, FORMAT.yuv420, 0x12345678];
 const MIME_LIMIT = 256;
 /** Live objects of one kind a client keeps (more: the creating actions wait). */
 const MAX_LIVE = 64;
