@@ -11,6 +11,7 @@ import { loadPngEncoder, type Compositor, type XdgSurface } from '../../src/comp
 import { wl_shm } from '../../src/protocol/wayland.js';
 import { wp_viewporter } from '../../src/protocol/viewporter.js';
 import { memfd } from '../../src/shm/index.js';
+import { native } from '../../src/shm/native.js';
 import { bindCore, hex, startCompositor, toplevel, type Globals, type TestCompositor } from '../support/compositor.js';
 import type { Proxy, WaylandClient } from '../../src/client/index.js';
 
@@ -300,4 +301,38 @@ test('the eight buffer transforms show the buffer turned back, pixel for pixel',
       }
   }
   t.close();
+});
+
+test('composite refuses what would read or write outside its images, with a clear error', () => {
+  const dst = new Uint32Array(4 * 4);
+  const src = new Uint8Array(4 * 4 * 4);
+  const id = Float64Array.of(1, 0, 0, 0, 1, 0);
+  const call = (over: Partial<Record<string, unknown>>): void => {
+    const a = { op: 0, filter: 0, dst, dw: 4, dh: 4, src, offset: 0, stride: 16, format: 0, sw: 4, sh: 4, m: id, x: 0, y: 0, w: 4, h: 4, ...over };
+    native.composite(a.op as number, a.filter as number, a.dst as Uint32Array, a.dw as number, a.dh as number, a.src as Uint8Array, a.offset as number,
+      a.stride as number, a.format as number, a.sw as number, a.sh as number, a.m as Float64Array, a.x as number, a.y as number, a.w as number, a.h as number);
+  };
+  call({});
+  const bad = { code: 'ERR_NOSIGBUS_BAD_ARGUMENT' };
+  assert.throws(() => call({ dh: 5 }), bad, 'destination larger than its memory');
+  assert.throws(() => call({ x: 1 }), bad, 'rectangle past the destination');
+  assert.throws(() => call({ sh: 5 }), bad, 'source rows past its memory');
+  assert.throws(() => call({ offset: 4 }), bad, 'source offset pushes the last row past its memory');
+  assert.throws(() => call({ stride: 12 }), bad, 'stride shorter than a row');
+  assert.throws(() => call({ format: FORMAT.nv12 }), bad, 'a format pixman does not read');
+  assert.throws(() => call({ op: 7 }), bad, 'unknown op');
+  assert.throws(() => call({ m: Float64Array.of(1, 0, NaN, 0, 1, 0) }), bad, 'matrix not finite');
+  assert.throws(() => call({ m: new Float64Array(4) }), bad, 'matrix of 4');
+  assert.throws(() => call({ src: {} }), { code: 'ERR_NOSIGBUS_BAD_ARGUMENT' }, 'source neither bytes nor a mapping');
+});
+
+test('composite: a minification steeper than pixman\'s coordinates reach still samples the source, one point a pixel', () => {
+  // 1 × 100000 source pixels onto 4 × 1: 25,000 source pixels per destination pixel.
+  const W = 100_000;
+  const src = new Uint32Array(W);
+  for (let x = 0; x < W; x++) src[x] = x < W / 2 ? 0xffff0000 : 0xff0000ff;
+  const dst = new Uint32Array(4);
+  const k = W / 4;
+  native.composite(0, 1, dst, 4, 1, src, 0, W * 4, FORMAT.argb8888, W, 1, Float64Array.of(k, 0, 0, 0, 1, 0), 0, 0, 4, 1);
+  assert.deepEqual([...dst].map(hex), [0xffff0000, 0xffff0000, 0xff0000ff, 0xff0000ff].map(hex));
 });
