@@ -54,9 +54,10 @@ options:
                            (default us)
   --cursor                 draw the pointer's cursor in screenshots and captures
   --no-data-control        do not offer wlr-data-control (clipboard tools then need keyboard focus)
-  --memory-budget MIB      client pixels copied into compositor memory, per client (default 128);
-                           buffers past it are shown straight from the client's memory
-  --memory-budget-total MIB  the same for all clients together (default 384)
+  --memory-budget MIB      client pixels copied into compositor memory at commit, per client
+                           (default 0: every buffer is shown straight from the client's memory
+                           and released when replaced; a copy releases it at once)
+  --memory-budget-total MIB  the same for all clients together (default 0)
   --help, --version`;
 
 const OPTIONS = {
@@ -145,8 +146,8 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     keyboardLayout: keyboardLayout(values['keyboard-layout']),
     cursor: values.cursor ?? false,
     dataControl: !(values['no-data-control'] ?? false),
-    memoryBudget: integer('memory-budget', values['memory-budget'], 128, 0, 1 << 20) * MIB,
-    memoryBudgetTotal: integer('memory-budget-total', values['memory-budget-total'], 384, 0, 1 << 20) * MIB,
+    memoryBudget: integer('memory-budget', values['memory-budget'], 0, 0, 1 << 20) * MIB,
+    memoryBudgetTotal: integer('memory-budget-total', values['memory-budget-total'], 0, 0, 1 << 20) * MIB,
     help: values.help ?? false,
     version: values.version ?? false,
   };

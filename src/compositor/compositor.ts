@@ -505,7 +505,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
         this.countRescue(surface.client, this.policy);
         const c = surface.content;
         if (this.policy === 'error' && c?.kind === 'direct') {
-          postAccessError(c.buffer);
+          postAccessError(c.buffer, surface.resource);
           this.#hide(surface);
           again = true;
         }

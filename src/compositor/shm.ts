@@ -241,9 +241,12 @@ function servePool(resource: Resource, pool: ShmPool, stats: ShmStats): void {
   );
 }
 
-/** libwayland's answer to a SIGBUS while accessing a buffer (policy 'error'). */
-export function postAccessError(buffer: ShmBuffer): void {
-  buffer.resource.postError(SHM_ERROR.invalid_fd, 'error accessing SHM buffer');
+/** libwayland's answer to a SIGBUS while accessing a buffer (policy 'error'). A buffer
+ * shown in place may outlive its wl_buffer: then the error names the surface showing it
+ * (an old id may already name another object of the client). */
+export function postAccessError(buffer: ShmBuffer, shownOn?: Resource): void {
+  if (!buffer.resource.destroyed || !shownOn) buffer.resource.postError(SHM_ERROR.invalid_fd, 'error accessing SHM buffer');
+  else shownOn.postError(SHM_ERROR.invalid_fd, `error accessing SHM buffer (${buffer.resource}, destroyed, shown on it)`);
 }
 
 /** The shm buffer behind a wl_buffer resource, or null. */

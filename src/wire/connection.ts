@@ -306,7 +306,7 @@ export class Connection {
       try {
         written = this.stream.writeFrom(this.#out, this.#outHead, len, batch);
       } catch (e) {
-        if (errorCode(e) === 'ERR_NOSIGBUS_SOCKET_HANGUP') this.#hangup();
+        if (errorCode(e) === 'ERR_NOSIGBUS_SOCKET_HANGUP') this.#hangupAfterInput();
         else {
           this.#stopOutput();
           this.#fail(e as ConnectionError);
@@ -491,6 +491,18 @@ export class Connection {
     this.#outputStopped = true;
     this.#wantWritable = false;
     this.#updatePoll();
+  }
+
+  /** The peer is gone (a write found it closed): what it sent before it went,
+   * such as a wl_display.error, is still queued for us — dispatch it first. */
+  #hangupAfterInput(): void {
+    this.#stopOutput();
+    queueMicrotask(() => {
+      while (!this.#closed && !this.#hungUp && !this.#inputStopped && !this.#inputPaused && !this.#dispatching && this.#read()) {
+        // drained one buffer; a read of 0 bytes hangs up itself
+      }
+      if (!this.#closed) this.#hangup();
+    });
   }
 
   #hangup(): void {

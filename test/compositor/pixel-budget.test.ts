@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { DirectContent, CopiedContent } from '../../src/compositor/index.js';
 import { wl_display, wl_shm } from '../../src/protocol/wayland.js';
 import { memfd } from '../../src/shm/index.js';
-import { ARGB, bindCore, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, XRGB } from '../support/compositor.js';
+import { ARGB, bindCore, COPY_AT_COMMIT, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, XRGB } from '../support/compositor.js';
 
 const SHM = wl_shm.enums.error.entries;
 const ABGR = wl_shm.enums.format.entries.abgr8888;
@@ -16,7 +16,7 @@ const BG = 0xff203040;
 const KIB = 1024;
 
 test('past the per-client budget a buffer is shown in place: the same pixels, released only when replaced', async () => {
-  const t = startCompositor({ pixelBudget: { perClient: 64 * KIB } });
+  const t = startCompositor({ pixelBudget: { perClient: 64 * KIB, total: 1024 * KIB } });
   const c = await t.client();
   const g = bindCore(c);
   const w = await toplevel(c, g);
@@ -69,7 +69,7 @@ test('the total budget is shared: a second client past it is shown in place, the
 
 for (const policy of ['error', 'zero'] as const) {
   test(`a buffer shown in place, truncated later: policy ${policy} — ${policy === 'error' ? 'invalid_fd at the next paint, nothing of it shown' : 'zeros shown'}; a bystander goes on`, async () => {
-    const t = startCompositor({ onTruncate: policy, pixelBudget: { perClient: 64 * KIB } });
+    const t = startCompositor({ onTruncate: policy, pixelBudget: { perClient: 64 * KIB, total: 1024 * KIB } });
     const bystander = await t.client('bystander');
     const gb = bindCore(bystander);
     const { win: winB } = await mappedWindow(t, bystander, gb, 10, 10, 0xff0000aa);
@@ -144,12 +144,12 @@ function rss(): number {
 }
 
 test('memory of a copy and of a pool is given back within seconds of the client leaving, without a GC', async () => {
-  const t = startCompositor({ width: 320, height: 240 });
+  const t = startCompositor({ width: 320, height: 240, pixelBudget: COPY_AT_COMMIT });
   const c = await t.client();
   const g = bindCore(c);
   const w = await toplevel(c, g);
   const W = 4096;
-  const H = 4096; // 64 MiB: within the default per-client budget (128 MiB), so copied
+  const H = 4096; // 64 MiB: within a 128 MiB per-client budget, so copied
   const size = W * H * 4;
   const fd = memfd('big', size);
   const row = Buffer.alloc(W * 4, 0x55);

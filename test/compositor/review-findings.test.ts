@@ -9,7 +9,7 @@ import { bindCore, hex, pixelAt, present, shmBuffer, startCompositor, toplevel }
 const KIB = 1024;
 
 test('a buffer shown in place, attached and committed again: not released while it is still shown, released once when replaced', async () => {
-  const t = startCompositor({ pixelBudget: { perClient: 64 * KIB } });
+  const t = startCompositor({ pixelBudget: { perClient: 64 * KIB, total: 1024 * KIB } });
   const c = await t.client();
   const g = bindCore(c);
   const w = await toplevel(c, g);
@@ -64,7 +64,7 @@ test('nesting past MAX_SUBSURFACE_DEPTH by grafting a surface that has subsurfac
 });
 
 test('a buffer shown in place, committed again once the budget allows a copy: released once, not twice', async () => {
-  const t = startCompositor({ pixelBudget: { perClient: 64 * KIB } });
+  const t = startCompositor({ pixelBudget: { perClient: 64 * KIB, total: 1024 * KIB } });
   const c = await t.client();
   const g = bindCore(c);
   const other = await toplevel(c, g);

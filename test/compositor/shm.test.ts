@@ -10,7 +10,7 @@ import type { Compositor } from '../../src/compositor/index.js';
 import { wl_shm } from '../../src/protocol/wayland.js';
 import { memfd } from '../../src/shm/index.js';
 import type { Proxy, WaylandClient } from '../../src/client/index.js';
-import { ARGB, bindCore, type Globals, expectProtocolError, hex, pixelAt, present, shmBuffer, startCompositor, toplevel, waitFor, XRGB } from '../support/compositor.js';
+import { ARGB, bindCore, COPY_AT_COMMIT, type Globals, expectProtocolError, hex, pixelAt, present, shmBuffer, startCompositor, toplevel, waitFor, XRGB } from '../support/compositor.js';
 
 const SHM = wl_shm.enums.error.entries;
 const FORMAT = wl_shm.enums.format.entries;
@@ -106,8 +106,8 @@ test('a shrinking resize is invalid_fd "shrinking pool invalid"; growing maps th
   t.close();
 });
 
-test('a buffer outlives its pool; the buffer is released in the commit\'s turn', async () => {
-  const t = startCompositor();
+test('copied at commit (within a budget), a buffer outlives its pool; the buffer is released in the commit\'s turn', async () => {
+  const t = startCompositor({ pixelBudget: COPY_AT_COMMIT });
   const c = await t.client();
   const g = bindCore(c);
   const w = await toplevel(c, g);
@@ -120,6 +120,34 @@ test('a buffer outlives its pool; the buffer is released in the commit\'s turn',
   assert.equal(b.released, 1, 'released by the time the commit was processed');
   const win = t.compositor.windows.at(0)!;
   assert.equal(hex(pixelAt(t.compositor, win.x + 19, win.y + 9)), hex(0xff336699));
+  t.close();
+});
+
+test('shown in place (the default): still shown after the client destroys its pool and wl_buffer, released once when replaced', async () => {
+  const t = startCompositor();
+  const c = await t.client();
+  const g = bindCore(c);
+  const w = await toplevel(c, g);
+  const b = shmBuffer(g, 20, 10, () => 0xff336699);
+  present(w.surface, b.buffer, 20, 10);
+  await c.roundtrip();
+  assert.equal(b.released, 0, 'shown from the client\'s memory: not released while shown');
+  b.pool.request('destroy');
+  closeSync(b.fd);
+  const next = shmBuffer(g, 20, 10, () => 0xff00aa00);
+  present(w.surface, next.buffer, 20, 10);
+  await c.roundtrip();
+  assert.equal(b.released, 1, 'released when replaced');
+  const win = t.compositor.windows.at(0)!;
+  assert.equal(hex(pixelAt(t.compositor, win.x + 19, win.y + 9)), hex(0xff00aa00));
+  // wl_surface.attach: destroying the wl_buffer before its release is allowed; the contents stay.
+  next.pool.request('destroy');
+  next.buffer.request('destroy');
+  closeSync(next.fd);
+  await c.roundtrip();
+  t.compositor.renderer.invalidate();
+  assert.equal(hex(pixelAt(t.compositor, win.x + 19, win.y + 9)), hex(0xff00aa00), 'still shown: the pool stays mapped while shown');
+  assert.equal(next.released, 0, 'a destroyed buffer gets no event');
   t.close();
 });
 

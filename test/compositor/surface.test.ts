@@ -9,7 +9,7 @@ import { wp_viewporter } from '../../src/protocol/viewporter.js';
 import { wl_subcompositor, wl_surface } from '../../src/protocol/wayland.js';
 import { xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { fixedToDouble } from '../../src/wire/codec.js';
-import { ARGB, bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, type Globals } from '../support/compositor.js';
+import { ARGB, bindCore, COPY_AT_COMMIT, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, type Globals } from '../support/compositor.js';
 import type { WaylandClient } from '../../src/client/index.js';
 
 const BG = 0xff203040;
@@ -70,7 +70,7 @@ test('state is double-buffered: nothing changes on screen before commit', async 
 });
 
 test('only the damaged area is copied from the client buffer', async () => {
-  const { t, c, g } = await setup();
+  const { t, c, g } = await setup({ pixelBudget: COPY_AT_COMMIT });
   const { w, win: win } = await mappedWindow(t, c, g, 20, 20, 0xff111111);
   const next = shmBuffer(g, 20, 20, () => 0xffeeeeee);
   w.surface.request('attach', next.buffer, 0, 0);
@@ -83,7 +83,7 @@ test('only the damaged area is copied from the client buffer', async () => {
 });
 
 test('several damage rects in one commit (as GTK3 sends): each is copied, the gap between them is not', async () => {
-  const { t, c, g } = await setup();
+  const { t, c, g } = await setup({ pixelBudget: COPY_AT_COMMIT });
   const { w, win } = await mappedWindow(t, c, g, 40, 20, 0xff111111);
   const next = shmBuffer(g, 40, 20, () => 0xffeeeeee);
   w.surface.request('attach', next.buffer, 0, 0);

@@ -539,6 +539,8 @@ export class FuzzClient {
     // declared larger than its file): libwayland's invalid_fd "error accessing SHM buffer".
     if (this.shared.truncationPolicy === 'error' && e.errorCode === errorCode(wl_shm, 'invalid_fd') && /error accessing SHM buffer/.test(e.message)) {
       if (e.interfaceName === '') return true; // the buffer's proxy is already gone: we cannot tell which
+      // A buffer shown in place, destroyed by the client while shown: the surface showing it is named.
+      if (e.interfaceName === 'wl_surface' && /destroyed, shown on it/.test(e.message)) return true;
       const candidates = e.interfaceName === 'wl_buffer' ? (this.#buffersById.get(e.objectId ?? 0) ?? []) : [];
       return candidates.some((b) => b.end > pageUp(b.pool.file.minSize));
     }
