@@ -24,7 +24,7 @@ export interface CompositorArgs {
   dataControl: boolean;
   /** Bytes of client pixels copied into compositor memory, per client and in all. */
   memoryBudget: number;
-  memoryBudgetTotal: number;
+  memoryBudgetTotal: number | undefined;
   help: boolean;
   version: boolean;
 }
@@ -57,7 +57,7 @@ options:
   --memory-budget MIB      client pixels copied into compositor memory at commit, per client
                            (default 0: every buffer is shown straight from the client's memory
                            and released when replaced; a copy releases it at once)
-  --memory-budget-total MIB  the same for all clients together (default 0)
+  --memory-budget-total MIB  the same for all clients together (default 3 × --memory-budget)
   --help, --version`;
 
 const OPTIONS = {
@@ -147,7 +147,8 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     cursor: values.cursor ?? false,
     dataControl: !(values['no-data-control'] ?? false),
     memoryBudget: integer('memory-budget', values['memory-budget'], 0, 0, 1 << 20) * MIB,
-    memoryBudgetTotal: integer('memory-budget-total', values['memory-budget-total'], 0, 0, 1 << 20) * MIB,
+    memoryBudgetTotal:
+      values['memory-budget-total'] === undefined ? undefined : integer('memory-budget-total', values['memory-budget-total'], 0, 0, 1 << 20) * MIB,
     help: values.help ?? false,
     version: values.version ?? false,
   };

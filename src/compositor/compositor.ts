@@ -177,7 +177,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.output = new Output({ width: options.width ?? 1024, height: options.height ?? 768, scale: options.scale ?? 1, refresh: options.refresh ?? 60 });
     this.renderer = new Renderer(this.output);
     this.#releaseMemory = options.releaseMemory ?? null;
-    this.pixelBudget = new PixelBudget(options.pixelBudget?.perClient ?? DEFAULT_CLIENT_PIXEL_BUDGET, options.pixelBudget?.total ?? DEFAULT_TOTAL_PIXEL_BUDGET);
+    const perClient = options.pixelBudget?.perClient ?? DEFAULT_CLIENT_PIXEL_BUDGET;
+    // A per-client budget alone lets three clients copy that much.
+    this.pixelBudget = new PixelBudget(perClient, options.pixelBudget?.total ?? (perClient > 0 ? 3 * perClient : DEFAULT_TOTAL_PIXEL_BUDGET));
 
     createCompositorGlobal(this.display, this);
     createSubcompositorGlobal(this.display);
