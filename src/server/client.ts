@@ -33,7 +33,7 @@
 import { messageOpcode } from '../protocol/index.js';
 import { wl_display } from '../protocol/wayland.js';
 import type { InterfaceDesc } from '../protocol/types.js';
-import { decode, DisplayError, SERVER_ID_MAX, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
+import { decodeWith, DisplayError, SERVER_ID_MAX, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
 import { Connection, type ConnectionOptions, type ConnectionError } from '../wire/connection.js';
 import { closeFdQuietly, dupFd, type PeerCredentials, type UnixStream } from '../wire/socket.js';
 import { trace } from '../wire/trace.js';
@@ -397,7 +397,7 @@ export class Client {
     }
     const count = plan.types.length;
     const decoded: WireValue[] = this.#decodedByCount[count] ?? (this.#decodedByCount[count] = nulls(count));
-    const failure = decode(desc, bytes, this.connection.fds, this.#ctx, decoded, start, end);
+    const failure = decodeWith(desc, plan.codes, bytes, this.connection.fds, this.#ctx, decoded, start, end);
     if (failure) {
       failure.fds.forEach(closeFdQuietly);
       this.postError(this.displayResource, failure.displayErrorCode, `invalid arguments for ${target}.${desc.name}: ${failure.message}`);
@@ -419,7 +419,11 @@ export class Client {
       this.postImplementationError(e);
     } finally {
       if (fds) for (const fd of fds) fd.closeUnlessTaken();
-      if (plan.resolves) this.#resolvedByCount[count]?.fill(null); // holds no object past its request
+      if (plan.resolves) {
+        // The reused array holds no object past its request.
+        const resolved = this.#resolvedByCount[count];
+        if (resolved) for (let i = 0; i < count; i++) resolved[i] = null;
+      }
     }
   }
 

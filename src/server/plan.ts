@@ -3,10 +3,12 @@
 // name or in a WeakMap: a resource carries its interface's request plans.
 import { interfaces } from '../protocol/index.js';
 import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
-import { argTypes } from '../wire/codec.js';
+import { argCodes, argTypes, type ArgCodes } from '../wire/codec.js';
 
 export interface MessagePlan {
   readonly desc: MessageDesc;
+  /** The signature compiled for the codec's decodeWith(). */
+  readonly codes: ArgCodes;
   /** Argument type characters, one per argument ('?' and digits removed). */
   readonly types: string;
   /** Which arguments may be null. */
@@ -38,7 +40,7 @@ export function planOf(desc: MessageDesc): MessagePlan {
     const newObjects = [...types].map((c, i) => (c === 'n' && desc.types[i] ? interfaces.get(desc.types[i]!) ?? null : null));
     const takesFds = types.includes('h');
     const resolves = takesFds || types.includes('o') || newObjects.some((o) => o !== null);
-    plan = { desc, types, nullable, newObjects, resolves, takesFds };
+    plan = { desc, codes: argCodes(desc), types, nullable, newObjects, resolves, takesFds };
     plans.set(desc, plan);
   }
   return plan;
