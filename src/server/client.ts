@@ -105,6 +105,10 @@ export class Client {
    * request (setting it is a call into the runtime). */
   readonly #decodedByCount: WireValue[][] = [];
   readonly #resolvedByCount: ArgValue[][] = [];
+  /** The object the previous request went to: most go to the same one as
+   * the one before (attach, damage, commit), and the lookup in #objects is
+   * the dearest step of dispatch. Forgotten when that object is removed. */
+  #lastTarget: Resource | null = null;
   readonly #ctx: DecodeContext;
   readonly #trace: boolean;
   /** Client ids: every id below this was handed out once; free ones may be reused. */
@@ -247,6 +251,7 @@ export class Client {
 
   /** Called by Resource.destroy(). */
   removeResource(r: Resource): void {
+    if (this.#lastTarget === r) this.#lastTarget = null;
     if (this.#objects.get(r.id) !== r) return;
     this.#objects.delete(r.id);
     if (this.#destroyed) return;
@@ -354,6 +359,7 @@ export class Client {
     const all = [...this.#objects.values()];
     for (let i = all.length - 1; i >= 0; i--) all[i]!.destroy();
     this.#objects.clear();
+    this.#lastTarget = null;
     this.#binds.clear();
     this.connection.close();
   }
@@ -379,11 +385,13 @@ export class Client {
   /** Serves one request, its body `bytes[start, end)`. */
   #dispatch(objectId: number, opcode: number, bytes: Uint8Array, start: number, end: number): void {
     if (this.#errored || this.#destroyed) return;
-    const target = this.#objects.get(objectId);
+    const last = this.#lastTarget;
+    const target = last !== null && last.id === objectId ? last : this.#objects.get(objectId);
     if (!target) {
       this.postError(this.displayResource, DisplayError.invalid_object, `invalid object ${objectId}`);
       return;
     }
+    this.#lastTarget = target;
     const plan = target.requestPlans[opcode];
     if (!plan) {
       this.postError(this.displayResource, DisplayError.invalid_method, `invalid method ${opcode}, object ${target}`);
