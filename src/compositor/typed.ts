@@ -8,11 +8,11 @@
 //
 // Invariants:
 //  - the parameter types come from each request's signature string at
-//    compile time; at run time the server's dispatcher is the only caller,
-//    and it passes what it decoded and resolved from that same signature
-//    (server/resource.ts, ArgValue): the codec checked every value, so the
-//    types hold without a check per request (an untyped new_id arrives as
-//    its id, a number: only wl_registry.bind has one, served by Display);
+//    compile time; at run time the server's dispatcher calls them
+//    (Resource.handleRequest) with what it decoded and resolved from that
+//    same signature (ArgValue): the codec checked every value, so the types
+//    hold without a check per request (an untyped new_id arrives as its id,
+//    a number: only wl_registry.bind has one, served by Display);
 //  - `fixed` arguments arrive as numbers, already decoded from 24.8 by the
 //    wire codec;
 //  - owner data is read back with `dataOf(resource, Class)`, an instanceof

@@ -99,7 +99,7 @@ export class Resource {
 
   /** Sets the request handlers (chainable). */
   implement(implementation: Implementation, data?: unknown): this {
-    this.#arrayHandlers = this.iface.requests.map((desc) => (Object.hasOwn(implementation, desc.name) ? implementation[desc.name] : undefined));
+    this.#arrayHandlers = this.iface.requests.map((desc) => implementation[desc.name]);
     this.#parameterHandlers = NO_HANDLERS;
     if (data !== undefined) this.data = data;
     return this;
