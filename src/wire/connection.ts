@@ -485,7 +485,13 @@ export class Connection {
         if (handlers.onMessageAt !== undefined) handlers.onMessageAt(objectId, opcode, this.#in, head + HEADER_SIZE, head + size);
         else handlers.onMessage(objectId, opcode, this.#in.subarray(head + HEADER_SIZE, head + size));
       }
-      if (this.#inHead === this.#inTail) this.#inHead = this.#inTail = 0;
+      // Everything dispatched: start the buffer over. Stored every time rather
+      // than in a branch taken only when a read ended on a message boundary:
+      // the optimized loop has never seen such a rare store run, and running
+      // it deoptimizes the loop (and all it inlined), again each time.
+      const drained = this.#inHead === this.#inTail;
+      this.#inHead = drained ? 0 : this.#inHead;
+      this.#inTail = drained ? 0 : this.#inTail;
     } finally {
       this.#dispatching = false;
     }
