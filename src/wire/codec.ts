@@ -1,6 +1,7 @@
-// The Wayland wire codec: one table-driven loop over a message's signature
-// string, as libwayland's connection.c does (wl_connection_demarshal /
-// serialize_closure). No per-argument objects: decoded values go into a
+// The Wayland wire codec: one table-driven loop over a message's signature,
+// as libwayland's connection.c does (wl_connection_demarshal /
+// serialize_closure); decoding walks the signature compiled once per message
+// (argCodes). No per-argument objects: decoded values go into a
 // caller-owned array that is reused from message to message, and encoding
 // writes straight into a growable byte buffer.
 //
