@@ -83,9 +83,14 @@ export function addDamage(list: Rect[], r: Rect): Rect[] {
 
 /** Client coordinates can be anything: clamp to what the arithmetic stays exact with. */
 export function clientRect(x: number, y: number, width: number, height: number): Rect {
-  const lim = 1 << 24;
-  const c = (v: number): number => Math.max(-lim, Math.min(lim, v));
-  return rect(c(x), c(y), c(width), c(height));
+  return rect(clampCoordinate(x), clampCoordinate(y), clampCoordinate(width), clampCoordinate(height));
+}
+
+const COORDINATE_LIMIT = 1 << 24;
+
+/** A module-level function, not a closure made per rect (damage requests come in floods). */
+function clampCoordinate(v: number): number {
+  return Math.max(-COORDINATE_LIMIT, Math.min(COORDINATE_LIMIT, v));
 }
 
 /** Operations a region keeps: the latest ones. A region made of more (rare:

@@ -60,6 +60,27 @@ export class SurfaceState {
   scale: number | undefined = undefined;
   transform: number | undefined = undefined;
   viewport: ViewportState | undefined = undefined;
+
+  /** Back to what a new state holds, in place (commit does this per commit;
+   * a new state per commit is an allocation of five objects). The lists are
+   * replaced, not emptied, and only when they hold something: emptying one
+   * is a call into the runtime, and nothing outside keeps them. */
+  reset(): void {
+    this.attached = false;
+    this.buffer = null;
+    this.content = null;
+    this.dx = 0;
+    this.dy = 0;
+    if (this.surfaceDamage.length !== 0) this.surfaceDamage = [];
+    if (this.bufferDamage.length !== 0) this.bufferDamage = [];
+    if (this.frames.length !== 0) this.frames = [];
+    if (this.feedbacks.length !== 0) this.feedbacks = [];
+    this.opaque = undefined;
+    this.input = undefined;
+    this.scale = undefined;
+    this.transform = undefined;
+    this.viewport = undefined;
+  }
 }
 
 /** A parent's bookkeeping of its subsurfaces. */
@@ -140,27 +161,27 @@ export class Surface {
 
   /** Size in surface-local units (0 × 0 when unmapped). */
   get width(): number {
-    return this.#size()[0];
+    return this.#extent(true);
   }
 
   get height(): number {
-    return this.#size()[1];
+    return this.#extent(false);
   }
 
   get mapped(): boolean {
     return this.content !== null;
   }
 
-  #size(): [number, number] {
+  /** Width (`wide`) or height, without a pair allocated per question (commit asks four times). */
+  #extent(wide: boolean): number {
     const c = this.content;
-    if (!c) return [0, 0];
+    if (!c) return 0;
     const vp = this.viewport;
-    if (vp.destination) return [vp.destination.width, vp.destination.height];
-    if (vp.source) return [Math.round(vp.source.width), Math.round(vp.source.height)];
+    if (vp.destination) return wide ? vp.destination.width : vp.destination.height;
+    if (vp.source) return Math.round(wide ? vp.source.width : vp.source.height);
+    // A transform by 90 or 270 degrees swaps the buffer's width and height.
     const swap = TRANSFORM_SWAPS[this.transform & 7] ?? false;
-    const w = Math.floor(c.width / this.scale);
-    const h = Math.floor(c.height / this.scale);
-    return swap ? [h, w] : [w, h];
+    return Math.floor((wide !== swap ? c.width : c.height) / this.scale);
   }
 
   /** Assigns a role, or posts `code` on `errorResource` if the surface has another one. */
@@ -234,6 +255,7 @@ export class Surface {
   /** Applies the pending state of every dirty subsurface below `root`, then
    * theirs, on a heap worklist (a chain 50,000 deep is legal). */
   static #applyChildren(root: Surface): void {
+    if (!root.#children || root.#children.dirty.size === 0) return; // most commits: nothing below
     const work: Surface[] = [];
     root.#takeDirtyChildren(work);
     while (work.length > 0) {
@@ -290,7 +312,7 @@ export class Surface {
   }
 
   #resetPending(): void {
-    Object.assign(this.pending, new SurfaceState());
+    this.pending.reset();
   }
 
   /**
@@ -371,17 +393,24 @@ export class Surface {
     }
     this.offsetX += state.dx;
     this.offsetY += state.dy;
-    const whole = rect(0, 0, Math.max(oldW, this.width), Math.max(oldH, this.height));
-    const damage: Rect[] = [];
-    for (const d of state.surfaceDamage) addDamage(damage, intersect(d, whole));
-    // Buffer damage in surface units: exact when only the buffer scale stands between them.
-    const plain = this.transform === 0 && this.viewport.source === null && this.viewport.destination === null;
-    for (const d of state.bufferDamage) addDamage(damage, intersect(plain ? outwards(d, this.scale) : whole, whole));
-    const all = (state.attached && (oldW !== this.width || oldH !== this.height || state.content === null)) || reshaped;
-    if (all) addDamage(damage, whole);
-    if (damage.length > 0) {
-      for (const d of damage) addDamage(this.damage, d);
-      this.host.scheduleRepaint();
+    const width = this.width;
+    const height = this.height;
+    const wholeWidth = Math.max(oldW, width);
+    const wholeHeight = Math.max(oldH, height);
+    // All damage is clipped to the surface as it was or is: none while unmapped before and after.
+    if (wholeWidth > 0 && wholeHeight > 0) {
+      const whole = rect(0, 0, wholeWidth, wholeHeight);
+      const damage: Rect[] = [];
+      for (const d of state.surfaceDamage) addDamage(damage, intersect(d, whole));
+      // Buffer damage in surface units: exact when only the buffer scale stands between them.
+      const plain = this.transform === 0 && this.viewport.source === null && this.viewport.destination === null;
+      for (const d of state.bufferDamage) addDamage(damage, intersect(plain ? outwards(d, this.scale) : whole, whole));
+      const all = (state.attached && (oldW !== width || oldH !== height || state.content === null)) || reshaped;
+      if (all) addDamage(damage, whole);
+      if (damage.length > 0) {
+        for (const d of damage) addDamage(this.damage, d);
+        this.host.scheduleRepaint();
+      }
     }
     // Children: the new stacking order now; their positions and cached state
     // by the caller's worklist (#applyChildren).

@@ -1,21 +1,24 @@
 // Typed request handlers, derived from the `as const` protocol descriptors.
 //
-// The server core dispatches `(resource, args: readonly ArgValue[])`; this
-// module is the one place that turns that into typed parameters, so the
-// compositor's handlers read `attach: (surface, buffer, x, y) => ...` with
-// `buffer: Resource | null`, `x: number`, and never cast.
+// The server core calls handlers set with implementWithParameters() as
+// `(resource, ...arguments)`; this module is the one place that gives those
+// parameters their types, so the compositor's handlers read `attach:
+// (surface, buffer, x, y) => ...` with `buffer: Resource | null`,
+// `x: number`, and never cast.
 //
 // Invariants:
 //  - the parameter types come from each request's signature string at
-//    compile time, and the same signature is checked at run time before the
-//    handler runs (the decoder already enforces it; the check is what lets
-//    the types be believed without a cast);
+//    compile time; at run time the server's dispatcher calls them
+//    (Resource.handleRequest) with what it decoded and resolved from that
+//    same signature (ArgValue): the codec checked every value, so the types
+//    hold without a check per request (an untyped new_id arrives as its id,
+//    a number: only wl_registry.bind has one, served by Display);
 //  - `fixed` arguments arrive as numbers, already decoded from 24.8 by the
 //    wire codec;
 //  - owner data is read back with `dataOf(resource, Class)`, an instanceof
 //    check, never a cast.
 import type { InterfaceDesc } from '../protocol/types.js';
-import { ReceivedFd, Resource, type ArgValue, type RequestHandler } from '../server/resource.js';
+import type { ReceivedFd, Resource } from '../server/resource.js';
 
 type ArgOf<C extends string> = C extends 'i' | 'u' | 'f'
   ? number
@@ -43,55 +46,13 @@ export type Handlers<I extends InterfaceDesc> = {
   readonly [M in RequestOf<I> as M['name']]?: (resource: Resource, ...args: SignatureArgs<M['signature']>) => void;
 };
 
-function matches(code: string, nullable: boolean, v: ArgValue): boolean {
-  if (v === null) return nullable;
-  switch (code) {
-    case 'i':
-    case 'u':
-    case 'f':
-      return typeof v === 'number';
-    case 's':
-      return typeof v === 'string';
-    case 'a':
-      return v instanceof Uint8Array;
-    case 'h':
-      return v instanceof ReceivedFd;
-    case 'o':
-    case 'n':
-      return v instanceof Resource;
-    default:
-      return false;
-  }
-}
-
-/** Arguments match the signature (the run-time half of SignatureArgs). */
-function argsMatch<S extends string>(signature: S, args: readonly ArgValue[]): args is SignatureArgs<S> {
-  let k = 0;
-  for (let i = 0; i < signature.length; i++) {
-    const nullable = signature[i] === '?';
-    if (nullable) i++;
-    if (!matches(signature[i] ?? '', nullable, args[k++] ?? null)) return false;
-  }
-  return k === args.length;
-}
-
 /**
  * Sets the request handlers of `resource` (an object of interface `iface`).
  * A request without a handler is ignored (a destructor still destroys).
  */
 export function implement<I extends InterfaceDesc>(resource: Resource, iface: I, handlers: NoInfer<Handlers<I>>, data?: unknown): Resource {
   if (resource.iface !== iface) throw new TypeError(`${resource} is not a ${iface.name}`);
-  const table: Record<string, RequestHandler> = {};
-  for (const desc of iface.requests) {
-    const handler: unknown = Object.getOwnPropertyDescriptor(handlers, desc.name)?.value;
-    if (typeof handler !== 'function') continue;
-    const signature = desc.signature;
-    table[desc.name] = (r, args) => {
-      if (!argsMatch(signature, args)) throw new TypeError(`${r}.${desc.name}: arguments do not match '${signature}'`);
-      Reflect.apply(handler, undefined, [r, ...args]);
-    };
-  }
-  return resource.implement(table, data);
+  return resource.implementWithParameters(handlers, data);
 }
 
 /** The owner data of `resource` if it is an instance of `type`, else null. */

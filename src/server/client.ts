@@ -30,14 +30,15 @@
 //    whose connection no longer sends (it stopped reading, hung up, or is
 //    closing) is dropped before it is encoded, so broadcasts to a dead
 //    client cost next to nothing.
-import { interfaces, messageOpcode } from '../protocol/index.js';
+import { messageOpcode } from '../protocol/index.js';
 import { wl_display } from '../protocol/wayland.js';
-import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
-import { argTypes, decode, DisplayError, SERVER_ID_MAX, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
+import type { InterfaceDesc } from '../protocol/types.js';
+import { decodeWith, DisplayError, SERVER_ID_MAX, SERVER_ID_MIN, WireEncodeError, WireWriter, type DecodeContext, type WireValue } from '../wire/codec.js';
 import { Connection, type ConnectionOptions, type ConnectionError } from '../wire/connection.js';
 import { closeFdQuietly, dupFd, type PeerCredentials, type UnixStream } from '../wire/socket.js';
 import { trace } from '../wire/trace.js';
 import type { Display } from './display.js';
+import { planOf, type MessagePlan } from './plan.js';
 import { ReceivedFd, Resource, type ArgValue } from './resource.js';
 
 export interface ClientLimits {
@@ -61,37 +62,6 @@ const MAX_ERROR_MESSAGE_BYTES = 127;
 /** libwayland's WL_MAP_MAX_OBJECTS: client ids stay below it. */
 const MAX_CLIENT_ID = 0xf00000;
 
-/** Per-message facts the dispatcher needs, computed once per descriptor. */
-interface MessagePlan {
-  /** Argument type characters, one per argument ('?' and digits removed). */
-  readonly types: string;
-  /** Which arguments may be null. */
-  readonly nullable: readonly boolean[];
-  readonly newObjects: readonly (InterfaceDesc | null)[];
-}
-
-const plans = new WeakMap<MessageDesc, MessagePlan>();
-
-export function planOf(desc: MessageDesc): MessagePlan {
-  let plan = plans.get(desc);
-  if (!plan) {
-    const types = argTypes(desc);
-    const nullable: boolean[] = [];
-    for (let k = 0, q = false; k < desc.signature.length; k++) {
-      const c = desc.signature[k]!;
-      if (c === '?') q = true;
-      else if (c < '0' || c > '9') {
-        nullable.push(q);
-        q = false;
-      }
-    }
-    const newObjects = [...types].map((c, i) => (c === 'n' && desc.types[i] ? interfaces.get(desc.types[i]!) ?? null : null));
-    plan = { types, nullable, newObjects };
-    plans.set(desc, plan);
-  }
-  return plan;
-}
-
 function eventOpcodeOf(iface: InterfaceDesc, name: string): number {
   const opcode = messageOpcode(iface, 'events', name);
   if (opcode < 0) throw new WireEncodeError(`${iface.name} has no event ${name}`);
@@ -105,6 +75,11 @@ function errorText(message: string): string {
   let end = MAX_ERROR_MESSAGE_BYTES;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // not inside a character
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/** `count` nulls: a reused argument array, its length set once. */
+function nulls(count: number): null[] {
+  return Array.from({ length: count }, () => null);
 }
 
 function describe(e: unknown): string {
@@ -124,7 +99,16 @@ export class Client {
   readonly #limits: ClientLimits;
   readonly #objects = new Map<number, Resource>();
   readonly #writer = new WireWriter();
-  readonly #args: WireValue[] = [];
+  /** The request being served, decoded, then resolved (objects, new objects,
+   * fds), in arrays reused from request to request (as handlers are told),
+   * one per argument count: the length of an array never changes per
+   * request (setting it is a call into the runtime). */
+  readonly #decodedByCount: WireValue[][] = [];
+  readonly #resolvedByCount: ArgValue[][] = [];
+  /** The object the previous request went to: most go to the same one as
+   * the one before (attach, damage, commit), and the lookup in #objects is
+   * the dearest step of dispatch. Forgotten when that object is removed. */
+  #lastTarget: Resource | null = null;
   readonly #ctx: DecodeContext;
   readonly #trace: boolean;
   /** Client ids: every id below this was handed out once; free ones may be reused. */
@@ -154,7 +138,8 @@ export class Client {
     this.connection = new Connection(
       stream,
       {
-        onMessage: (id, opcode, body) => this.#dispatchSafely(id, opcode, body),
+        onMessage: (id, opcode, body) => this.#dispatchSafely(id, opcode, body, 0, body.length),
+        onMessageAt: (id, opcode, bytes, start, end) => this.#dispatchSafely(id, opcode, bytes, start, end),
         onError: (e) => this.#onConnectionError(e),
         onHangup: () => this.destroy(),
       },
@@ -266,6 +251,7 @@ export class Client {
 
   /** Called by Resource.destroy(). */
   removeResource(r: Resource): void {
+    if (this.#lastTarget === r) this.#lastTarget = null;
     if (this.#objects.get(r.id) !== r) return;
     this.#objects.delete(r.id);
     if (this.#destroyed) return;
@@ -373,6 +359,7 @@ export class Client {
     const all = [...this.#objects.values()];
     for (let i = all.length - 1; i >= 0; i--) all[i]!.destroy();
     this.#objects.clear();
+    this.#lastTarget = null;
     this.#binds.clear();
     this.connection.close();
   }
@@ -386,73 +373,91 @@ export class Client {
   }
 
   /** Last line of defence: nothing from a client may throw into the event loop. */
-  #dispatchSafely(objectId: number, opcode: number, body: Uint8Array): void {
+  #dispatchSafely(objectId: number, opcode: number, bytes: Uint8Array, start: number, end: number): void {
     try {
-      this.#dispatch(objectId, opcode, body);
+      this.#dispatch(objectId, opcode, bytes, start, end);
     } catch (e) {
       this.#report(e);
       this.destroy();
     }
   }
 
-  #dispatch(objectId: number, opcode: number, body: Uint8Array): void {
+  /** Serves one request, its body `bytes[start, end)`. */
+  #dispatch(objectId: number, opcode: number, bytes: Uint8Array, start: number, end: number): void {
     if (this.#errored || this.#destroyed) return;
-    const target = this.#objects.get(objectId);
+    const last = this.#lastTarget;
+    const target = last !== null && last.id === objectId ? last : this.#objects.get(objectId);
     if (!target) {
       this.postError(this.displayResource, DisplayError.invalid_object, `invalid object ${objectId}`);
       return;
     }
-    const desc = target.iface.requests[opcode];
-    if (!desc) {
+    this.#lastTarget = target;
+    const plan = target.requestPlans[opcode];
+    if (!plan) {
       this.postError(this.displayResource, DisplayError.invalid_method, `invalid method ${opcode}, object ${target}`);
       return;
     }
+    const desc = plan.desc;
     if (desc.since > target.version) {
       this.postError(this.displayResource, DisplayError.invalid_method,
         `invalid method ${opcode} (since ${target.version} < ${desc.since}), object ${target}`);
       return;
     }
-    const failure = decode(desc, body, this.connection.fds, this.#ctx, this.#args);
+    const count = plan.types.length;
+    const decoded: WireValue[] = this.#decodedByCount[count] ?? (this.#decodedByCount[count] = nulls(count));
+    const failure = decodeWith(desc, plan.codes, bytes, this.connection.fds, this.#ctx, decoded, start, end);
     if (failure) {
       failure.fds.forEach(closeFdQuietly);
       this.postError(this.displayResource, failure.displayErrorCode, `invalid arguments for ${target}.${desc.name}: ${failure.message}`);
       return;
     }
-    if (this.#trace) trace(target.iface.name, target.id, desc, this.#args, 'receive', { objectInterface: (id) => this.#objects.get(id)?.iface.name });
-    const fds: ReceivedFd[] = [];
+    if (this.#trace) trace(target.iface.name, target.id, desc, decoded, 'receive', { objectInterface: (id) => this.#objects.get(id)?.iface.name });
+    // Only requests with fds make a list of them (few do).
+    const fds: ReceivedFd[] | null = plan.takesFds ? [] : null;
     try {
-      const args = this.#resolve(target, desc, fds);
-      if (!args) return;
-      const handler = target.implementation[desc.name];
-      if (handler) handler(target, args);
+      let args: readonly ArgValue[] = decoded;
+      if (plan.resolves) {
+        const resolved = this.#resolve(target, plan, decoded, fds);
+        if (!resolved) return;
+        args = resolved;
+      }
+      target.handleRequest(opcode, args);
       if (desc.destructor && !target.destroyed) target.destroy();
     } catch (e) {
       this.postImplementationError(e);
     } finally {
-      for (const fd of fds) fd.closeUnlessTaken();
+      if (fds) for (const fd of fds) fd.closeUnlessTaken();
+      if (plan.resolves) {
+        // The reused array holds no object past its request.
+        const resolved = this.#resolvedByCount[count];
+        if (resolved) for (let i = 0; i < count; i++) resolved[i] = null;
+      }
     }
   }
 
   /** Objects to resources, typed new_ids to new resources (version of the
-   * parent), fds to ReceivedFd. Returns null after posting an error. */
-  #resolve(target: Resource, desc: MessageDesc, fds: ReceivedFd[]): ArgValue[] | null {
-    const plan = planOf(desc);
-    const raw = this.#args;
-    const args: ArgValue[] = new Array<ArgValue>(raw.length);
-    for (let i = 0; i < raw.length; i++) {
-      if (plan.types[i] === 'h') {
-        const fd = new ReceivedFd(raw[i] as number);
-        fds.push(fd);
-        args[i] = fd;
+   * parent), fds to ReceivedFd (listed in `fds`, each before anything can
+   * fail), into a reused array. Returns null after posting an error. */
+  #resolve(target: Resource, plan: MessagePlan, raw: readonly WireValue[], fds: ReceivedFd[] | null): ArgValue[] | null {
+    const types = plan.types;
+    const n = types.length;
+    const args: ArgValue[] = this.#resolvedByCount[n] ?? (this.#resolvedByCount[n] = nulls(n));
+    if (fds) {
+      for (let i = 0; i < n; i++) {
+        if (types.charCodeAt(i) === 0x68 /* h */) {
+          const fd = new ReceivedFd(raw[i] as number);
+          fds.push(fd);
+          args[i] = fd;
+        }
       }
     }
-    for (let i = 0; i < raw.length; i++) {
+    for (let i = 0; i < n; i++) {
       const v = raw[i]!;
-      const t = plan.types.charCodeAt(i);
+      const t = types.charCodeAt(i);
       if (t === 0x6f /* o */) {
         args[i] = v === 0 ? null : this.#objects.get(v as number) ?? null;
       } else if (t === 0x6e /* n */ && plan.newObjects[i]) {
-        const r = this.createResource(plan.newObjects[i]!, target.version, v as number, target, desc.name);
+        const r = this.createResource(plan.newObjects[i]!, target.version, v as number, target, plan.desc.name);
         if (!r) return null;
         args[i] = r;
       } else if (t !== 0x68 /* h */) {

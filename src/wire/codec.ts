@@ -1,6 +1,7 @@
-// The Wayland wire codec: one table-driven loop over a message's signature
-// string, as libwayland's connection.c does (wl_connection_demarshal /
-// serialize_closure). No per-argument objects: decoded values go into a
+// The Wayland wire codec: one table-driven loop over a message's signature,
+// as libwayland's connection.c does (wl_connection_demarshal /
+// serialize_closure); decoding walks the signature compiled once per message
+// (argCodes). No per-argument objects: decoded values go into a
 // caller-owned array that is reused from message to message, and encoding
 // writes straight into a growable byte buffer.
 //
@@ -239,6 +240,51 @@ export function checkMessageSize(size: number): WireError | undefined {
 
 const utf8 = new TextDecoder('utf-8');
 
+// A signature compiled once per descriptor: one code per argument, its kind
+// in the low bits and NULLABLE set for '?'. The loop over it has no '?' or
+// version digit to skip, and its switch is a jump table.
+const K_I = 0;
+const K_U = 1;
+const K_F = 2;
+const K_S = 3;
+const K_O = 4;
+const K_N = 5;
+const K_A = 6;
+const K_H = 7;
+const KIND = 7;
+const NULLABLE = 8;
+
+/** A message's signature compiled for decodeWith(): one code per argument. */
+export type ArgCodes = Uint8Array;
+
+const argCodesOf = new WeakMap<MessageDesc, ArgCodes>();
+
+/** The compiled signature of a message (cached). Throws for a character that
+ * is not a signature character (a malformed descriptor). */
+export function argCodes(desc: MessageDesc): ArgCodes {
+  let codes = argCodesOf.get(desc);
+  if (codes === undefined) {
+    const sig = desc.signature;
+    const list: number[] = [];
+    let nullable = 0;
+    for (let k = 0; k < sig.length; k++) {
+      const c = sig.charCodeAt(k);
+      if (c === C_Q) {
+        nullable = NULLABLE;
+        continue;
+      }
+      if (c >= C_0 && c <= C_9) continue; // libwayland's "since" prefix
+      const kind = c === C_I ? K_I : c === C_U ? K_U : c === C_F ? K_F : c === C_S ? K_S : c === C_O ? K_O : c === C_N ? K_N : c === C_A ? K_A : c === C_H ? K_H : -1;
+      if (kind < 0) throw new Error(`bad signature character '${sig[k] ?? ''}' in ${desc.name}(${sig})`);
+      list.push(kind | nullable);
+      nullable = 0;
+    }
+    codes = Uint8Array.from(list);
+    argCodesOf.set(desc, codes);
+  }
+  return codes;
+}
+
 /**
  * Decodes the arguments of one message. `body` holds the bytes after the
  * header, from `start` to `end` (default: all of `body`). Values are written
@@ -255,64 +301,78 @@ export function decode(
   start = 0,
   end: number = body.length,
 ): WireError | undefined {
-  const sig = desc.signature;
+  return decodeWith(desc, argCodes(desc), body, fds, ctx, out, start, end);
+}
+
+/** decode() with the message's compiled signature at hand (argCodes(desc)):
+ * what a dispatcher that keeps it per message calls, per message. */
+export function decodeWith(
+  desc: MessageDesc,
+  codes: ArgCodes,
+  body: Uint8Array,
+  fds: FdSource,
+  ctx: DecodeContext,
+  out: WireValue[],
+  start: number,
+  end: number,
+): WireError | undefined {
   const b = body;
+  const n = codes.length;
   let p = start;
-  let argc = 0;
-  let nullable = false;
   let firstNewId = 0;
-  for (let k = 0; k < sig.length; k++) {
-    const c = sig.charCodeAt(k);
-    if (c === C_Q) {
-      nullable = true;
+  for (let argc = 0; argc < n; argc++) {
+    const code = codes[argc]!;
+    const kind = code & KIND;
+    if (kind === K_H) {
+      const fd = fds.shift();
+      if (fd === undefined) {
+        return fail(desc, out, argc, 'missing_fd', `file descriptor expected, message ${desc.name}(${desc.signature})`);
+      }
+      out[argc] = fd;
       continue;
     }
-    if (c >= C_0 && c <= C_9) continue; // libwayland's "since" prefix
-    if (c !== C_H && end - p < 4) {
-      return fail(desc, out, argc, 'too_short', `message too short, message ${desc.name}(${sig}) arg ${argc}`);
+    if (end - p < 4) {
+      return fail(desc, out, argc, 'too_short', `message too short, message ${desc.name}(${desc.signature}) arg ${argc}`);
     }
     // One 32-bit word in host order; int32 here, `>>> 0` for uint32.
-    const w = c === C_H ? 0 : LE ? b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24) : (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-    switch (c) {
-      case C_I:
+    const w = LE ? b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24) : (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+    p += 4;
+    switch (kind) {
+      case K_I:
         out[argc] = w;
-        p += 4;
         break;
-      case C_U:
+      case K_U:
         out[argc] = w >>> 0;
-        p += 4;
         break;
-      case C_F:
+      case K_F:
         out[argc] = w / 256;
-        p += 4;
         break;
-      case C_S: {
+      case K_S: {
         const len = w >>> 0;
-        p += 4;
         if (len === 0) {
-          if (!nullable) {
-            return fail(desc, out, argc, 'null_string', `NULL string received on non-nullable type, message ${desc.name}(${sig})`);
+          if ((code & NULLABLE) === 0) {
+            return fail(desc, out, argc, 'null_string', `NULL string received on non-nullable type, message ${desc.name}(${desc.signature})`);
           }
           out[argc] = null;
           break;
         }
         if (len > end - p) {
-          return fail(desc, out, argc, 'bad_length', `string length ${len} exceeds message, message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'bad_length', `string length ${len} exceeds message, message ${desc.name}(${desc.signature})`);
         }
         const padded = (len + 3) & ~3;
         if (padded > end - p) {
-          return fail(desc, out, argc, 'bad_padding', `string padding exceeds message, message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'bad_padding', `string padding exceeds message, message ${desc.name}(${desc.signature})`);
         }
         const last = p + len - 1;
         if (b[last] !== 0) {
-          return fail(desc, out, argc, 'unterminated_string', `string not nul-terminated, message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'unterminated_string', `string not nul-terminated, message ${desc.name}(${desc.signature})`);
         }
         let bits = 0;
         let hash = 0x811c9dc5;
         for (let q = p; q < last; q++) {
           const x = b[q]!;
           if (x === 0) {
-            return fail(desc, out, argc, 'interior_nul', `string contains a NUL byte, message ${desc.name}(${sig})`);
+            return fail(desc, out, argc, 'interior_nul', `string contains a NUL byte, message ${desc.name}(${desc.signature})`);
           }
           bits |= x;
           hash = Math.imul(hash ^ x, 0x01000193);
@@ -321,19 +381,18 @@ export function decode(
         p += padded;
         break;
       }
-      case C_O: {
+      case K_O: {
         const id = w >>> 0;
-        p += 4;
         if (id === 0) {
-          if (!nullable) {
-            return fail(desc, out, argc, 'null_object', `NULL object received on non-nullable type, message ${desc.name}(${sig})`);
+          if ((code & NULLABLE) === 0) {
+            return fail(desc, out, argc, 'null_object', `NULL object received on non-nullable type, message ${desc.name}(${desc.signature})`);
           }
           out[argc] = 0;
           break;
         }
         const iface = ctx.lookup(id);
         if (iface === undefined) {
-          return fail(desc, out, argc, 'unknown_object', `unknown object (${id}), message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'unknown_object', `unknown object (${id}), message ${desc.name}(${desc.signature})`);
         }
         if (iface === null) {
           out[argc] = 0; // zombie: references an object destroyed on our side
@@ -341,63 +400,50 @@ export function decode(
         }
         const want = desc.types[argc];
         if (want != null && want !== iface) {
-          return fail(desc, out, argc, 'wrong_interface', `invalid object (${id}), type (${iface}), message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'wrong_interface', `invalid object (${id}), type (${iface}), message ${desc.name}(${desc.signature})`);
         }
         out[argc] = id;
         break;
       }
-      case C_N: {
+      case K_N: {
         const id = w >>> 0;
-        p += 4;
         if (id === 0) {
-          if (!nullable) {
-            return fail(desc, out, argc, 'null_new_id', `NULL new ID received on non-nullable type, message ${desc.name}(${sig})`);
+          if ((code & NULLABLE) === 0) {
+            return fail(desc, out, argc, 'null_new_id', `NULL new ID received on non-nullable type, message ${desc.name}(${desc.signature})`);
           }
           out[argc] = 0;
           break;
         }
         if (ctx.sender === 'client' ? id > CLIENT_ID_MAX : id < SERVER_ID_MIN) {
-          return fail(desc, out, argc, 'new_id_out_of_range', `not a valid new object id (${id}), message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'new_id_out_of_range', `not a valid new object id (${id}), message ${desc.name}(${desc.signature})`);
         }
         if (id === firstNewId || ctx.lookup(id) !== undefined) {
-          return fail(desc, out, argc, 'new_id_in_use', `new object id (${id}) already in use, message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'new_id_in_use', `new object id (${id}) already in use, message ${desc.name}(${desc.signature})`);
         }
         if (firstNewId === 0) firstNewId = id;
         out[argc] = id;
         break;
       }
-      case C_A: {
+      default: {
+        // K_A
         const len = w >>> 0;
-        p += 4;
         if (len > end - p) {
-          return fail(desc, out, argc, 'bad_length', `array length ${len} exceeds message, message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'bad_length', `array length ${len} exceeds message, message ${desc.name}(${desc.signature})`);
         }
         const padded = (len + 3) & ~3;
         if (padded > end - p) {
-          return fail(desc, out, argc, 'bad_padding', `array padding exceeds message, message ${desc.name}(${sig})`);
+          return fail(desc, out, argc, 'bad_padding', `array padding exceeds message, message ${desc.name}(${desc.signature})`);
         }
         out[argc] = b.slice(p, p + len);
         p += padded;
         break;
       }
-      case C_H: {
-        const fd = fds.shift();
-        if (fd === undefined) {
-          return fail(desc, out, argc, 'missing_fd', `file descriptor expected, message ${desc.name}(${sig})`);
-        }
-        out[argc] = fd;
-        break;
-      }
-      default:
-        throw new Error(`bad signature character '${sig[k] ?? ''}' in ${desc.name}(${sig})`);
     }
-    nullable = false;
-    argc++;
   }
   if (p !== end) {
-    return fail(desc, out, argc, 'trailing_bytes', `${end - p} trailing bytes, message ${desc.name}(${sig})`);
+    return fail(desc, out, n, 'trailing_bytes', `${end - p} trailing bytes, message ${desc.name}(${desc.signature})`);
   }
-  if (out.length !== argc) out.length = argc;
+  if (out.length !== n) out.length = n;
   return undefined;
 }
 

@@ -64,6 +64,13 @@ export interface ConnectionHandlers {
    * the receive buffer, valid only during the call: copy what you keep.
    */
   onMessage(objectId: number, opcode: number, body: Uint8Array): void;
+  /**
+   * The same message without a view: its body is `bytes[start, end)` of the
+   * receive buffer, valid only during the call. Called instead of onMessage
+   * when given: a flooding peer sends a message every few bytes, and a view
+   * per message is an allocation per message.
+   */
+  onMessageAt?(objectId: number, opcode: number, bytes: Uint8Array, start: number, end: number): void;
   /** A fatal error: input has stopped; the owner should (post an error and) close(). */
   onError(error: ConnectionError): void;
   /** The peer went away (EOF, ECONNRESET, EPIPE). Default: onError with ERR_NOSIGBUS_SOCKET_HANGUP. */
@@ -453,6 +460,7 @@ export class Connection {
 
   #dispatch(): void {
     this.#dispatching = true;
+    const handlers = this.#handlers;
     try {
       while (!this.#closed && !this.#inputStopped && !this.#inputPaused && this.#inTail - this.#inHead >= HEADER_SIZE) {
         const head = this.#inHead;
@@ -474,9 +482,16 @@ export class Connection {
         }
         if (this.#inTail - head < size) break;
         this.#inHead = head + size;
-        this.#handlers.onMessage(objectId, opcode, this.#in.subarray(head + HEADER_SIZE, head + size));
+        if (handlers.onMessageAt !== undefined) handlers.onMessageAt(objectId, opcode, this.#in, head + HEADER_SIZE, head + size);
+        else handlers.onMessage(objectId, opcode, this.#in.subarray(head + HEADER_SIZE, head + size));
       }
-      if (this.#inHead === this.#inTail) this.#inHead = this.#inTail = 0;
+      // Everything dispatched: start the buffer over. Stored every time rather
+      // than in a branch taken only when a read ended on a message boundary:
+      // the optimized loop has never seen such a rare store run, and running
+      // it deoptimizes the loop (and all it inlined), again each time.
+      const drained = this.#inHead === this.#inTail;
+      this.#inHead = drained ? 0 : this.#inHead;
+      this.#inTail = drained ? 0 : this.#inTail;
     } finally {
       this.#dispatching = false;
     }
