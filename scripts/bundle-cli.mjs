@@ -18,9 +18,10 @@
 //  - `import.meta.url`: the file URL of the module's own file under dist/,
 //    computed where read (the file exists beside the bundle: the addon,
 //    package.json and helper scripts are found exactly as before);
-//  - `node:` imports through require; any other package (fast-png) only by
-//    dynamic import(), made by the launcher, so an ES-only package loads as
-//    before (a static import of a package is a build error);
+//  - `node:` imports, static or dynamic, through require (no ES loader);
+//    any other package (fast-png) only by dynamic import(), made by the
+//    launcher, so an ES-only package loads as before (a static import of a
+//    package is a build error);
 //  - comments dropped, and characters past ASCII written as \u escapes,
 //    so that V8 keeps the source (which lazy compilation needs) one byte
 //    per character.
@@ -65,6 +66,7 @@ function rewriter(id, deps) {
         if (!arg || !ts.isStringLiteral(arg)) throw new Error(`${id}: import() of a computed specifier`);
         const to = arg.text;
         if (isRelative(to)) return f.createCallExpression(f.createIdentifier('__bundleImport'), undefined, [f.createStringLiteral(resolve(to))]);
+        if (to.startsWith('node:')) return f.createCallExpression(f.createIdentifier('__builtinImport'), undefined, [f.createStringLiteral(to)]);
         return f.createCallExpression(f.createIdentifier('__externalImport'), undefined, [f.createStringLiteral(to)]);
       }
       if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
@@ -120,6 +122,7 @@ ${table}
   const __modules = new Map();
   const __url = (id) => require('node:url').pathToFileURL(require('node:path').join(__dirname, id)).href;
   const __bundleImport = (id) => new Promise((resolve) => resolve(__load(id)));
+  const __builtinImport = (id) => new Promise((resolve) => resolve(require(id)));
   function __load(id) {
     const known = __modules.get(id);
     if (known) return known.exports;

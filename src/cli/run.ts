@@ -11,7 +11,6 @@
 //    first, so it can end in its own way;
 //  - the screenshot is the output at exit, or, when no window is left then,
 //    as it was just before the last window left.
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +101,8 @@ function onUncaught(session: Session, kill: () => void): void {
 
 export async function run(args: CompositorArgs, command: readonly string[]): Promise<void> {
   if (args.screenshot) await loadPngEncoder();
+  // Loaded here, not at import: `serve` has no child (node:child_process costs a start ~2 MiB).
+  const { spawn } = await import('node:child_process');
   const session = startSession(args);
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: session.runtimeDir, WAYLAND_DISPLAY: session.socketName };
   delete env.WAYLAND_SOCKET;
