@@ -1,6 +1,8 @@
 // Bundles the `nosigbus` command into one CommonJS script,
 // dist/nosigbus-cli.cjs, which dist/src/cli/nosigbus.cjs (the `nosigbus`
-// bin, `npm start`) runs. `npm run build` and `prepare` make it after tsc.
+// bin, `npm start`) runs, and makes V8's code cache of a start for it,
+// dist/nosigbus-cli.cjs.cache. `npm run build` and `prepare` run this after
+// tsc (and after the addon is built: the cache comes from a real start).
 //
 // Why: Node 20 spends most of a start resolving, reading, compiling and
 // linking ~70 ES modules one by one (its ES loader even gets hot enough for
@@ -28,7 +30,9 @@
 // Module semantics kept: strict, one scope per module, evaluated once;
 // imported bindings are read through the exporting module's object at each
 // use (live, as TypeScript's CommonJS output does).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -37,6 +41,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 const ENTRY = 'src/cli/main.js';
 export const OUT = join(DIST, 'nosigbus-cli.cjs');
+const LAUNCHER = join(DIST, 'src/cli/nosigbus.cjs');
+const CACHE = `${OUT}.cache`;
+const SOCKET = 'nosigbus-code-cache';
 
 const isRelative = (s) => s.startsWith('./') || s.startsWith('../');
 
@@ -140,7 +147,50 @@ ${table}
   return { modules: modules.size, bytes: text.length };
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * V8's code cache of a start (what the launcher compiles the bundle with):
+ * `nosigbus serve` on a private runtime directory, run by the launcher with
+ * NOSIGBUS_WRITE_CODE_CACHE, stopped once its socket exists (no client
+ * connects: the cache holds what a start compiles, and the shutdown).
+ * Returns the cache's size, or throws.
+ */
+export async function codeCache() {
+  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-code-cache-'));
+  chmodSync(dir, 0o700);
+  const tmp = `${CACHE}.tmp`;
+  rmSync(tmp, { force: true });
+  try {
+    const env = { ...process.env, XDG_RUNTIME_DIR: dir, NOSIGBUS_WRITE_CODE_CACHE: tmp };
+    delete env.WAYLAND_DEBUG;
+    const child = spawn(process.execPath, [LAUNCHER, 'serve', '--socket', SOCKET], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    let done = null;
+    exited.then((e) => (done = e));
+    for (let waited = 0; !existsSync(join(dir, SOCKET)) && !done; waited += 10) {
+      if (waited > 30_000) child.kill('SIGKILL');
+      await sleep(10);
+    }
+    await sleep(50);
+    child.kill('SIGTERM');
+    const { code, signal } = await exited;
+    if (!existsSync(tmp)) throw new Error(`nosigbus serve ended (${signal ?? `status ${code}`}) without writing a code cache`);
+    renameSync(tmp, CACHE);
+    return readFileSync(CACHE).length;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  rmSync(CACHE, { force: true });
   const { modules, bytes } = bundle();
   console.log(`${relative(ROOT, OUT)}: ${modules} modules, ${(bytes / 1024).toFixed(0)} KiB`);
+  try {
+    console.log(`${relative(ROOT, CACHE)}: ${((await codeCache()) / 1024).toFixed(0)} KiB`);
+  } catch (e) {
+    // Only a slower start: say so, and build on.
+    console.warn(`warning: no code cache for ${relative(ROOT, OUT)}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
