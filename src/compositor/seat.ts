@@ -75,7 +75,8 @@ function toplevelOf(xdg: XdgSurface | null): XdgSurface | null {
 
 export class Seat {
   readonly host: SeatHost;
-  readonly keymap: Keymap;
+  readonly #keymapNames: KeymapNames | undefined;
+  #keymap: Keymap | null = null;
   readonly keyboard: Keyboard;
   readonly pointer: Pointer;
   readonly #serials = new WeakMap<Client, RecentSerials>();
@@ -86,12 +87,19 @@ export class Seat {
   readonly #popupGrabs = new StackSet<XdgSurface>();
   readonly #epoch = process.hrtime.bigint();
 
+  /** The seat's keymap, compiled on first use (a wl_keyboard, a key, typing): libxkbcommon's
+   * compile is most of a start's own work, and clients without a keyboard never need it.
+   * Throws ERR_NOSIGBUS_XKB for names libxkbcommon cannot compile (the CLI checks them first). */
+  get keymap(): Keymap {
+    return (this.#keymap ??= Keymap.fromNames(this.#keymapNames));
+  }
+
   constructor(host: SeatHost, options: SeatOptions = {}) {
     this.host = host;
-    this.keymap = Keymap.fromNames(options.keyboard);
+    this.#keymapNames = options.keyboard;
     const inputSerial = (client: Client): number => this.#inputSerial(client);
     const timeMs = (): number => this.timeMs();
-    this.keyboard = new Keyboard({ inputSerial, timeMs }, this.keymap);
+    this.keyboard = new Keyboard({ inputSerial, timeMs }, () => this.keymap);
     this.pointer = new Pointer({
       inputSerial,
       timeMs,
@@ -278,6 +286,6 @@ export class Seat {
     this.pointer.grab = null;
     g?.cancel();
     this.pointer.close();
-    this.keymap.close();
+    this.#keymap?.close();
   }
 }
