@@ -48,6 +48,7 @@ function startSession(args: CompositorArgs): Session {
     onTruncate: args.onTruncate,
     logLevel: args.logLevel,
     keyboard: { layout: args.keyboardLayout },
+    keymapOnFirstUse: true, // a start needs no keymap (options.ts has checked the layout compiles)
     cursor: args.cursor,
     dataControl: args.dataControl,
     pixelBudget: { perClient: args.memoryBudget, total: args.memoryBudgetTotal },

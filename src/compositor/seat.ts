@@ -60,6 +60,8 @@ export interface SeatHost {
 export interface SeatOptions {
   /** Keymap names (default: layout us). */
   keyboard?: KeymapNames;
+  /** Compile the keymap when first needed instead of in the constructor (default false). */
+  keymapOnFirstUse?: boolean;
 }
 
 /** The xdg_surface a surface (or its subsurface tree's root) belongs to. */
@@ -87,9 +89,10 @@ export class Seat {
   readonly #popupGrabs = new StackSet<XdgSurface>();
   readonly #epoch = process.hrtime.bigint();
 
-  /** The seat's keymap, compiled on first use (a wl_keyboard, a key, typing): libxkbcommon's
-   * compile is most of a start's own work, and clients without a keyboard never need it.
-   * Throws ERR_NOSIGBUS_XKB for names libxkbcommon cannot compile (the CLI checks them first). */
+  /** The seat's keymap: compiled in the constructor, or with keymapOnFirstUse on first use (a
+   * wl_keyboard, a key, typing): libxkbcommon's compile is most of a start's own work, and
+   * clients without a keyboard never need it. Throws ERR_NOSIGBUS_XKB for names libxkbcommon
+   * cannot compile (the CLI checks them first). */
   get keymap(): Keymap {
     return (this.#keymap ??= Keymap.fromNames(this.#keymapNames));
   }
@@ -99,6 +102,7 @@ export class Seat {
     this.#keymapNames = options.keyboard;
     const inputSerial = (client: Client): number => this.#inputSerial(client);
     const timeMs = (): number => this.timeMs();
+    if (!options.keymapOnFirstUse) void this.keymap;
     this.keyboard = new Keyboard({ inputSerial, timeMs }, () => this.keymap);
     this.pointer = new Pointer({
       inputSerial,
