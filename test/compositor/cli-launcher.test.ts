@@ -3,22 +3,26 @@
 // (scripts/bundle-cli.mjs) with its code cache when the bundle is fresh, and
 // main.js otherwise. Whichever runs, the command behaves as main.js does:
 // same output, exit status, files; a client is served (with the seat's
-// keymap, compiled on first use); fast-png loads for screenshots.
+// keymap, compiled on first use); fast-png loads for screenshots. Each
+// module in the bundle exports what its ES module does, in the same order.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { decode } from 'fast-png';
 import { WaylandClient } from '../../src/client/index.js';
+import * as protocol from '../../src/protocol/index.js';
 import { wl_seat } from '../../src/protocol/wayland.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../src/cli/nosigbus.cjs', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const BUNDLE = fileURLToPath(new URL('../../nosigbus-cli.cjs', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));
+const DIST = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Ended {
   code: number | null;
@@ -72,6 +76,26 @@ test('a fresh bundle is what runs (it can write a code cache for itself); a stal
     utimesSync(MAIN, main.atime, main.mtime);
   }
   rmSync(dir, { recursive: true });
+});
+
+type Bundle = ((importPackage: (specifier: string) => Promise<unknown>, entry: string) => Record<string, unknown>) & { modules: string[] };
+
+test('each module in the bundle exports the names its ES module does, in namespace order', async (t) => {
+  if (!bundleIsFresh()) return t.skip('the bundle is older than the tsc output (npm run build makes it)');
+  const bundle = createRequire(import.meta.url)(BUNDLE) as Bundle;
+  const load = (id: string): Record<string, unknown> => bundle((specifier) => import(specifier), id);
+  assert.ok(bundle.modules.length > 50, `${bundle.modules.length} modules`);
+  for (const id of bundle.modules) {
+    if (id === 'src/cli/main.js') continue; // the command: loading it runs it
+    const esm = (await import(pathToFileURL(join(DIST, id)).href)) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(load(id)), Object.keys(esm), id);
+  }
+  // Interfaces are listed in namespace order, per protocol: the same lists, the same map.
+  const ours = load('src/protocol/index.js') as unknown as typeof protocol;
+  const names = (p: typeof protocol): [string, string[]][] => Object.entries(p.protocols).map(([name, list]) => [name, list.map((i) => i.name)]);
+  assert.deepEqual(names(ours), names(protocol));
+  assert.deepEqual([...ours.interfaces.keys()], [...protocol.interfaces.keys()]);
+  assert.deepEqual(ours.wl_surface, protocol.wl_surface);
 });
 
 test('the command prints and exits as main.js does: --version, --help, demo, bad options', async () => {
