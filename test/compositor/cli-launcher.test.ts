@@ -98,9 +98,9 @@ test('each module in the bundle exports the names its ES module does, in namespa
   assert.deepEqual(ours.wl_surface, protocol.wl_surface);
 });
 
-test('the command prints and exits as main.js does: --version, --help, demo, bad options', async () => {
+test('the command prints and exits as main.js does: --version, --help, demo, preload, bad options', async () => {
   const pkg = JSON.parse(readFileSync(PACKAGE, 'utf8')) as { version: string };
-  for (const args of [['--version'], ['--help'], ['serve', '--help'], ['demo'], ['serve', '--width', 'wide'], ['run'], ['fly'], ['serve', '--keyboard-layout', 'no-such-layout']]) {
+  for (const args of [['--version'], ['--help'], ['serve', '--help'], ['demo'], ['serve', '--width', 'wide'], ['run'], ['fly'], ['serve', '--keyboard-layout', 'no-such-layout'], ['preload', '--', 'sh', '-c', 'echo "$LD_PRELOAD"; exit 4']]) {
     const [ours, theirs] = await Promise.all([command(LAUNCHER, args).ended, command(MAIN, args).ended]);
     assert.deepEqual(ours, theirs, args.join(' '));
   }
