@@ -158,7 +158,7 @@ export async function run(): Promise<void> {
     const offset = a - floor;
     console.log(
       `${what.padEnd(34)} nosigbus ${a.toFixed(digits).padStart(8)} ${unit.padEnd(4)} node -e 0 ${floor.toFixed(digits).padStart(8)} ${unit.padEnd(4)} ` +
-        `ratio ${(a / floor).toFixed(2)}, offset +${offset.toFixed(digits)} ${unit} (target +${target} ${unit}: ${offset <= target ? 'met' : 'missed'})`,
+        `ratio ${(a / floor).toFixed(2)}, offset ${offset < 0 ? '' : '+'}${offset.toFixed(digits)} ${unit} (target +${target} ${unit}: ${offset <= target ? 'met' : 'missed'})`,
     );
   };
   row('start to socket accepting', ours.startMs, theirs.startMs, 'ms', 'lower');
