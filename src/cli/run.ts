@@ -11,8 +11,7 @@
 //    first, so it can end in its own way;
 //  - the screenshot is the output at exit, or, when no window is left then,
 //    as it was just before the last window left.
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Compositor, loadPngEncoder } from '../compositor/index.js';
@@ -49,6 +48,7 @@ function startSession(args: CompositorArgs): Session {
     onTruncate: args.onTruncate,
     logLevel: args.logLevel,
     keyboard: { layout: args.keyboardLayout },
+    keymapOnFirstUse: true, // a start needs no keymap (options.ts has checked the layout compiles)
     cursor: args.cursor,
     dataControl: args.dataControl,
     pixelBudget: { perClient: args.memoryBudget, total: args.memoryBudgetTotal },
@@ -102,6 +102,8 @@ function onUncaught(session: Session, kill: () => void): void {
 
 export async function run(args: CompositorArgs, command: readonly string[]): Promise<void> {
   if (args.screenshot) await loadPngEncoder();
+  // Loaded here, not at import: `serve` has no child (node:child_process costs a start ~2 MiB).
+  const { spawn } = await import('node:child_process');
   const session = startSession(args);
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: session.runtimeDir, WAYLAND_DISPLAY: session.socketName };
   delete env.WAYLAND_SOCKET;
@@ -123,11 +125,26 @@ export async function run(args: CompositorArgs, command: readonly string[]): Pro
   });
 }
 
+/**
+ * A line on stdout, written at once: process.stdout, a stream, costs a start
+ * ~2 MiB and a few ms of modules, for two lines. The stream only if the
+ * write fails (a non-blocking pipe that is full, say), where it copes.
+ */
+function printLine(text: string): void {
+  const bytes = Buffer.from(`${text}\n`);
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch {
+    process.stdout.write(bytes.subarray(written));
+  }
+}
+
 export async function serve(args: CompositorArgs): Promise<void> {
   if (args.screenshot) await loadPngEncoder();
   const session = startSession(args);
   onUncaught(session, () => {});
-  process.stdout.write(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}\n`);
+  printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}`);
   onSignal = (sig) => {
     session.cleanup();
     process.exit(128 + (constants.signals[sig] ?? 0));

@@ -10,7 +10,6 @@
 //    an unknown or used token is ignored, as the protocol says; so is a
 //    subsurface (as wlroots: only a window's own surface is activated);
 //  - cost: O(1) per request (tokens are an insertion-ordered Set).
-import { randomBytes } from 'node:crypto';
 import { xdg_activation_token_v1, xdg_activation_v1 } from '../protocol/xdg-activation.js';
 import type { Display, Resource } from '../server/index.js';
 import type { Seat } from './seat.js';
@@ -49,7 +48,8 @@ function serveToken(resource: Resource, tokens: Set<string>): void {
     commit: (r) => {
       if (used(r)) return;
       committed = true;
-      const token = randomBytes(16).toString('hex');
+      // Web Crypto's global, loaded on first use (importing node:crypto costs every start ~2 MiB).
+      const token = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex');
       tokens.add(token);
       if (tokens.size > TOKENS_KEPT) tokens.delete(tokens.values().next().value!);
       r.send('done', token);

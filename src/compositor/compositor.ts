@@ -85,6 +85,11 @@ export interface CompositorOptions {
   pingIntervalMs?: number;
   /** The seat's keymap (default: layout us). */
   keyboard?: KeymapNames;
+  /** Compile the seat's keymap when first needed (a wl_keyboard, a key, typing) rather than
+   * here (default false). Spares a start its biggest piece of work (the CLI sets it), at the
+   * cost of an error for names libxkbcommon cannot compile coming then, and of the keymap's
+   * memfd opening after the constructor. */
+  keymapOnFirstUse?: boolean;
   /** Draw the cursor a client set into the output (screenshots, screen capture; default false). */
   cursor?: boolean;
   /** Advertise zwlr_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
@@ -189,7 +194,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     createViewporterGlobal(this.display);
     createPresentationGlobal(this.display);
     this.#screencopy = new Screencopy(this.display, this);
-    this.seat = new Seat(this, options.keyboard ? { keyboard: options.keyboard } : {});
+    this.seat = new Seat(this, { ...(options.keyboard ? { keyboard: options.keyboard } : {}), keymapOnFirstUse: options.keymapOnFirstUse ?? false });
     this.input = new Input(this.seat);
     this.#drawCursor = options.cursor ?? false;
     createVirtualKeyboardGlobal(this.display, this.seat);

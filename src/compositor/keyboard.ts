@@ -37,17 +37,22 @@ const KEYS_HELD_MAX = 32;
 
 /** Something that presses keys with a keymap: the seat's keyboard or a virtual keyboard. */
 export class KeyDevice {
-  readonly keymap: Keymap;
-  readonly #state: XkbStateHandle;
+  #keymap: Keymap | (() => Keymap);
+  #state: XkbStateHandle | null = null;
   /** evdev keycodes held, in press order. */
   readonly pressed: number[] = [];
   /** depressed, latched, locked, group. */
   mods: [number, number, number, number] = [0, 0, 0, 0];
   readonly #scratch = new Uint32Array(4);
 
-  constructor(keymap: Keymap) {
-    this.keymap = keymap;
-    this.#state = native.xkb.stateNew(keymap.handle);
+  /** `keymap` may be made on first use (the seat's: a start does not need it). */
+  constructor(keymap: Keymap | (() => Keymap)) {
+    this.#keymap = keymap;
+  }
+
+  get keymap(): Keymap {
+    if (typeof this.#keymap === 'function') this.#keymap = this.#keymap();
+    return this.#keymap;
   }
 
   /** Applies a key; returns true if the modifiers changed. */
@@ -55,6 +60,7 @@ export class KeyDevice {
     const i = this.pressed.indexOf(evdev);
     if (down && i < 0 && this.pressed.length < KEYS_HELD_MAX) this.pressed.push(evdev);
     if (!down && i >= 0) this.pressed.splice(i, 1);
+    this.#state ??= native.xkb.stateNew(this.keymap.handle);
     native.xkb.stateUpdateKey(this.#state, evdev + 8, down, this.#scratch);
     const next: [number, number, number, number] = [this.#scratch[0]!, this.#scratch[1]!, this.#scratch[2]!, this.#scratch[3]!];
     const changed = next.some((v, k) => v !== this.mods[k]);
@@ -79,7 +85,7 @@ export class Keyboard {
   /** Key events sent to clients. */
   keysSent = 0;
 
-  constructor(host: KeyboardHost, seatKeymap: Keymap) {
+  constructor(host: KeyboardHost, seatKeymap: Keymap | (() => Keymap)) {
     this.#host = host;
     this.seatDevice = new KeyDevice(seatKeymap);
     this.#active = this.seatDevice;

@@ -60,6 +60,8 @@ export interface SeatHost {
 export interface SeatOptions {
   /** Keymap names (default: layout us). */
   keyboard?: KeymapNames;
+  /** Compile the keymap when first needed instead of in the constructor (default false). */
+  keymapOnFirstUse?: boolean;
 }
 
 /** The xdg_surface a surface (or its subsurface tree's root) belongs to. */
@@ -75,7 +77,8 @@ function toplevelOf(xdg: XdgSurface | null): XdgSurface | null {
 
 export class Seat {
   readonly host: SeatHost;
-  readonly keymap: Keymap;
+  readonly #keymapNames: KeymapNames | undefined;
+  #keymap: Keymap | null = null;
   readonly keyboard: Keyboard;
   readonly pointer: Pointer;
   readonly #serials = new WeakMap<Client, RecentSerials>();
@@ -86,12 +89,21 @@ export class Seat {
   readonly #popupGrabs = new StackSet<XdgSurface>();
   readonly #epoch = process.hrtime.bigint();
 
+  /** The seat's keymap: compiled in the constructor, or with keymapOnFirstUse on first use (a
+   * wl_keyboard, a key, typing): libxkbcommon's compile is most of a start's own work, and
+   * clients without a keyboard never need it. Throws ERR_NOSIGBUS_XKB for names libxkbcommon
+   * cannot compile (the CLI checks them first). */
+  get keymap(): Keymap {
+    return (this.#keymap ??= Keymap.fromNames(this.#keymapNames));
+  }
+
   constructor(host: SeatHost, options: SeatOptions = {}) {
     this.host = host;
-    this.keymap = Keymap.fromNames(options.keyboard);
+    this.#keymapNames = options.keyboard;
     const inputSerial = (client: Client): number => this.#inputSerial(client);
     const timeMs = (): number => this.timeMs();
-    this.keyboard = new Keyboard({ inputSerial, timeMs }, this.keymap);
+    if (!options.keymapOnFirstUse) void this.keymap;
+    this.keyboard = new Keyboard({ inputSerial, timeMs }, () => this.keymap);
     this.pointer = new Pointer({
       inputSerial,
       timeMs,
@@ -278,6 +290,6 @@ export class Seat {
     this.pointer.grab = null;
     g?.cancel();
     this.pointer.close();
-    this.keymap.close();
+    this.#keymap?.close();
   }
 }

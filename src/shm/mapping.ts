@@ -15,11 +15,18 @@
 //    Node install its own, so ours is put back in front of it at once (and
 //    at every map()), with Node's chained for the signals that are not ours.
 import { constants as bufferConstants } from 'node:buffer';
-import { markAsUntransferable } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { nosigbusError } from './errors.js';
 import { native, type NativeHandle } from './native.js';
 
 export type GuardMode = 'tail' | 'page';
+
+/** node:worker_threads' markAsUntransferable, loaded with the first mapping (importing it costs a start ~1.5 MiB and a few ms). */
+let untransferable: ((buffer: ArrayBuffer) => void) | undefined;
+function markAsUntransferable(buffer: ArrayBuffer): void {
+  untransferable ??= (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).markAsUntransferable;
+  untransferable(buffer);
+}
 
 export interface MapOptions {
   /** Bytes to map. May exceed the file: the excess is guarded like a truncation. */
