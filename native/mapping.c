@@ -108,14 +108,18 @@ static void env_unlink(nsb_mapping *m) {
   m->env = NULL;
 }
 
+/* Nothing in flight on es's loop: no threadpool job can hold a pointer
+ * into a region whose buffer was just detached. */
+static int drained(const env_state *es) { return !es->loop || es->loop->active_reqs.count == 0; }
+
 /* Unmaps quarantined regions of es: all that no moved buffer holds if
  * nothing is in flight on its loop, else the oldest beyond the cap. */
 static void sweep(env_state *es) {
   if (!es || !es->quarantine) return;
-  int drained = !es->loop || es->loop->active_reqs.count == 0;
+  int idle = drained(es);
   size_t kept = 0;
   for (retired **link = &es->quarantine, *q; (q = *link);) {
-    if (!q->held_by && (drained || kept >= QUARANTINE_CAP)) {
+    if (!q->held_by && (idle || kept >= QUARANTINE_CAP)) {
       *link = q->next;
       guard_unmap_retired(q->base, q->span);
       free(q);
@@ -128,12 +132,15 @@ static void sweep(env_state *es) {
 }
 
 /* Lets go of one region: retired into the quarantine if a buffer ever
- * exposed it to JS, else unmapped at once. */
+ * exposed it to JS and a request in flight (or a moved buffer) may still
+ * use it, else unmapped at once (what the quarantine's sweep would do next:
+ * no zeros mapped over it first, no second system call). */
 static void drop_region(env_state *es, guard_slot *slot, buffer_ref *ref, int moved) {
   uintptr_t base;
   size_t span;
-  if (!ref || !es) {
+  if (!ref || !es || (!moved && drained(es))) {
     guard_release(slot);
+    sweep(es);
     return;
   }
   if (guard_retire(slot, &base, &span) != 0) return;
