@@ -30,16 +30,14 @@ export interface XkbBinding {
   utf32ToKeysym(codepoint: number): number;
 }
 
-export interface NativeMapResult {
-  handle: NativeHandle;
-  buffer: ArrayBuffer | undefined;
-}
-
 export interface NativeBinding {
   readonly pageSize: number;
-  map(fd: number, offset: number, length: number, writable: boolean, mode: number, allowFuse: boolean): NativeMapResult;
+  /** The handle; out[0] = the window's external ArrayBuffer, or undefined
+   * where the runtime refuses external buffers. */
+  map(fd: number, offset: number, length: number, writable: boolean, mode: number, allowFuse: boolean, out: [ArrayBuffer | undefined]): NativeHandle;
   close(handle: NativeHandle, buffer: ArrayBuffer | undefined): void;
-  remap(handle: NativeHandle, length: number, oldBuffer: ArrayBuffer | undefined): Omit<NativeMapResult, 'handle'>;
+  /** The new window's buffer (undefined where external buffers are refused). */
+  remap(handle: NativeHandle, length: number, oldBuffer: ArrayBuffer | undefined): ArrayBuffer | undefined;
   sealed(handle: NativeHandle): boolean;
   stats(handle: NativeHandle): [rescues: number, firstOffset: number, degraded: boolean];
   copyTo(handle: NativeHandle, target: ArrayBufferView | ArrayBuffer, targetOffset: number, from: number, length: number): number;
