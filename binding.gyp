@@ -10,7 +10,8 @@
         "native/socket.c",
         "native/testing.c",
         "native/xkb.c",
-        "native/pixels.c"
+        "native/pixels.c",
+        "native/copy.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-O2"],
       "cflags!": ["-fno-exceptions"],

@@ -411,7 +411,7 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
   uint64_t offset, length;
   int writable, allow_fuse;
   bool is_array = false;
-  if (argc < 7 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "offset", &offset) ||
+  if (nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "offset", &offset) ||
       nsb_arg_u64(env, argv[2], "length", &length) || nsb_arg_bool(env, argv[3], "writable", &writable) ||
       nsb_arg_int32(env, argv[4], "mode", &mode) || nsb_arg_bool(env, argv[5], "allowFuse", &allow_fuse))
     return NULL;

@@ -53,6 +53,10 @@ export interface NativeBinding {
   /** Zeroed private memory of its own, as an ArrayBuffer; pixelsFree detaches it and unmaps now. */
   pixelsAlloc(bytes: number): [ArrayBuffer, PixelsHandle];
   pixelsFree(buffer: ArrayBuffer, handle: PixelsHandle): void;
+  /** `rows` rows of `rowBytes` bytes from src to dst (native/copy.c), red and
+   * blue swapped in each 4-byte pixel with swapRB; ranges checked first
+   * (ERR_NOSIGBUS_BAD_RANGE), source and destination must not overlap. */
+  copyRows(dst: ArrayBufferView | ArrayBuffer, dstOffset: number, dstStride: number, src: ArrayBufferView | ArrayBuffer, srcOffset: number, srcStride: number, rowBytes: number, rows: number, swapRB: boolean): void;
   testing: {
     startThreads(handle: NativeHandle, readers: number, writers: number): NativeToken;
     markTruncated(token: NativeToken): void;
