@@ -541,6 +541,17 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* rescueCount(handle) -> stats()[0] alone, with no array made (0 once closed):
+ * what a writer compares before and after its write. */
+static napi_value js_rescue_count(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 1);
+  nsb_mapping *m = handle_of(env, argv[0]);
+  if (!m) return NULL;
+  guard_stats s = {0, -1, 0};
+  if (m->open) guard_read_stats(m->slot, &s);
+  return nsb_number(env, (double)s.rescues);
+}
+
 /* copyTo(handle, target, targetOffset, from, length) -> bytes copied.
  * A plain memcpy from guarded memory: pages past EOF are rescued and read as zeros. */
 static napi_value js_copy_to(napi_env env, napi_callback_info info) {
@@ -616,6 +627,7 @@ static napi_value js_handler_installed(napi_env env, napi_callback_info info) {
 napi_value nsb_mapping_init(napi_env env, napi_value exports) {
   if (nsb_export(env, exports, "map", js_map) || nsb_export(env, exports, "close", js_close) ||
       nsb_export(env, exports, "remap", js_remap) || nsb_export(env, exports, "stats", js_stats) ||
+      nsb_export(env, exports, "rescueCount", js_rescue_count) ||
       nsb_export(env, exports, "copyTo", js_copy_to) || nsb_export(env, exports, "sealed", js_sealed) ||
       nsb_export(env, exports, "activeMappings", js_active_mappings) ||
       nsb_export(env, exports, "handlerInstalled", js_handler_installed) ||

@@ -141,6 +141,11 @@ export class SafeMapping {
     return this.#external;
   }
 
+  /** rescues.count alone, cheaper (no objects made): for comparing before and after an access. */
+  get rescueCount(): number {
+    return native.rescueCount(this.#handle);
+  }
+
   get rescues(): Rescues {
     const [count, first, degraded] = native.stats(this.#handle);
     return { count, firstOffset: first < 0 ? null : first, degraded };

@@ -40,6 +40,8 @@ export interface NativeBinding {
   remap(handle: NativeHandle, length: number, oldBuffer: ArrayBuffer | undefined): ArrayBuffer | undefined;
   sealed(handle: NativeHandle): boolean;
   stats(handle: NativeHandle): [rescues: number, firstOffset: number, degraded: boolean];
+  /** stats()[0] alone (no array made). */
+  rescueCount(handle: NativeHandle): number;
   copyTo(handle: NativeHandle, target: ArrayBufferView | ArrayBuffer, targetOffset: number, from: number, length: number): number;
   activeMappings(): number;
   handlerInstalled(): boolean;

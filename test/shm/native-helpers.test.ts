@@ -1,8 +1,9 @@
-// native.copyRows (native/copy.c), the copy screen capture writes with, and
-// native.map's out argument: bytes land where the rows say and nowhere else,
-// big copies (streamed, destination populated first) are the same bytes,
-// a guarded destination truncated under the copy is rescued and counted,
-// and bad arguments are clear errors, never a crash.
+// Native helpers added for speed: native.copyRows (native/copy.c), the copy
+// screen capture writes with; native.map's out argument; native.rescueCount.
+// Bytes land where the rows say and nowhere else, big copies (streamed,
+// destination populated first) are the same bytes, a guarded destination
+// truncated under the copy is rescued and counted, and bad arguments are
+// clear errors, never a crash.
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync, readSync } from 'node:fs';
 import { test } from 'node:test';
@@ -138,4 +139,21 @@ test('map: a missing or wrong out argument is a clear error, and nothing stays m
   assert.equal(out[0].byteLength, 0, 'close detached it');
   assert.equal(native.activeMappings(), before);
   closeSync(fd);
+});
+
+test('rescueCount: the same count as rescues.count, 0 once closed; a foreign or missing handle is a clear error', () => {
+  const fd = memfd('rescue-count', 4 * pageSize);
+  const m = map(fd, { length: 4 * pageSize });
+  assert.equal(m.rescueCount, 0);
+  ftruncateSync(fd, pageSize);
+  assert.equal(m.bytes[2 * pageSize], 0);
+  assert.equal(m.rescueCount, 1);
+  assert.equal(m.rescueCount, m.rescues.count);
+  m.close();
+  assert.equal(m.rescueCount, 0);
+  closeSync(fd);
+  const call = native.rescueCount as (...args: unknown[]) => unknown;
+  const [, pixels] = native.pixelsAlloc(16); // another kind of external
+  for (const args of [[], [undefined], [{}], [1], [pixels]])
+    assert.throws(() => call(...args), (e: Error & { code?: string }) => e.code === 'ERR_NOSIGBUS_BAD_ARGUMENT' && /not a mapping handle/.test(e.message));
 });
