@@ -11,7 +11,8 @@
         "native/testing.c",
         "native/xkb.c",
         "native/pixels.c",
-        "native/composite.c"
+        "native/composite.c",
+        "native/copy.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-O2"],
       "cflags!": ["-fno-exceptions"],

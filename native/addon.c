@@ -126,6 +126,7 @@ int nsb_export(napi_env env, napi_value exports, const char *name, napi_callback
   return napi_set_named_property(env, exports, name, fn) == napi_ok ? 0 : -1;
 }
 
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   int err = guard_install();
   if (err) {
@@ -139,5 +140,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!nsb_xkb_init(env, exports)) return NULL;
   if (!nsb_pixels_init(env, exports)) return NULL;
   if (!nsb_composite_init(env, exports)) return NULL;
+  if (!nsb_copy_init(env, exports)) return NULL;
   return exports;
 }

@@ -56,6 +56,7 @@ napi_value nsb_testing_init(napi_env env, napi_value exports);
 napi_value nsb_xkb_init(napi_env env, napi_value exports);
 napi_value nsb_pixels_init(napi_env env, napi_value exports);
 napi_value nsb_composite_init(napi_env env, napi_value exports);
+napi_value nsb_copy_init(napi_env env, napi_value exports);
 
 /* mapping.c: the live window of a mapping handle (NULL and a thrown error if it is not one, or closed). */
 uint8_t *nsb_mapping_window(napi_env env, napi_value handle, size_t *length);

@@ -108,6 +108,12 @@ enum guard_backing {
 };
 enum guard_backing guard_backing_of_fs(long f_type);
 
+/* The backing of fd, whose fstat is st. memfd_create's files need no
+ * fstatfs: they all live on the kernel's internal shmem mount, which is
+ * never unmounted, so its device number (learned once, from a memfd of our
+ * own) means shmem for good. Returns 0, or -1 with errno set. */
+int guard_backing_of_fd(int fd, const struct stat *st, enum guard_backing *out);
+
 /* Registers [base, base+len) (page aligned, already mapped from fd at
  * file_offset; st is fd's fstat; fd must stay open until guard_release or
  * guard_retire returns). Returns NULL with errno set on failure (ENOSPC:

@@ -34,7 +34,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -108,14 +107,18 @@ static void env_unlink(nsb_mapping *m) {
   m->env = NULL;
 }
 
+/* Nothing in flight on es's loop: no threadpool job can hold a pointer
+ * into a region whose buffer was just detached. */
+static int drained(const env_state *es) { return !es->loop || es->loop->active_reqs.count == 0; }
+
 /* Unmaps quarantined regions of es: all that no moved buffer holds if
  * nothing is in flight on its loop, else the oldest beyond the cap. */
 static void sweep(env_state *es) {
   if (!es || !es->quarantine) return;
-  int drained = !es->loop || es->loop->active_reqs.count == 0;
+  int idle = drained(es);
   size_t kept = 0;
   for (retired **link = &es->quarantine, *q; (q = *link);) {
-    if (!q->held_by && (drained || kept >= QUARANTINE_CAP)) {
+    if (!q->held_by && (idle || kept >= QUARANTINE_CAP)) {
       *link = q->next;
       guard_unmap_retired(q->base, q->span);
       free(q);
@@ -128,12 +131,15 @@ static void sweep(env_state *es) {
 }
 
 /* Lets go of one region: retired into the quarantine if a buffer ever
- * exposed it to JS, else unmapped at once. */
+ * exposed it to JS and a request in flight (or a moved buffer) may still
+ * use it, else unmapped at once (what the quarantine's sweep would do next:
+ * no zeros mapped over it first, no second system call). */
 static void drop_region(env_state *es, guard_slot *slot, buffer_ref *ref, int moved) {
   uintptr_t base;
   size_t span;
-  if (!ref || !es) {
+  if (!ref || !es || (!moved && drained(es))) {
     guard_release(slot);
+    sweep(es);
     return;
   }
   if (guard_retire(slot, &base, &span) != 0) return;
@@ -246,12 +252,10 @@ static int check_fd(napi_env env, int fd, int allow_fuse, struct stat *st, enum 
               "fd %d is %s, which cannot be guarded", fd, kind);
     return -1;
   }
-  struct statfs sfs;
-  if (fstatfs(fd, &sfs) != 0) {
+  if (guard_backing_of_fd(fd, st, backing) != 0) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fstatfs", "fd %d cannot be used", fd);
     return -1;
   }
-  *backing = guard_backing_of_fs((long)sfs.f_type);
   if (*backing == GUARD_BACKING_HUGETLB) {
     nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", EINVAL, NULL,
               "fd %d is a hugetlbfs file (huge pages), which cannot be guarded", fd);
@@ -363,14 +367,6 @@ static int seal_covers(int fd, uint64_t end) {
   return seals >= 0 && (seals & F_SEAL_SHRINK) && fstat(fd, &st) == 0 && (uint64_t)st.st_size >= end;
 }
 
-static napi_value result_object(napi_env env, napi_value handle, napi_value buffer) {
-  napi_value obj;
-  NAPI_CALL(env, napi_create_object(env, &obj));
-  if (handle) NAPI_CALL(env, napi_set_named_property(env, obj, "handle", handle));
-  NAPI_CALL(env, napi_set_named_property(env, obj, "buffer", buffer));
-  return obj;
-}
-
 /* Handles are tagged: any other external (another addon's) is refused, not dereferenced. */
 static const napi_type_tag HANDLE_TAG = {0x6e6f736967627573ULL, 0x6d617070696e6731ULL};
 
@@ -407,16 +403,22 @@ static int detach_buffer(napi_env env, napi_value v, const buffer_ref *ref) {
   return 0;
 }
 
-/* map(fd, offset, length, writable, mode, allowFuse) -> { handle, buffer } */
+/* map(fd, offset, length, writable, mode, allowFuse, out) -> handle; out[0] = the buffer (or undefined).
+ * (An array the caller reuses: no result object made and filled per call.) */
 static napi_value js_map(napi_env env, napi_callback_info info) {
-  NSB_ARGS(env, info, 6);
+  NSB_ARGS(env, info, 7);
   int32_t fd, mode;
   uint64_t offset, length;
   int writable, allow_fuse;
-  if (argc < 6 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "offset", &offset) ||
+  bool is_array = false;
+  if (nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "offset", &offset) ||
       nsb_arg_u64(env, argv[2], "length", &length) || nsb_arg_bool(env, argv[3], "writable", &writable) ||
       nsb_arg_int32(env, argv[4], "mode", &mode) || nsb_arg_bool(env, argv[5], "allowFuse", &allow_fuse))
     return NULL;
+  if (napi_is_array(env, argv[6], &is_array) != napi_ok || !is_array) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "out must be an array");
+    return NULL;
+  }
   guard_ensure_first(); /* someone may have replaced our SIGBUS action since */
   struct stat st;
   enum guard_backing backing;
@@ -468,7 +470,13 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
     release(m);
     return NULL;
   }
-  return result_object(env, handle, buffer);
+  if (napi_set_element(env, argv[6], 0, buffer) != napi_ok) {
+    napi_detach_arraybuffer(env, buffer); /* not handed out: detached, then let go */
+    release(m);
+    nsb_throw_pending(env, "out[0]");
+    return NULL;
+  }
+  return handle;
 }
 
 /* close(handle, buffer?) : detach first, then drain rescues and unmap. Idempotent. */
@@ -481,7 +489,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return nsb_undefined(env);
 }
 
-/* remap(handle, newLength, oldBuffer?) -> { buffer }. On failure the old mapping is untouched. */
+/* remap(handle, newLength, oldBuffer?) -> buffer (or undefined). On failure the old mapping is untouched. */
 static napi_value js_remap(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 3);
   nsb_mapping *m = open_handle_of(env, argv[0]);
@@ -513,7 +521,7 @@ static napi_value js_remap(napi_env env, napi_callback_info info) {
     return NULL;
   }
   drop_region(m->env, old.slot, old.buf, detach_buffer(env, argv[2], old.buf));
-  return result_object(env, NULL, buffer);
+  return buffer;
 }
 
 /* stats(handle) -> [rescues, firstOffset (window-relative, -1 if none), degraded] */
@@ -531,6 +539,17 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_set_element(env, arr, 1, nsb_number(env, (double)first)));
   NAPI_CALL(env, napi_set_element(env, arr, 2, nsb_bool(env, s.degraded)));
   return arr;
+}
+
+/* rescueCount(handle) -> stats()[0] alone, with no array made (0 once closed):
+ * what a writer compares before and after its write. */
+static napi_value js_rescue_count(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 1);
+  nsb_mapping *m = handle_of(env, argv[0]);
+  if (!m) return NULL;
+  guard_stats s = {0, -1, 0};
+  if (m->open) guard_read_stats(m->slot, &s);
+  return nsb_number(env, (double)s.rescues);
 }
 
 /* copyTo(handle, target, targetOffset, from, length) -> bytes copied.
@@ -608,6 +627,7 @@ static napi_value js_handler_installed(napi_env env, napi_callback_info info) {
 napi_value nsb_mapping_init(napi_env env, napi_value exports) {
   if (nsb_export(env, exports, "map", js_map) || nsb_export(env, exports, "close", js_close) ||
       nsb_export(env, exports, "remap", js_remap) || nsb_export(env, exports, "stats", js_stats) ||
+      nsb_export(env, exports, "rescueCount", js_rescue_count) ||
       nsb_export(env, exports, "copyTo", js_copy_to) || nsb_export(env, exports, "sealed", js_sealed) ||
       nsb_export(env, exports, "activeMappings", js_active_mappings) ||
       nsb_export(env, exports, "handlerInstalled", js_handler_installed) ||

@@ -15,6 +15,7 @@
 import type { Output } from './output.js';
 import { intersect, rect, type Rect } from './region.js';
 import { FORMAT } from './shm.js';
+import { native } from '../shm/native.js';
 
 /** Formats writeFrame() produces. */
 export const CAPTURE_FORMATS: readonly number[] = [FORMAT.argb8888, FORMAT.xrgb8888, FORMAT.abgr8888, FORMAT.xbgr8888];
@@ -26,48 +27,19 @@ export function clipToOutput(output: Output, area: Rect): Rect {
 
 /**
  * Writes `area` (clipped to the output) of `fb` into `target` at `offset`,
- * one row every `stride` bytes, in wl_shm `format`.
+ * one row every `stride` bytes, in wl_shm `format`. One native call
+ * (native/copy.c): a copy of the rows, red and blue swapped on the way for
+ * abgr/xbgr; big areas stream past the caches.
  */
 export function writeFrame(output: Output, fb: Uint32Array, area: Rect, format: number, target: Uint8Array, offset: number, stride: number): void {
   const a = clipToOutput(output, area);
   const W = output.width;
-  const rowBytes = a.width * 4;
   if (a.width <= 0 || a.height <= 0) return;
-  if (format === FORMAT.argb8888 || format === FORMAT.xrgb8888) {
-    const src = new Uint8Array(fb.buffer, fb.byteOffset, fb.byteLength);
-    if (a.x === 0 && a.width === W && stride === rowBytes) {
-      target.set(src.subarray(a.y * W * 4, (a.y + a.height) * W * 4), offset);
-      return;
-    }
-    for (let y = 0; y < a.height; y++) {
-      const from = ((a.y + y) * W + a.x) * 4;
-      target.set(src.subarray(from, from + rowBytes), offset + y * stride);
-    }
-    return;
-  }
-  if (format !== FORMAT.abgr8888 && format !== FORMAT.xbgr8888) throw new RangeError(`cannot capture into format 0x${format.toString(16)}`);
-  const aligned = (target.byteOffset + offset) % 4 === 0 && stride % 4 === 0;
-  // A 32-bit view where the target allows it (a client's offset may be any byte).
-  const words = aligned ? new Uint32Array(target.buffer, target.byteOffset + offset, ((a.height - 1) * stride + rowBytes) / 4) : null;
-  for (let y = 0; y < a.height; y++) {
-    const from = (a.y + y) * W + a.x;
-    if (words) {
-      const to = (y * stride) / 4;
-      for (let i = 0; i < a.width; i++) {
-        const p = fb[from + i]!;
-        words[to + i] = ((p & 0xff00ff00) | ((p & 0xff) << 16) | ((p >>> 16) & 0xff)) >>> 0;
-      }
-    } else {
-      let o = offset + y * stride;
-      for (let i = 0; i < a.width; i++) {
-        const p = fb[from + i]!;
-        target[o++] = (p >>> 16) & 0xff;
-        target[o++] = (p >>> 8) & 0xff;
-        target[o++] = p & 0xff;
-        target[o++] = p >>> 24;
-      }
-    }
-  }
+  let swap: boolean;
+  if (format === FORMAT.argb8888 || format === FORMAT.xrgb8888) swap = false;
+  else if (format === FORMAT.abgr8888 || format === FORMAT.xbgr8888) swap = true;
+  else throw new RangeError(`cannot capture into format 0x${format.toString(16)}`);
+  native.copyRows(target, offset, stride, fb, (a.y * W + a.x) * 4, W * 4, a.width * 4, a.height, swap);
 }
 
 /** The framebuffer (or a snapshot of it) as RGBA bytes, what PNG encoders take. */

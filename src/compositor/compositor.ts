@@ -306,6 +306,11 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.#arm();
   }
 
+  /** Something committed waits for the next refresh to be painted. */
+  get repaintPending(): boolean {
+    return this.#repaint;
+  }
+
   countRescue(client: Client, policy: TruncationPolicy): void {
     const stats = this.#stats.get(client);
     if (stats) stats.rescues++;

@@ -7,10 +7,14 @@
 //    linux_dmabuf (no GPU), no y_invert (rows are written top down);
 //  - capture_output_region is in output-logical coordinates, scaled to
 //    output pixels and clamped to the output; an empty result is `failed`;
-//  - `copy` is answered at the next refresh, after it painted: flags, ready
-//    with that refresh's time (CLOCK_MONOTONIC, as wp_presentation);
-//    `copy_with_damage` waits for a refresh where the client's damage meets
-//    the frame's area, and sends damage (buffer-local) before ready. Each
+//  - `copy` is answered as soon as the framebuffer holds everything
+//    committed: right after the requests that came with it (setImmediate:
+//    a buffer destroyed in the same batch still fails the frame) when
+//    nothing waits to be painted, with that moment's time; else at the next
+//    refresh, after it painted, with that refresh's time (CLOCK_MONOTONIC,
+//    as wp_presentation). `copy_with_damage` the same, once the client's
+//    damage meets the frame's area (else it waits for a render that makes
+//    some), and sends damage (buffer-local) before ready. Each
 //    client's damage starts as the whole output (its first frame is never
 //    held back), gathers every render's damage, and loses what a damage
 //    frame delivered; what lay outside that frame's area is kept, so damage
@@ -61,6 +65,8 @@ export interface ScreencopyHost {
   readonly policy: TruncationPolicy;
   /** Run a refresh soon (a copy waits for it). */
   scheduleRefresh(): void;
+  /** Something committed waits to be painted: the framebuffer is behind. */
+  readonly repaintPending: boolean;
   /** Accounting: a capture buffer was truncated under us. */
   countRescue(client: Client, policy: TruncationPolicy): void;
 }
@@ -107,6 +113,8 @@ export class Screencopy {
   readonly #pending = new ClientQuota('screen captures waiting', MAX_PENDING_CAPTURES);
   /** Per client (once it used copy_with_damage): output damage since its last damage frame (a damage list). */
   readonly #damage = new Map<Client, Rect[]>();
+  /** An immediate is set to deliver frames that can go now. */
+  #soon = false;
 
   constructor(display: Display, host: ScreencopyHost) {
     this.#host = host;
@@ -169,7 +177,20 @@ export class Screencopy {
       client.onDestroy((c) => this.#damage.delete(c));
     }
     this.#waiting.add(frame);
-    if (!withDamage || this.#damageIn(frame).length > 0) this.#host.scheduleRefresh();
+    if (!withDamage || this.#damageIn(frame).length > 0) this.#deliverSoon();
+  }
+
+  /** After the requests read with this one: every frame that can go, now
+   * if the framebuffer is current, else at the next refresh (which paints first). */
+  #deliverSoon(): void {
+    if (this.#soon) return;
+    this.#soon = true;
+    setImmediate(() => {
+      this.#soon = false;
+      if (this.#waiting.size === 0) return;
+      if (this.#host.repaintPending) this.#host.scheduleRefresh();
+      else this.refresh(process.hrtime.bigint());
+    });
   }
 
   /** The client's damage within the frame's area, buffer-local. */
@@ -199,7 +220,8 @@ export class Screencopy {
     return this.#waiting.size;
   }
 
-  /** At a refresh, after painting: copies every frame that can go; `vblank` is its time (monotonic ns). */
+  /** With the framebuffer current (a refresh, after painting): copies every
+   * frame that can go; `vblank` is the time to report (monotonic ns). */
   refresh(vblank: bigint): void {
     const ready: Frame[] = [];
     for (const f of this.#waiting) if (!f.withDamage || this.#damageIn(f).length > 0) ready.push(f);

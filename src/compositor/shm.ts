@@ -115,7 +115,7 @@ export class ShmBuffer {
 
   /** Pages the guard has rescued in this buffer's pool so far (it moves when a read found the file truncated). */
   get rescueCount(): number {
-    return this.pool.mapping.rescues.count;
+    return this.pool.mapping.rescueCount;
   }
 
   /**
@@ -130,16 +130,16 @@ export class ShmBuffer {
     if (!pool.mapping.writable || !pool.mapping.hasBytes) return 'unwritable';
     // Pages rescued earlier are private zeros until remap (DESIGN.md point 3):
     // a write there would silently miss the file, and count no new rescue.
-    if (pool.mapping.rescues.count > 0) {
+    if (pool.mapping.rescueCount > 0) {
       try {
         pool.mapping.remap(pool.size);
       } catch {
         return 'unwritable';
       }
     }
-    const before = pool.mapping.rescues.count;
+    const before = pool.mapping.rescueCount;
     write(pool.mapping.bytes, this.offset, this.stride);
-    return pool.mapping.rescues.count !== before ? 'rescued' : 'written';
+    return pool.mapping.rescueCount !== before ? 'rescued' : 'written';
   }
 }
 

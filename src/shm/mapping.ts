@@ -69,6 +69,7 @@ export interface Rescues {
 }
 
 const MODES: Record<GuardMode, number> = { tail: 0, page: 1 };
+const out: [ArrayBuffer | undefined] = [undefined]; // native.map's second result
 
 function checkInteger(value: unknown, name: string, code: 'ERR_NOSIGBUS_BAD_LENGTH' | 'ERR_NOSIGBUS_BAD_OFFSET', min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
@@ -92,6 +93,7 @@ export class SafeMapping {
   #bytes: Uint8Array | undefined;
   #length: number;
   #closed = false;
+  #external = false; // the runtime gave this window an external buffer
 
   /** Use map(): a SafeMapping cannot be made from outside. */
   constructor(key: typeof CONSTRUCT, handle: NativeHandle, buffer: ArrayBuffer | undefined, offset: number, length: number, writable: boolean, mode: GuardMode) {
@@ -104,10 +106,13 @@ export class SafeMapping {
     this.#setBuffer(buffer);
   }
 
+  // The view (and the untransferable mark) are made at the first `bytes`:
+  // nothing else hands the buffer to JS, and a mapping only copied from
+  // (copyTo) or closed unread never pays for them.
   #setBuffer(buffer: ArrayBuffer | undefined): void {
-    if (buffer) markAsUntransferable(buffer);
     this.#buffer = buffer;
-    this.#bytes = buffer ? new Uint8Array(buffer) : undefined;
+    this.#bytes = undefined;
+    this.#external = buffer !== undefined;
   }
 
   /** Length of the window in bytes (0 once closed). */
@@ -130,13 +135,22 @@ export class SafeMapping {
    * ArrayBuffers (e.g. Electron); copyTo() works there. */
   get bytes(): Uint8Array {
     if (this.#bytes) return this.#bytes;
+    if (this.#buffer) {
+      markAsUntransferable(this.#buffer);
+      return (this.#bytes = new Uint8Array(this.#buffer));
+    }
     if (this.#closed) return new Uint8Array(0);
     throw nosigbusError('ERR_NOSIGBUS_NO_EXTERNAL_BUFFERS', 'this runtime refuses external ArrayBuffers; use copyTo()');
   }
 
   /** True when `bytes` is available (the runtime allows external buffers). */
   get hasBytes(): boolean {
-    return this.#bytes !== undefined;
+    return this.#external;
+  }
+
+  /** rescues.count alone, cheaper (no objects made): for comparing before and after an access. */
+  get rescueCount(): number {
+    return native.rescueCount(this.#handle);
   }
 
   get rescues(): Rescues {
@@ -150,10 +164,10 @@ export class SafeMapping {
   remap(newLength: number): Uint8Array | undefined {
     this.#assertOpen();
     checkInteger(newLength, 'length', 'ERR_NOSIGBUS_BAD_LENGTH', 1, bufferConstants.MAX_LENGTH);
-    const { buffer } = native.remap(this.#handle, newLength, this.#buffer);
+    const buffer = native.remap(this.#handle, newLength, this.#buffer);
     this.#length = newLength;
     this.#setBuffer(buffer);
-    return this.#bytes;
+    return buffer ? this.bytes : undefined;
   }
 
   /** Guarded copy of window bytes [from, from+length) into target (at
@@ -196,7 +210,9 @@ export function map(fd: number, options: MapOptions): SafeMapping {
   if (typeof mode !== 'string' || !Object.hasOwn(MODES, mode))
     throw nosigbusError('ERR_NOSIGBUS_BAD_ARGUMENT', `mode must be 'tail' or 'page', got ${String(mode)}`);
   const writable = options.writable ?? false;
-  const { handle, buffer } = native.map(fd, offset, length, writable, MODES[mode], options.allowFuse === true);
+  const handle = native.map(fd, offset, length, writable, MODES[mode], options.allowFuse === true, out);
+  const buffer = out[0];
+  out[0] = undefined;
   return new SafeMapping(CONSTRUCT, handle, buffer, offset, length, writable, mode);
 }
 

@@ -30,18 +30,18 @@ export interface XkbBinding {
   utf32ToKeysym(codepoint: number): number;
 }
 
-export interface NativeMapResult {
-  handle: NativeHandle;
-  buffer: ArrayBuffer | undefined;
-}
-
 export interface NativeBinding {
   readonly pageSize: number;
-  map(fd: number, offset: number, length: number, writable: boolean, mode: number, allowFuse: boolean): NativeMapResult;
+  /** The handle; out[0] = the window's external ArrayBuffer, or undefined
+   * where the runtime refuses external buffers. */
+  map(fd: number, offset: number, length: number, writable: boolean, mode: number, allowFuse: boolean, out: [ArrayBuffer | undefined]): NativeHandle;
   close(handle: NativeHandle, buffer: ArrayBuffer | undefined): void;
-  remap(handle: NativeHandle, length: number, oldBuffer: ArrayBuffer | undefined): Omit<NativeMapResult, 'handle'>;
+  /** The new window's buffer (undefined where external buffers are refused). */
+  remap(handle: NativeHandle, length: number, oldBuffer: ArrayBuffer | undefined): ArrayBuffer | undefined;
   sealed(handle: NativeHandle): boolean;
   stats(handle: NativeHandle): [rescues: number, firstOffset: number, degraded: boolean];
+  /** stats()[0] alone (no array made). */
+  rescueCount(handle: NativeHandle): number;
   copyTo(handle: NativeHandle, target: ArrayBufferView | ArrayBuffer, targetOffset: number, from: number, length: number): number;
   activeMappings(): number;
   handlerInstalled(): boolean;
@@ -63,6 +63,10 @@ export interface NativeBinding {
     src: ArrayBufferView | ArrayBuffer | NativeHandle, srcOffset: number, srcStride: number, srcFormat: number, srcWidth: number, srcHeight: number,
     matrix: Float64Array, x: number, y: number, width: number, height: number,
   ): void;
+  /** `rows` rows of `rowBytes` bytes from src to dst (native/copy.c), red and
+   * blue swapped in each 4-byte pixel with swapRB; ranges checked first
+   * (ERR_NOSIGBUS_BAD_RANGE), source and destination must not overlap. */
+  copyRows(dst: ArrayBufferView | ArrayBuffer, dstOffset: number, dstStride: number, src: ArrayBufferView | ArrayBuffer, srcOffset: number, srcStride: number, rowBytes: number, rows: number, swapRB: boolean): void;
   testing: {
     startThreads(handle: NativeHandle, readers: number, writers: number): NativeToken;
     markTruncated(token: NativeToken): void;
