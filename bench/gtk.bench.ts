@@ -6,6 +6,8 @@
 // widget factory's first page animates by itself: spinners and pulsing
 // progress bars, so it draws continuously with no input). The 10 s window
 // starts at the client's first frame callback, so start-up is not counted.
+// BENCH_NOSIGBUS_ARGS adds options to nosigbus, e.g. "--memory-budget 0" to
+// show GTK's buffers in place instead of copying them at commit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +71,7 @@ async function ours(): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-gtk-'));
   chmodSync(dir, 0o700);
   // `run` passes its environment to the client; WAYLAND_DEBUG=client traces only the client.
-  const run = spawn(process.execPath, [MAIN, 'run', '--width', String(WIDTH), '--height', String(HEIGHT), '--', GTK3],
+  const run = spawn(process.execPath, [MAIN, 'run', '--width', String(WIDTH), '--height', String(HEIGHT), ...(process.env.BENCH_NOSIGBUS_ARGS ?? '').split(' ').filter(Boolean), '--', GTK3],
     { env: clientEnv(dir), stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise((r) => run.on('close', r));
   try {

@@ -55,9 +55,9 @@ options:
   --cursor                 draw the pointer's cursor in screenshots and captures
   --no-data-control        do not offer wlr-data-control (clipboard tools then need keyboard focus)
   --memory-budget MIB      client pixels copied into compositor memory at commit, per client
-                           (default 0: every buffer is shown straight from the client's memory
-                           and released when replaced; a copy releases it at once)
-  --memory-budget-total MIB  the same for all clients together (default 3 × --memory-budget)
+                           (default 128; past it, or with 0, buffers are shown straight from
+                           the client's memory and released when replaced)
+  --memory-budget-total MIB  the same for all clients together (default 384, or 3 × --memory-budget)
   --help, --version`;
 
 const OPTIONS = {
@@ -146,7 +146,7 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     keyboardLayout: keyboardLayout(values['keyboard-layout']),
     cursor: values.cursor ?? false,
     dataControl: !(values['no-data-control'] ?? false),
-    memoryBudget: integer('memory-budget', values['memory-budget'], 0, 0, 1 << 20) * MIB,
+    memoryBudget: integer('memory-budget', values['memory-budget'], 128, 0, 1 << 20) * MIB,
     memoryBudgetTotal:
       values['memory-budget-total'] === undefined ? undefined : integer('memory-budget-total', values['memory-budget-total'], 0, 0, 1 << 20) * MIB,
     help: values.help ?? false,

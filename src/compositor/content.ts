@@ -1,22 +1,25 @@
 // What a surface shows, and the memory it may cost the compositor.
 //
 // Invariants:
-//  - a committed shm buffer is shown straight from the client's guarded
-//    mapping (DirectContent), as weston and wlroots show it: read once, by
-//    the painter, only where it reaches the output, and released when the
-//    surface shows something else (the next commit with a buffer). Reading
-//    client memory at any time is what the guard makes safe: a truncated
-//    page reads as zeros, and the rescue is seen after the read;
-//  - so the compositor's own memory for client pixels is nothing, whatever
-//    the sizes of the buffers: four 23000×23000 buffers cost the pages of
-//    them that reach the output, not 8 GB;
+//  - a committed shm buffer is shown one of two ways, both read by pixman,
+//    each pixel of the client's memory read once. Within the memory budget
+//    it is copied (the damaged area, converted to argb) into compositor
+//    memory at commit and released at once (CopiedContent; GTK3, foot and
+//    weston-simple-shm redraw into a buffer as soon as it is released).
+//    Past the budget — per client and in all, or always with
+//    --memory-budget 0 — it is shown straight from the client's guarded
+//    mapping (DirectContent), as weston and wlroots show every buffer: read
+//    while painting, only where it reaches the output, and released when the
+//    surface shows something else. Reading client memory at any time is
+//    what the guard makes safe: a truncated page reads as zeros, and the
+//    rescue is seen after the read;
+//  - so the compositor's own memory for client pixels is at most the
+//    budget, whatever the sizes of the buffers: four 23000×23000 buffers
+//    cost the pages of them that reach the output, not 8 GB;
 //  - a content shown in place keeps its pool mapped: a client may destroy
 //    the wl_buffer and the pool before the release and still be shown;
-//  - within a memory budget (--memory-budget, 0 by default) a buffer is
-//    instead copied into compositor memory at commit and released at once
-//    (CopiedContent): for clients with one buffer that redraw only once they
-//    have it back. A copy's memory (64 KiB and more) is its own anonymous
-//    mapping (native/pixels.c), given back when the copy is freed: when it is
+//  - a copy's memory (64 KiB and more) is its own anonymous mapping
+//    (native/pixels.c), given back when the copy is freed: when it is
 //    replaced, when its surface is destroyed, and so when its client leaves —
 //    not when the GC runs; smaller copies are left to the GC;
 //  - every content is freed exactly once (free() is idempotent) by whoever
@@ -60,10 +63,12 @@ export class PixelBudget {
   }
 }
 
-/** Default budget: nothing copied, every buffer read once, in place (copying first costs a second
- * pass over the pixels: `npm run bench compositor-scaling`, row "in place"). */
-export const DEFAULT_CLIENT_PIXEL_BUDGET = 0;
-export const DEFAULT_TOTAL_PIXEL_BUDGET = 0;
+/** Default budget: a 4K window at scale 1 is 32 MiB; a client may have a few, all clients together a dozen.
+ * Copying is the default because a buffer released at once is reused: GTK3 draws every frame into the
+ * same buffer then, while a buffer held until replaced makes it create and free a pool a frame, which
+ * costs both sides more than the copy (`npm run bench gtk`: 1.9 ms a frame copied, 3.3 ms in place). */
+export const DEFAULT_CLIENT_PIXEL_BUDGET = 128 * 1024 * 1024;
+export const DEFAULT_TOTAL_PIXEL_BUDGET = 384 * 1024 * 1024;
 
 /** Copies this large or larger get a mapping of their own, unmapped when freed;
  * smaller ones (cursors, icons, 4×4 subsurfaces) live on the JavaScript heap,

@@ -123,8 +123,8 @@ test('copied at commit (within a budget), a buffer outlives its pool; the buffer
   t.close();
 });
 
-test('shown in place (the default): still shown after the client destroys its pool and wl_buffer, released once when replaced', async () => {
-  const t = startCompositor();
+test('shown in place (--memory-budget 0): still shown after the client destroys its pool and wl_buffer, released once when replaced', async () => {
+  const t = startCompositor({ pixelBudget: { perClient: 0 } });
   const c = await t.client();
   const g = bindCore(c);
   const w = await toplevel(c, g);

@@ -124,7 +124,7 @@ export function pixelAt(compositor: Compositor, x: number, y: number): number {
 
 export const hex = (p: number): string => `0x${(p >>> 0).toString(16).padStart(8, '0')}`;
 
-/** A budget that copies buffers at commit and releases them at once (the default shows them in place). */
+/** A budget that copies buffers at commit and releases them at once (the default's). */
 export const COPY_AT_COMMIT = { perClient: 128 * 1024 * 1024, total: 384 * 1024 * 1024 };
 
 export const XRGB = wl_shm.enums.format.entries.xrgb8888;
