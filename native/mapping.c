@@ -524,13 +524,19 @@ static napi_value js_remap(napi_env env, napi_callback_info info) {
   return buffer;
 }
 
+/* The guard's counts for a mapping (none once closed). */
+static guard_stats stats_of(const nsb_mapping *m) {
+  guard_stats s = {0, -1, 0};
+  if (m->open) guard_read_stats(m->slot, &s);
+  return s;
+}
+
 /* stats(handle) -> [rescues, firstOffset (window-relative, -1 if none), degraded] */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 1);
   nsb_mapping *m = handle_of(env, argv[0]);
   if (!m) return NULL;
-  guard_stats s = {0, -1, 0};
-  if (m->open) guard_read_stats(m->slot, &s);
+  guard_stats s = stats_of(m);
   int64_t delta = (int64_t)(m->offset & (guard_page_size() - 1));
   int64_t first = s.first_fault < 0 ? -1 : (s.first_fault < delta ? 0 : s.first_fault - delta);
   napi_value arr;
@@ -547,9 +553,7 @@ static napi_value js_rescue_count(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 1);
   nsb_mapping *m = handle_of(env, argv[0]);
   if (!m) return NULL;
-  guard_stats s = {0, -1, 0};
-  if (m->open) guard_read_stats(m->slot, &s);
-  return nsb_number(env, (double)s.rescues);
+  return nsb_number(env, (double)stats_of(m).rescues);
 }
 
 /* copyTo(handle, target, targetOffset, from, length) -> bytes copied.
