@@ -8,7 +8,7 @@
  * mapping until nosigbus_mremap (even if the file grows back). A SIGBUS that
  * is not a truncation of a guarded mapping still goes to the program's
  * previous SIGBUS handler, or kills the process with SIGBUS.
- * The full contract: DESIGN.md, "Semantics of a guarded mapping".
+ * The full contract: docs/contract.md, its twelve points.
  *
  * Link: cc ... $(pkg-config --cflags --libs nosigbus)   (-lnosigbus -lpthread)
  * Thread-safe; no begin/end access brackets. Not async-signal-safe (like

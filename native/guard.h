@@ -2,7 +2,7 @@
  * guard: the process-wide table of guarded ranges and the SIGBUS handler.
  *
  * This is the only place in nosigbus that runs inside a signal handler.
- * Invariants (see DESIGN.md, the contract of a guarded mapping):
+ * Invariants (see docs/contract.md, the contract of a guarded mapping):
  *   - ranges are found by binary search in one sorted array under a seqlock
  *     (O(log n) at 100,000 live mappings); slots live in chunks that are
  *     never freed, so a slot pointer stays valid forever, and a generation

@@ -26,7 +26,7 @@
 //    painter do the same after a frame;
 //  - writeInto() is the only writer (screen capture). It writes through the
 //    pool's writable guarded mapping: a page past end of file takes the write
-//    in private memory (nothing reaches the file past its end, DESIGN.md
+//    in private memory (nothing reaches the file past its end, docs/contract.md
 //    point 4) and is reported as a rescue; a pool mapped read-only (its fd
 //    was opened O_RDONLY) is never written.
 import { isNosigbusError, map, type SafeMapping } from '../shm/index.js';
@@ -128,7 +128,7 @@ export class ShmBuffer {
   writeInto(write: (bytes: Uint8Array, offset: number, stride: number) => void): WriteOutcome {
     const pool = this.pool;
     if (!pool.mapping.writable || !pool.mapping.hasBytes) return 'unwritable';
-    // Pages rescued earlier are private zeros until remap (DESIGN.md point 3):
+    // Pages rescued earlier are private zeros until remap (docs/contract.md point 3):
     // a write there would silently miss the file, and count no new rescue.
     if (pool.mapping.rescueCount > 0) {
       try {

@@ -1,5 +1,5 @@
 // Helpers around the fds that back mappings: memfd creation, seals, size.
-// Seals are information, never trust (DESIGN.md point 12).
+// Seals are information, never trust (docs/contract.md point 12).
 import { native } from './native.js';
 
 export const SEAL = { seal: 0x1, shrink: 0x2, grow: 0x4, write: 0x8, futureWrite: 0x10, exec: 0x20 } as const;

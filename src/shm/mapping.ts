@@ -1,4 +1,4 @@
-// SafeMapping: a guarded MAP_SHARED view of an fd (DESIGN.md, points 1-12).
+// SafeMapping: a guarded MAP_SHARED view of an fd (docs/contract.md, points 1-12).
 //
 // Invariants:
 //  - `bytes` is an external ArrayBuffer over the exact window; the mapping
@@ -43,7 +43,7 @@ export interface MapOptions {
   allowFuse?: boolean;
 }
 
-/** The guard's share of vm.max_map_count (DESIGN.md point 9). */
+/** The guard's share of vm.max_map_count (docs/contract.md point 9). */
 export interface MappingBudget {
   /** vm.max_map_count as last read. */
   limit: number;

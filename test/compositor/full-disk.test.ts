@@ -1,4 +1,4 @@
-// A screen capture into a file whose filesystem is full (DESIGN.md point 4,
+// A screen capture into a file whose filesystem is full (docs/contract.md point 4,
 // a hostile client's other way to SIGBUS a compositor that writes into its
 // buffers): the writes cannot be backed, the compositor lives, the client
 // gets the truncation policy's answer, and the next capture works.

@@ -1,5 +1,5 @@
 // Backings that are accepted but could never be rescued are refused at map()
-// (DESIGN.md point 5); a full tmpfs reads zeros inside EOF (point 5, issue 6 case 10).
+// (docs/contract.md point 5); a full tmpfs reads zeros inside EOF (point 5, issue 6 case 10).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';

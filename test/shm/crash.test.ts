@@ -1,4 +1,4 @@
-// DESIGN.md point 7: real bugs still crash, with SIGBUS. Each case runs in a child.
+// docs/contract.md point 7: real bugs still crash, with SIGBUS. Each case runs in a child.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

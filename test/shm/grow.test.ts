@@ -1,4 +1,4 @@
-// DESIGN.md point 3: not coherent after growth. A rescued page stays zero in
+// docs/contract.md point 3: not coherent after growth. A rescued page stays zero in
 // that mapping until remap(), which shows the file again.
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync } from 'node:fs';

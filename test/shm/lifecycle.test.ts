@@ -1,4 +1,4 @@
-// Closing, bad input, copy-out, and leaks (DESIGN.md points 5, 8, 10, 11).
+// Closing, bad input, copy-out, and leaks (docs/contract.md points 5, 8, 10, 11).
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';

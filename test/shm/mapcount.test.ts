@@ -1,4 +1,4 @@
-// DESIGN.md point 9: when the kernel refuses more mappings (vm.max_map_count),
+// docs/contract.md point 9: when the kernel refuses more mappings (vm.max_map_count),
 // replace the whole range rather than die.
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// DESIGN.md point 6: any thread, any process doing the truncation, no brackets.
+// docs/contract.md point 6: any thread, any process doing the truncation, no brackets.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, ftruncateSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// DESIGN.md point 4: writable mappings. Writes before EOF reach the file;
+// docs/contract.md point 4: writable mappings. Writes before EOF reach the file;
 // writes past EOF land in private memory, never reach the file, and are never
 // lost within the mapping, even with threads writing while another truncates.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Backing files of every kind a client may hand over (DESIGN.md point 5).
+// Backing files of every kind a client may hand over (docs/contract.md point 5).
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
