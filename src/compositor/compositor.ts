@@ -38,6 +38,7 @@
 //    implementation, logged with its stack), never the compositor;
 //  - client pixels cost the compositor at most the pixel budget (per client
 //    and in all, content.ts): past it buffers are shown in place.
+import { LEVELS, type LogLevel } from './log.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Display, type Client, type Resource } from '../server/index.js';
 import type { Listener } from '../wire/socket.js';
@@ -68,8 +69,7 @@ import type { Rect } from './region.js';
 import { createXdgShellGlobal, windowTitle, type Shell, type ShellHost, type XdgSurface } from './xdg-shell.js';
 import { WindowStack } from './window-stack.js';
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+export type { LogLevel } from './log.js';
 
 export interface CompositorOptions {
   width?: number;

@@ -26,7 +26,7 @@
 import { wl_seat, wl_touch } from '../protocol/wayland.js';
 import type { Client, Display, Resource } from '../server/index.js';
 import { Keyboard } from './keyboard.js';
-import type { LogLevel } from './compositor.js';
+import type { LogLevel } from './log.js';
 import { hitTest, Pointer, type Hit, type PointerGrab } from './pointer.js';
 import type { SceneRoot } from './renderer.js';
 import { RecentSerials } from './serials.js';

@@ -491,7 +491,7 @@ export function surfaceOf(resource: Resource | null): Surface | null {
   return dataOf(resource, Surface);
 }
 
-/** Advertises wl_compositor v5. `onSurface` sees every new surface. */
+/** Advertises wl_compositor v5: surfaces and regions, served against `host`. */
 export function createCompositorGlobal(display: Display, host: SurfaceHost): void {
   display.createGlobal(wl_compositor, 5, (resource) => {
     implement(resource, wl_compositor, {

@@ -30,6 +30,53 @@ export interface XkbBinding {
   utf32ToKeysym(codepoint: number): number;
 }
 
+/** A Unix socket peer's credentials (SO_PEERCRED). */
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+/** Opaque native uv_poll handle. */
+export type NativePollHandle = { readonly __nativePoll: unique symbol };
+
+export interface NativeListenResult {
+  fd: number;
+  lockFd: number;
+  path: string;
+  lockPath: string;
+  name: string;
+}
+
+export interface NativeSocketBinding {
+  readonly maxFdsPerSend: number;
+  readonly maxFdsPerRecv: number;
+  readonly sunPathMax: number;
+  listen(name: string | null, runtimeDir: string | null): NativeListenResult;
+  /** Unlinks socket and lock file, closes both fds (also done at env teardown). */
+  closeListener(fd: number): void;
+  /** fd, or -1 when nothing is pending. */
+  accept(fd: number): number;
+  peerCredentials(fd: number): PeerCredentials;
+  connect(path: string): number;
+  pair(nonblock: boolean): [number, number];
+  setNonBlocking(fd: number, on: boolean): void;
+  dup(fd: number): number;
+  closeFd(fd: number): void;
+  /** bytes > 0, 0 at EOF, -1 for EAGAIN; fds appended to fdSink. */
+  recv(fd: number, buffer: ArrayBufferView | ArrayBuffer, offset: number, length: number, fdSink: number[]): number;
+  /** bytes > 0 (fds sent), -1 for EAGAIN (nothing sent). */
+  send(fd: number, buffer: ArrayBufferView | ArrayBuffer, offset: number, length: number, fds: readonly number[] | null): number;
+  pollOpen(fd: number, callback: (status: number, events: number) => void): NativePollHandle;
+  pollStart(handle: NativePollHandle, events: number): void;
+  pollRef(handle: NativePollHandle, ref: boolean): void;
+  pollClose(handle: NativePollHandle): void;
+  activePolls(): number;
+  testing: {
+    sendRawFds(sockFd: number, fd: number, n: number): number;
+  };
+}
+
 export interface NativeBinding {
   readonly pageSize: number;
   /** The handle; out[0] = the window's external ArrayBuffer, or undefined
@@ -52,6 +99,8 @@ export interface NativeBinding {
   fileSize(fd: number): number;
   addSeals(fd: number, seals: number): void;
   xkb: XkbBinding;
+  /** Unix sockets, SCM_RIGHTS, flock, uv_poll (native/socket.c), used by src/wire/socket.ts. */
+  socket: NativeSocketBinding;
   /** Zeroed private memory of its own, as an ArrayBuffer; pixelsFree detaches it and unmaps now. */
   pixelsAlloc(bytes: number): [ArrayBuffer, PixelsHandle];
   pixelsFree(buffer: ArrayBuffer, handle: PixelsHandle): void;

@@ -10,7 +10,7 @@
 //  - UnixStream.write(bytes, fds): the fds are borrowed (the kernel copies
 //    them into the message); the caller still owns and closes its numbers;
 //  - polling never owns the fd: close() stops the poll, then closes the fd.
-import { createRequire } from 'node:module';
+import { native as addon, type NativeListenResult, type NativePollHandle, type NativeSocketBinding, type PeerCredentials } from '../shm/native.js';
 import { isAbsolute, join } from 'node:path';
 
 export type SocketErrorCode =
@@ -59,49 +59,9 @@ export function errorCode(e: unknown): string | undefined {
 
 // ---------------------------------------------------------------- native binding
 
-/** Opaque native uv_poll handle. */
-export type NativePollHandle = { readonly __nativePoll: unique symbol };
-
-export interface NativeListenResult {
-  fd: number;
-  lockFd: number;
-  path: string;
-  lockPath: string;
-  name: string;
-}
-
-export interface NativeSocketBinding {
-  readonly maxFdsPerSend: number;
-  readonly maxFdsPerRecv: number;
-  readonly sunPathMax: number;
-  listen(name: string | null, runtimeDir: string | null): NativeListenResult;
-  /** Unlinks socket and lock file, closes both fds (also done at env teardown). */
-  closeListener(fd: number): void;
-  /** fd, or -1 when nothing is pending. */
-  accept(fd: number): number;
-  peerCredentials(fd: number): PeerCredentials;
-  connect(path: string): number;
-  pair(nonblock: boolean): [number, number];
-  setNonBlocking(fd: number, on: boolean): void;
-  dup(fd: number): number;
-  closeFd(fd: number): void;
-  /** bytes > 0, 0 at EOF, -1 for EAGAIN; fds appended to fdSink. */
-  recv(fd: number, buffer: ArrayBufferView | ArrayBuffer, offset: number, length: number, fdSink: number[]): number;
-  /** bytes > 0 (fds sent), -1 for EAGAIN (nothing sent). */
-  send(fd: number, buffer: ArrayBufferView | ArrayBuffer, offset: number, length: number, fds: readonly number[] | null): number;
-  pollOpen(fd: number, callback: (status: number, events: number) => void): NativePollHandle;
-  pollStart(handle: NativePollHandle, events: number): void;
-  pollRef(handle: NativePollHandle, ref: boolean): void;
-  pollClose(handle: NativePollHandle): void;
-  activePolls(): number;
-  testing: {
-    sendRawFds(sockFd: number, fd: number, n: number): number;
-  };
-}
-
-const require = createRequire(import.meta.url);
-// dist/src/wire/socket.js -> <package root>/build/Release/nosigbus.node
-const native = (require('../../../build/Release/nosigbus.node') as { socket: NativeSocketBinding }).socket;
+// The addon is loaded once, by src/shm/native.ts, which also describes this part of it.
+export type { NativeListenResult, NativePollHandle, NativeSocketBinding, PeerCredentials } from '../shm/native.js';
+const native = addon.socket;
 
 /** The raw native socket functions (tests and low-level users). */
 export const nativeSocket: NativeSocketBinding = native;
@@ -198,12 +158,6 @@ export class Poller {
 }
 
 // ---------------------------------------------------------------- streams
-
-export interface PeerCredentials {
-  pid: number;
-  uid: number;
-  gid: number;
-}
 
 export interface ReadData {
   bytes: number;
