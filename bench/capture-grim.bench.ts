@@ -5,12 +5,13 @@
 // Medians of RUNS, as a ratio; `grim -t ppm` too (no PNG compression: the
 // capture path shows more).
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
 import { SETPRIV, SWAY, asRoot, sleep } from '../test/support/compositors.js';
+import { privateDir } from '../test/support/dirs.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const GRIM = '/usr/bin/grim';
@@ -44,20 +45,16 @@ async function launch(name: string, socket: string, cmd: string, args: string[],
   };
 }
 
-function privateDir(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `nosigbus-bench-grim-${name}-`));
-  chmodSync(dir, 0o700);
-  return dir;
-}
+const benchDir = (name: string): string => privateDir(`nosigbus-bench-grim-${name}-`);
 
 function startOurs(): Promise<Running> {
-  const dir = privateDir('nosigbus');
+  const dir = benchDir('nosigbus');
   return launch('nosigbus', 'bench-grim', process.execPath, [MAIN, 'serve', '--socket', 'bench-grim', '--width', String(WIDTH), '--height', String(HEIGHT)],
     { PATH: process.env.PATH, XDG_RUNTIME_DIR: dir }, dir);
 }
 
 function startSway(): Promise<Running> {
-  const dir = privateDir('sway');
+  const dir = benchDir('sway');
   const config = join(dir, 'config');
   writeFileSync(config, `xwayland disable\noutput HEADLESS-1 resolution ${WIDTH}x${HEIGHT}\n`);
   const env = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WLR_BACKENDS: 'headless', WLR_RENDERER: 'pixman', WLR_LIBINPUT_NO_DEVICES: '1' };

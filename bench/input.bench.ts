@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { Compositor } from '../src/compositor/index.js';
 import { wl_data_device_manager } from '../src/protocol/wayland.js';
 import type { Resource } from '../src/server/index.js';
+import { sleep } from '../test/support/time.js';
 
 const KEYS = 200;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** CLOCK_REALTIME in µs mod 2^32, as libwayland's trace prints it. */
 const realtimeUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000) % 2 ** 32;
 

@@ -5,7 +5,8 @@ import { connectWayland } from '../src/wire/socket.js';
 
 const TICK_MS = 10; // /proc clock ticks (USER_HZ 100)
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../test/support/time.js';
+export { sleep };
 
 /** utime + stime of process `pid`, in ms (10 ms resolution). */
 export function cpuMs(pid: number): number {

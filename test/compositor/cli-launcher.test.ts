@@ -17,6 +17,7 @@ import { decode } from 'fast-png';
 import { WaylandClient } from '../../src/client/index.js';
 import * as protocol from '../../src/protocol/index.js';
 import { wl_seat } from '../../src/protocol/wayland.js';
+import { sleep } from '../support/time.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../src/cli/nosigbus.cjs', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -50,7 +51,6 @@ function runtimeDir(): string {
   return dir;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function bundleIsFresh(): boolean {
   return existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= statSync(MAIN).mtimeMs;

@@ -13,6 +13,7 @@ import { WaylandClient } from '../../src/client/index.js';
 import { BACKGROUND, type ClientStats } from '../../src/compositor/index.js';
 import { needPeer } from '../support/peers.js';
 import { bindCore, present, shmBuffer, toplevel } from '../support/compositor.js';
+import { sleep } from '../support/time.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -54,7 +55,6 @@ function runtimeDir(): string {
   return dir;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('a bad option is one line on stderr and exit status 2', async () => {
   for (const args of [['run', '--width', 'wide', '--', 'true'], ['run', '--bogus', 'true'], ['serve', '--on-truncate', 'maybe'], ['serve', '--memory-budget', '1.5'], ['serve', '--memory-budget-total', '-1'], ['run'], ['fly']]) {

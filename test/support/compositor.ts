@@ -64,7 +64,8 @@ export function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './time.js';
+export { sleep };
 
 export interface Globals {
   compositor: Proxy;

@@ -66,7 +66,8 @@ export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeo
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './time.js';
+export { sleep };
 
 export interface Compositor extends Proc {
   /** Environment for clients of this compositor. */

@@ -1,7 +1,6 @@
 // Wayland connection: framing, fd queues and ordering, limits, leaks.
 import assert from 'node:assert/strict';
-import { fstatSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fstatSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
@@ -14,22 +13,17 @@ import {
   type ConnectionError,
 } from '../../src/wire/connection.js';
 import { activePolls, closeFd, connectWayland, dupFd, listenWayland, nativeSocket, socketPair, type UnixStream } from '../../src/wire/socket.js';
+import { privateDirs } from '../support/dirs.js';
+import { sleep } from '../support/time.js';
 
-const dirs: string[] = [];
-function privateDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'nsb-conn-'));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dirs = privateDirs('nsb-conn-');
+const privateDir = dirs.make;
+after(dirs.removeAll);
 
 function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A message: header (id, (size << 16) | opcode, LE) + body, zero-padded to 4 bytes. */
 function message(objectId: number, opcode: number, body: Uint8Array | number[] = []): Uint8Array {

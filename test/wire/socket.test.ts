@@ -6,16 +6,12 @@ import {
   existsSync,
   fstatSync,
   lstatSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
-  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
@@ -36,20 +32,12 @@ import {
   UnixStream,
   type ReadData,
 } from '../../src/wire/socket.js';
+import { privateDirs } from '../support/dirs.js';
 
 const socketModule = fileURLToPath(new URL('../../src/wire/socket.js', import.meta.url));
-const dirs: string[] = [];
-
-function privateDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nsb-sock-'));
-  assert.equal(statSync(dir).mode & 0o777, 0o700);
-  dirs.push(dir);
-  return dir;
-}
-
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dirs = privateDirs('nsb-sock-');
+const privateDir = dirs.make;
+after(dirs.removeAll);
 
 function fdCount(): number {
   return readdirSync('/proc/self/fd').length;

@@ -31,6 +31,7 @@ import { WaylandClient, type ProtocolError } from '../../../src/client/index.js'
 import { FuzzClient, type FuzzLimits, type SharedState } from './client.js';
 import { Rng } from './rng.js';
 import type { FuzzTarget, HarnessStep, Leftovers, TargetProbe } from './target.js';
+import { sleep } from '../time.js';
 
 export type FuzzFailureKind =
   | 'unexpected-error'
@@ -113,7 +114,6 @@ export interface FuzzReport {
 type TurnResult = 'alive' | 'retired';
 
 const DEFAULT_STOP_ON: readonly FuzzFailureKind[] = ['crash', 'hang', 'compositor-threw'];
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Races `p` against a timer: 'timeout' if it did not settle in time. */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {

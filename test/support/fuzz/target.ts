@@ -15,6 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Compositor } from '../../../src/compositor/index.js';
 import { activeMappings } from '../../../src/shm/index.js';
 import { activePolls, type UnixStream } from '../../../src/wire/socket.js';
+import { sleep } from '../time.js';
 
 export type HarnessStep =
   | { kind: 'move'; x: number; y: number }
@@ -73,7 +74,6 @@ export interface FuzzTarget {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `step` on `compositor` (throws what the compositor throws). */
 export async function applyStep(compositor: Compositor, step: HarnessStep): Promise<void> {
