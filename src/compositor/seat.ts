@@ -71,7 +71,7 @@ export function xdgSurfaceOf(surface: Surface): XdgSurface | null {
 }
 
 /** The toplevel a window belongs to (itself, or the root of its popup chain; a layer surface's popup has none). O(1). */
-function toplevelOf(xdg: XdgSurface | null): XdgSurface | null {
+function owningWindow(xdg: XdgSurface | null): XdgSurface | null {
   return xdg?.owningToplevel ?? null;
 }
 
@@ -173,7 +173,7 @@ export class Seat {
     this.#unwatchFocus = null;
     this.keyboard.setFocus(surface);
     if (surface) this.#unwatchFocus = surface.resource.onDestroy(() => this.#focusLost());
-    const top = surface ? toplevelOf(xdgSurfaceOf(surface)) : null;
+    const top = surface ? owningWindow(xdgSurfaceOf(surface)) : null;
     if (top !== this.#activated) {
       const old = this.#activated;
       this.#activated = top;
@@ -203,10 +203,10 @@ export class Seat {
 
   /** Focuses and raises the toplevel of `surface` (click, xdg_activation). False if it has none. */
   activate(surface: Surface): boolean {
-    const top = toplevelOf(xdgSurfaceOf(surface));
+    const top = owningWindow(xdgSurfaceOf(surface));
     if (!top?.mapped) return false;
     this.raise(top);
-    if (toplevelOf(this.keyboard.focus ? xdgSurfaceOf(this.keyboard.focus) : null) !== top) this.focus(top.surface);
+    if (owningWindow(this.keyboard.focus ? xdgSurfaceOf(this.keyboard.focus) : null) !== top) this.focus(top.surface);
     return true;
   }
 

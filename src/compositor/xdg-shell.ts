@@ -281,12 +281,13 @@ export class Toplevel {
     this.#pendingMin = this.#pendingMax = null;
   }
 
-  setMinSize(w: number, h: number, min: boolean): void {
+  /** set_min_size or set_max_size ('min' or 'max'), applied at the next commit. */
+  setSizeLimit(which: 'min' | 'max', w: number, h: number): void {
     if (w < 0 || h < 0) {
       this.resource.postError(TOPLEVEL_ERROR.invalid_size, 'width and height must be positive or zero');
       return;
     }
-    if (min) this.#pendingMin = [w, h];
+    if (which === 'min') this.#pendingMin = [w, h];
     else this.#pendingMax = [w, h];
   }
 
@@ -738,8 +739,8 @@ function serveToplevel(resource: Resource, xdg: XdgSurface): void {
       resize: (r, _seat, _serial, edges) => {
         if (edges > RESIZE_EDGE_MAX) r.postError(TOPLEVEL_ERROR.invalid_resize_edge, `invalid resize edge ${edges}`);
       },
-      set_max_size: (_r, w, h) => t.setMinSize(w, h, false),
-      set_min_size: (_r, w, h) => t.setMinSize(w, h, true),
+      set_max_size: (_r, w, h) => t.setSizeLimit('max', w, h),
+      set_min_size: (_r, w, h) => t.setSizeLimit('min', w, h),
       set_maximized: () => t.changeState(() => (t.maximized = true)),
       unset_maximized: () => t.changeState(() => (t.maximized = false)),
       set_fullscreen: () => t.changeState(() => (t.fullscreen = true)),
