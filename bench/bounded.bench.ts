@@ -19,7 +19,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WESTON, WESTON_PEERS, buildC, startWeston, type Exit } from '../test/support/compositors.js';
+import { WESTON, WESTON_PEERS, buildC, startWeston, type Exit } from '../test/support/peer-compositors.js';
 import { HOSTILE_PEERS, MemoryWatch, MiB, killPid, procMemory, runHostile, running, serveNosigbus, until } from '../test/support/hostile.js';
 import { cpuMs, sleep } from './support.js';
 

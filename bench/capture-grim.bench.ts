@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
-import { SETPRIV, SWAY, asRoot, sleep } from '../test/support/compositors.js';
+import { SETPRIV, SWAY, asRoot, sleep } from '../test/support/peer-compositors.js';
 import { privateDir } from '../test/support/dirs.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));

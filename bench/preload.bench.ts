@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WESTON, root, sleep, start, startWeston } from '../test/support/compositors.js';
+import { WESTON, root, sleep, start, startWeston } from '../test/support/peer-compositors.js';
 
 const SIMPLE_SHM = '/usr/bin/weston-simple-shm';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

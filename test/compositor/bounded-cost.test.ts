@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, existsSync, symlinkSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
-import { buildC, sleep, type Exit } from '../support/compositors.js';
+import { buildC, sleep, type Exit } from '../support/peer-compositors.js';
 import { HOSTILE_PACKAGES, HOSTILE_PEERS, MemoryWatch, MiB, killPid, procMemory, runHostile, running, serveNosigbus, until, type Served } from '../support/hostile.js';
 import { needPeer } from '../support/peers.js';
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { BACKGROUND, type ClientStats } from '../../src/compositor/index.js';
 import { activeMappings } from '../../src/shm/index.js';
-import { start } from '../support/compositors.js';
+import { start } from '../support/peer-compositors.js';
 import { needPeer } from '../support/peers.js';
 import { sleep, startCompositor, waitFor } from '../support/compositor.js';
 

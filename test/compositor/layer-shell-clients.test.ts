@@ -10,7 +10,7 @@ import type { Compositor, Surface } from '../../src/compositor/index.js';
 import { BACKGROUND } from '../../src/compositor/index.js';
 import type { LayerSurface } from '../../src/compositor/layer-shell.js';
 import { startCompositor, waitFor, type TestCompositor } from '../support/compositor.js';
-import { start, type Proc } from '../support/compositors.js';
+import { start, type Proc } from '../support/peer-compositors.js';
 import { needPeer } from '../support/peers.js';
 
 const FUZZEL = '/usr/bin/fuzzel';

@@ -15,7 +15,7 @@ import { zwlr_output_configuration_head_v1, zwlr_output_configuration_v1, zwlr_o
 import { zwlr_screencopy_manager_v1 } from '../../src/protocol/wlr-screencopy.js';
 import { zxdg_output_manager_v1 } from '../../src/protocol/xdg-output.js';
 import { bindCore, expectProtocolError, shmBuffer, startCompositor, toplevel, waitFor, XRGB, type TestCompositor } from '../support/compositor.js';
-import { start } from '../support/compositors.js';
+import { start } from '../support/peer-compositors.js';
 import { needPeer } from '../support/peers.js';
 
 const WLR_RANDR = '/usr/bin/wlr-randr';

@@ -11,7 +11,7 @@ import { Compositor } from '../../src/compositor/index.js';
 import { wl_data_device_manager } from '../../src/protocol/wayland.js';
 import type { Resource } from '../../src/server/index.js';
 import { needPeer } from '../support/peers.js';
-import { start, type Proc } from '../support/compositors.js';
+import { start, type Proc } from '../support/peer-compositors.js';
 import { waitFor } from '../support/compositor.js';
 
 interface Session {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { needPeer } from '../support/peers.js';
-import { PRELOAD, SWAY_PEERS, WESTON_PEERS, asRoot, buildC, root, start, startSway, startWeston, type Exit } from '../support/compositors.js';
+import { PRELOAD, SWAY_PEERS, WESTON_PEERS, asRoot, buildC, root, start, startSway, startWeston, type Exit } from '../support/peer-compositors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nosigbus-preload-'));
 after(() => rmSync(dir, { recursive: true }));

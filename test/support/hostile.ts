@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { XDG_SHELL_XML, sleep, start, type Exit, type Proc } from './compositors.js';
+import { XDG_SHELL_XML, sleep, start, type Exit, type Proc } from './peer-compositors.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
