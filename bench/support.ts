@@ -2,10 +2,10 @@
 // and whether a compositor's socket accepts yet.
 import { readFileSync } from 'node:fs';
 import { connectWayland } from '../src/wire/socket.js';
+import { sleep } from '../test/support/time.js';
 
 const TICK_MS = 10; // /proc clock ticks (USER_HZ 100)
 
-import { sleep } from '../test/support/time.js';
 export { sleep };
 
 /** utime + stime of process `pid`, in ms (10 ms resolution). */

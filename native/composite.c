@@ -90,7 +90,7 @@ static pixman_format_code_t opaque_variant(pixman_format_code_t f) {
 static napi_value js_shm_formats(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value list;
-  NAPI_CALL(env, napi_create_array_with_length(env, N_FORMATS, &list));
+  NAPI_CALL(env, napi_create_array(env, &list)); /* as long as the formats pixman reads */
   uint32_t n = 0;
   for (size_t i = 0; i < N_FORMATS; i++) {
     pixman_format_code_t f = FORMATS[i].pixman;

@@ -101,6 +101,8 @@ export class Renderer {
   readonly #damageListeners: ((rects: readonly Rect[]) => void)[] = [];
   readonly #rescued = new Set<Surface>();
   readonly #failed = new Map<Surface, unknown>();
+  /** The framebuffer as pixman's destination, taken once a render (a mode change replaces it). */
+  #target: TargetImage | null = null;
 
   constructor(output: Output, background = BACKGROUND) {
     this.output = output;
@@ -148,6 +150,8 @@ export class Renderer {
     this.#last = next;
     if (damage.length === 0) return [];
     const rects = simplify(damage);
+    const o = this.output;
+    if (this.#target?.pixels !== o.framebuffer) this.#target = { pixels: o.framebuffer, width: o.width, height: o.height };
     for (const d of rects) {
       // Start at the topmost opaque surface that covers the whole rect: nothing below it shows.
       let first = placed.length - 1;
@@ -230,7 +234,7 @@ export class Renderer {
     const c = p.surface.content!;
     const image = c.image();
     const op = mode === 'blend' ? Op.Over : Op.CopyOpaque;
-    const fb = this.#target();
+    const fb = this.#target!;
     if (!image) {
       // Nothing left to read (a buffer shown in place, destroyed): transparent.
       if (op !== Op.Over) this.#fill(area, 0xff000000);
@@ -243,10 +247,6 @@ export class Renderer {
     if (c.kind === 'direct' && c.buffer.rescueCount !== before) this.#rescued.add(p.surface);
   }
 
-  #target(): TargetImage {
-    const o = this.output;
-    return { pixels: o.framebuffer, width: o.width, height: o.height };
-  }
 }
 
 /**

@@ -412,9 +412,7 @@ export class Connection {
       // libuv reports POLLERR as an error (e.g. ECONNRESET: the peer closed
       // with our data unread). What the peer sent before that, such as a
       // wl_display.error, is still queued: read and dispatch it first.
-      while (!this.#closed && !this.#inputStopped && !this.#inputPaused && this.#read()) {
-        // drained one buffer
-      }
+      this.#drainInput();
       if (this.#closed) return;
       this.#inputStopped = this.#outputStopped = true;
       this.#updatePoll();
@@ -423,6 +421,13 @@ export class Connection {
     }
     if ((events.readable || events.disconnect) && !this.#inputStopped && !this.#inputPaused) this.#read();
     if (events.writable && !this.#closed) this.flush();
+  }
+
+  /** Reads and dispatches what the peer sent until nothing is left (or input stops). */
+  #drainInput(): void {
+    while (!this.#closed && !this.#inputStopped && !this.#inputPaused && this.#read()) {
+      // drained one buffer
+    }
   }
 
   /** Reads once and dispatches; true if bytes arrived. */
@@ -513,9 +518,7 @@ export class Connection {
   #hangupAfterInput(): void {
     this.#stopOutput();
     queueMicrotask(() => {
-      while (!this.#closed && !this.#hungUp && !this.#inputStopped && !this.#inputPaused && !this.#dispatching && this.#read()) {
-        // drained one buffer; a read of 0 bytes hangs up itself
-      }
+      if (!this.#hungUp && !this.#dispatching) this.#drainInput(); // a read of 0 bytes hangs up itself
       if (!this.#closed) this.#hangup();
     });
   }

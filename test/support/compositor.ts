@@ -8,6 +8,7 @@ import { wl_compositor, wl_shm } from '../../src/protocol/wayland.js';
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
 import { socketPair, type UnixStream } from '../../src/wire/socket.js';
+import { sleep } from './time.js';
 
 export interface TestCompositor {
   compositor: Compositor;
@@ -64,7 +65,6 @@ export function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000
   });
 }
 
-import { sleep } from './time.js';
 export { sleep };
 
 export interface Globals {

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { XDG_SHELL_XML, sleep, start, type Exit, type Proc } from './peer-compositors.js';
+import { XDG_SHELL_XML, collected, sleep, start, type Exit, type Proc } from './peer-compositors.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -94,13 +94,7 @@ export interface HostileClient extends Proc {
 export function runHostile(exe: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): HostileClient {
   const child = spawn(exe, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
   child.stdin!.on('error', () => {}); // EPIPE once it has exited
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<Exit>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })));
-  return { child, stdout: () => out, stderr: () => err, exited, endInput: () => child.stdin!.end() };
+  return { ...collected(child), endInput: () => child.stdin!.end() };
 }
 
 /** Kills `pid` by pid (if it still runs). */

@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from './time.js';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const PRELOAD = join(root, 'build-c/libnosigbus-preload.so');
@@ -52,11 +53,16 @@ export interface Proc {
   exited: Promise<Exit>;
 }
 
-/** Spawns a program, collecting its output; killed by its own pid after timeoutMs. */
-/** Spawns `cmd`; its stdin is `stdin` (then closed), else /dev/null. */
+/** Spawns a program, collecting its output; SIGKILLed after timeoutMs. Its stdin is
+ * `stdin` (then closed), else /dev/null. */
 export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, stdin?: string): Proc {
   const child = spawn(cmd, args, { env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
   if (stdin !== undefined) child.stdin!.end(stdin);
+  return collected(child);
+}
+
+/** `child`'s stdout and stderr as they come, and its exit with all of both. */
+export function collected(child: ChildProcess): Proc {
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -66,7 +72,6 @@ export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeo
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-import { sleep } from './time.js';
 export { sleep };
 
 export interface Compositor extends Proc {

@@ -1152,13 +1152,7 @@ export class FuzzClient {
     }
     for (let i = chain.length - 1; i >= 0; i--) {
       const s = chain[i]!;
-      if (buffer && !buffer.destroyed) {
-        this.req(s.proxy, 'attach', buffer.proxy, 0, 0);
-        s.pending.attached = true;
-        s.pending.buffer = buffer;
-      }
-      this.req(s.proxy, 'commit');
-      commitSurface(s, (x) => this.#roleCommitted(x));
+      this.#attachAndCommit(s, buffer);
     }
     // The root's commit applies the whole chain's cached state.
     if (!this.#commitError(root) || (this.#repairBeforeCommit(root) && !this.#commitError(root))) {
@@ -1166,6 +1160,17 @@ export class FuzzClient {
       commitSurface(root, (x) => this.#roleCommitted(x));
     }
     return 'ok';
+  }
+
+  /** `buffer` (if it still lives) attached to `s`, then `s` committed, in the model too. */
+  #attachAndCommit(s: SurfaceModel, buffer: BufferModel | null): void {
+    if (buffer && !buffer.destroyed) {
+      this.req(s.proxy, 'attach', buffer.proxy, 0, 0);
+      s.pending.attached = true;
+      s.pending.buffer = buffer;
+    }
+    this.req(s.proxy, 'commit');
+    commitSurface(s, (x) => this.#roleCommitted(x));
   }
 
   /** Many subsurfaces of one parent, restacked among themselves, then the parent's commit. */
@@ -1187,13 +1192,7 @@ export class FuzzClient {
       const sub = this.#makeSubsurface(sc, s, parent);
       this.req(sub.proxy, 'set_position', this.rng.int(-20, 300), this.rng.int(-20, 300));
       if (children.length > 0 && this.rng.chance(0.5)) this.req(sub.proxy, this.rng.chance(0.5) ? 'place_above' : 'place_below', this.rng.pick(children).surface.proxy);
-      if (buffer && !buffer.destroyed) {
-        this.req(s.proxy, 'attach', buffer.proxy, 0, 0);
-        s.pending.attached = true;
-        s.pending.buffer = buffer;
-      }
-      this.req(s.proxy, 'commit');
-      commitSurface(s, (x) => this.#roleCommitted(x));
+      this.#attachAndCommit(s, buffer);
       children.push(sub);
     }
     if (!this.#commitError(parent) || (this.#repairBeforeCommit(parent) && !this.#commitError(parent))) {
