@@ -22,7 +22,7 @@ import { Compositor } from '../src/compositor/index.js';
 import { map, memfd } from '../src/shm/index.js';
 import { native } from '../src/shm/native.js';
 import { socketPair } from '../src/wire/socket.js';
-import { ShmBuffer } from '../src/compositor/shm.js';
+import { ShmBuffer } from '../src/compositor/core/shm.js';
 import type { CaptureMode, CaptureReply, CaptureRequest } from './capture-client.js';
 
 const CLIENT = fileURLToPath(new URL('./capture-client.js', import.meta.url));

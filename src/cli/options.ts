@@ -2,7 +2,7 @@
 // util.parseArgs. A bad option is a UsageError: one line, exit status 2.
 import { parseArgs } from 'node:util';
 import type { LogLevel, TruncationPolicy } from '../compositor/index.js';
-import { Keymap } from '../compositor/xkb.js';
+import { Keymap } from '../compositor/input/xkb.js';
 
 export class UsageError extends Error {}
 

@@ -78,7 +78,7 @@ export class Resource {
   /** Handlers by opcode, either taking the arguments as an array (implement())
    * or as parameters (implementWithParameters()); the other table is empty. */
   #arrayHandlers: readonly (RequestHandler | undefined)[] = NO_HANDLERS;
-  // Function: each takes its own parameter list, which compositor/typed.ts
+  // Function: each takes its own parameter list, which server/typed.ts
   // derives from the request's signature; called through Function.call.
   #parameterHandlers: readonly (Function | undefined)[] = NO_HANDLERS;
   /** Each listener in its own entry, so the same function may be added twice and a remover removes one. */
@@ -108,7 +108,7 @@ export class Resource {
   /**
    * Sets request handlers that take the resource, then the request's
    * arguments as parameters, in signature order (chainable): `attach:
-   * (surface, buffer, x, y) => ...`. compositor/typed.ts gives them their
+   * (surface, buffer, x, y) => ...`. server/typed.ts gives them their
    * types; the values are what ArgValue says of each signature character.
    * Own properties of `handlers` that are not functions are ignored.
    */

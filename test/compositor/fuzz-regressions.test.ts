@@ -11,7 +11,7 @@
 // symptom: a legal request never gets an internal error; a client's state
 // goes with it; a surface has one role object at a time; a cost does not grow
 // with what a client already made.
-import { MAX_SUBSURFACE_DEPTH } from '../../src/compositor/tree.js';
+import { MAX_SUBSURFACE_DEPTH } from '../../src/compositor/core/tree.js';
 import assert from 'node:assert/strict';
 import { closeSync, readdirSync, writeSync } from 'node:fs';
 import { test } from 'node:test';

@@ -31,7 +31,7 @@ test('a buffer shown in place, attached and committed again: not released while 
 });
 
 test('nesting past MAX_SUBSURFACE_DEPTH by grafting a surface that has subsurfaces of its own is no_memory too', async () => {
-  const { MAX_SUBSURFACE_DEPTH } = await import('../../src/compositor/tree.js');
+  const { MAX_SUBSURFACE_DEPTH } = await import('../../src/compositor/core/tree.js');
   const t = startCompositor();
   const c = await t.client();
   const g = bindCore(c);

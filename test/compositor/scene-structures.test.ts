@@ -4,8 +4,8 @@
 // (the seed is in the failure message) and chains too deep to recurse on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cut, ForestNode, link, rootOf } from '../../src/compositor/forest.js';
-import { StackSet } from '../../src/compositor/stack-set.js';
+import { cut, ForestNode, link, rootOf } from '../../src/compositor/shell/forest.js';
+import { StackSet } from '../../src/compositor/core/stack-set.js';
 
 /** A small deterministic generator (LCG): random but repeatable operations. */
 function random(seed: number): (n: number) => number {

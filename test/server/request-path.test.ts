@@ -3,7 +3,7 @@
 // remembered last target, and bodies handed over as offsets.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { implement } from '../../src/compositor/typed.js';
+import { implement } from '../../src/server/typed.js';
 import { requestOpcode } from '../../src/protocol/index.js';
 import { wl_compositor, wl_output, wl_region, wl_surface } from '../../src/protocol/wayland.js';
 import { zwlr_screencopy_manager_v1 } from '../../src/protocol/wlr-screencopy.js';

@@ -1,0 +1,379 @@
+// wl_pointer: hit testing, pointer focus, motion, buttons, axes, the cursor role.
+//
+// Invariants:
+//  - the surface under the pointer is found in scene order, top to bottom,
+//    each window's subsurface tree in its stacking order; a surface is hit
+//    inside its size and its input region (none set: the whole surface);
+//  - pointer focus follows the surface under the pointer (leave, then enter
+//    with a fresh serial), except while a button is held: then everything
+//    goes to the surface the press went to (the implicit grab), and focus is
+//    re-evaluated at the last release; scene changes (a window maps, unmaps,
+//    is raised, dies) re-evaluate it too, coalesced: at most once per output
+//    refresh period, and always before the next input event is delivered
+//    (so an event never goes by a stale focus);
+//  - cost: a hit test walks the scene (O(surfaces), iteratively with
+//    placeTree), once per input event and at most once per refresh period
+//    for scene changes, never once per request: a client mapping 3,000
+//    windows costs one hit test per frame, not 3,000; where the focus is
+//    for the enter a new wl_pointer gets is remembered from the last hit
+//    test, not searched for;
+//  - at most 16 buttons are held at once (as wlroots): a press of a 17th
+//    distinct button is dropped, so a virtual pointer cannot grow the set;
+//  - every event group ends with wl_pointer.frame (v5+); axis events carry
+//    axis_source and, for wheels, axis_discrete (v5..v7: the seat is v7);
+//  - set_cursor gives the surface the cursor role (wl_pointer.error.role
+//    when it has another one); it is honoured only from the client with
+//    pointer focus (others are ignored, as the protocol allows); the
+//    cursor's picture is the surface's content, placed at pointer − hotspot;
+//  - a PointerGrab (drag and drop, popup grabs) takes motion and buttons
+//    while set; nothing is sent to clients then but what the grab sends.
+import { ResourcesByClient } from '../../server/per-client.js';
+import { wl_pointer } from '../../protocol/wayland.js';
+import type { Client, Resource } from '../../server/index.js';
+import type { SceneRoot } from '../output/renderer.js';
+import { surfaceOf, type Surface, type SurfaceRole } from '../core/surface.js';
+import { clampFixed } from '../../wire/codec.js';
+import { placeTree, type PlacedSurface } from '../core/tree.js';
+import { implement } from '../../server/typed.js';
+
+const POINTER_ERROR = wl_pointer.enums.error.entries;
+const BUTTON_STATE = wl_pointer.enums.button_state.entries;
+export const AXIS = wl_pointer.enums.axis.entries;
+export const AXIS_SOURCE = wl_pointer.enums.axis_source.entries;
+/** evdev button codes. */
+export const BUTTON = { left: 0x110, right: 0x111, middle: 0x112 } as const;
+/** Scroll distance of one wheel step (what libinput reports: 15°). */
+export const WHEEL_STEP = 15;
+/** Buttons held at once (wlroots' WLR_POINTER_BUTTONS_CAP). */
+const BUTTONS_HELD_MAX = 16;
+
+export interface Hit {
+  surface: Surface;
+  /** Surface-local coordinates. */
+  sx: number;
+  sy: number;
+}
+
+/** Pointer grab (drag and drop, popup grabs): while set, pointer motion and buttons go to it. */
+export interface PointerGrab {
+  motion(x: number, y: number, timeMs: number): void;
+  button(button: number, pressed: boolean, timeMs: number): void;
+  /** The seat ended the grab itself (the seat is going away). */
+  cancel(): void;
+}
+
+/** The topmost surface accepting input at (x, y), output-logical. O(surfaces in the scene), iterative. */
+export function hitTest(roots: readonly SceneRoot[], x: number, y: number): Hit | null {
+  const placed: PlacedSurface[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) {
+    placed.length = 0;
+    placeTree(roots[i]!.surface, roots[i]!.x, roots[i]!.y, placed);
+    for (let k = placed.length - 1; k >= 0; k--) {
+      const p = placed[k]!;
+      const sx = x - p.x;
+      const sy = y - p.y;
+      if (sx < 0 || sy < 0 || sx >= p.surface.width || sy >= p.surface.height) continue;
+      if (p.surface.inputRegion && !p.surface.inputRegion.contains(sx, sy)) continue;
+      return { surface: p.surface, sx, sy };
+    }
+  }
+  return null;
+}
+
+/** Where `surface` is in the scene (its origin, output-logical), or null if it is not shown. O(surfaces in the scene), iterative. */
+export function positionOf(roots: readonly SceneRoot[], surface: Surface): { x: number; y: number } | null {
+  const placed: PlacedSurface[] = [];
+  for (const root of roots) {
+    placed.length = 0;
+    placeTree(root.surface, root.x, root.y, placed);
+    const p = placed.find((q) => q.surface === surface);
+    if (p) return { x: p.x, y: p.y };
+  }
+  return null;
+}
+
+/** The cursor role: a surface that shows the pointer. */
+export class CursorRole implements SurfaceRole {
+  readonly name = 'wl_pointer-cursor';
+  readonly #onCommit: () => void;
+
+  constructor(onCommit: () => void) {
+    this.#onCommit = onCommit;
+  }
+
+  committed(): void {
+    this.#onCommit();
+  }
+}
+
+export interface PointerHost {
+  inputSerial(client: Client): number;
+  timeMs(): number;
+  /** The scene without the cursor, bottom to top. */
+  sceneRoots(): SceneRoot[];
+  readonly outputWidth: number;
+  readonly outputHeight: number;
+  /** The output's refresh period: scene changes re-evaluate focus at most once per period. */
+  readonly refreshIntervalMs: number;
+  /** A press at `hit` (before it is sent): false consumes it (a popup grab was dismissed). */
+  pressed(hit: Hit | null): boolean;
+  /** The cursor picture or place changed. */
+  cursorChanged(): void;
+  /** An exception on the pointer's own timer (nothing else would catch it): logged, the compositor goes on. */
+  timerFailed(error: unknown): void;
+}
+
+export class Pointer {
+  readonly #host: PointerHost;
+  readonly #resources = new ResourcesByClient();
+  x = 0;
+  y = 0;
+  #focus: Surface | null = null;
+  #unwatchFocus: (() => void) | null = null;
+  /** Where the focus's origin was at the last hit test (null: no focus, or it left the scene). */
+  #focusOrigin: { x: number; y: number } | null = null;
+  #enterSerial = 0;
+  /** The scene changed since focus was last evaluated. */
+  #stale = false;
+  #staleTimer: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | null = null;
+  /** performance.now() of the last coalesced re-evaluation. */
+  #lastCoalescedMs = -Infinity;
+  #closed = false;
+  readonly #buttons = new Set<number>();
+  grab: PointerGrab | null = null;
+  /** What the focused client set with set_cursor (null: no cursor). */
+  cursor: { surface: Surface; hotspotX: number; hotspotY: number } | null = null;
+  readonly #roles = new WeakMap<Surface, CursorRole>();
+
+  constructor(host: PointerHost) {
+    this.#host = host;
+  }
+
+  /** The surface with pointer focus (a destroyed one is none, also before the refresh that drops it). */
+  get focus(): Surface | null {
+    return this.#focus?.destroyed ? null : this.#focus;
+  }
+
+  bind(resource: Resource): void {
+    const client = resource.client;
+    this.#resources.add(resource);
+    implement(resource, wl_pointer, {
+      set_cursor: (r, serial, surfaceResource, hx, hy) => this.#setCursor(r, serial, surfaceResource, hx, hy),
+    });
+    const f = this.#focus;
+    const pos = this.#focusOrigin;
+    if (f && f.client === client && !f.destroyed && pos) {
+      resource.send('enter', this.#enterSerial, f.resource, clampFixed(this.x - pos.x), clampFixed(this.y - pos.y));
+      if (resource.version >= 5) resource.send('frame');
+    }
+  }
+
+  #setCursor(r: Resource, serial: number, surfaceResource: Resource | null, hx: number, hy: number): void {
+    const surface = surfaceOf(surfaceResource);
+    if (surface) {
+      let role = this.#roles.get(surface);
+      if (!role || surface.role !== role) {
+        role = new CursorRole(() => {
+          if (this.cursor?.surface === surface) this.#host.cursorChanged();
+        });
+        if (!surface.setRole(role, r, POINTER_ERROR.role)) return;
+        this.#roles.set(surface, role);
+        surface.resource.onDestroy(() => {
+          if (this.cursor?.surface === surface) {
+            this.cursor = null;
+            this.#host.cursorChanged();
+          }
+        });
+      }
+    }
+    // Only the client under the pointer sets the cursor, with the serial of its enter.
+    if (this.#focus?.client !== r.client || serial !== this.#enterSerial) return;
+    this.cursor = surface ? { surface, hotspotX: hx, hotspotY: hy } : null;
+    this.#host.cursorChanged();
+  }
+
+  /** Where the cursor picture goes (null: no cursor to draw). */
+  cursorRoot(): SceneRoot | null {
+    const c = this.cursor;
+    if (!c || c.surface.destroyed || !c.surface.mapped || this.#focus?.client !== c.surface.client) return null;
+    return { surface: c.surface, x: Math.floor(this.x) - c.hotspotX + c.surface.offsetX, y: Math.floor(this.y) - c.hotspotY + c.surface.offsetY };
+  }
+
+  #focused(): Resource[] {
+    const f = this.#focus;
+    if (!f || f.destroyed) return [];
+    return this.#resources.of(f.client);
+  }
+
+  #frame(rs: readonly Resource[]): void {
+    for (const r of rs) if (r.version >= 5) r.send('frame');
+  }
+
+  #setFocus(hit: Hit | null): void {
+    const next = hit?.surface ?? null;
+    this.#focusOrigin = hit ? { x: this.x - hit.sx, y: this.y - hit.sy } : null;
+    if (next === this.#focus) return;
+    const old = this.#focus;
+    if (old && !old.destroyed) {
+      const rs = this.#focused();
+      if (rs.length) {
+        const serial = this.#host.inputSerial(old.client);
+        for (const r of rs) r.send('leave', serial, old.resource);
+        this.#frame(rs);
+      }
+    }
+    if (this.cursor && this.cursor.surface.client !== next?.client) {
+      this.cursor = null;
+      this.#host.cursorChanged();
+    }
+    this.#focus = next;
+    // The focus going away (its client left, whatever its role) is a scene change:
+    // the pointer lets go of it by the next refresh, not at the next input event.
+    this.#unwatchFocus?.();
+    this.#unwatchFocus = next ? next.resource.onDestroy(() => this.invalidate()) : null;
+    if (next?.resource.destroyed) this.invalidate(); // found while its client is being torn down
+    if (hit && next) {
+      const rs = this.#focused();
+      this.#enterSerial = this.#host.inputSerial(next.client);
+      for (const r of rs) r.send('enter', this.#enterSerial, next.resource, clampFixed(hit.sx), clampFixed(hit.sy));
+      this.#frame(rs);
+    }
+  }
+
+  /** Moves the pointer to (x, y), output-logical (clamped to the output). */
+  move(x: number, y: number, timeMs = this.#host.timeMs(), frame = true): void {
+    this.#catchUp();
+    this.x = Math.min(Math.max(0, x), Math.max(0, this.#host.outputWidth - 1));
+    this.y = Math.min(Math.max(0, y), Math.max(0, this.#host.outputHeight - 1));
+    if (this.cursor) this.#host.cursorChanged();
+    if (this.grab) {
+      this.grab.motion(this.x, this.y, timeMs);
+      return;
+    }
+    const hit = this.#target();
+    if (hit?.surface !== this.#focus) {
+      this.#setFocus(hit);
+      return;
+    }
+    if (!hit) return;
+    this.#focusOrigin = { x: this.x - hit.sx, y: this.y - hit.sy };
+    const rs = this.#focused();
+    for (const r of rs) r.send('motion', timeMs >>> 0, clampFixed(hit.sx), clampFixed(hit.sy));
+    if (frame) this.#frame(rs);
+  }
+
+  /** What events go to now: the surface under the pointer, or the focus while a button is held. O(scene): per input event. */
+  #target(): Hit | null {
+    const roots = this.#host.sceneRoots();
+    if (this.#buttons.size > 0 && this.#focus && !this.#focus.destroyed) {
+      const pos = positionOf(roots, this.#focus);
+      if (pos) return { surface: this.#focus, sx: this.x - pos.x, sy: this.y - pos.y };
+    }
+    return hitTest(roots, this.x, this.y);
+  }
+
+  /**
+   * The scene changed (a window mapped, unmapped, was raised): focus is
+   * re-evaluated once, at most once per refresh period, or before the next
+   * input event, whichever comes first. O(1).
+   */
+  invalidate(): void {
+    this.#stale = true;
+    if (this.#staleTimer || this.#closed) return;
+    const wait = this.#lastCoalescedMs + this.#host.refreshIntervalMs - performance.now();
+    const run = (): void => {
+      this.#staleTimer = null;
+      this.#lastCoalescedMs = performance.now();
+      try {
+        this.#catchUp();
+      } catch (e) {
+        this.#host.timerFailed(e);
+      }
+    };
+    this.#staleTimer = wait > 0 ? { timeout: setTimeout(run, wait) } : { immediate: setImmediate(run) };
+  }
+
+  /** Re-evaluates focus now if the scene changed since it was. */
+  #catchUp(): void {
+    if (this.#stale && !this.#closed) this.refresh();
+  }
+
+  /** Re-evaluates focus now (no motion event when it stays). */
+  refresh(): void {
+    this.#stale = false;
+    if (this.#focus?.destroyed) {
+      this.#focus = null;
+      this.#unwatchFocus = null;
+      this.#focusOrigin = null;
+      this.#buttons.clear();
+    }
+    if (this.grab || this.#buttons.size > 0) return;
+    const hit = this.#target();
+    if (hit?.surface !== this.#focus) this.#setFocus(hit);
+    else this.#focusOrigin = hit ? { x: this.x - hit.sx, y: this.y - hit.sy } : null;
+  }
+
+  /** Stops the coalescing timer (the seat is going away). */
+  close(): void {
+    this.#closed = true;
+    const t = this.#staleTimer;
+    this.#staleTimer = null;
+    if (t && 'timeout' in t) clearTimeout(t.timeout);
+    else if (t) clearImmediate(t.immediate);
+  }
+
+  button(button: number, pressed: boolean, timeMs = this.#host.timeMs(), frame = true): void {
+    this.#catchUp();
+    if (pressed && !this.#buttons.has(button) && this.#buttons.size >= BUTTONS_HELD_MAX) return;
+    if (this.grab) {
+      if (pressed) this.#buttons.add(button);
+      else this.#buttons.delete(button);
+      this.grab.button(button, pressed, timeMs);
+      return;
+    }
+    if (pressed) {
+      if (this.#buttons.has(button)) return;
+      if (!this.#host.pressed(this.#buttons.size === 0 ? this.#target() : null)) return;
+      // The press may have changed the scene (raise, dismissed popups).
+      if (this.#buttons.size === 0) this.refresh();
+      this.#buttons.add(button);
+    } else {
+      if (!this.#buttons.delete(button)) return;
+    }
+    const rs = this.#focused();
+    if (rs.length) {
+      const serial = this.#host.inputSerial(this.#focus!.client);
+      for (const r of rs) r.send('button', serial, timeMs >>> 0, button, pressed ? BUTTON_STATE.pressed : BUTTON_STATE.released);
+      if (frame) this.#frame(rs);
+    }
+    if (!pressed && this.#buttons.size === 0) this.refresh();
+  }
+
+  /** Axis motion: `value` in scroll units, `discrete` wheel steps (0: none), then frame. */
+  axis(axis: number, value: number, discrete: number, source: number | null, timeMs = this.#host.timeMs(), frame = true): void {
+    this.#catchUp();
+    const rs = this.#focused();
+    for (const r of rs) {
+      if (r.version >= 5 && source !== null) r.send('axis_source', source);
+      if (r.version >= 5 && discrete !== 0) r.send('axis_discrete', axis, discrete);
+      r.send('axis', timeMs >>> 0, axis, value);
+    }
+    if (frame) this.#frame(rs);
+  }
+
+  axisStop(axis: number, timeMs = this.#host.timeMs(), frame = true): void {
+    this.#catchUp();
+    const rs = this.#focused();
+    for (const r of rs) if (r.version >= 5) r.send('axis_stop', timeMs >>> 0, axis);
+    if (frame) this.#frame(rs);
+  }
+
+  /** Ends a group of events sent with frame = false (a virtual pointer's frame request). */
+  frame(): void {
+    this.#frame(this.#focused());
+  }
+
+  get buttonsHeld(): number {
+    return this.#buttons.size;
+  }
+}

@@ -1,0 +1,224 @@
+// The one output: wl_output v4, zxdg_output_manager_v1 v3, and its framebuffer.
+//
+// Invariants:
+//  - the mode is width × height pixels at `refreshMilliHz`; the logical size
+//    (what windows are sized to) is the mode divided by the scale;
+//  - every wl_output bind gets geometry, mode, scale, name, description and
+//    done, in that order (each only from the version that has it);
+//  - zxdg_output_v1 v3 ends with wl_output.done (its own done is deprecated
+//    from version 3), earlier versions with zxdg_output_v1.done;
+//  - the framebuffer is compositor memory (argb premultiplied, one uint32 per
+//    pixel, row-major, no padding): the renderer writes it, screenshots and
+//    screen capture read it;
+//  - setMode() (output management, tests) changes mode and scale at run
+//    time: a new framebuffer of the new size, then every xdg_output gets its
+//    logical position and size (done by its version: v3 waits for
+//    wl_output.done) and every bound wl_output geometry, mode, scale and
+//    done again, then the change listeners
+//    run (the compositor repaints and reconfigures what is sized to the
+//    output). Name and description never change.
+//
+// What a client may cost: a mode change sends O(1) events to each bound
+// wl_output and zxdg_output_v1; a client binds wl_output at most
+// MAX_BINDS_PER_GLOBAL (64) times (the server core) and has at most
+// MAX_XDG_OUTPUTS (64) zxdg_output_v1 objects (no_memory past it), so a mode
+// change costs O(clients), each O(128) events at most. outputsOf() is O(1)
+// (no copy): per-client loops over a client's wl_outputs (sync_output for
+// every presentation feedback) walk at most 64.
+import { wl_output } from '../../protocol/wayland.js';
+import { zxdg_output_manager_v1, zxdg_output_v1 } from '../../protocol/xdg-output.js';
+import type { Client, Display, Resource } from '../../server/index.js';
+import { ClientQuota } from '../../server/client-quota.js';
+import { implement } from '../../server/typed.js';
+
+export interface OutputOptions {
+  width: number;
+  height: number;
+  scale: number;
+  /** Refresh rate in Hz. */
+  refresh: number;
+  name?: string;
+}
+
+/** What setMode() changes (omitted fields keep their value). */
+export interface OutputMode {
+  width: number;
+  height: number;
+  /** mHz. */
+  refreshMilliHz?: number;
+  scale?: number;
+}
+
+/** The largest mode accepted at run time, per axis (what --width/--height accept too). */
+export const MAX_OUTPUT_SIZE = 16384;
+/** The highest refresh rate an output takes (a million Hz). */
+export const MAX_REFRESH_MILLIHZ = 1_000_000_000;
+/** zxdg_output_v1 objects one client may have (one per wl_output is what clients make); more is no_memory. */
+export const MAX_XDG_OUTPUTS = 64;
+
+const MODE = wl_output.enums.mode.entries;
+const NO_RESOURCES: ReadonlySet<Resource> = new Set();
+
+export class Output {
+  #width: number;
+  #height: number;
+  #scale: number;
+  #refreshMilliHz: number;
+  readonly name: string;
+  readonly description: string;
+  /** argb premultiplied, width × height. */
+  #framebuffer: Uint32Array;
+  readonly #resources = new Map<Client, Set<Resource>>();
+  /** zxdg_output_v1 objects and the wl_output each was made for. */
+  readonly #xdgOutputs = new Map<Resource, Resource>();
+  readonly #xdgOutputQuota = new ClientQuota('zxdg_output_v1 objects', MAX_XDG_OUTPUTS);
+  readonly #changeListeners: (() => void)[] = [];
+
+  constructor(options: OutputOptions) {
+    this.#width = options.width;
+    this.#height = options.height;
+    this.#scale = options.scale;
+    this.#refreshMilliHz = Math.round(options.refresh * 1000);
+    this.name = options.name ?? 'HEADLESS-1';
+    this.description = 'nosigbus headless output';
+    this.#framebuffer = new Uint32Array(this.#width * this.#height);
+  }
+
+  get width(): number {
+    return this.#width;
+  }
+
+  get height(): number {
+    return this.#height;
+  }
+
+  get scale(): number {
+    return this.#scale;
+  }
+
+  get refreshMilliHz(): number {
+    return this.#refreshMilliHz;
+  }
+
+  /** argb premultiplied, width × height (a new array after setMode). */
+  get framebuffer(): Uint32Array {
+    return this.#framebuffer;
+  }
+
+  get logicalWidth(): number {
+    return Math.floor(this.#width / this.#scale);
+  }
+
+  get logicalHeight(): number {
+    return Math.floor(this.#height / this.#scale);
+  }
+
+  /** Nanoseconds per refresh. */
+  get refreshNs(): number {
+    return Math.round(1e12 / this.#refreshMilliHz);
+  }
+
+  /** This client's wl_output objects (a copy). */
+  resourcesOf(client: Client): readonly Resource[] {
+    return [...this.outputsOf(client)];
+  }
+
+  /** This client's wl_output objects, not copied (at most MAX_BINDS_PER_GLOBAL): do not bind or destroy while iterating. */
+  outputsOf(client: Client): ReadonlySet<Resource> {
+    return this.#resources.get(client) ?? NO_RESOURCES;
+  }
+
+  /** Clients with a bound wl_output, zxdg_output_v1 objects (tests: back to 0 once clients left). */
+  get bindings(): { clients: number; xdgOutputs: number } {
+    return { clients: this.#resources.size, xdgOutputs: this.#xdgOutputs.size };
+  }
+
+  /** Runs `listener` after every mode or scale change (events already sent). */
+  onChange(listener: () => void): void {
+    this.#changeListeners.push(listener);
+  }
+
+  /**
+   * Changes the mode (and scale): throws a RangeError for a size outside
+   * 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz or a scale below 1. A change
+   * to the current values sends nothing.
+   */
+  setMode(mode: OutputMode): void {
+    const refresh = mode.refreshMilliHz ?? this.#refreshMilliHz;
+    const scale = mode.scale ?? this.#scale;
+    const ok = (n: number, max: number): boolean => Number.isInteger(n) && n >= 1 && n <= max;
+    if (!ok(mode.width, MAX_OUTPUT_SIZE) || !ok(mode.height, MAX_OUTPUT_SIZE)) throw new RangeError(`output size ${mode.width}x${mode.height} is outside 1..${MAX_OUTPUT_SIZE}`);
+    if (!ok(refresh, MAX_REFRESH_MILLIHZ)) throw new RangeError(`refresh ${refresh} mHz is not a positive integer`);
+    if (!ok(scale, 64)) throw new RangeError(`scale ${scale} is not an integer in 1..64`);
+    if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale === this.#scale) return;
+    const resized = mode.width !== this.#width || mode.height !== this.#height;
+    this.#width = mode.width;
+    this.#height = mode.height;
+    this.#refreshMilliHz = refresh;
+    this.#scale = scale;
+    if (resized) this.#framebuffer = new Uint32Array(this.#width * this.#height);
+    // xdg_output v3 state is applied by the wl_output.done that follows it.
+    for (const [x, o] of this.#xdgOutputs) this.#sendXdgState(x, o, false);
+    for (const set of this.#resources.values()) for (const r of set) this.#sendState(r, false);
+    for (const l of this.#changeListeners) l();
+  }
+
+  createGlobals(display: Display): void {
+    display.createGlobal(wl_output, 4, (resource) => this.#bindOutput(resource));
+    display.createGlobal(zxdg_output_manager_v1, 3, (resource) =>
+      implement(resource, zxdg_output_manager_v1, {
+        get_xdg_output: (_r, xdgOutput, outputResource) => this.#serveXdgOutput(xdgOutput, outputResource),
+      }),
+    );
+  }
+
+  #bindOutput(resource: Resource): void {
+    let set = this.#resources.get(resource.client);
+    if (!set) {
+      set = new Set();
+      this.#resources.set(resource.client, set);
+      resource.client.onDestroy((c) => this.#resources.delete(c));
+    }
+    set.add(resource);
+    resource.onDestroy(() => set.delete(resource));
+    implement(resource, wl_output, {});
+    this.#sendState(resource, true);
+  }
+
+  /** geometry, mode, scale (v2), name and description (v4, first time only), done (v2). */
+  #sendState(resource: Resource, first: boolean): void {
+    if (resource.destroyed) return;
+    const v = resource.version;
+    // A headless output has no physical size; 0 × 0 mm is what the protocol allows for that.
+    resource.send('geometry', 0, 0, 0, 0, wl_output.enums.subpixel.entries.unknown, 'nosigbus', 'headless', 0);
+    resource.send('mode', MODE.current | MODE.preferred, this.#width, this.#height, this.#refreshMilliHz);
+    if (v >= 2) resource.send('scale', this.#scale);
+    if (v >= 4 && first) {
+      resource.send('name', this.name);
+      resource.send('description', this.description);
+    }
+    if (v >= 2) resource.send('done');
+  }
+
+  #serveXdgOutput(resource: Resource, outputResource: Resource): void {
+    implement(resource, zxdg_output_v1, {});
+    if (!this.#xdgOutputQuota.acquire(resource)) return;
+    this.#xdgOutputs.set(resource, outputResource);
+    resource.onDestroy(() => this.#xdgOutputs.delete(resource));
+    this.#sendXdgState(resource, outputResource, true);
+  }
+
+  #sendXdgState(resource: Resource, outputResource: Resource, first: boolean): void {
+    if (resource.destroyed) return;
+    resource.send('logical_position', 0, 0);
+    resource.send('logical_size', this.logicalWidth, this.logicalHeight);
+    if (resource.version >= 2 && first) {
+      resource.send('name', this.name);
+      resource.send('description', this.description);
+    }
+    if (resource.version >= 3) {
+      // After a mode change the wl_output events that follow end with done.
+      if (first && !outputResource.destroyed && outputResource.version >= 2) outputResource.send('done');
+    } else resource.send('done');
+  }
+}

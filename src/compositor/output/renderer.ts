@@ -1,0 +1,334 @@
+// Software compositing into the output framebuffer.
+//
+// Invariants:
+//  - the scene is drawn bottom to top: windows in stacking order, each with
+//    its subsurface tree in its stacking order, onto an opaque background;
+//    the framebuffer is therefore opaque everywhere;
+//  - only damaged output pixels are redrawn, from the topmost opaque surface
+//    covering a damaged rectangle up: content damage of each surface,
+//    and the old and new places of surfaces that moved, resized, appeared,
+//    disappeared or changed stacking order relative to another (keptInOrder:
+//    not the whole scene when one window is raised or mapped); a frame
+//    without damage costs a walk of the scene and draws nothing;
+//  - pixels are argb premultiplied (what wl_shm's argb8888 is); blending is
+//    source-over, src + dst × (255 − αsrc) / 255, and opaque content (an
+//    x-format or a fully opaque region) is copied row by row; an area of
+//    translucent content inside the surface's opaque region is copied with
+//    alpha forced to 0xff (the protocol lets us ignore alpha there), and
+//    nothing below it is drawn — GTK's windows are argb for their shadows
+//    and corners, with the rest declared opaque;
+//  - one surface unit is `output.scale` output pixels; content is sampled
+//    nearest-neighbour when its buffer scale, transform or viewport make it
+//    differ from the output's pixel grid, copied directly otherwise;
+//  - everything is clipped to the output and to the damage;
+//  - content copied at commit is read from compositor memory; content shown
+//    in place (past the pixel budget, content.ts) is read from the client's
+//    guarded mapping, only the pixels of the damage, and a rescue during
+//    that read is reported (takeRescued) for the truncation policy;
+//  - a surface that throws while placed or painted is skipped for the rest
+//    of the frame and reported (takeFailures): its client is ended, not the
+//    compositor;
+//  - cost per frame: O(surfaces × damage rects), damage merged in linear
+//    time (simplify), no recursion (tree.ts walks the subsurface trees).
+import type { Output } from './output.js';
+import { addDamage, intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union, type Rect } from '../core/region.js';
+import type { Content } from '../core/content.js';
+import type { Surface } from '../core/surface.js';
+import { placeTree, type PlacedSurface } from '../core/tree.js';
+import { composite, Filter, Op, pixelExact, type Affine, type TargetImage } from '../core/pixman.js';
+
+/** A window root: a surface whose origin is at (x, y) logical output units. */
+export interface SceneRoot {
+  readonly surface: Surface;
+  readonly x: number;
+  readonly y: number;
+}
+
+/** Where a surface was shown: its box and its index in the stacking order. */
+interface Shown {
+  box: Rect;
+  index: number;
+}
+
+/**
+ * For each placed surface, whether its stacking relative to every other
+ * surface shown both times is unchanged: true for the surfaces of a longest
+ * increasing run of old indices (O(n log n)), false for the others and for
+ * new ones. Two surfaces that swapped cannot both be kept, so damaging the
+ * places of the others redraws every overlap whose order changed — one
+ * window raised over 3,000 damages that window, not the screen.
+ */
+function keptInOrder(placed: readonly Placed[], last: ReadonlyMap<Surface, Shown>): boolean[] {
+  const kept = new Array<boolean>(placed.length).fill(false);
+  const at: number[] = []; // positions in `placed` of surfaces shown before
+  for (let i = 0; i < placed.length; i++) if (last.has(placed[i]!.surface)) at.push(i);
+  const old = at.map((i) => last.get(placed[i]!.surface)!.index);
+  // Patience sorting: tails[k] = position in `old` of the smallest tail of a run of length k + 1.
+  const tails: number[] = [];
+  const prev = new Array<number>(old.length).fill(-1);
+  for (let j = 0; j < old.length; j++) {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (old[tails[mid]!]! < old[j]!) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) prev[j] = tails[lo - 1]!;
+    tails[lo] = j;
+  }
+  for (let j = tails.length > 0 ? tails[tails.length - 1]! : -1; j >= 0; j = prev[j]!) kept[at[j]!] = true;
+  return kept;
+}
+
+/** One surface placed on the output, in output pixels. */
+interface Placed {
+  surface: Surface;
+  box: Rect;
+}
+
+export const BACKGROUND = 0xff203040; // opaque dark blue-grey, argb
+
+export class Renderer {
+  readonly output: Output;
+  readonly background: number;
+  /** What the last render showed: each surface's box and place in the stacking order. */
+  #last = new Map<Surface, Shown>();
+  #first = true;
+  /** Frames that drew something, and output pixels drawn. */
+  framesDrawn = 0;
+  pixelsDrawn = 0;
+  readonly #damageListeners: ((rects: readonly Rect[]) => void)[] = [];
+  readonly #rescued = new Set<Surface>();
+  readonly #failed = new Map<Surface, unknown>();
+  /** The framebuffer as pixman's destination, taken once a render (a mode change replaces it). */
+  #target: TargetImage | null = null;
+
+  constructor(output: Output, background = BACKGROUND) {
+    this.output = output;
+    this.background = background;
+  }
+
+  /** Draws what changed; returns the damaged output rectangles (empty: nothing drawn). */
+  render(roots: readonly SceneRoot[]): Rect[] {
+    const placed: Placed[] = [];
+    const s = this.output.scale;
+    const tree: PlacedSurface[] = [];
+    for (const root of roots) {
+      tree.length = 0;
+      try {
+        for (const t of placeTree(root.surface, root.x, root.y, tree))
+          placed.push({ surface: t.surface, box: rect(Math.round(t.x * s), Math.round(t.y * s), Math.round(t.surface.width * s), Math.round(t.surface.height * s)) });
+      } catch (error) {
+        this.#fail(root.surface, error);
+      }
+    }
+    const screen = rect(0, 0, this.output.width, this.output.height);
+    const damage: Rect[] = [];
+    const add = (r: Rect): void => {
+      const c = intersect(r, screen);
+      if (!isEmpty(c)) damage.push(c);
+    };
+    if (this.#first) add(screen);
+    this.#first = false;
+    const next = new Map<Surface, Shown>();
+    const kept = keptInOrder(placed, this.#last);
+    for (let i = 0; i < placed.length; i++) {
+      const p = placed[i]!;
+      const old = this.#last.get(p.surface)?.box;
+      next.set(p.surface, { box: p.box, index: i });
+      if (!sameRect(old, p.box) || !kept[i]) {
+        // New, moved, resized or restacked against another surface: its old and new places.
+        if (old) add(old);
+        add(p.box);
+      } else {
+        for (const d of p.surface.damage) add(intersect(p.box, rect(p.box.x + d.x * s, p.box.y + d.y * s, d.width * s, d.height * s)));
+      }
+      p.surface.damage = [];
+    }
+    for (const [surface, old] of this.#last) if (!next.has(surface)) add(old.box);
+    this.#last = next;
+    if (damage.length === 0) return [];
+    const rects = simplify(damage);
+    const o = this.output;
+    if (this.#target?.pixels !== o.framebuffer) this.#target = { pixels: o.framebuffer, width: o.width, height: o.height };
+    for (const d of rects) {
+      // Start at the topmost opaque surface that covers the whole rect: nothing below it shows.
+      let first = placed.length - 1;
+      while (first >= 0 && !covers(placed[first]!, d, s)) first--;
+      if (first < 0) this.#fill(d, this.background);
+      for (let i = Math.max(0, first); i < placed.length; i++) {
+        const p = placed[i]!;
+        if (this.#failed.has(p.surface)) continue;
+        try {
+          this.#draw(p, d);
+        } catch (error) {
+          this.#fail(p.surface, error);
+        }
+      }
+      this.pixelsDrawn += d.width * d.height;
+    }
+    this.framesDrawn++;
+    for (const l of this.#damageListeners) l(rects);
+    return rects;
+  }
+
+  /** Surfaces that threw while placed or painted, with the error (then forgotten): their clients' fault, to be ended. */
+  takeFailures(): { surface: Surface; error: unknown }[] {
+    const list = [...this.#failed].map(([surface, error]) => ({ surface, error }));
+    this.#failed.clear();
+    return list;
+  }
+
+  #fail(surface: Surface, error: unknown): void {
+    if (!this.#failed.has(surface)) this.#failed.set(surface, error);
+  }
+
+  /** Surfaces shown in place whose buffer the guard had to rescue while painting (then forgotten). */
+  takeRescued(): Surface[] {
+    const list = [...this.#rescued];
+    this.#rescued.clear();
+    return list;
+  }
+
+  /** Runs `listener` with the damaged rectangles of every render that drew something
+   * (screen capture waits for damage, whoever made the render run). */
+  onDamage(listener: (rects: readonly Rect[]) => void): void {
+    this.#damageListeners.push(listener);
+  }
+
+  /** Forgets what was drawn: the next render redraws everything. */
+  invalidate(): void {
+    this.#first = true;
+  }
+
+  #fill(d: Rect, color: number): void {
+    const fb = this.output.framebuffer;
+    const W = this.output.width;
+    for (let y = d.y; y < d.y + d.height; y++) fb.fill(color, y * W + d.x, y * W + d.x + d.width);
+  }
+
+  #draw(p: Placed, d: Rect): void {
+    const c = p.surface.content;
+    if (!c) return;
+    const area = intersect(p.box, d);
+    if (isEmpty(area)) return;
+    const scale = this.output.scale;
+    if (c.opaque) this.#drawArea(p, area, 'copy');
+    else if (inOpaqueRegion(p, area, scale)) this.#drawArea(p, area, 'force');
+    else {
+      // Part opaque: the region's largest rect without alpha, the strips around it blended
+      // (a whole GTK window's first paint: its inside opaque, shadow and corners not).
+      const core = p.surface.opaqueRegion?.largestRect();
+      const inner = core ? intersect(area, rect(p.box.x + core.x * scale, p.box.y + core.y * scale, core.width * scale, core.height * scale)) : null;
+      if (!inner || isEmpty(inner)) this.#drawArea(p, area, 'blend');
+      else {
+        this.#drawArea(p, inner, 'force');
+        for (const strip of around(area, inner)) this.#drawArea(p, strip, 'blend');
+      }
+    }
+  }
+
+  #drawArea(p: Placed, area: Rect, mode: Mode): void {
+    if (isEmpty(area)) return;
+    const c = p.surface.content!;
+    const image = c.image();
+    const op = mode === 'blend' ? Op.Over : Op.CopyOpaque;
+    const fb = this.#target!;
+    if (!image) {
+      // Nothing left to read (a buffer shown in place, destroyed): transparent.
+      if (op !== Op.Over) this.#fill(area, 0xff000000);
+      return;
+    }
+    const before = c.kind === 'direct' ? c.buffer.rescueCount : 0;
+    const m = toBuffer(p.surface, p.box, c.width, c.height);
+    composite(fb, image, op, pixelExact(m) ? Filter.Nearest : Filter.Bilinear, m, area);
+    // Shown in place (past the memory budget): the truncation policy applies now, after the read.
+    if (c.kind === 'direct' && c.buffer.rescueCount !== before) this.#rescued.add(p.surface);
+  }
+
+}
+
+/**
+ * The map from output pixels to buffer pixels of a surface shown in `box`:
+ * through its viewport (source rectangle, else the whole buffer), buffer
+ * scale and buffer transform (wl_output.transform: how the client rotated
+ * its content, undone here). Continuous coordinates, pixel centres at +0.5.
+ */
+function toBuffer(surface: Surface, box: Rect, bufferWidth: number, bufferHeight: number): Affine {
+  const t = surface.transform & 7;
+  const swap = (t & 1) === 1;
+  // The transformed buffer: what the client meant to show, TW × TH pixels.
+  const TW = swap ? bufferHeight : bufferWidth;
+  const TH = swap ? bufferWidth : bufferHeight;
+  const bs = surface.scale;
+  const src = surface.viewport.source ?? { x: 0, y: 0, width: TW / bs, height: TH / bs };
+  // Output point (X, Y) -> transformed buffer point (kx·X + ox, ky·Y + oy).
+  const kx = (src.width * bs) / box.width;
+  const ky = (src.height * bs) / box.height;
+  const ox = src.x * bs - box.x * kx;
+  const oy = src.y * bs - box.y * ky;
+  // Transformed point (u, v) -> buffer point, as [∂x/∂u, ∂x/∂v, x0, ∂y/∂u, ∂y/∂v, y0].
+  const [pu, pv, pc, qu, qv, qc] = UNTRANSFORM[t]!(TW, TH);
+  return Float64Array.of(pu * kx, pv * ky, pu * ox + pv * oy + pc, qu * kx, qv * ky, qu * ox + qv * oy + qc);
+}
+
+/** wl_output.transform t: from the transformed (shown) buffer's point (u, v) to the buffer's, in a TW × TH transformed buffer. */
+type Linear = readonly [number, number, number, number, number, number];
+const UNTRANSFORM: readonly ((TW: number, TH: number) => Linear)[] = [
+  () => [1, 0, 0, 0, 1, 0], // normal: (u, v)
+  (TW) => [0, 1, 0, -1, 0, TW], // 90: (v, TW − u)
+  (TW, TH) => [-1, 0, TW, 0, -1, TH], // 180: (TW − u, TH − v)
+  (_TW, TH) => [0, -1, TH, 1, 0, 0], // 270: (TH − v, u)
+  (TW) => [-1, 0, TW, 0, 1, 0], // flipped: (TW − u, v)
+  () => [0, 1, 0, 1, 0, 0], // flipped 90: (v, u)
+  (_TW, TH) => [1, 0, 0, 0, -1, TH], // flipped 180: (u, TH − v)
+  (TW, TH) => [0, -1, TH, -1, 0, TW], // flipped 270: (TH − v, TW − u)
+];
+
+/** How content reaches the framebuffer: as is (opaque), alpha forced (in the opaque region), blended. */
+type Mode = 'copy' | 'force' | 'blend';
+
+/** `p` shows opaque pixels over all of `d`. */
+function covers(p: Placed, d: Rect, scale: number): boolean {
+  const c = p.surface.content;
+  return c !== null && sameRect(intersect(p.box, d), d) && (c.opaque || inOpaqueRegion(p, d, scale));
+}
+
+/** `outer` minus `inner` (inside it): the strips above, below, left and right. */
+function around(outer: Rect, inner: Rect): Rect[] {
+  const bottom = inner.y + inner.height;
+  return [
+    rect(outer.x, outer.y, outer.width, inner.y - outer.y),
+    rect(outer.x, bottom, outer.width, outer.y + outer.height - bottom),
+    rect(outer.x, inner.y, inner.x - outer.x, inner.height),
+    rect(inner.x + inner.width, inner.y, outer.x + outer.width - inner.x - inner.width, inner.height),
+  ].filter((r) => !isEmpty(r));
+}
+
+/** `area` (output pixels, within the surface's box) lies inside the surface's opaque region. */
+function inOpaqueRegion(p: Placed, area: Rect, scale: number): boolean {
+  const r = p.surface.opaqueRegion;
+  if (!r) return false;
+  // The region is in surface-local units: round the area outwards into them.
+  const x0 = Math.floor((area.x - p.box.x) / scale);
+  const y0 = Math.floor((area.y - p.box.y) / scale);
+  const x1 = Math.ceil((area.x + area.width - p.box.x) / scale);
+  const y1 = Math.ceil((area.y + area.height - p.box.y) / scale);
+  return r.covers(rect(x0, y0, x1 - x0, y1 - y0));
+}
+
+/** Rects past which a damage list is not merged rect by rect but becomes its bounding box at once. */
+const MERGE_LIMIT = 8 * MAX_DAMAGE_RECTS;
+
+/** Overlapping rects merged, at most MAX_DAMAGE_RECTS of them (more become their bounding box).
+ * Linear in `rects`: 3,000 windows appearing in one frame are 3,000 rects. */
+export function simplify(rects: readonly Rect[]): Rect[] {
+  if (rects.length > MERGE_LIMIT) {
+    const box = rects.reduce<Rect | null>((a, b) => union(a, b), null);
+    return box && !isEmpty(box) ? [box] : [];
+  }
+  const list: Rect[] = [];
+  for (const r of rects) addDamage(list, r);
+  return list;
+}

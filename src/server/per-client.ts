@@ -1,0 +1,26 @@
+// Resources of one kind (wl_keyboard, wl_pointer) grouped by client: a
+// client may bind several, and each leaves when it is destroyed.
+import type { Client, Resource } from './index.js';
+
+export class ResourcesByClient {
+  readonly #map = new Map<Client, Set<Resource>>();
+
+  add(resource: Resource): void {
+    const client = resource.client;
+    let set = this.#map.get(client);
+    if (!set) this.#map.set(client, (set = new Set()));
+    set.add(resource);
+    resource.onDestroy(() => {
+      set.delete(resource);
+      if (set.size === 0 && this.#map.get(client) === set) this.#map.delete(client);
+    });
+  }
+
+  of(client: Client): Resource[] {
+    return [...(this.#map.get(client) ?? [])];
+  }
+
+  *all(): Generator<Resource> {
+    for (const set of this.#map.values()) yield* set;
+  }
+}
