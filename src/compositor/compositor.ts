@@ -41,6 +41,8 @@
 import { LEVELS, type LogLevel } from './log.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Display, type Client, type Resource } from '../server/index.js';
+import type { wl_callback } from '../protocol/wayland.js';
+import type { wp_presentation_feedback } from '../protocol/presentation-time.js';
 import type { Listener } from '../wire/socket.js';
 import type { UnixStream } from '../wire/socket.js';
 import { Output } from './output/output.js';
@@ -122,8 +124,8 @@ export interface ClientStats {
 
 interface QueuedFrame {
   surface: Surface;
-  frames: Resource[];
-  feedbacks: Resource[];
+  frames: Resource<typeof wl_callback>[];
+  feedbacks: Resource<typeof wp_presentation_feedback>[];
 }
 
 const CASCADE_STEP = 32;
@@ -287,7 +289,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
 
   // ---- SurfaceHost
 
-  queueFrame(surface: Surface, frames: Resource[], feedbacks: Resource[]): void {
+  queueFrame(surface: Surface, frames: Resource<typeof wl_callback>[], feedbacks: Resource<typeof wp_presentation_feedback>[]): void {
     const q = this.#queued.get(surface);
     if (q) {
       for (const f of frames) q.frames.push(f);

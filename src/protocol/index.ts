@@ -38,23 +38,35 @@ export * from './xdg-decoration.js';
 export * from './viewporter.js';
 export * from './presentation-time.js';
 
-/** Interfaces per protocol (XML `<protocol name>`), sorted by name (module namespace order). */
-export const protocols: Readonly<Record<string, readonly InterfaceDesc[]>> = {
-  wayland: Object.values(wayland),
-  xdg_shell: Object.values(xdgShell),
-  xdg_output_unstable_v1: Object.values(xdgOutput),
-  wlr_screencopy_unstable_v1: Object.values(wlrScreencopy),
-  wlr_data_control_unstable_v1: Object.values(wlrDataControl),
-  virtual_keyboard_unstable_v1: Object.values(virtualKeyboard),
-  wlr_virtual_pointer_unstable_v1: Object.values(wlrVirtualPointer),
-  xdg_activation_v1: Object.values(xdgActivation),
-  wp_primary_selection_unstable_v1: Object.values(primarySelection),
-  wlr_layer_shell_unstable_v1: Object.values(wlrLayerShell),
-  wlr_output_management_unstable_v1: Object.values(wlrOutputManagement),
-  xdg_decoration_unstable_v1: Object.values(xdgDecoration),
-  viewporter: Object.values(viewporter),
-  presentation_time: Object.values(presentationTime),
+/** The generated modules by protocol (XML `<protocol name>`). */
+const modules = {
+  wayland,
+  xdg_shell: xdgShell,
+  xdg_output_unstable_v1: xdgOutput,
+  wlr_screencopy_unstable_v1: wlrScreencopy,
+  wlr_data_control_unstable_v1: wlrDataControl,
+  virtual_keyboard_unstable_v1: virtualKeyboard,
+  wlr_virtual_pointer_unstable_v1: wlrVirtualPointer,
+  xdg_activation_v1: xdgActivation,
+  wp_primary_selection_unstable_v1: primarySelection,
+  wlr_layer_shell_unstable_v1: wlrLayerShell,
+  wlr_output_management_unstable_v1: wlrOutputManagement,
+  xdg_decoration_unstable_v1: xdgDecoration,
+  viewporter,
+  presentation_time: presentationTime,
 };
+
+/** Interfaces per protocol (XML `<protocol name>`), sorted by name (module namespace order). */
+export const protocols: Readonly<Record<string, readonly InterfaceDesc[]>> = Object.fromEntries(
+  Object.entries(modules).map(([name, module]) => [name, Object.values(module)]),
+);
+
+type Modules = typeof modules;
+type Descriptor = { [P in keyof Modules]: Modules[P][keyof Modules[P]] }[keyof Modules];
+
+/** Every known interface's descriptor type by interface name: what the
+ * `types` of a message name (the server types object arguments with it). */
+export type Interfaces = { readonly [D in Descriptor as D['name']]: D };
 
 /** Every known interface by name. */
 export const interfaces: ReadonlyMap<string, InterfaceDesc> = new Map(

@@ -40,6 +40,7 @@ import { trace } from '../wire/trace.js';
 import type { Display } from './display.js';
 import { planOf, type MessagePlan } from './plan.js';
 import { ReceivedFd, Resource, type ArgValue } from './resource.js';
+import type { EventValue } from './typed.js';
 
 export interface ClientLimits {
   /** Live objects per client (default 100,000); more is wl_display.error(no_memory). */
@@ -77,6 +78,14 @@ function errorText(message: string): string {
   return bytes.subarray(0, end).toString('utf8');
 }
 
+/** Decoded argument `i`, an object id, new id or fd: the codec writes each
+ * as a number (anything else is a bug of ours, served as one). */
+function idAt(raw: readonly WireValue[], i: number): number {
+  const v = raw[i];
+  if (typeof v !== 'number') throw new TypeError(`argument ${i} decoded as ${typeof v}, not a number`);
+  return v;
+}
+
 /** `count` nulls: a reused argument array, its length set once. */
 function nulls(count: number): null[] {
   return Array.from({ length: count }, () => null);
@@ -95,7 +104,7 @@ export class Client {
   readonly connection: Connection;
   readonly credentials: PeerCredentials | null;
   /** wl_display@1 of this client. */
-  readonly displayResource: Resource;
+  readonly displayResource: Resource<typeof wl_display>;
   readonly #limits: ClientLimits;
   readonly #objects = new Map<number, Resource>();
   readonly #writer = new WireWriter();
@@ -209,7 +218,7 @@ export class Client {
    * Like libwayland, the id must be the next one or a freed one; else, or
    * past the object limit, the client gets a protocol error and null.
    */
-  createResource(iface: InterfaceDesc, version: number, id: number, request?: Resource, requestName?: string): Resource | null {
+  createResource<I extends InterfaceDesc>(iface: I, version: number, id: number, request?: Resource, requestName?: string): Resource<I> | null {
     if (this.#destroyed) return null;
     if (this.#objects.has(id) || id > this.#clientIdEnd || id >= MAX_CLIENT_ID) {
       this.postError(this.displayResource, DisplayError.invalid_method,
@@ -230,7 +239,7 @@ export class Client {
    * Freed ids are reused, as libwayland does. Past the object limit the
    * client gets no_memory and this returns null; once the client is
    * disconnecting (or errored) it is null as well: nothing would reach it. */
-  createServerResource(iface: InterfaceDesc, version: number): Resource | null {
+  createServerResource<I extends InterfaceDesc>(iface: I, version: number): Resource<I> | null {
     if (this.#destroyed || this.#errored) return null;
     if (this.#objects.size >= this.#limits.maxObjects) {
       this.postError(this.displayResource, DisplayError.no_memory, `too many objects (limit ${this.#limits.maxObjects})`);
@@ -256,18 +265,19 @@ export class Client {
     this.#objects.delete(r.id);
     if (this.#destroyed) return;
     if (r.id >= SERVER_ID_MIN) this.#freeServerIds.push(r.id);
-    else if (r.id !== 1) this.sendEvent(this.displayResource, 'delete_id', [r.id]);
+    else if (r.id !== 1) this.displayResource.send('delete_id', r.id);
   }
 
   /**
-   * Sends an event. fds in the arguments are dup'ed: the caller keeps its
-   * own. Dropped once the target is destroyed or the client errored (as
+   * Sends an event: what Resource.send does once the compiler checked the
+   * name and arguments (call that, not this). fds in the arguments are
+   * dup'ed: the caller keeps its own. Dropped once the target is destroyed or the client errored (as
    * libwayland drops everything after wl_display.error), and once the
    * connection no longer sends (see Connection.writable). Object arguments
    * that are destroyed or belong to another client are sent as null where
    * allowed; elsewhere that is a bug of the caller and throws.
    */
-  sendEvent(target: Resource, name: string, args: readonly (WireValue | Resource)[]): void {
+  sendEvent(target: Resource, name: string, args: readonly EventValue[]): void {
     if (this.#destroyed || !this.connection.writable || target.destroyed) return;
     const opcode = eventOpcodeOf(target.iface, name);
     if (this.#errored && !(target === this.displayResource && name === 'error')) return;
@@ -308,7 +318,7 @@ export class Client {
     this.#errored = true;
     try {
       this.connection.pauseInput();
-      this.sendEvent(this.displayResource, 'error', [object, code >>> 0, errorText(message)]);
+      this.displayResource.send('error', object, code >>> 0, errorText(message));
       this.connection.flush();
     } catch (e) {
       this.#report(e);
@@ -445,23 +455,24 @@ export class Client {
     if (fds) {
       for (let i = 0; i < n; i++) {
         if (types.charCodeAt(i) === 0x68 /* h */) {
-          const fd = new ReceivedFd(raw[i] as number);
+          const fd = new ReceivedFd(idAt(raw, i));
           fds.push(fd);
           args[i] = fd;
         }
       }
     }
     for (let i = 0; i < n; i++) {
-      const v = raw[i]!;
       const t = types.charCodeAt(i);
+      const newObject = plan.newObjects[i];
       if (t === 0x6f /* o */) {
-        args[i] = v === 0 ? null : this.#objects.get(v as number) ?? null;
-      } else if (t === 0x6e /* n */ && plan.newObjects[i]) {
-        const r = this.createResource(plan.newObjects[i]!, target.version, v as number, target, plan.desc.name);
+        const id = idAt(raw, i);
+        args[i] = id === 0 ? null : this.#objects.get(id) ?? null;
+      } else if (t === 0x6e /* n */ && newObject) {
+        const r = this.createResource(newObject, target.version, idAt(raw, i), target, plan.desc.name);
         if (!r) return null;
         args[i] = r;
       } else if (t !== 0x68 /* h */) {
-        args[i] = v;
+        args[i] = raw[i]!;
       }
     }
     return args;

@@ -17,12 +17,14 @@
 //    dozen), bind O(1); creating or removing a global is O(registries of all
 //    clients), which only the compositor does (at start, or for an output);
 //  - destroy() disconnects every client and unlinks every socket it made.
+import { wl_display, wl_registry } from '../protocol/wayland.js';
 import type { InterfaceDesc } from '../protocol/types.js';
 import { DisplayError } from '../wire/codec.js';
 import { listenWayland, type Listener, type ListenOptions, type UnixStream } from '../wire/socket.js';
 import { tracingEnabled } from '../wire/trace.js';
 import { Client, DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client.js';
 import type { Resource } from './resource.js';
+import { implement } from './typed.js';
 
 export interface DisplayOptions {
   limits?: Partial<ClientLimits>;
@@ -32,16 +34,19 @@ export interface DisplayOptions {
   onInternalError?: (error: unknown) => void;
 }
 
-export type BindHandler = (resource: Resource) => void;
+/** What a global does with each object bound from it (of its interface I). */
+export type BindHandler<I extends InterfaceDesc = InterfaceDesc> = (resource: Resource<I>) => void;
 
 export class Global {
   readonly name: number;
   readonly iface: InterfaceDesc;
   readonly version: number;
-  readonly bind: BindHandler;
+  /** Makes the object of a checked bind (id `id`, version `version`) and
+   * hands it to the global's BindHandler, typed by the global's interface. */
+  readonly bind: (registry: Resource<typeof wl_registry>, version: number, id: number) => void;
   removed = false;
 
-  constructor(name: number, iface: InterfaceDesc, version: number, bind: BindHandler) {
+  constructor(name: number, iface: InterfaceDesc, version: number, bind: Global['bind']) {
     this.name = name;
     this.iface = iface;
     this.version = version;
@@ -52,7 +57,7 @@ export class Global {
 export class Display {
   readonly #clients = new Set<Client>();
   readonly #globals = new Map<number, Global>();
-  readonly #registries = new Set<Resource>();
+  readonly #registries = new Set<Resource<typeof wl_registry>>();
   readonly #listeners: Listener[] = [];
   readonly #limits: ClientLimits;
   readonly #trace: boolean;
@@ -98,13 +103,12 @@ export class Display {
     const client = new Client(this, stream, this.#limits, this.#trace);
     this.#clients.add(client);
     client.onDestroy(() => this.#clients.delete(client));
-    client.displayResource.implement({
-      sync: (_display, [callback]) => {
-        const cb = callback as Resource;
-        cb.send('done', this.nextSerial());
-        cb.destroy();
+    implement(client.displayResource, wl_display, {
+      sync: (_display, callback) => {
+        callback.send('done', this.nextSerial());
+        callback.destroy();
       },
-      get_registry: (_display, [registry]) => this.#serveRegistry(registry as Resource),
+      get_registry: (_display, registry) => this.#serveRegistry(registry),
     });
     for (const listener of this.#clientListeners) {
       try {
@@ -126,10 +130,14 @@ export class Display {
   }
 
   /** Advertises a global to every registry, present and future. */
-  createGlobal(iface: InterfaceDesc, version: number, bind: BindHandler): Global {
+  createGlobal<I extends InterfaceDesc>(iface: I, version: number, bind: BindHandler<I>): Global {
     if (!Number.isInteger(version) || version < 1 || version > iface.version)
       throw new RangeError(`${iface.name}: version ${version} is not in 1..${iface.version}`);
-    const global = new Global(this.#nextGlobalName++, iface, version, bind);
+    const global = new Global(this.#nextGlobalName++, iface, version, (registry, v, id) => {
+      const client = registry.client;
+      const resource = client.createResource(iface, v, id, registry, 'bind');
+      if (resource && client.countBind(global.name, iface.name, resource)) bind(resource);
+    });
     this.#globals.set(global.name, global);
     for (const registry of this.#registries) registry.send('global', global.name, iface.name, version);
     return global;
@@ -171,17 +179,15 @@ export class Display {
     for (const client of [...this.#clients]) client.destroy();
   }
 
-  #serveRegistry(registry: Resource): void {
+  #serveRegistry(registry: Resource<typeof wl_registry>): void {
     this.#registries.add(registry);
     registry.onDestroy(() => this.#registries.delete(registry));
-    registry.implement({ bind: (r, args) => this.#bind(r, args) });
+    implement(registry, wl_registry, { bind: (r, name, iface, version, id) => this.#bind(r, name, iface, version, id) });
     for (const g of this.#globals.values()) if (!g.removed) registry.send('global', g.name, g.iface.name, g.version);
   }
 
-  #bind(registry: Resource, [name, ifaceName, version, id]: readonly unknown[]): void {
-    const client = registry.client;
-    const global = this.#globals.get(name as number);
-    const [n, iface, v] = [name as number, ifaceName as string, version as number];
+  #bind(registry: Resource<typeof wl_registry>, n: number, iface: string, v: number, id: number): void {
+    const global = this.#globals.get(n);
     if (!global) {
       registry.postError(DisplayError.invalid_object, `invalid global ${iface} (${n})`);
     } else if (global.iface.name !== iface) {
@@ -191,8 +197,7 @@ export class Display {
     } else if (v > global.version) {
       registry.postError(DisplayError.invalid_object, `invalid version for global ${iface} (${n}): have ${global.version}, wanted ${v}`);
     } else {
-      const resource = client.createResource(global.iface, v, id as number, registry, 'bind');
-      if (resource && client.countBind(global.name, iface, resource)) global.bind(resource);
+      global.bind(registry, v, id);
     }
   }
 }

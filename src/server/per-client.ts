@@ -1,11 +1,12 @@
 // Resources of one kind (wl_keyboard, wl_pointer) grouped by client: a
 // client may bind several, and each leaves when it is destroyed.
+import type { InterfaceDesc } from '../protocol/types.js';
 import type { Client, Resource } from './index.js';
 
-export class ResourcesByClient {
-  readonly #map = new Map<Client, Set<Resource>>();
+export class ResourcesByClient<I extends InterfaceDesc> {
+  readonly #map = new Map<Client, Set<Resource<I>>>();
 
-  add(resource: Resource): void {
+  add(resource: Resource<I>): void {
     const client = resource.client;
     let set = this.#map.get(client);
     if (!set) this.#map.set(client, (set = new Set()));
@@ -16,11 +17,11 @@ export class ResourcesByClient {
     });
   }
 
-  of(client: Client): Resource[] {
+  of(client: Client): Resource<I>[] {
     return [...(this.#map.get(client) ?? [])];
   }
 
-  *all(): Generator<Resource> {
+  *all(): Generator<Resource<I>> {
     for (const set of this.#map.values()) yield* set;
   }
 }

@@ -21,6 +21,7 @@ import type { WireValue } from '../wire/codec.js';
 import { closeFdQuietly } from '../wire/socket.js';
 import type { Client } from './client.js';
 import { requestPlansOf, type MessagePlan } from './plan.js';
+import type { EventArgs, EventName, EventValue } from './typed.js';
 
 /** An fd received with a request. Use `fd` during the handler; call take()
  * to keep it past the handler (then it is yours to close). */
@@ -54,7 +55,8 @@ export class ReceivedFd {
 /** A decoded request argument, by signature character: i/u/f a number, s a
  * string, a a Uint8Array, o a Resource of the declared interface (null where
  * nullable, or when it names an object already destroyed), n the new
- * Resource (made before the handler runs; untyped: its id), h a ReceivedFd. */
+ * Resource (made before the handler runs; untyped: its id), h a ReceivedFd.
+ * server/typed.ts gives each its type (SignatureArgs). */
 export type ArgValue = WireValue | Resource | ReceivedFd;
 
 /** A request handler taking the arguments as one array: valid only during the
@@ -66,10 +68,17 @@ export type Implementation = Readonly<Record<string, RequestHandler | undefined>
 
 const NO_HANDLERS: readonly undefined[] = [];
 
-export class Resource {
+/**
+ * An object of interface I (its descriptor's type, e.g. `typeof
+ * wl_surface`): send() takes only I's events, each with the arguments its
+ * signature names (server/typed.ts). A plain `Resource` is one of an
+ * interface not known at compile time: it is passed around and destroyed,
+ * it sends nothing.
+ */
+export class Resource<I extends InterfaceDesc = InterfaceDesc> {
   readonly client: Client;
   readonly id: number;
-  readonly iface: InterfaceDesc;
+  readonly iface: I;
   readonly version: number;
   /** The interface's requests by opcode (what the dispatcher needs of each). */
   readonly requestPlans: readonly MessagePlan[];
@@ -85,7 +94,7 @@ export class Resource {
   readonly #destroyListeners = new Set<{ readonly listener: (r: Resource) => void }>();
   #destroyed = false;
 
-  constructor(client: Client, id: number, iface: InterfaceDesc, version: number) {
+  constructor(client: Client, id: number, iface: I, version: number) {
     this.client = client;
     this.id = id;
     this.iface = iface;
@@ -169,9 +178,11 @@ export class Resource {
     return () => void this.#destroyListeners.delete(entry);
   }
 
-  /** Sends event `name` (checked against the descriptor and this object's
-   * version; dropped once destroyed or once the client errored). */
-  send(name: string, ...args: (WireValue | Resource)[]): void {
+  /** Sends event `name`: its name and arguments are checked at compile time
+   * (server/typed.ts), the version it needs when sent (an older object
+   * throws); dropped once destroyed or once the client errored. */
+  send<N extends EventName<I>>(name: N, ...args: EventArgs<I, N>): void;
+  send(name: string, ...args: EventValue[]): void {
     this.client.sendEvent(this, name, args);
   }
 

@@ -1,56 +1,106 @@
-// Typed request handlers, derived from the `as const` protocol descriptors.
+// Typed requests and events, derived from the `as const` protocol descriptors.
 //
-// The server core calls handlers set with implementWithParameters() as
-// `(resource, ...arguments)`; this module is the one place that gives those
-// parameters their types, so the compositor's handlers read `attach:
-// (surface, buffer, x, y) => ...` with `buffer: Resource | null`,
-// `x: number`, and never cast.
+// This module is the one place that gives protocol messages their types:
+//  - request handlers set with implement() are called as `(resource,
+//    ...arguments)`, so the compositor's handlers read `attach: (surface,
+//    buffer, x, y) => ...` with `surface: Resource<typeof wl_surface>`,
+//    `buffer: Resource<typeof wl_buffer> | null`, `x: number`, and never cast;
+//  - events are sent with `resource.send('configure', w, h, states)`:
+//    Resource<I> checks the event name against I and every argument against
+//    the event's signature, at compile time (the version an event needs is
+//    still checked when it is sent).
 //
 // Invariants:
-//  - the parameter types come from each request's signature string at
-//    compile time; at run time the server's dispatcher calls them
+//  - the types come from each message's signature string and its `types`
+//    (the interface of each object or new_id argument) at compile time; at
+//    run time the server's dispatcher calls the handlers
 //    (Resource.handleRequest) with what it decoded and resolved from that
-//    same signature (ArgValue): the codec checked every value, so the types
-//    hold without a check per request (an untyped new_id arrives as its id,
-//    a number: only wl_registry.bind has one, served by Display);
+//    same signature (ArgValue): the codec checked every value, object types
+//    included, so the types hold without a check per request (an untyped
+//    new_id arrives as its id, a number: only wl_registry.bind has one,
+//    served by Display);
 //  - `fixed` arguments arrive as numbers, already decoded from 24.8 by the
-//    wire codec;
-//  - owner data is read back with `dataOf(resource, Class)`, an instanceof
-//    check, never a cast.
-import type { InterfaceDesc } from '../protocol/types.js';
+//    wire codec; an event's `fixed` is the raw 24.8 value (doubleToFixed);
+//  - a plain `Resource` (interface unknown) sends nothing: every event goes
+//    through a resource typed by its interface;
+//  - owner data is `unknown` to the server: it is read back with
+//    `dataOf(resource, Class)`, an instanceof check, never a cast.
+import type { Interfaces } from '../protocol/index.js';
+import type { InterfaceDesc, MessageDesc } from '../protocol/types.js';
+import type { WireValue } from '../wire/codec.js';
 import type { ReceivedFd, Resource } from './resource.js';
 
-type ArgOf<C extends string> = C extends 'i' | 'u' | 'f'
+/** Which way a message goes: a request is decoded (an fd arrives as a
+ * ReceivedFd, an untyped new_id as its id), an event encoded (an fd is a
+ * number, dup'ed when sent). */
+type Direction = 'request' | 'event';
+
+/** An object of the interface named `T` (an entry of a message's `types`); any resource when untyped or unknown. */
+type ObjectOf<T> = T extends keyof Interfaces ? Resource<Interfaces[T]> : Resource;
+
+type ArgOf<C extends string, T, D extends Direction> = C extends 'i' | 'u' | 'f'
   ? number
   : C extends 's'
     ? string
     : C extends 'a'
       ? Uint8Array
       : C extends 'h'
-        ? ReceivedFd
-        : C extends 'o' | 'n'
-          ? Resource
-          : never;
+        ? D extends 'request'
+          ? ReceivedFd
+          : number
+        : C extends 'o'
+          ? ObjectOf<T>
+          : C extends 'n'
+            ? T extends string
+              ? ObjectOf<T>
+              : number
+            : never;
 
-/** The parameter tuple of a libwayland signature: 'n?oo' → [Resource, Resource | null, Resource]. */
-export type SignatureArgs<S extends string> = S extends `?${infer C}${infer Rest}`
-  ? [ArgOf<C> | null, ...SignatureArgs<Rest>]
+/**
+ * The argument tuple of a libwayland signature with its `types`:
+ * ('n?oi', ['wl_surface', 'wl_buffer', null]) → [Resource<typeof wl_surface>,
+ * Resource<typeof wl_buffer> | null, number].
+ */
+export type SignatureArgs<S extends string, T extends readonly unknown[], D extends Direction = 'request'> = S extends `?${infer C}${infer Rest}`
+  ? T extends readonly [infer T0, ...infer TRest]
+    ? [ArgOf<C, T0, D> | null, ...SignatureArgs<Rest, TRest, D>]
+    : never
   : S extends `${infer C}${infer Rest}`
-    ? [ArgOf<C>, ...SignatureArgs<Rest>]
+    ? T extends readonly [infer T0, ...infer TRest]
+      ? [ArgOf<C, T0, D>, ...SignatureArgs<Rest, TRest, D>]
+      : never
     : [];
 
-type RequestOf<I extends InterfaceDesc> = I['requests'][number];
+type MessageArgs<M extends MessageDesc, D extends Direction> = SignatureArgs<M['signature'], M['types'], D>;
+
+// For a union of interfaces (a resource of one of several, e.g. a selection
+// source of any protocol) an event must suit every one of them: the names
+// they all have, with arguments each accepts (the intersection, inferred
+// from contravariant positions).
+type EventNames<I> = I extends InterfaceDesc ? (names: I['events'][number]['name']) => void : never;
+type EventArgTuples<I, N> = I extends InterfaceDesc ? ArgTuplesOf<Extract<I['events'][number], { readonly name: N }>> : never;
+type ArgTuplesOf<M> = M extends MessageDesc ? (args: MessageArgs<M, 'event'>) => void : never;
+
+/** What an event argument may be (what Client.sendEvent encodes). */
+export type EventValue = WireValue | Resource;
+
+/** The events a Resource<I> may send: none when the interface is not known (I is InterfaceDesc). */
+export type EventName<I extends InterfaceDesc> = EventNames<I> extends (names: infer N) => void ? (string extends N ? never : N) : never;
+
+/** The arguments of event `N` of I, in signature order. */
+export type EventArgs<I extends InterfaceDesc, N> = EventArgTuples<I, N> extends (args: infer A extends EventValue[]) => void ? A : never;
 
 /** Handlers by request name, each typed from its signature. */
 export type Handlers<I extends InterfaceDesc> = {
-  readonly [M in RequestOf<I> as M['name']]?: (resource: Resource, ...args: SignatureArgs<M['signature']>) => void;
+  readonly [M in I['requests'][number] as M['name']]?: (resource: Resource<I>, ...args: MessageArgs<M, 'request'>) => void;
 };
 
 /**
- * Sets the request handlers of `resource` (an object of interface `iface`).
- * A request without a handler is ignored (a destructor still destroys).
+ * Sets the request handlers of `resource`, an object of interface `iface`
+ * (checked). A request without a handler is ignored (a destructor still
+ * destroys).
  */
-export function implement<I extends InterfaceDesc>(resource: Resource, iface: I, handlers: NoInfer<Handlers<I>>, data?: unknown): Resource {
+export function implement<I extends InterfaceDesc>(resource: Resource<NoInfer<I>>, iface: I, handlers: NoInfer<Handlers<I>>, data?: unknown): Resource<I> {
   if (resource.iface !== iface) throw new TypeError(`${resource} is not a ${iface.name}`);
   return resource.implementWithParameters(handlers, data);
 }

@@ -3,15 +3,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Proxy } from '../../src/client/index.js';
-import { wl_data_device_manager, wl_data_offer, wl_seat } from '../../src/protocol/wayland.js';
+import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_seat } from '../../src/protocol/wayland.js';
 import type { Resource } from '../../src/server/index.js';
+import { implement } from '../../src/server/typed.js';
 import { connectPair, stubDisplay } from '../support/server.js';
 
 async function dataDeviceSetup() {
   const display = stubDisplay();
-  let serverDevice: Resource | undefined;
+  let serverDevice: Resource<typeof wl_data_device> | undefined;
   display.createGlobal(wl_data_device_manager, 3, (m) =>
-    m.implement({ get_data_device: (_m, [dev]) => { serverDevice = (dev as Resource).implement({ release: () => {} }); } }));
+    implement(m, wl_data_device_manager, { get_data_device: (_m, dev) => { serverDevice = implement(dev, wl_data_device, { release: () => {} }); } }));
   const { client, server } = connectPair(display);
   await client.registry();
   const seat = client.bind(wl_seat, 7).on('name', () => {}).on('capabilities', () => {});

@@ -44,7 +44,7 @@ export function createPresentationGlobal(display: Display): void {
 }
 
 /** presented for each feedback, at `timeNs` (monotonic), refresh number `sequence`. */
-export function presented(feedbacks: readonly Resource[], output: Output, timeNs: bigint, sequence: number): void {
+export function presented(feedbacks: readonly Resource<typeof wp_presentation_feedback>[], output: Output, timeNs: bigint, sequence: number): void {
   const [secHi, secLo, nsec] = timespec(timeNs);
   const seqHi = Math.floor(sequence / 2 ** 32);
   const seqLo = sequence >>> 0;
@@ -64,7 +64,7 @@ export function timespec(timeNs: bigint): [number, number, number] {
   return [Number(sec >> 32n), Number(sec & 0xffffffffn), Number(timeNs % 1_000_000_000n)];
 }
 
-export function discard(feedback: Resource): void {
+export function discard(feedback: Resource<typeof wp_presentation_feedback>): void {
   feedback.send('discarded');
   feedback.destroy();
 }

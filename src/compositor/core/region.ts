@@ -242,7 +242,7 @@ export class Region {
   }
 }
 
-export function serveRegion(resource: Resource): void {
+export function serveRegion(resource: Resource<typeof wl_region>): void {
   const region = new Region();
   implement(
     resource,

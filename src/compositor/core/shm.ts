@@ -69,7 +69,7 @@ export class ShmPool {
 }
 
 export class ShmBuffer {
-  readonly resource: Resource;
+  readonly resource: Resource<typeof wl_buffer>;
   readonly pool: ShmPool;
   readonly offset: number;
   readonly width: number;
@@ -79,7 +79,7 @@ export class ShmBuffer {
   /** Contents showing this buffer in place (content.ts DirectContent): it is released when the last goes. */
   shownInPlace = 0;
 
-  constructor(resource: Resource, pool: ShmPool, offset: number, width: number, height: number, stride: number, format: number) {
+  constructor(resource: Resource<typeof wl_buffer>, pool: ShmPool, offset: number, width: number, height: number, stride: number, format: number) {
     this.resource = resource;
     this.pool = pool;
     this.offset = offset;
@@ -200,7 +200,7 @@ function mapPool(fd: number, length: number): SafeMapping {
   }
 }
 
-function servePool(resource: Resource, pool: ShmPool, stats: ShmStats): void {
+function servePool(resource: Resource<typeof wl_shm_pool>, pool: ShmPool, stats: ShmStats): void {
   resource.onDestroy(() => pool.unref());
   implement(
     resource,
@@ -250,6 +250,6 @@ export function postAccessError(buffer: ShmBuffer, shownOn?: Resource): void {
 }
 
 /** The shm buffer behind a wl_buffer resource, or null. */
-export function shmBufferOf(resource: Resource | null): ShmBuffer | null {
+export function shmBufferOf(resource: Resource<typeof wl_buffer> | null): ShmBuffer | null {
   return dataOf(resource, ShmBuffer);
 }

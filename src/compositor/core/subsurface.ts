@@ -18,7 +18,7 @@
 //  - destroying the wl_subsurface unmaps the surface from its parent at
 //    once; the wl_surface keeps its role name (it can get a new
 //    wl_subsurface, never another role).
-import { wl_display, wl_subcompositor, wl_subsurface } from '../../protocol/wayland.js';
+import { wl_display, wl_subcompositor, wl_subsurface, type wl_surface } from '../../protocol/wayland.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { surfaceOf, type Surface, type SurfaceRole } from './surface.js';
 import { MAX_SUBSURFACE_DEPTH } from './tree.js';
@@ -185,7 +185,7 @@ export function createSubcompositorGlobal(display: Display): void {
   });
 }
 
-function serveSubsurface(resource: Resource, role: Subsurface): void {
+function serveSubsurface(resource: Resource<typeof wl_subsurface>, role: Subsurface): void {
   const { surface, parent } = role;
   surface.parent = parent;
   surface.onParentCommit = () => role.parentCommitted();
@@ -207,7 +207,7 @@ function serveSubsurface(resource: Resource, role: Subsurface): void {
   const removeSurfaceListener = surface.resource.onDestroy(detach);
   resource.onDestroy(removeParentListener);
   resource.onDestroy(removeSurfaceListener);
-  const place = (r: Resource, siblingResource: Resource, above: boolean): void => {
+  const place = (r: Resource<typeof wl_subsurface>, siblingResource: Resource<typeof wl_surface>, above: boolean): void => {
     const sibling = surfaceOf(siblingResource);
     if (!sibling || !parent.restack(surface, sibling, above)) {
       r.postError(SUBSURFACE_ERROR.bad_surface, `${siblingResource} is not a sibling or the parent of ${surface.resource}`);

@@ -22,7 +22,8 @@
 //  - frame callbacks and presentation feedback of a commit are handed to the
 //    host in commit order and fire once, at the next output refresh (the
 //    compositor answers them surface by surface, each in its commit order).
-import { wl_callback, wl_compositor, wl_shm, wl_surface } from '../../protocol/wayland.js';
+import { wl_callback, wl_compositor, wl_shm, wl_surface, type wl_output } from '../../protocol/wayland.js';
+import type { wp_presentation_feedback } from '../../protocol/presentation-time.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { addDamage, clientRect, intersect, isEmpty, rect, Region, serveRegion, type Rect } from './region.js';
 import { CopiedContent, DirectContent, type Content, type PixelBudget } from './content.js';
@@ -53,8 +54,8 @@ export class SurfaceState {
   /** Damage lists (addDamage): surface-local units, buffer pixels. */
   surfaceDamage: Rect[] = [];
   bufferDamage: Rect[] = [];
-  frames: Resource[] = [];
-  feedbacks: Resource[] = [];
+  frames: Resource<typeof wl_callback>[] = [];
+  feedbacks: Resource<typeof wp_presentation_feedback>[] = [];
   opaque: Region | null | undefined = undefined;
   input: Region | null | undefined = undefined;
   scale: number | undefined = undefined;
@@ -111,7 +112,7 @@ export interface SurfaceHost {
   /** What copies of client pixels may cost (content.ts). */
   readonly pixelBudget: PixelBudget;
   /** Frame callbacks and feedbacks wait for the next refresh. */
-  queueFrame(surface: Surface, frames: Resource[], feedbacks: Resource[]): void;
+  queueFrame(surface: Surface, frames: Resource<typeof wl_callback>[], feedbacks: Resource<typeof wp_presentation_feedback>[]): void;
   /** The scene changed: repaint at the next refresh. */
   scheduleRepaint(): void;
   /** Accounting: a page was rescued while copying this client's buffer. */
@@ -122,7 +123,7 @@ export interface SurfaceHost {
 }
 
 export class Surface {
-  readonly resource: Resource;
+  readonly resource: Resource<typeof wl_surface>;
   readonly host: SurfaceHost;
   readonly pending = new SurfaceState();
   /** Shown content (null: unmapped). */
@@ -147,10 +148,10 @@ export class Surface {
   /** Parent surface when this is a subsurface. */
   parent: Surface | null = null;
   /** Output resources this surface has entered. */
-  readonly entered = new Set<Resource>();
+  readonly entered = new Set<Resource<typeof wl_output>>();
   destroyed = false;
 
-  constructor(resource: Resource, host: SurfaceHost) {
+  constructor(resource: Resource<typeof wl_surface>, host: SurfaceHost) {
     this.resource = resource;
     this.host = host;
   }
@@ -487,7 +488,7 @@ function mergeState(earlier: SurfaceState | null, later: SurfaceState): SurfaceS
   return m;
 }
 
-export function surfaceOf(resource: Resource | null): Surface | null {
+export function surfaceOf(resource: Resource<typeof wl_surface> | null): Surface | null {
   return dataOf(resource, Surface);
 }
 
@@ -501,7 +502,7 @@ export function createCompositorGlobal(display: Display, host: SurfaceHost): voi
   });
 }
 
-function serveSurface(resource: Resource, host: SurfaceHost): Surface {
+function serveSurface(resource: Resource<typeof wl_surface>, host: SurfaceHost): Surface {
   const surface = new Surface(resource, host);
   const p = surface.pending;
   resource.onDestroy(() => surface.destroy());

@@ -18,10 +18,10 @@ const VIEWPORTER_ERROR = wp_viewporter.enums.error.entries;
 const VIEWPORT_ERROR = wp_viewport.enums.error.entries;
 
 /** Surfaces that have a wp_viewport, and the resource (where errors go). */
-const viewports = new WeakMap<Surface, Resource>();
+const viewports = new WeakMap<Surface, Resource<typeof wp_viewport>>();
 
 /** Checks the viewport about to be committed against the buffer. */
-function checkViewport(resource: Resource, surface: Surface, pending: SurfaceState): boolean {
+function checkViewport(resource: Resource<typeof wp_viewport>, surface: Surface, pending: SurfaceState): boolean {
   const state = pending.viewport ?? surface.viewport;
   const src = state.source;
   const bufferWidth = pending.attached ? (pending.buffer?.width ?? 0) : (surface.content?.width ?? 0);
@@ -55,7 +55,7 @@ export function createViewporterGlobal(display: Display): void {
   );
 }
 
-function serveViewport(resource: Resource, surface: Surface): void {
+function serveViewport(resource: Resource<typeof wp_viewport>, surface: Surface): void {
   viewports.set(surface, resource);
   surface.checkViewport = (pending) => checkViewport(resource, surface, pending);
   const pendingViewport = (): ViewportState => {
@@ -63,7 +63,7 @@ function serveViewport(resource: Resource, surface: Surface): void {
     surface.pending.viewport = v;
     return v;
   };
-  const alive = (r: Resource): boolean => {
+  const alive = (r: Resource<typeof wp_viewport>): boolean => {
     if (!surface.destroyed) return true;
     r.postError(VIEWPORT_ERROR.no_surface, 'the wl_surface of this wp_viewport is gone');
     return false;

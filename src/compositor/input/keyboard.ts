@@ -77,7 +77,7 @@ export interface KeyboardHost {
 
 export class Keyboard {
   readonly #host: KeyboardHost;
-  readonly #resources = new ResourcesByClient();
+  readonly #resources = new ResourcesByClient<typeof wl_keyboard>();
   /** The seat's own device (scripted input). */
   readonly seatDevice: KeyDevice;
   #active: KeyDevice;
@@ -100,7 +100,7 @@ export class Keyboard {
   }
 
   /** A new wl_keyboard (wl_seat.get_keyboard). */
-  bind(resource: Resource): void {
+  bind(resource: Resource<typeof wl_keyboard>): void {
     const client = resource.client;
     this.#resources.add(resource);
     implement(resource, wl_keyboard, {});
@@ -114,12 +114,12 @@ export class Keyboard {
     }
   }
 
-  #sendKeymap(resource: Resource): void {
+  #sendKeymap(resource: Resource<typeof wl_keyboard>): void {
     const km = this.#active.keymap;
     resource.send('keymap', KEYMAP_FORMAT.xkb_v1, km.fd, km.size);
   }
 
-  #focused(): Resource[] {
+  #focused(): Resource<typeof wl_keyboard>[] {
     const f = this.#focus;
     if (!f || f.destroyed) return [];
     return this.#resources.of(f.client);
@@ -182,7 +182,7 @@ export class Keyboard {
     this.#sendModifiers(this.#focused(), null);
   }
 
-  #sendModifiers(rs: Resource[], serial: number | null): void {
+  #sendModifiers(rs: Resource<typeof wl_keyboard>[], serial: number | null): void {
     if (!rs.length) return;
     const s = serial ?? this.#host.inputSerial(rs[0]!.client);
     const [d, l, k, g] = this.#active.mods;

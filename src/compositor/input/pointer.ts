@@ -28,7 +28,7 @@
 //  - a PointerGrab (drag and drop, popup grabs) takes motion and buttons
 //    while set; nothing is sent to clients then but what the grab sends.
 import { ResourcesByClient } from '../../server/per-client.js';
-import { wl_pointer } from '../../protocol/wayland.js';
+import { wl_pointer, type wl_surface } from '../../protocol/wayland.js';
 import type { Client, Resource } from '../../server/index.js';
 import type { SceneRoot } from '../output/renderer.js';
 import { surfaceOf, type Surface, type SurfaceRole } from '../core/surface.js';
@@ -125,7 +125,7 @@ export interface PointerHost {
 
 export class Pointer {
   readonly #host: PointerHost;
-  readonly #resources = new ResourcesByClient();
+  readonly #resources = new ResourcesByClient<typeof wl_pointer>();
   x = 0;
   y = 0;
   #focus: Surface | null = null;
@@ -154,7 +154,7 @@ export class Pointer {
     return this.#focus?.destroyed ? null : this.#focus;
   }
 
-  bind(resource: Resource): void {
+  bind(resource: Resource<typeof wl_pointer>): void {
     const client = resource.client;
     this.#resources.add(resource);
     implement(resource, wl_pointer, {
@@ -168,7 +168,7 @@ export class Pointer {
     }
   }
 
-  #setCursor(r: Resource, serial: number, surfaceResource: Resource | null, hx: number, hy: number): void {
+  #setCursor(r: Resource<typeof wl_pointer>, serial: number, surfaceResource: Resource<typeof wl_surface> | null, hx: number, hy: number): void {
     const surface = surfaceOf(surfaceResource);
     if (surface) {
       let role = this.#roles.get(surface);
@@ -199,13 +199,13 @@ export class Pointer {
     return { surface: c.surface, x: Math.floor(this.x) - c.hotspotX + c.surface.offsetX, y: Math.floor(this.y) - c.hotspotY + c.surface.offsetY };
   }
 
-  #focused(): Resource[] {
+  #focused(): Resource<typeof wl_pointer>[] {
     const f = this.#focus;
     if (!f || f.destroyed) return [];
     return this.#resources.of(f.client);
   }
 
-  #frame(rs: readonly Resource[]): void {
+  #frame(rs: readonly Resource<typeof wl_pointer>[]): void {
     for (const r of rs) if (r.version >= 5) r.send('frame');
   }
 

@@ -129,7 +129,7 @@ export class Seat {
     return Number(((process.hrtime.bigint() - this.#epoch) / 1_000_000n) & 0xffffffffn);
   }
 
-  #bind(resource: Resource): void {
+  #bind(resource: Resource<typeof wl_seat>): void {
     implement(resource, wl_seat, {
       get_pointer: (_r, pointer) => this.pointer.bind(pointer),
       get_keyboard: (_r, keyboard) => this.keyboard.bind(keyboard),

@@ -94,7 +94,7 @@ export function createVirtualKeyboardGlobal(display: Display, seat: Seat): void 
   );
 }
 
-function serveVirtualKeyboard(resource: Resource, seat: Seat): void {
+function serveVirtualKeyboard(resource: Resource<typeof zwp_virtual_keyboard_v1>, seat: Seat): void {
   const kb = seat.keyboard;
   let device: KeyDevice | null = null;
   /** Gives back this keyboard's place in keymapQuota (while it holds a keymap). */
@@ -108,7 +108,7 @@ function serveVirtualKeyboard(resource: Resource, seat: Seat): void {
     release = null;
   };
   resource.onDestroy(drop);
-  const needKeymap = (r: Resource): KeyDevice | null => {
+  const needKeymap = (r: Resource<typeof zwp_virtual_keyboard_v1>): KeyDevice | null => {
     if (!device) r.postError(VK_ERROR.no_keymap, 'no keymap was set');
     return device;
   };
@@ -164,11 +164,11 @@ export function createVirtualPointerGlobal(display: Display, seat: Seat): void {
   );
 }
 
-function serveVirtualPointer(resource: Resource, seat: Seat): void {
+function serveVirtualPointer(resource: Resource<typeof zwlr_virtual_pointer_v1>, seat: Seat): void {
   const p = seat.pointer;
   const out = seat.host.output;
   let source: number | null = null;
-  const axisOk = (r: Resource, axis: number): boolean => {
+  const axisOk = (r: Resource<typeof zwlr_virtual_pointer_v1>, axis: number): boolean => {
     if (axis === AXIS.vertical_scroll || axis === AXIS.horizontal_scroll) return true;
     r.postError(VP_ERROR.invalid_axis, `invalid axis ${axis}`);
     return false;

@@ -83,17 +83,17 @@ const modeKey = (m: ModeSpec): string => `${m.width}x${m.height}@${m.refresh}`;
 
 /** One manager's view of our head: its head object and mode objects. */
 class HeadBinding {
-  readonly manager: Resource;
-  readonly head: Resource;
+  readonly manager: Resource<typeof zwlr_output_manager_v1>;
+  readonly head: Resource<typeof zwlr_output_head_v1>;
   /** Its mode objects of the modes advertised now, by modeKey. */
-  readonly modes = new Map<string, Resource>();
+  readonly modes = new Map<string, Resource<typeof zwlr_output_mode_v1>>();
 
-  constructor(manager: Resource, head: Resource) {
+  constructor(manager: Resource<typeof zwlr_output_manager_v1>, head: Resource<typeof zwlr_output_head_v1>) {
     this.manager = manager;
     this.head = head;
   }
 
-  modeResource(spec: ModeSpec): Resource | null {
+  modeResource(spec: ModeSpec): Resource<typeof zwlr_output_mode_v1> | null {
     return this.modes.get(modeKey(spec)) ?? null;
   }
 }
@@ -177,7 +177,7 @@ export class OutputManagement {
     return { added: true, retired };
   }
 
-  #bind(manager: Resource): void {
+  #bind(manager: Resource<typeof zwlr_output_manager_v1>): void {
     implement(manager, zwlr_output_manager_v1, {
       create_configuration: (_m, id, serial) => this.#serveConfiguration(id, serial),
       stop: (m) => {
@@ -244,14 +244,14 @@ export class OutputManagement {
     }
   }
 
-  #serveConfiguration(resource: Resource, serial: number): void {
-    const heads = new Map<Resource, HeadRequest>();
+  #serveConfiguration(resource: Resource<typeof zwlr_output_configuration_v1>, serial: number): void {
+    const heads = new Map<Resource<typeof zwlr_output_head_v1>, HeadRequest>();
     let used = false;
-    const checkUnused = (r: Resource): boolean => {
+    const checkUnused = (r: Resource<typeof zwlr_output_configuration_v1>): boolean => {
       if (used) r.postError(CONFIG_ERROR.already_used, 'configuration has already been applied or tested');
       return !used;
     };
-    const configure = (r: Resource, headResource: Resource, enabled: boolean): HeadRequest | null => {
+    const configure = (r: Resource<typeof zwlr_output_configuration_v1>, headResource: Resource<typeof zwlr_output_head_v1>, enabled: boolean): HeadRequest | null => {
       if (!checkUnused(r)) return null;
       if (heads.has(headResource)) {
         r.postError(CONFIG_ERROR.already_configured_head, 'head has been configured twice');
@@ -261,11 +261,11 @@ export class OutputManagement {
       heads.set(headResource, req);
       return req;
     };
-    const finish = (r: Resource, apply: boolean): void => {
+    const finish = (r: Resource<typeof zwlr_output_configuration_v1>, apply: boolean): void => {
       if (!checkUnused(r)) return;
       used = true;
-      const ours = [...heads.keys()].find((h) => dataOf(h, HeadBinding) !== null);
-      const req = ours ? heads.get(ours) : undefined;
+      // Every head object is one of our (single) output's.
+      const req = heads.values().next().value;
       if (!req) {
         r.postError(CONFIG_ERROR.unconfigured_head, 'the configuration does not configure every head');
         return;
@@ -315,9 +315,9 @@ export class OutputManagement {
     return { width: size.width, height: size.height, refreshMilliHz: refresh, scale };
   }
 
-  #serveConfigurationHead(resource: Resource, headResource: Resource, req: HeadRequest): void {
+  #serveConfigurationHead(resource: Resource<typeof zwlr_output_configuration_head_v1>, headResource: Resource<typeof zwlr_output_head_v1>, req: HeadRequest): void {
     const binding = dataOf(headResource, HeadBinding);
-    const once = (r: Resource, isSet: boolean): boolean => {
+    const once = (r: Resource<typeof zwlr_output_configuration_head_v1>, isSet: boolean): boolean => {
       if (isSet) r.postError(HEAD_ERROR.already_set, 'property has already been set');
       return !isSet;
     };

@@ -57,7 +57,7 @@ export const MAX_REFRESH_MILLIHZ = 1_000_000_000;
 export const MAX_XDG_OUTPUTS = 64;
 
 const MODE = wl_output.enums.mode.entries;
-const NO_RESOURCES: ReadonlySet<Resource> = new Set();
+const NO_RESOURCES: ReadonlySet<Resource<typeof wl_output>> = new Set();
 
 export class Output {
   #width: number;
@@ -68,9 +68,9 @@ export class Output {
   readonly description: string;
   /** argb premultiplied, width × height. */
   #framebuffer: Uint32Array;
-  readonly #resources = new Map<Client, Set<Resource>>();
+  readonly #resources = new Map<Client, Set<Resource<typeof wl_output>>>();
   /** zxdg_output_v1 objects and the wl_output each was made for. */
-  readonly #xdgOutputs = new Map<Resource, Resource>();
+  readonly #xdgOutputs = new Map<Resource<typeof zxdg_output_v1>, Resource<typeof wl_output>>();
   readonly #xdgOutputQuota = new ClientQuota('zxdg_output_v1 objects', MAX_XDG_OUTPUTS);
   readonly #changeListeners: (() => void)[] = [];
 
@@ -119,12 +119,12 @@ export class Output {
   }
 
   /** This client's wl_output objects (a copy). */
-  resourcesOf(client: Client): readonly Resource[] {
+  resourcesOf(client: Client): readonly Resource<typeof wl_output>[] {
     return [...this.outputsOf(client)];
   }
 
   /** This client's wl_output objects, not copied (at most MAX_BINDS_PER_GLOBAL): do not bind or destroy while iterating. */
-  outputsOf(client: Client): ReadonlySet<Resource> {
+  outputsOf(client: Client): ReadonlySet<Resource<typeof wl_output>> {
     return this.#resources.get(client) ?? NO_RESOURCES;
   }
 
@@ -172,7 +172,7 @@ export class Output {
     );
   }
 
-  #bindOutput(resource: Resource): void {
+  #bindOutput(resource: Resource<typeof wl_output>): void {
     let set = this.#resources.get(resource.client);
     if (!set) {
       set = new Set();
@@ -186,7 +186,7 @@ export class Output {
   }
 
   /** geometry, mode, scale (v2), name and description (v4, first time only), done (v2). */
-  #sendState(resource: Resource, first: boolean): void {
+  #sendState(resource: Resource<typeof wl_output>, first: boolean): void {
     if (resource.destroyed) return;
     const v = resource.version;
     // A headless output has no physical size; 0 × 0 mm is what the protocol allows for that.
@@ -200,7 +200,7 @@ export class Output {
     if (v >= 2) resource.send('done');
   }
 
-  #serveXdgOutput(resource: Resource, outputResource: Resource): void {
+  #serveXdgOutput(resource: Resource<typeof zxdg_output_v1>, outputResource: Resource<typeof wl_output>): void {
     implement(resource, zxdg_output_v1, {});
     if (!this.#xdgOutputQuota.acquire(resource)) return;
     this.#xdgOutputs.set(resource, outputResource);
@@ -208,7 +208,7 @@ export class Output {
     this.#sendXdgState(resource, outputResource, true);
   }
 
-  #sendXdgState(resource: Resource, outputResource: Resource, first: boolean): void {
+  #sendXdgState(resource: Resource<typeof zxdg_output_v1>, outputResource: Resource<typeof wl_output>, first: boolean): void {
     if (resource.destroyed) return;
     resource.send('logical_position', 0, 0);
     resource.send('logical_size', this.logicalWidth, this.logicalHeight);

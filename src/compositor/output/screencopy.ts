@@ -42,6 +42,7 @@
 //    and a render only those of clients with damage frames;
 //  - a client's damage and count leave with it (its frames are destroyed).
 import { zwlr_screencopy_frame_v1, zwlr_screencopy_manager_v1 } from '../../protocol/wlr-screencopy.js';
+import type { wl_buffer } from '../../protocol/wayland.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { writeFrame } from './capture.js';
 import type { Output } from './output.js';
@@ -72,7 +73,7 @@ export interface ScreencopyHost {
 }
 
 class Frame {
-  readonly resource: Resource;
+  readonly resource: Resource<typeof zwlr_screencopy_frame_v1>;
   /** Output pixels. */
   readonly box: Rect;
   buffer: ShmBuffer | null = null;
@@ -81,7 +82,7 @@ class Frame {
   /** Gives back the frame's place in its client's MAX_PENDING_CAPTURES. */
   #release: (() => void) | null = null;
 
-  constructor(resource: Resource, box: Rect) {
+  constructor(resource: Resource<typeof zwlr_screencopy_frame_v1>, box: Rect) {
     this.resource = resource;
     this.box = box;
   }
@@ -131,11 +132,11 @@ export class Screencopy {
     );
   }
 
-  #capture(resource: Resource, box: Rect): void {
+  #capture(resource: Resource<typeof zwlr_screencopy_frame_v1>, box: Rect): void {
     const clipped = intersect(box, rect(0, 0, this.#host.output.width, this.#host.output.height));
     const frame = new Frame(resource, clipped);
     resource.onDestroy(() => this.#drop(frame));
-    const request = (withDamage: boolean) => (r: Resource, buffer: Resource) => this.#copy(r, frame, buffer, withDamage);
+    const request = (withDamage: boolean) => (r: Resource<typeof zwlr_screencopy_frame_v1>, buffer: Resource<typeof wl_buffer>) => this.#copy(r, frame, buffer, withDamage);
     implement(resource, zwlr_screencopy_frame_v1, { copy: request(false), copy_with_damage: request(true) });
     if (isEmpty(clipped)) {
       resource.send('failed');
@@ -145,7 +146,7 @@ export class Screencopy {
     if (resource.version >= 3) resource.send('buffer_done');
   }
 
-  #copy(resource: Resource, frame: Frame, bufferResource: Resource, withDamage: boolean): void {
+  #copy(resource: Resource<typeof zwlr_screencopy_frame_v1>, frame: Frame, bufferResource: Resource<typeof wl_buffer>, withDamage: boolean): void {
     if (frame.buffer !== null) {
       resource.postError(FRAME_ERROR.already_used, 'frame already used');
       return;

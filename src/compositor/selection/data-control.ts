@@ -24,13 +24,13 @@ import { dataOf, implement } from '../../server/typed.js';
 const DEVICE_ERROR = zwlr_data_control_device_v1.enums.error.entries;
 const SOURCE_ERROR = zwlr_data_control_source_v1.enums.error.entries;
 
-class ControlSource extends DataSource {
+class ControlSource extends DataSource<typeof zwlr_data_control_source_v1> {
   /** Used in a set_selection / set_primary_selection. */
   used = false;
 }
 
 export function createDataControlGlobal(display: Display, selections: Selections): void {
-  const devices = new Set<Resource>();
+  const devices = new Set<Resource<typeof zwlr_data_control_device_v1>>();
   const quota = new ClientQuota('data-control devices', MAX_SELECTION_DEVICES);
   display.createGlobal(zwlr_data_control_manager_v1, 2, (manager) => {
     implement(manager, zwlr_data_control_manager_v1, {
@@ -53,7 +53,7 @@ export function createDataControlGlobal(display: Display, selections: Selections
         if (!quota.acquire(device)) return;
         devices.add(device);
         device.onDestroy(() => devices.delete(device));
-        const set = (slot: Selection, r: Resource, sourceResource: Resource | null): void => {
+        const set = (slot: Selection, r: Resource<typeof zwlr_data_control_device_v1>, sourceResource: Resource<typeof zwlr_data_control_source_v1> | null): void => {
           const source = dataOf(sourceResource, ControlSource);
           if (source?.used) {
             r.postError(DEVICE_ERROR.used_source, `${sourceResource}: a source can be set as a selection only once`);
@@ -80,7 +80,7 @@ export function createDataControlGlobal(display: Display, selections: Selections
 }
 
 /** A new offer of `source` on `device`, then the selection event naming it (null: empty). */
-function offer(device: Resource, event: 'selection' | 'primary_selection', source: DataSource | null): void {
+function offer(device: Resource<typeof zwlr_data_control_device_v1>, event: 'selection' | 'primary_selection', source: DataSource | null): void {
   if (!source?.live) {
     device.send(event, null);
     return;

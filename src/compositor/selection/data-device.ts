@@ -31,7 +31,7 @@
 // a selection offer, a drag enter or a drag motion costs O(16 × mime types)
 // per client it reaches; a source's mime types are bounded in number and
 // bytes. Hit testing during a drag is the seat's (surfaceAt).
-import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source } from '../../protocol/wayland.js';
+import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source, type wl_surface } from '../../protocol/wayland.js';
 import type { Display, Resource } from '../../server/index.js';
 import { clampFixed, doubleToFixed } from '../../wire/codec.js';
 import { DataSource, FocusedDevices, type PointerGrab, type SelectionSeat, type Selections } from './selection.js';
@@ -45,7 +45,7 @@ const SOURCE_ERROR = wl_data_source.enums.error.entries;
 const OFFER_ERROR = wl_data_offer.enums.error.entries;
 const ACTIONS_SINCE = 3;
 
-class WlSource extends DataSource {
+class WlSource extends DataSource<typeof wl_data_source> {
   /** dnd_actions from set_actions (null: never set). */
   actions: number | null = null;
   /** Used in start_drag. */
@@ -64,14 +64,14 @@ class WlSource extends DataSource {
 
 /** A wl_data_offer made for a drag. */
 class DragOffer {
-  readonly resource: Resource;
+  readonly resource: Resource<typeof wl_data_offer>;
   readonly source: WlSource;
   actions: number = ACTION.none;
   preferred: number = ACTION.none;
   dropped = false;
   finished = false;
 
-  constructor(resource: Resource, source: WlSource) {
+  constructor(resource: Resource<typeof wl_data_offer>, source: WlSource) {
     this.resource = resource;
     this.source = source;
   }
@@ -104,7 +104,7 @@ const ICON_ROLE_NAME = 'wl_data_device icon';
 
 interface DragFocus {
   surface: Surface;
-  devices: Resource[];
+  devices: Resource<typeof wl_data_device>[];
   offer: DragOffer | null;
   removeDestroyListener: () => void;
 }
@@ -113,7 +113,7 @@ interface DragFocus {
 class Drag implements PointerGrab {
   readonly #seat: SelectionSeat;
   readonly #display: Display;
-  readonly #devices: FocusedDevices;
+  readonly #devices: FocusedDevices<typeof wl_data_device>;
   readonly origin: Surface;
   readonly source: WlSource | null;
   readonly icon: Surface | null;
@@ -122,7 +122,7 @@ class Drag implements PointerGrab {
   readonly #onEnd: () => void;
   readonly #cleanups: (() => void)[] = [];
 
-  constructor(seat: SelectionSeat, display: Display, devices: FocusedDevices, origin: Surface, source: WlSource | null, icon: Surface | null, onEnd: () => void) {
+  constructor(seat: SelectionSeat, display: Display, devices: FocusedDevices<typeof wl_data_device>, origin: Surface, source: WlSource | null, icon: Surface | null, onEnd: () => void) {
     this.#seat = seat;
     this.#display = display;
     this.#devices = devices;
@@ -172,7 +172,7 @@ class Drag implements PointerGrab {
     let last: DragOffer | null = null;
     const source = this.source?.live ? this.source : null;
     for (const d of devices) {
-      let offerResource: Resource | null = null;
+      let offerResource: Resource<typeof wl_data_offer> | null = null;
       if (source) {
         const offer = dragOffer(d, source);
         if (offer) {
@@ -233,7 +233,7 @@ class Drag implements PointerGrab {
   }
 }
 
-function dragOffer(device: Resource, source: WlSource): DragOffer | null {
+function dragOffer(device: Resource<typeof wl_data_device>, source: WlSource): DragOffer | null {
   const resource = device.client.createServerResource(wl_data_offer, device.version);
   if (!resource) return null;
   const offer = new DragOffer(resource, source);
@@ -295,7 +295,7 @@ function dragOffer(device: Resource, source: WlSource): DragOffer | null {
 }
 
 /** Selection offers: mime types and receive; no drag requests. */
-function selectionOffer(device: Resource, source: DataSource | null): void {
+function selectionOffer(device: Resource<typeof wl_data_device>, source: DataSource | null): void {
   if (!source) {
     device.send('selection', null);
     return;
@@ -322,7 +322,13 @@ export function createDataDeviceGlobal(display: Display, selections: Selections,
   const devices = new FocusedDevices(seat, slot, selectionOffer);
   let drag: Drag | null = null;
 
-  const startDrag = (device: Resource, sourceResource: Resource | null, originResource: Resource, iconResource: Resource | null, serial: number): void => {
+  const startDrag = (
+    device: Resource<typeof wl_data_device>,
+    sourceResource: Resource<typeof wl_data_source> | null,
+    originResource: Resource<typeof wl_surface>,
+    iconResource: Resource<typeof wl_surface> | null,
+    serial: number,
+  ): void => {
     const source = dataOf(sourceResource, WlSource);
     const origin = surfaceOf(originResource);
     const icon = surfaceOf(iconResource);
@@ -352,7 +358,7 @@ export function createDataDeviceGlobal(display: Display, selections: Selections,
     d.start();
   };
 
-  const setSelection = (device: Resource, sourceResource: Resource | null, serial: number): void => {
+  const setSelection = (device: Resource<typeof wl_data_device>, sourceResource: Resource<typeof wl_data_source> | null, serial: number): void => {
     const source = dataOf(sourceResource, WlSource);
     if (source && (source.dragged || source.actions !== null)) {
       source.resource.postError(SOURCE_ERROR.invalid_source, `${source.resource}: a drag-and-drop source cannot be the selection`);
@@ -387,7 +393,7 @@ export function createDataDeviceGlobal(display: Display, selections: Selections,
 
 const iconRole: SurfaceRole = { name: ICON_ROLE_NAME };
 
-function serveSource(resource: Resource, selections: Selections): void {
+function serveSource(resource: Resource<typeof wl_data_source>, selections: Selections): void {
   const source = new WlSource(resource);
   resource.onDestroy(() => selections.sourceGone(source));
   implement(

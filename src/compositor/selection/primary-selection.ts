@@ -22,7 +22,7 @@ import type { Display, Resource } from '../../server/index.js';
 import { DataSource, FocusedDevices, type SelectionSeat, type Selections } from './selection.js';
 import { dataOf, implement } from '../../server/typed.js';
 
-class PrimarySource extends DataSource {}
+class PrimarySource extends DataSource<typeof zwp_primary_selection_source_v1> {}
 
 export function createPrimarySelectionGlobal(display: Display, selections: Selections, seat: SelectionSeat): void {
   const slot = selections.primary;
@@ -47,7 +47,7 @@ export function createPrimarySelectionGlobal(display: Display, selections: Selec
   });
 }
 
-function offer(device: Resource, source: DataSource | null): void {
+function offer(device: Resource<typeof zwp_primary_selection_device_v1>, source: DataSource | null): void {
   if (!source) {
     device.send('selection', null);
     return;

@@ -34,6 +34,10 @@
 //  - so one slot change costs O(devices that hear it × mime types of the
 //    source), at most 16 × 256 offer events per client that hears it; a
 //    focus change O(16 × 256); adding a mime type O(1) (a Set).
+import type { wl_data_source } from '../../protocol/wayland.js';
+import type { zwp_primary_selection_source_v1 } from '../../protocol/primary-selection.js';
+import type { InterfaceDesc } from '../../protocol/types.js';
+import type { zwlr_data_control_source_v1 } from '../../protocol/wlr-data-control.js';
 import type { Client, Resource } from '../../server/index.js';
 import { DisplayError } from '../../wire/codec.js';
 import { ClientQuota } from '../../server/client-quota.js';
@@ -71,9 +75,12 @@ export const MAX_SELECTION_DEVICES = 16;
 /** Mime type bytes held per client, over every protocol's sources. */
 const mimeBytes = new ClientQuota('mime type bytes', MAX_CLIENT_MIME_BYTES);
 
+/** The source interfaces of the three protocols: each has the events `send` and `cancelled`. */
+export type SourceInterface = typeof wl_data_source | typeof zwp_primary_selection_source_v1 | typeof zwlr_data_control_source_v1;
+
 /** A client's source object (wl_data_source, zwp_primary_selection_source_v1, zwlr_data_control_source_v1). */
-export class DataSource {
-  readonly resource: Resource;
+export class DataSource<I extends SourceInterface = SourceInterface> {
+  readonly resource: Resource<I>;
   /** In the order offered; emptied when the source is destroyed. */
   readonly mimeTypes: string[] = [];
   readonly #offered = new Set<string>();
@@ -81,7 +88,7 @@ export class DataSource {
   #bytes = 0;
   #cancelled = false;
 
-  constructor(resource: Resource) {
+  constructor(resource: Resource<I>) {
     this.resource = resource;
     resource.onDestroy(() => {
       mimeBytes.subtract(resource.client, this.#bytes);
@@ -121,14 +128,16 @@ export class DataSource {
 
   /** Forwards a receive to the source (its `send` gets a dup of fd; the caller's fd is closed by the dispatcher). */
   send(mimeType: string, fd: number): void {
-    if (this.live) this.resource.send('send', mimeType, fd);
+    const r: Resource<SourceInterface> = this.resource;
+    if (this.live) r.send('send', mimeType, fd);
   }
 
   /** The source was replaced: `cancelled`, and dead from then on. */
   cancel(): void {
     if (!this.live) return;
     this.#cancelled = true;
-    this.resource.send('cancelled');
+    const r: Resource<SourceInterface> = this.resource;
+    r.send('cancelled');
   }
 }
 
@@ -201,14 +210,14 @@ export class Selections {
  * Devices of one focus-dependent protocol, by client: the focused client's
  * devices get `offer(device, source)` on focus and slot changes.
  */
-export class FocusedDevices {
-  readonly #byClient = new Map<Client, Set<Resource>>();
+export class FocusedDevices<I extends InterfaceDesc> {
+  readonly #byClient = new Map<Client, Set<Resource<I>>>();
   readonly #quota = new ClientQuota('selection devices', MAX_SELECTION_DEVICES);
   readonly #seat: SelectionSeat;
   readonly #slot: Selection;
-  readonly #offer: (device: Resource, source: DataSource | null) => void;
+  readonly #offer: (device: Resource<I>, source: DataSource | null) => void;
 
-  constructor(seat: SelectionSeat, slot: Selection, offer: (device: Resource, source: DataSource | null) => void) {
+  constructor(seat: SelectionSeat, slot: Selection, offer: (device: Resource<I>, source: DataSource | null) => void) {
     this.#seat = seat;
     this.#slot = slot;
     this.#offer = offer;
@@ -222,7 +231,7 @@ export class FocusedDevices {
   }
 
   /** Registers a device; the focused client's new device gets the current selection at once. Past MAX_SELECTION_DEVICES: no_memory. */
-  add(device: Resource): void {
+  add(device: Resource<I>): void {
     if (!this.#quota.acquire(device)) return;
     let set = this.#byClient.get(device.client);
     if (!set) {
@@ -243,7 +252,7 @@ export class FocusedDevices {
   }
 
   /** Devices of `client` (for drag and drop): at most MAX_SELECTION_DEVICES. */
-  devicesOf(client: Client): Resource[] {
+  devicesOf(client: Client): Resource<I>[] {
     return [...(this.#byClient.get(client) ?? [])];
   }
 

@@ -35,9 +35,9 @@ export function createActivationGlobal(display: Display, seat: Seat): void {
   );
 }
 
-function serveToken(resource: Resource, tokens: Set<string>): void {
+function serveToken(resource: Resource<typeof xdg_activation_token_v1>, tokens: Set<string>): void {
   let committed = false;
-  const used = (r: Resource): boolean => {
+  const used = (r: Resource<typeof xdg_activation_token_v1>): boolean => {
     if (committed) r.postError(TOKEN_ERROR.already_used, 'the activation token was already committed');
     return committed;
   };

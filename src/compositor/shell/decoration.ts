@@ -12,6 +12,7 @@
 //    (unconfigured_buffer); destroying the toplevel before its decoration
 //    object is orphaned, and a request to an orphaned decoration too.
 import { zxdg_decoration_manager_v1, zxdg_toplevel_decoration_v1 } from '../../protocol/xdg-decoration.js';
+import type { xdg_toplevel } from '../../protocol/xdg-shell.js';
 import type { Display, Resource } from '../../server/index.js';
 import { implement } from '../../server/typed.js';
 import { toplevelOf } from './xdg-shell.js';
@@ -27,7 +28,7 @@ export function createDecorationGlobal(display: Display): void {
   );
 }
 
-function serveDecoration(resource: Resource, toplevelResource: Resource): void {
+function serveDecoration(resource: Resource<typeof zxdg_toplevel_decoration_v1>, toplevelResource: Resource<typeof xdg_toplevel>): void {
   const toplevel = toplevelOf(toplevelResource);
   implement(resource, zxdg_toplevel_decoration_v1, {});
   if (!toplevel) {
@@ -56,7 +57,7 @@ function serveDecoration(resource: Resource, toplevelResource: Resource): void {
     if (toplevel.decoration === decoration) toplevel.decoration = null;
   });
   // Whatever mode is asked, client_side is the answer, in a new configure sequence.
-  const answer = (r: Resource): void => {
+  const answer = (r: Resource<typeof zxdg_toplevel_decoration_v1>): void => {
     if (orphaned) {
       r.postError(ERROR.orphaned, 'xdg_toplevel has been destroyed');
       return;

@@ -37,6 +37,7 @@
 //    are kept as surfaces map and unmap, so drawing them costs no sort;
 //    popups are dismissed from the parent's own set.
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../protocol/wlr-layer-shell.js';
+import type { wl_output, wl_surface } from '../../protocol/wayland.js';
 import type { Display, Resource } from '../../server/index.js';
 import type { Output } from '../output/output.js';
 import { rect, sameRect, type Rect } from '../core/region.js';
@@ -84,12 +85,12 @@ const copyState = (s: LayerState): LayerState => ({ ...s, margin: { ...s.margin 
 
 export class LayerSurface implements SurfaceRole, PopupParent {
   readonly name = 'zwlr_layer_surface_v1';
-  readonly resource: Resource;
+  readonly resource: Resource<typeof zwlr_layer_surface_v1>;
   readonly surface: Surface;
   readonly namespace: string;
   readonly shell: LayerShell;
   /** The wl_output the client asked for (null: ours). */
-  readonly outputResource: Resource | null;
+  readonly outputResource: Resource<typeof wl_output> | null;
   pending: LayerState;
   current: LayerState;
   readonly popups = new Set<Popup>();
@@ -111,7 +112,7 @@ export class LayerSurface implements SurfaceRole, PopupParent {
   #configured: [number, number] | null = null;
   #wantsFocus = false;
 
-  constructor(resource: Resource, surface: Surface, shell: LayerShell, layer: number, namespace: string, outputResource: Resource | null) {
+  constructor(resource: Resource<typeof zwlr_layer_surface_v1>, surface: Surface, shell: LayerShell, layer: number, namespace: string, outputResource: Resource<typeof wl_output> | null) {
     this.resource = resource;
     this.surface = surface;
     this.shell = shell;
@@ -266,7 +267,14 @@ export class LayerShell {
     return this.#usable;
   }
 
-  #create(shellResource: Resource, id: Resource, surfaceResource: Resource, outputResource: Resource | null, layer: number, namespace: string): void {
+  #create(
+    shellResource: Resource<typeof zwlr_layer_shell_v1>,
+    id: Resource<typeof zwlr_layer_surface_v1>,
+    surfaceResource: Resource<typeof wl_surface>,
+    outputResource: Resource<typeof wl_output> | null,
+    layer: number,
+    namespace: string,
+  ): void {
     const surface = surfaceOf(surfaceResource);
     if (!surface) return;
     if (layer > LAYER.overlay) {
@@ -491,6 +499,6 @@ function exclude(usable: Rect, s: LayerState): Rect {
   return usable;
 }
 
-export function layerSurfaceOf(resource: Resource | null): LayerSurface | null {
+export function layerSurfaceOf(resource: Resource<typeof zwlr_layer_surface_v1> | null): LayerSurface | null {
   return dataOf(resource, LayerSurface);
 }

@@ -107,7 +107,7 @@ export class Positioner {
 /** The window an xdg_surface shows: a toplevel or a popup, with its place on the output. */
 export class XdgSurface implements SurfaceRole, PopupParent {
   readonly name = 'xdg_surface';
-  readonly resource: Resource;
+  readonly resource: Resource<typeof xdg_surface>;
   readonly surface: Surface;
   readonly shell: ShellHost;
   readonly wmBase: WmBase;
@@ -125,7 +125,7 @@ export class XdgSurface implements SurfaceRole, PopupParent {
   x = 0;
   y = 0;
 
-  constructor(resource: Resource, surface: Surface, shell: ShellHost, wmBase: WmBase) {
+  constructor(resource: Resource<typeof xdg_surface>, surface: Surface, shell: ShellHost, wmBase: WmBase) {
     this.resource = resource;
     this.surface = surface;
     this.shell = shell;
@@ -237,7 +237,7 @@ export class XdgSurface implements SurfaceRole, PopupParent {
 }
 
 export class Toplevel {
-  readonly resource: Resource;
+  readonly resource: Resource<typeof xdg_toplevel>;
   readonly xdg: XdgSurface;
   /** xdg-decoration: its configure goes out with each of this toplevel's configures. */
   decoration: { sendConfigure(): void } | null = null;
@@ -260,7 +260,7 @@ export class Toplevel {
   #pendingMin: [number, number] | null = null;
   #pendingMax: [number, number] | null = null;
 
-  constructor(resource: Resource, xdg: XdgSurface) {
+  constructor(resource: Resource<typeof xdg_toplevel>, xdg: XdgSurface) {
     this.resource = resource;
     this.xdg = xdg;
   }
@@ -380,7 +380,7 @@ function release(node: ForestNode): void {
 }
 
 export class Popup {
-  readonly resource: Resource;
+  readonly resource: Resource<typeof xdg_popup>;
   readonly xdg: XdgSurface;
   #parent: XdgSurface | PopupParent | null;
   /**
@@ -398,7 +398,7 @@ export class Popup {
   /** The grab was granted: the popup takes keyboard focus while open. */
   grabbed = false;
 
-  constructor(resource: Resource, xdg: XdgSurface, parent: XdgSurface | PopupParent | null, positioner: Positioner) {
+  constructor(resource: Resource<typeof xdg_popup>, xdg: XdgSurface, parent: XdgSurface | PopupParent | null, positioner: Positioner) {
     this.resource = resource;
     this.xdg = xdg;
     this.#parent = parent;
@@ -562,14 +562,14 @@ const flipY = (v: number): number => FLIP_Y[v] ?? v;
 
 /** One bound xdg_wm_base: its surfaces and ping state. */
 export class WmBase {
-  readonly resource: Resource;
+  readonly resource: Resource<typeof xdg_wm_base>;
   readonly surfaces = new Set<XdgSurface>();
   /** The maximized and fullscreen toplevels of every client (shared by all wm_bases). */
   readonly sized: Set<Toplevel>;
   pingSerial: number | null = null;
   unresponsive = false;
 
-  constructor(resource: Resource, sized: Set<Toplevel>) {
+  constructor(resource: Resource<typeof xdg_wm_base>, sized: Set<Toplevel>) {
     this.resource = resource;
     this.sized = sized;
   }
@@ -638,7 +638,7 @@ export function createXdgShellGlobal(host: ShellHost): Shell {
   };
 }
 
-function servePositioner(resource: Resource): void {
+function servePositioner(resource: Resource<typeof xdg_positioner>): void {
   const p = new Positioner();
   implement(
     resource,
@@ -678,7 +678,7 @@ function serveXdgSurface(xdg: XdgSurface): void {
   };
   resource.onDestroy(forget);
   surface.resource.onDestroy(() => resource.destroyed || forget());
-  const checkNoRole = (r: Resource): boolean => {
+  const checkNoRole = (r: Resource<typeof xdg_surface>): boolean => {
     if (xdg.toplevel || xdg.popup) {
       r.postError(SURFACE_ERROR.already_constructed, 'xdg_surface has already been constructed');
       return false;
@@ -720,7 +720,7 @@ function serveXdgSurface(xdg: XdgSurface): void {
   );
 }
 
-function serveToplevel(resource: Resource, xdg: XdgSurface): void {
+function serveToplevel(resource: Resource<typeof xdg_toplevel>, xdg: XdgSurface): void {
   const t = new Toplevel(resource, xdg);
   xdg.toplevel = t;
   resource.onDestroy(() => {
@@ -750,7 +750,7 @@ function serveToplevel(resource: Resource, xdg: XdgSurface): void {
   );
 }
 
-function servePopup(resource: Resource, xdg: XdgSurface, parent: XdgSurface | null, positioner: Positioner): void {
+function servePopup(resource: Resource<typeof xdg_popup>, xdg: XdgSurface, parent: XdgSurface | null, positioner: Positioner): void {
   const popup = new Popup(resource, xdg, parent, positioner);
   xdg.popup = popup;
   resource.onDestroy(() => {
@@ -783,11 +783,11 @@ function servePopup(resource: Resource, xdg: XdgSurface, parent: XdgSurface | nu
   );
 }
 
-export function toplevelOf(resource: Resource | null): Toplevel | null {
+export function toplevelOf(resource: Resource<typeof xdg_toplevel> | null): Toplevel | null {
   return dataOf(resource, Toplevel);
 }
 
-export function popupOf(resource: Resource | null): Popup | null {
+export function popupOf(resource: Resource<typeof xdg_popup> | null): Popup | null {
   return dataOf(resource, Popup);
 }
 
