@@ -19,8 +19,8 @@
 //    included, so the types hold without a check per request (an untyped
 //    new_id arrives as its id, a number: only wl_registry.bind has one,
 //    served by Display);
-//  - `fixed` arguments arrive as numbers, already decoded from 24.8 by the
-//    wire codec; an event's `fixed` is the raw 24.8 value (doubleToFixed);
+//  - `fixed` values are numbers both ways: a request's arrive decoded from
+//    24.8 by the wire codec, an event's are encoded to 24.8 by it;
 //  - a plain `Resource` (interface unknown) sends nothing: every event goes
 //    through a resource typed by its interface;
 //  - owner data is `unknown` to the server: it is read back with
