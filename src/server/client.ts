@@ -271,8 +271,9 @@ export class Client {
   /**
    * Sends an event: what Resource.send does once the compiler checked the
    * name and arguments (call that, not this). fds in the arguments are
-   * dup'ed: the caller keeps its own. Dropped once the target is destroyed or the client errored (as
-   * libwayland drops everything after wl_display.error), and once the
+   * dup'ed: the caller keeps its own. Dropped once the target is destroyed
+   * or the client errored (as libwayland drops everything after
+   * wl_display.error), and once the
    * connection no longer sends (see Connection.writable). Object arguments
    * that are destroyed or belong to another client are sent as null where
    * allowed; elsewhere that is a bug of the caller and throws.
