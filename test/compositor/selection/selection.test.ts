@@ -171,7 +171,7 @@ function windowOf(t: TestCompositor, p: Peer): XdgSurface {
 
 /** Keyboard focus to p's window, through the seat; p hears wl_keyboard.enter. */
 async function focus(t: TestCompositor, p: Peer): Promise<void> {
-  t.compositor.seat.focus(p.surface);
+  t.compositor.desktop.focus(p.surface);
   await p.c.roundtrip();
 }
 

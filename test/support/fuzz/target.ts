@@ -94,7 +94,7 @@ export async function applyStep(compositor: Compositor, step: HarnessStep): Prom
     case 'type':
       return input.type(step.text);
     case 'unfocus':
-      compositor.seat.focus(null);
+      compositor.desktop.focus(null);
       return;
     case 'paint':
       compositor.paint();
