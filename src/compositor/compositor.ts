@@ -33,7 +33,8 @@
 //  - client pixels cost the compositor at most the pixel budget (per client
 //    and in all, core/content.ts): past it buffers are shown in place.
 import { LEVELS, type LogLevel } from './log.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { ClientStatsBook, type ClientStats } from './client-stats.js';
+import { writeFileSync } from 'node:fs';
 import { Display, type Client, type Resource } from '../server/index.js';
 import type { Listener } from '../wire/socket.js';
 import type { UnixStream } from '../wire/socket.js';
@@ -65,6 +66,7 @@ import { Desktop, type DesktopHost } from './desktop/desktop.js';
 import type { WindowStack } from './desktop/window-stack.js';
 
 export type { LogLevel } from './log.js';
+export type { ClientStats } from './client-stats.js';
 
 export interface CompositorOptions {
   width?: number;
@@ -98,31 +100,12 @@ export interface CompositorOptions {
   pixelBudget?: { perClient?: number; total?: number };
 }
 
-/** What the compositor saw of one client (for reports and tests). */
-export interface ClientStats {
-  label: string;
-  commits: number;
-  /** Frame callbacks answered (done sent). */
-  frames: number;
-  presented: number;
-  rescues: number;
-  /** The client got a protocol error (and was disconnected). */
-  protocolError: boolean;
-  disconnected: boolean;
-  unresponsive: boolean;
-  /** Milliseconds since the compositor started: first commit, last frame callback answered (null: none yet). */
-  firstCommitMs: number | null;
-  lastFrameMs: number | null;
-}
-
 interface QueuedFrame {
   surface: Surface;
   frames: Resource[];
   feedbacks: Resource[];
 }
 
-/** Stats of gone clients kept for reports (the oldest are forgotten past it). */
-const MAX_GONE_STATS = 1024;
 /** A client leaving with this many objects or more makes the heap worth collecting at once. */
 const RELEASE_AFTER_OBJECTS = 1000;
 
@@ -141,11 +124,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   /** Scripted keyboard and pointer input (see input/scripted.ts). */
   readonly input: Input;
   readonly #drawCursor: boolean;
-  /** Stats of the connected clients (a gone client is not kept: nothing may hold it, or its buffers). */
-  readonly #stats = new Map<Client, ClientStats>();
-  /** Every client's stats in connection order; of the gone ones only the latest MAX_GONE_STATS or so. */
-  #history: ClientStats[] = [];
-  #goneInHistory = 0;
+  /** What was seen of each client (reports and tests). */
+  readonly #stats = new ClientStatsBook();
   readonly #log: (line: string) => void;
   readonly #level: number;
   readonly #shell: Shell;
@@ -209,7 +189,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());
 
-    this.display.onClient((client) => this.#track(client, labelOf(client)));
+    this.display.onClient((client) => this.#track(client));
     const ping = options.pingIntervalMs ?? 10_000;
     if (ping > 0) {
       this.#pingTimer = setInterval(() => this.#guarded('ping', () => this.#shell.ping()), ping);
@@ -241,34 +221,23 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   /** Serves a connected stream (e.g. a socketpair end for an in-process client) under a label. */
   addClient(stream: UnixStream, label: string): Client {
     const client = this.display.addClient(stream);
-    const stats = this.#stats.get(client);
+    const stats = this.#stats.of(client);
     if (stats) stats.label = label;
     return client;
   }
 
   /** Everything seen of each client, connected or gone (the latest 1,024 to 2,048 gone ones), in connection order. */
   get clientStats(): readonly ClientStats[] {
-    return this.#history.slice();
+    return this.#stats.all();
   }
 
   statsOf(client: Client): ClientStats | undefined {
-    return this.#stats.get(client);
+    return this.#stats.of(client);
   }
 
-  #track(client: Client, label: string): void {
-    const stats: ClientStats = { label, commits: 0, frames: 0, presented: 0, rescues: 0, protocolError: false, disconnected: false, unresponsive: false, firstCommitMs: null, lastFrameMs: null };
-    this.#stats.set(client, stats);
-    this.#history.push(stats);
+  #track(client: Client): void {
+    const stats = this.#stats.track(client);
     client.onDestroy((c) => {
-      stats.disconnected = true;
-      stats.protocolError = c.errored;
-      this.#stats.delete(c);
-      // Bounded: a client connecting a million times leaves MAX_GONE_STATS behind (compacted in batches: O(1) amortized).
-      if (++this.#goneInHistory > 2 * MAX_GONE_STATS) {
-        let drop = this.#goneInHistory - MAX_GONE_STATS;
-        this.#history = this.#history.filter((h) => !(h.disconnected && drop-- > 0));
-        this.#goneInHistory = MAX_GONE_STATS;
-      }
       if (c.objectCount >= RELEASE_AFTER_OBJECTS) this.#scheduleRelease();
       this.log(c.errored ? 'warn' : 'info', `${stats.label}: ${c.errored ? 'disconnected after a protocol error' : 'disconnected'}`);
     });
@@ -314,13 +283,13 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   }
 
   countRescue(client: Client, policy: TruncationPolicy): void {
-    const stats = this.#stats.get(client);
+    const stats = this.#stats.of(client);
     if (stats) stats.rescues++;
     this.log('warn', `${stats?.label ?? 'a client'} truncated a buffer under us: ${policy === 'error' ? 'invalid_fd posted' : 'showing zeros'}`);
   }
 
   countCommit(client: Client): void {
-    const stats = this.#stats.get(client);
+    const stats = this.#stats.of(client);
     if (!stats) return;
     stats.commits++;
     stats.firstCommitMs ??= this.#elapsedMs();
@@ -378,14 +347,14 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   }
 
   reportUnresponsive(client: Client): void {
-    const stats = this.#stats.get(client);
+    const stats = this.#stats.of(client);
     if (stats) stats.unresponsive = true;
     this.log('warn', `${this.labelOf(client)} does not answer pings (not disconnected for it)`);
   }
 
   /** A client's name for log lines ("foot (pid 12)"). */
   labelOf(client: Client): string {
-    return this.#stats.get(client)?.label ?? 'client';
+    return this.#stats.labelOf(client);
   }
 
   // ---- refresh
@@ -432,7 +401,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.#queued = new Map();
     for (const q of queued.values()) {
       const client = q.surface.client;
-      const stats = this.#stats.get(client);
+      const stats = this.#stats.of(client);
       try {
         for (const f of q.frames) {
           if (f.destroyed) continue;
@@ -558,21 +527,4 @@ export async function loadPngEncoder(): Promise<void> {
 
 function stackOf(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
-}
-
-/** "weston-simple-shm (pid 123)" from the peer's credentials, else "client". */
-function labelOf(client: Client): string {
-  const pid = client.credentials?.pid;
-  if (!pid || pid === process.pid) return 'client';
-  let comm = '';
-  try {
-    comm = readComm(pid);
-  } catch {
-    comm = '';
-  }
-  return comm ? `${comm} (pid ${pid})` : `pid ${pid}`;
-}
-
-function readComm(pid: number): string {
-  return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
 }
