@@ -4,12 +4,12 @@
 // gets the truncation policy's answer, and the next capture works.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { needRoot, peersRequired } from '../support/peers.js';
+import { privateDir } from '../support/common.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/full-disk-capture.js', import.meta.url));
 
@@ -25,7 +25,7 @@ const MOUNT_SMALL_FILESYSTEM =
 for (const [policy, answer] of [['error', 'error wl_buffer 2'], ['zero', 'failed']] as const)
   test(`capture into a sparse file on a full filesystem, policy ${policy}: ${answer}, nothing in the file, compositor and bystander go on`, (t) => {
     if (!needRoot(t, 'mounting a small filesystem')) return;
-    const dir = mkdtempSync(join(tmpdir(), 'nosigbus-full-'));
+    const dir = privateDir('nosigbus-full-');
     const [image, mnt] = [join(dir, 'image'), join(dir, 'mnt')];
     mkdirSync(mnt);
     const r = spawnSync('unshare', ['-m', 'sh', '-c', MOUNT_SMALL_FILESYSTEM, 'sh', image, mnt, process.execPath, CHILD, policy], { encoding: 'utf8', timeout: 60_000 });

@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Compositor } from '../../../src/compositor/index.js';
 import { activeMappings } from '../../../src/shm/index.js';
 import { activePolls, type UnixStream } from '../../../src/wire/socket.js';
-import { sleep } from '../time.js';
+import { sleep } from '../common.js';
 
 export type HarnessStep =
   | { kind: 'move'; x: number; y: number }
