@@ -12,8 +12,9 @@
 //  - wl_shm_pool.resize and the guarded mappings: core/shm.ts → src/shm.
 //
 // Invariants:
-//  - the globals and their versions are those of the `create…Global` calls
-//    in the constructor (Debian 12's XML); zwlr_data_control_manager_v1 is
+//  - the globals are created by the `create…Global` calls in the
+//    constructor, in the order clients see them; each area's function names
+//    its interface and version (Debian 12's XML); zwlr_data_control_manager_v1 is
 //    left out with options.dataControl false; wl_data_device_manager and
 //    zwp_primary_selection_device_manager_v1 come with the seat
 //    (attachSelectionSeat: GTK crashes on primary selection without a seat);
@@ -158,6 +159,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     // A per-client budget alone lets three clients copy that much.
     this.pixelBudget = new PixelBudget(perClient, options.pixelBudget?.total ?? (perClient > 0 ? 3 * perClient : DEFAULT_TOTAL_PIXEL_BUDGET));
 
+    // The globals, in registry order.
     const display = this.display;
     createCompositorGlobal(display, this);
     createSubcompositorGlobal(display);
@@ -186,6 +188,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.layerShell = createLayerShellGlobal(display, this);
     createDecorationGlobal(display);
     createOutputManagementGlobal(display, this.output);
+    // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());
 
