@@ -16,12 +16,12 @@
 // (the compositor is then stopped by pid and the figure reported as capped).
 // Then the issue's targets for nosigbus: alive everywhere, peak RSS ≤ idle +
 // 256 MiB, CPU for 3,000 toplevels ≤ 2× weston's and ≤ 3.5× its own for 1,000.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { WESTON, WESTON_PEERS, buildC, startWeston, type Exit } from '../test/support/peer-compositors.js';
-import { HOSTILE_PEERS, MemoryWatch, MiB, killPid, procMemory, runHostile, running, serveNosigbus, until } from '../test/support/hostile.js';
+import { HOSTILE_PEERS, MemoryWatch, MiB, killPid, procMemory, runHostile, running, serveNosigbus } from '../test/support/hostile.js';
 import { cpuMs, sleep } from './support.js';
+import { privateDir, until } from '../test/support/common.js';
 
 const CASE_TIMEOUT_MS = Number(process.env.BENCH_CASE_TIMEOUT_S ?? 60) * 1000;
 const RSS_CAP = Number(process.env.BENCH_RSS_CAP_MIB ?? 4096) * MiB;
@@ -135,7 +135,7 @@ export async function run(): Promise<void> {
     console.log(`skipped: ${missing.join(', ')} not found (Debian packages weston, libwayland-dev, wayland-protocols, pkg-config, gcc)`);
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-bounded-'));
+  const dir = privateDir('nosigbus-bench-bounded-');
   try {
     const exe = buildC(dir, 'hostile-wl', true);
     console.log(`hostile-wl against nosigbus serve and ${WESTON} headless (pixman), both 1024×640, a fresh compositor per case;`);

@@ -5,13 +5,12 @@
 // Medians of RUNS, as a ratio; `grim -t ppm` too (no PNG compression: the
 // capture path shows more).
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
-import { SETPRIV, SWAY, asRoot, sleep } from '../test/support/peer-compositors.js';
-import { privateDir } from '../test/support/dirs.js';
+import { SETPRIV, SWAY, asRoot } from '../test/support/peer-compositors.js';
+import { privateDir, sleep } from '../test/support/common.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const GRIM = '/usr/bin/grim';
@@ -83,7 +82,7 @@ export async function run(): Promise<void> {
     console.log(`skipped: needs ${GRIM} and ${SWAY}${asRoot ? ` and ${SETPRIV}` : ''} (Debian grim, sway, util-linux)`);
     return;
   }
-  const out = mkdtempSync(join(tmpdir(), 'nosigbus-bench-grim-out-'));
+  const out = privateDir('nosigbus-bench-grim-out-');
   const contenders: Running[] = [];
   try {
     contenders.push(await startOurs());

@@ -12,9 +12,7 @@
 // apart). Floor and capture alternate at the
 // refresh's pace, so the machine's load and the cache (warm, or evicted by
 // other processes between refreshes) weigh on both alike.
-import { chmodSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, closeSync, rmSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { patternClient } from '../src/cli/capture-clients.js';
@@ -24,6 +22,7 @@ import { native } from '../src/shm/native.js';
 import { socketPair } from '../src/wire/socket.js';
 import { ShmBuffer } from '../src/compositor/core/shm.js';
 import type { CaptureMode, CaptureReply, CaptureRequest } from './capture-client.js';
+import { privateDir } from '../test/support/common.js';
 
 const CLIENT = fileURLToPath(new URL('./capture-client.js', import.meta.url));
 const SIZES: readonly [number, number][] = [[1920, 1080], [3840, 2160]];
@@ -75,7 +74,7 @@ interface Bench {
   frame: Buffer;
 }
 async function start(width: number, height: number): Promise<Bench> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-capture-'));
+  const dir = privateDir('nosigbus-bench-capture-');
   chmodSync(dir, 0o700);
   const compositor = new Compositor({ width, height, logLevel: 'error', pingIntervalMs: 0 });
   compositor.listen('bench-capture', dir);

@@ -8,11 +8,11 @@
 // from the client's guarded mapping instead of copying it at commit (the
 // default): pixels read once, but each buffer held until replaced.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { accepting, cpuMs, sleep } from './support.js';
+import { privateDir } from '../test/support/common.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SIMPLE_SHM = '/usr/bin/weston-simple-shm';
@@ -48,7 +48,7 @@ function countFrames(child: ChildProcess, counter: { frames: number }): void {
 }
 
 async function measure(c: Contender, width: number, height: number, clients: number): Promise<{ frames: number; cpuMs: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-'));
+  const dir = privateDir('nosigbus-bench-');
   chmodSync(dir, 0o700);
   const socket = `scaling-${c.name.replace(' ', '-')}`;
   const env = { ...process.env, XDG_RUNTIME_DIR: dir };

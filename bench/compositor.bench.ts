@@ -7,11 +7,10 @@
 // the targets (issue 16): start ≤ floor + 30 ms, idle RSS ≤ floor + 12 MiB.
 // Starts are the median of START_RUNS, interleaved (2 cores, shared).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { accepting, cpuMs, sleep } from './support.js';
+import { privateDir } from '../test/support/common.js';
 
 // The command as installed (package.json bin, npm start).
 const MAIN = fileURLToPath(new URL('../src/cli/nosigbus.cjs', import.meta.url));
@@ -57,7 +56,7 @@ interface Figures {
 }
 
 function runtimeDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-'));
+  const dir = privateDir('nosigbus-bench-');
   chmodSync(dir, 0o700);
   return dir;
 }

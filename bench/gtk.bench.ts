@@ -9,11 +9,11 @@
 // BENCH_NOSIGBUS_ARGS adds options to nosigbus, e.g. "--memory-budget 0" to
 // show GTK's buffers in place instead of copying them at commit.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { accepting, cpuMs, sleep } from './support.js';
+import { privateDir } from '../test/support/common.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const GTK3 = '/usr/bin/gtk3-widget-factory';
@@ -68,7 +68,7 @@ async function window(compositorPid: number, counter: ReturnType<typeof frameCou
 }
 
 async function ours(): Promise<Figures> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-gtk-'));
+  const dir = privateDir('nosigbus-bench-gtk-');
   chmodSync(dir, 0o700);
   // `run` passes its environment to the client; WAYLAND_DEBUG=client traces only the client.
   const run = spawn(process.execPath, [MAIN, 'run', '--width', String(WIDTH), '--height', String(HEIGHT), ...(process.env.BENCH_NOSIGBUS_ARGS ?? '').split(' ').filter(Boolean), '--', GTK3],
@@ -84,7 +84,7 @@ async function ours(): Promise<Figures> {
 }
 
 async function weston(): Promise<Figures> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-weston-'));
+  const dir = privateDir('nosigbus-bench-weston-');
   chmodSync(dir, 0o700);
   const socket = 'bench-weston';
   const server = spawn(WESTON, ['--backend=headless-backend.so', '--use-pixman', `--socket=${socket}`, '--idle-time=0', '--no-config', `--width=${WIDTH}`, `--height=${HEIGHT}`],

@@ -3,13 +3,11 @@
 // (libwayland prints CLOCK_REALTIME in microseconds, wrapped to 32 bits).
 // Median over 200 keys, one at a time, the compositor in this process.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { Compositor } from '../src/compositor/index.js';
 import { wl_data_device_manager } from '../src/protocol/wayland.js';
 import type { Resource } from '../src/server/index.js';
-import { sleep } from '../test/support/time.js';
+import { sleep, privateDir } from '../test/support/common.js';
 
 const KEYS = 200;
 /** CLOCK_REALTIME in µs mod 2^32, as libwayland's trace prints it. */
@@ -20,7 +18,7 @@ export async function run(): Promise<void> {
     console.log('skipped: /usr/bin/wev not found (Debian package wev)');
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-input-'));
+  const dir = privateDir('nosigbus-bench-input-');
   chmodSync(dir, 0o700);
   const compositor = new Compositor({ width: 640, height: 480, logLevel: 'error', pingIntervalMs: 0 });
   // wev needs a wl_data_device_manager (it does not check for one).

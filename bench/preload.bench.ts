@@ -2,10 +2,10 @@
 // Targets: nosigbus_mmap+munmap <= 1.5x raw mmap+munmap; weston-simple-shm
 // frames in 10 s (and weston's CPU) with the preload >= 0.98 of without.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { WESTON, root, sleep, start, startWeston } from '../test/support/peer-compositors.js';
+import { WESTON, root, start, startWeston } from '../test/support/peer-compositors.js';
+import { privateDir, sleep } from '../test/support/common.js';
 
 const SIMPLE_SHM = '/usr/bin/weston-simple-shm';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -33,7 +33,7 @@ async function frames(preload: boolean): Promise<{ frames: number; cpu: number }
 }
 
 export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-'));
+  const dir = privateDir('nosigbus-bench-');
   const exe = join(dir, 'map');
   execFileSync('gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', `-I${join(root, 'include')}`, '-o', exe,
     join(root, 'bench/c/map.c'), join(root, 'build-c/libnosigbus.a'), '-lpthread']);

@@ -6,18 +6,18 @@
 // of the client, and each again with painting switched off (what the scene,
 // focus and pointer code cost without the renderer).
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Compositor } from '../src/compositor/index.js';
+import { privateDir } from '../test/support/common.js';
 
 const CLIENT = fileURLToPath(new URL('./toplevels-client.js', import.meta.url));
 const run = promisify(execFile);
 
 async function compositorCpuMs(n: number, mode: string, paint: boolean): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-scene-'));
+  const dir = privateDir('nosigbus-scene-');
   chmodSync(dir, 0o700);
   const compositor = new Compositor({ width: 1024, height: 640, logLevel: 'error', pingIntervalMs: 0 });
   if (!paint) compositor.renderer.render = () => [];

@@ -1,11 +1,10 @@
 // Server CPU time per request for a flooding client (a child process writing
 // wl_surface attach/damage_buffer/commit as fast as the socket takes them).
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, rmSync } from 'node:fs';
 import { wl_compositor } from '../src/protocol/wayland.js';
 import { Display, type Resource } from '../src/server/index.js';
+import { privateDir } from '../test/support/common.js';
 
 const REQUESTS = 600_000;
 
@@ -32,7 +31,7 @@ s.on('error', (e) => { console.error('flooder:', e.message); process.exit(1); })
 `;
 
 export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-bench-'));
+  const dir = privateDir('nosigbus-bench-');
   chmodSync(dir, 0o700);
   const display = new Display();
   let handled = 0;

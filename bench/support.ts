@@ -2,7 +2,7 @@
 // and whether a compositor's socket accepts yet.
 import { readFileSync } from 'node:fs';
 import { connectWayland } from '../src/wire/socket.js';
-import { sleep } from '../test/support/time.js';
+import { sleep } from '../test/support/common.js';
 
 const TICK_MS = 10; // /proc clock ticks (USER_HZ 100)
 

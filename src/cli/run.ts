@@ -58,7 +58,7 @@ function startSession(args: CompositorArgs): Session {
   // windows before they exit, so the output is kept as it was just before
   // the last window left.
   let lastShown: Uint32Array | undefined;
-  if (args.screenshot) compositor.onUnmap(() => (lastShown = compositor.snapshot()));
+  if (args.screenshot) compositor.desktop.onUnmap(() => (lastShown = compositor.snapshot()));
   let done = false;
   const cleanup = (): void => {
     if (done) return;

@@ -1,31 +1,26 @@
-// The headless compositor, wired top to bottom: a display, its globals, the
-// scene of windows, the refresh timer that paints and answers frame
-// callbacks, screenshots.
+// The headless compositor, wired top to bottom: a display, its globals (one
+// `create…Global(display, …)` per protocol area), the desktop that decides
+// window policy, and the frame clock that paints and answers frame
+// callbacks; screenshots.
+//
+// Where things are:
+//  - what happens on wl_surface.commit: core/surface.ts (then the role's
+//    committed(): shell/xdg-shell.ts, shell/layer-shell.ts, core/subsurface.ts);
+//  - how a frame is painted: #tick() here → output/renderer.ts → core/pixman.ts;
+//  - where a window is placed, how windows stack, where focus changes:
+//    desktop/desktop.ts;
+//  - wl_shm_pool.resize and the guarded mappings: core/shm.ts → src/shm.
 //
 // Invariants:
-//  - globals (versions of Debian 12's XML): wl_compositor 5,
-//    wl_subcompositor 1, wl_shm 1, wl_output 4, zxdg_output_manager_v1 3,
-//    xdg_wm_base 5, wp_viewporter 1, wp_presentation 1,
-//    zwlr_screencopy_manager_v1 3 (screencopy.ts), wl_seat 7,
-//    zwp_virtual_keyboard_manager_v1 1, zwlr_virtual_pointer_manager_v1 2
-//    and xdg_activation_v1 1 (seat.ts, virtual-input.ts, activation.ts),
-//    zwlr_layer_shell_v1 4
-//    (layer-shell.ts), zxdg_decoration_manager_v1 1 (decoration.ts),
-//    zwlr_output_manager_v1 2 (output-management.ts),
-//    zwlr_data_control_manager_v1 2 (data-control.ts; unless
-//    options.dataControl is false); with a seat only (attachSelectionSeat):
-//    wl_data_device_manager 3 and zwp_primary_selection_device_manager_v1 1
-//    (GTK crashes on primary selection without a seat);
-//  - the scene, bottom to top: background and bottom layer surfaces, the
-//    windows (each toplevel with its popups above it, in the order raised:
-//    window-stack.ts), top and overlay layer surfaces, then popups of layer
-//    surfaces; mapping, unmapping and raising a window cost O(1), whatever
-//    the number of windows (sceneRoots() is O(scene): once per frame or per
-//    input event);
-//    windows are placed and maximized within the usable area (the output
-//    less the layer surfaces' exclusive zones);
-//  - an output mode change repaints everything and reconfigures what is
-//    sized to the output (maximized and fullscreen toplevels, layer surfaces);
+//  - the globals are created by the `create…Global` calls in the
+//    constructor, in the order clients see them; each area's function names
+//    its interface and version (Debian 12's XML); zwlr_data_control_manager_v1 is
+//    left out with options.dataControl false; wl_data_device_manager and
+//    zwp_primary_selection_device_manager_v1 come with the seat
+//    (attachSelectionSeat: GTK crashes on primary selection without a seat);
+//  - an output mode change repaints everything; the desktop re-arranges
+//    what is sized to the output (maximized and fullscreen toplevels,
+//    layer surfaces);
 //  - the refresh timer runs only while something waits for it (a frame
 //    callback, feedback or damage), ticking on the output's refresh grid
 //    (start + k × period): an idle compositor has no timer and uses no CPU;
@@ -37,19 +32,20 @@
 //    callbacks or presentation feedback ends that client (wl_display.error
 //    implementation, logged with its stack), never the compositor;
 //  - client pixels cost the compositor at most the pixel budget (per client
-//    and in all, content.ts): past it buffers are shown in place.
+//    and in all, core/content.ts): past it buffers are shown in place.
 import { LEVELS, type LogLevel } from './log.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { ClientStatsBook, type ClientStats } from './client-stats.js';
+import { writeFileSync } from 'node:fs';
 import { Display, type Client, type Resource } from '../server/index.js';
 import type { wl_callback } from '../protocol/wayland.js';
 import type { wp_presentation_feedback } from '../protocol/presentation-time.js';
 import type { Listener } from '../wire/socket.js';
 import type { UnixStream } from '../wire/socket.js';
-import { Output } from './output/output.js';
+import { createOutputGlobals, Output } from './output/output.js';
 import { createPresentationGlobal, discard, presented } from './core/presentation.js';
 import { captureRgba } from './output/capture.js';
 import { Renderer, type SceneRoot } from './output/renderer.js';
-import { Screencopy } from './output/screencopy.js';
+import { createScreencopyGlobal, type Screencopy } from './output/screencopy.js';
 import { createDataControlGlobal } from './selection/data-control.js';
 import { createDataDeviceGlobal, type DataDevices } from './selection/data-device.js';
 import { createPrimarySelectionGlobal } from './selection/primary-selection.js';
@@ -61,17 +57,19 @@ import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/s
 import { createViewporterGlobal } from './core/viewporter.js';
 import { createActivationGlobal } from './shell/activation.js';
 import { Input } from './input/scripted.js';
-import { Seat } from './input/seat.js';
+import { createSeatGlobal, type Seat, type SeatHost } from './input/seat.js';
 import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './input/virtual-input.js';
 import type { KeymapNames } from './input/xkb.js';
 import { createDecorationGlobal } from './shell/decoration.js';
-import { LAYER, LayerShell, LayerSurface, type LayerShellHost } from './shell/layer-shell.js';
-import { OutputManagement } from './output/output-management.js';
+import { createLayerShellGlobal, type LayerShell, type LayerShellHost } from './shell/layer-shell.js';
+import { createOutputManagementGlobal } from './output/output-management.js';
 import type { Rect } from './core/region.js';
-import { createXdgShellGlobal, windowTitle, type Shell, type ShellHost, type XdgSurface } from './shell/xdg-shell.js';
-import { WindowStack } from './desktop/window-stack.js';
+import { createXdgShellGlobal, type Shell, type ShellHost, type XdgSurface } from './shell/xdg-shell.js';
+import { Desktop, type DesktopHost } from './desktop/desktop.js';
+import type { WindowStack } from './desktop/window-stack.js';
 
 export type { LogLevel } from './log.js';
+export type { ClientStats } from './client-stats.js';
 
 export interface CompositorOptions {
   width?: number;
@@ -105,36 +103,16 @@ export interface CompositorOptions {
   pixelBudget?: { perClient?: number; total?: number };
 }
 
-/** What the compositor saw of one client (for reports and tests). */
-export interface ClientStats {
-  label: string;
-  commits: number;
-  /** Frame callbacks answered (done sent). */
-  frames: number;
-  presented: number;
-  rescues: number;
-  /** The client got a protocol error (and was disconnected). */
-  protocolError: boolean;
-  disconnected: boolean;
-  unresponsive: boolean;
-  /** Milliseconds since the compositor started: first commit, last frame callback answered (null: none yet). */
-  firstCommitMs: number | null;
-  lastFrameMs: number | null;
-}
-
 interface QueuedFrame {
   surface: Surface;
   frames: Resource<typeof wl_callback>[];
   feedbacks: Resource<typeof wp_presentation_feedback>[];
 }
 
-const CASCADE_STEP = 32;
-/** Stats of gone clients kept for reports (the oldest are forgotten past it). */
-const MAX_GONE_STATS = 1024;
 /** A client leaving with this many objects or more makes the heap worth collecting at once. */
 const RELEASE_AFTER_OBJECTS = 1000;
 
-export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
+export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, DesktopHost {
   readonly display: Display;
   readonly output: Output;
   readonly renderer: Renderer;
@@ -143,17 +121,14 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly pixelBudget: PixelBudget;
   readonly #releaseMemory: (() => void) | null;
   #releaseTimer: NodeJS.Timeout | null = null;
-  /** Mapped windows (toplevels and popups), bottom to top: O(1) to add, remove and raise (window-stack.ts). */
-  readonly windows = new WindowStack();
   readonly seat: Seat;
-  /** Scripted keyboard and pointer input (see input.ts). */
+  /** Window policy: the stack, placement, focus and activation, the scene (desktop/desktop.ts). */
+  readonly desktop: Desktop;
+  /** Scripted keyboard and pointer input (see input/scripted.ts). */
   readonly input: Input;
   readonly #drawCursor: boolean;
-  /** Stats of the connected clients (a gone client is not kept: nothing may hold it, or its buffers). */
-  readonly #stats = new Map<Client, ClientStats>();
-  /** Every client's stats in connection order; of the gone ones only the latest MAX_GONE_STATS or so. */
-  #history: ClientStats[] = [];
-  #goneInHistory = 0;
+  /** What was seen of each client (reports and tests). */
+  readonly #stats = new ClientStatsBook();
   readonly #log: (line: string) => void;
   readonly #level: number;
   readonly #shell: Shell;
@@ -164,14 +139,12 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   readonly layerShell: LayerShell;
   /** Frame callbacks and feedback waiting for the next refresh, per surface (in order of first commit). */
   #queued = new Map<Surface, QueuedFrame>();
-  readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
   #repaint = false;
   #timer: NodeJS.Timeout | null = null;
   #pingTimer: NodeJS.Timeout | null = null;
   readonly #epoch = process.hrtime.bigint();
   #sequence = 0;
   #lastVblank = 0n;
-  #placed = 0;
   #closed = false;
   /** Refreshes that ran (painted or answered callbacks). */
   ticks = 0;
@@ -188,28 +161,40 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     // A per-client budget alone lets three clients copy that much.
     this.pixelBudget = new PixelBudget(perClient, options.pixelBudget?.total ?? (perClient > 0 ? 3 * perClient : DEFAULT_TOTAL_PIXEL_BUDGET));
 
-    createCompositorGlobal(this.display, this);
-    createSubcompositorGlobal(this.display);
-    createShmGlobal(this.display, this.shm);
-    this.output.createGlobals(this.display);
-    this.#shell = createXdgShellGlobal(this);
-    createViewporterGlobal(this.display);
-    createPresentationGlobal(this.display);
-    this.#screencopy = new Screencopy(this.display, this);
-    this.seat = new Seat(this, { ...(options.keyboard ? { keyboard: options.keyboard } : {}), keymapOnFirstUse: options.keymapOnFirstUse ?? false });
+    // The globals, in registry order.
+    const display = this.display;
+    createCompositorGlobal(display, this);
+    createSubcompositorGlobal(display);
+    createShmGlobal(display, this.shm);
+    createOutputGlobals(display, this.output);
+    this.#shell = createXdgShellGlobal(display, this);
+    createViewporterGlobal(display);
+    createPresentationGlobal(display);
+    this.#screencopy = createScreencopyGlobal(display, this);
+    const seatHost: SeatHost = {
+      display,
+      output: this.output,
+      sceneRoots: () => this.desktop.sceneRoots(),
+      pointerPressed: (hit) => this.desktop.pointerPressed(hit),
+      scheduleRepaint: () => this.scheduleRepaint(),
+      log: (level, message) => this.log(level, message),
+    };
+    this.seat = createSeatGlobal(display, seatHost, { ...(options.keyboard ? { keyboard: options.keyboard } : {}), keymapOnFirstUse: options.keymapOnFirstUse ?? false });
     this.input = new Input(this.seat);
     this.#drawCursor = options.cursor ?? false;
-    createVirtualKeyboardGlobal(this.display, this.seat);
-    createVirtualPointerGlobal(this.display, this.seat);
-    createActivationGlobal(this.display, this.seat);
+    createVirtualKeyboardGlobal(display, this.seat);
+    createVirtualPointerGlobal(display, this.seat);
+    createActivationGlobal(display, { activate: (surface) => this.desktop.activate(surface) });
     this.attachSelectionSeat(this.seat);
-    if (options.dataControl !== false) createDataControlGlobal(this.display, this.selections);
-    this.layerShell = new LayerShell(this);
-    createDecorationGlobal(this.display);
-    new OutputManagement(this.display, this.output);
+    if (options.dataControl !== false) createDataControlGlobal(display, this.selections);
+    this.layerShell = createLayerShellGlobal(display, this);
+    createDecorationGlobal(display);
+    createOutputManagementGlobal(display, this.output);
+    // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
+    this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());
 
-    this.display.onClient((client) => this.#track(client, labelOf(client)));
+    this.display.onClient((client) => this.#track(client));
     const ping = options.pingIntervalMs ?? 10_000;
     if (ping > 0) {
       this.#pingTimer = setInterval(() => this.#guarded('ping', () => this.#shell.ping()), ping);
@@ -241,34 +226,23 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   /** Serves a connected stream (e.g. a socketpair end for an in-process client) under a label. */
   addClient(stream: UnixStream, label: string): Client {
     const client = this.display.addClient(stream);
-    const stats = this.#stats.get(client);
+    const stats = this.#stats.of(client);
     if (stats) stats.label = label;
     return client;
   }
 
   /** Everything seen of each client, connected or gone (the latest 1,024 to 2,048 gone ones), in connection order. */
   get clientStats(): readonly ClientStats[] {
-    return this.#history.slice();
+    return this.#stats.all();
   }
 
   statsOf(client: Client): ClientStats | undefined {
-    return this.#stats.get(client);
+    return this.#stats.of(client);
   }
 
-  #track(client: Client, label: string): void {
-    const stats: ClientStats = { label, commits: 0, frames: 0, presented: 0, rescues: 0, protocolError: false, disconnected: false, unresponsive: false, firstCommitMs: null, lastFrameMs: null };
-    this.#stats.set(client, stats);
-    this.#history.push(stats);
+  #track(client: Client): void {
+    const stats = this.#stats.track(client);
     client.onDestroy((c) => {
-      stats.disconnected = true;
-      stats.protocolError = c.errored;
-      this.#stats.delete(c);
-      // Bounded: a client connecting a million times leaves MAX_GONE_STATS behind (compacted in batches: O(1) amortized).
-      if (++this.#goneInHistory > 2 * MAX_GONE_STATS) {
-        let drop = this.#goneInHistory - MAX_GONE_STATS;
-        this.#history = this.#history.filter((h) => !(h.disconnected && drop-- > 0));
-        this.#goneInHistory = MAX_GONE_STATS;
-      }
       if (c.objectCount >= RELEASE_AFTER_OBJECTS) this.#scheduleRelease();
       this.log(c.errored ? 'warn' : 'info', `${stats.label}: ${c.errored ? 'disconnected after a protocol error' : 'disconnected'}`);
     });
@@ -314,13 +288,13 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
   }
 
   countRescue(client: Client, policy: TruncationPolicy): void {
-    const stats = this.#stats.get(client);
+    const stats = this.#stats.of(client);
     if (stats) stats.rescues++;
     this.log('warn', `${stats?.label ?? 'a client'} truncated a buffer under us: ${policy === 'error' ? 'invalid_fd posted' : 'showing zeros'}`);
   }
 
   countCommit(client: Client): void {
-    const stats = this.#stats.get(client);
+    const stats = this.#stats.of(client);
     if (!stats) return;
     stats.commits++;
     stats.firstCommitMs ??= this.#elapsedMs();
@@ -337,100 +311,55 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.scheduleRepaint();
   }
 
-  // ---- ShellHost, LayerShellHost
+  // ---- ShellHost, LayerShellHost: what the shells report, the desktop decides on
 
   usableArea(): Rect {
-    return this.layerShell.usableArea;
+    return this.desktop.usableArea();
+  }
+
+  mapWindow(window: XdgSurface): void {
+    this.desktop.mapWindow(window);
+  }
+
+  unmapWindow(window: XdgSurface): void {
+    this.desktop.unmapWindow(window);
+  }
+
+  grabPopup(popup: XdgSurface, serial: number): boolean {
+    return this.desktop.grabPopup(popup, serial);
   }
 
   /** Keyboard focus for layer surfaces (keyboard_interactivity); null gives it back if a layer surface has it. */
   requestKeyboardFocus(surface: Surface | null): void {
-    if (surface) this.seat.focus(surface);
-    else if (this.seat.keyboardFocus?.role instanceof LayerSurface) this.seat.refocus();
+    this.desktop.layerKeyboardFocus(surface);
   }
 
   usableAreaChanged(): void {
-    this.#placeSized();
-    this.#shell.reconfigureSized();
+    this.desktop.usableAreaChanged();
+  }
+
+  /** Mapped windows (toplevels and popups), bottom to top (the desktop's stack). */
+  get windows(): WindowStack {
+    return this.desktop.windows;
   }
 
   #outputChanged(): void {
     this.renderer.invalidate();
     this.#screencopy.outputChanged();
-    this.layerShell.arrange();
-    this.#placeSized();
-    this.#shell.reconfigureSized();
-    // The pointer stays on the output (and what is under it may have moved).
-    const { x, y } = this.seat.pointerPosition;
-    this.seat.pointer.move(x, y);
+    this.desktop.outputChanged();
     this.scheduleRepaint();
     this.log('info', `output mode ${this.output.width}x${this.output.height} @ ${this.output.refreshMilliHz} mHz, scale ${this.output.scale}`);
   }
 
-  /** Maximized windows at the usable area's origin, fullscreen ones at the output's (O(sized toplevels), not O(windows)). */
-  #placeSized(): void {
-    const area = this.usableArea();
-    for (const t of this.#shell.sized) {
-      const w = t.xdg;
-      if (!w.mapped) continue;
-      if (t.fullscreen) [w.x, w.y] = [0, 0];
-      else if (t.maximized) [w.x, w.y] = [area.x, area.y];
-    }
-    this.scheduleRepaint();
-  }
-
-  mapWindow(window: XdgSurface): void {
-    if (window.toplevel) {
-      const area = this.usableArea();
-      if (window.toplevel.fullscreen) {
-        window.x = 0;
-        window.y = 0;
-      } else if (window.toplevel.maximized) {
-        window.x = area.x;
-        window.y = area.y;
-      } else {
-        // Cascade from the usable area's top-left corner; keep the window in it.
-        const k = this.#placed++ % 10;
-        window.x = area.x + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.width - window.windowWidth));
-        window.y = area.y + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.height - window.windowHeight));
-      }
-    }
-    const root = window.popup?.chainRoot ?? window;
-    this.windows.add(window, root, root.popup?.parent instanceof LayerSurface);
-    for (const o of this.output.resourcesOf(window.surface.client)) {
-      if (window.surface.entered.has(o)) continue;
-      window.surface.entered.add(o);
-      window.surface.resource.send('enter', o);
-    }
-    this.log('info', `${this.#label(window.surface.client)}: mapped ${windowTitle(window)} at ${window.x},${window.y}`);
-    this.scheduleRepaint();
-    this.seat.windowMapped(window);
-  }
-
-  /** Runs `listener` just before a window leaves the scene (it is still painted). */
-  onUnmap(listener: (window: XdgSurface) => void): void {
-    this.#unmapListeners.push(listener);
-  }
-
-  unmapWindow(window: XdgSurface): void {
-    for (const l of this.#unmapListeners) l(window);
-    this.windows.remove(window);
-    this.scheduleRepaint();
-    this.seat.windowUnmapped(window);
-  }
-
-  grabPopup(popup: XdgSurface, serial: number): boolean {
-    return this.seat.grabPopup(popup, serial);
-  }
-
   reportUnresponsive(client: Client): void {
-    const stats = this.#stats.get(client);
+    const stats = this.#stats.of(client);
     if (stats) stats.unresponsive = true;
-    this.log('warn', `${this.#label(client)} does not answer pings (not disconnected for it)`);
+    this.log('warn', `${this.labelOf(client)} does not answer pings (not disconnected for it)`);
   }
 
-  #label(client: Client): string {
-    return this.#stats.get(client)?.label ?? 'client';
+  /** A client's name for log lines ("foot (pid 12)"). */
+  labelOf(client: Client): string {
+    return this.#stats.labelOf(client);
   }
 
   // ---- refresh
@@ -477,7 +406,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     this.#queued = new Map();
     for (const q of queued.values()) {
       const client = q.surface.client;
-      const stats = this.#stats.get(client);
+      const stats = this.#stats.of(client);
       try {
         for (const f of q.frames) {
           if (f.destroyed) continue;
@@ -538,18 +467,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost {
     return Number(process.hrtime.bigint() - this.#epoch) / 1e6;
   }
 
-  /** Scene roots for the renderer (and hit testing), bottom to top. O(scene): once per frame, or per input event. */
+  /** Scene roots for the renderer (and hit testing), bottom to top (the desktop's scene). */
   sceneRoots(): SceneRoot[] {
-    const roots: SceneRoot[] = this.layerShell.roots([LAYER.background, LAYER.bottom]);
-    const windowRoot = (w: XdgSurface): SceneRoot => {
-      // A popup follows its parent (placed earlier: parents are below their popups).
-      w.popup?.updatePosition();
-      return { surface: w.surface, x: w.originX + w.surface.offsetX, y: w.originY + w.surface.offsetY };
-    };
-    for (const w of this.windows.belowLayers()) roots.push(windowRoot(w));
-    for (const r of this.layerShell.roots([LAYER.top, LAYER.overlay])) roots.push(r);
-    for (const w of this.windows.aboveLayers()) roots.push(windowRoot(w));
-    return roots;
+    return this.desktop.sceneRoots();
   }
 
   /** The scene, the drag icon during a drag, and the cursor on top when it is drawn. */
@@ -612,21 +532,4 @@ export async function loadPngEncoder(): Promise<void> {
 
 function stackOf(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
-}
-
-/** "weston-simple-shm (pid 123)" from the peer's credentials, else "client". */
-function labelOf(client: Client): string {
-  const pid = client.credentials?.pid;
-  if (!pid || pid === process.pid) return 'client';
-  let comm = '';
-  try {
-    comm = readComm(pid);
-  } catch {
-    comm = '';
-  }
-  return comm ? `${comm} (pid ${pid})` : `pid ${pid}`;
-}
-
-function readComm(pid: number): string {
-  return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
 }

@@ -7,8 +7,7 @@
 // module in the bundle exports what its ES module does, in the same order.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,7 +16,7 @@ import { decode } from 'fast-png';
 import { WaylandClient } from '../../src/client/index.js';
 import * as protocol from '../../src/protocol/index.js';
 import { wl_seat } from '../../src/protocol/wayland.js';
-import { sleep } from '../support/time.js';
+import { sleep, privateDir } from '../support/common.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../src/cli/nosigbus.cjs', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -46,8 +45,7 @@ function command(entry: string, args: readonly string[], env: NodeJS.ProcessEnv 
 }
 
 function runtimeDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-launcher-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-launcher-');
   return dir;
 }
 

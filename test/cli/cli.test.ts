@@ -3,8 +3,7 @@
 // (Debian weston demos, wayland-info) under `nosigbus run`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -13,7 +12,7 @@ import { WaylandClient } from '../../src/client/index.js';
 import { BACKGROUND, type ClientStats } from '../../src/compositor/index.js';
 import { needPeer } from '../support/peers.js';
 import { bindCore, present, shmBuffer, toplevel } from '../support/compositor.js';
-import { sleep } from '../support/time.js';
+import { sleep, privateDir } from '../support/common.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -50,7 +49,7 @@ function nosigbus(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running
 }
 
 function runtimeDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-cli-'));
+  const dir = privateDir('nosigbus-cli-');
   chmodSync(dir, 0o700);
   return dir;
 }

@@ -4,12 +4,12 @@
 // compositor still serving — and the screenshot.png it writes.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { decode } from 'fast-png';
+import { privateDir } from '../support/common.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -43,7 +43,7 @@ const INVALID_FD = /wl_shm\.error\.invalid_fd on its wl_buffer: "error accessing
 const HALF_OF_FRAME = /file 345600 bytes \(half the frame\), exactly the frame's bytes/;
 
 test('npm start: every capture attack is answered by the policy, files checked, the compositor and an honest capture go on; screenshot.png', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'nosigbus-main-job-'));
+  const cwd = privateDir('nosigbus-main-job-');
   const r = await mainJob(cwd);
   assert.equal(r.code, 0, r.stderr);
   for (const policy of ['error', 'zero'] as const) {

@@ -15,13 +15,13 @@
 // other compositor (weston, sway) is needed, only gcc, pkg-config,
 // libwayland-dev and wayland-protocols.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, existsSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, existsSync, symlinkSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
-import { buildC, sleep, type Exit } from '../support/peer-compositors.js';
-import { HOSTILE_PACKAGES, HOSTILE_PEERS, MemoryWatch, MiB, killPid, procMemory, runHostile, running, serveNosigbus, until, type Served } from '../support/hostile.js';
+import { buildC, type Exit } from '../support/peer-compositors.js';
+import { HOSTILE_PACKAGES, HOSTILE_PEERS, MemoryWatch, MiB, killPid, procMemory, runHostile, running, serveNosigbus, type Served } from '../support/hostile.js';
 import { needPeer } from '../support/peers.js';
+import { privateDir, until, sleep } from '../support/common.js';
 
 const CASE_TIMEOUT_MS = 600_000;
 const CLIENT_TIMEOUT_MS = 300_000;
@@ -41,7 +41,7 @@ let hostileExe: string | undefined;
 /** test/native/hostile-wl.c, built once. */
 function hostile(): string {
   if (hostileExe === undefined) {
-    buildDir = mkdtempSync(join(tmpdir(), 'nosigbus-hostile-build-'));
+    buildDir = privateDir('nosigbus-hostile-build-');
     hostileExe = buildC(buildDir, 'hostile-wl', true);
   }
   return hostileExe;
@@ -159,7 +159,7 @@ function which(tool: string, path: string): string {
 test('no other compositor needed: the client builds with only gcc, as, ld, pkg-config and wayland-scanner on PATH, and nosigbus serves it', { timeout: 120_000 }, async (t) => {
   assert.deepEqual(HOSTILE_PEERS.filter((p) => /weston|sway/.test(p)), [], 'the peers these tests need name no compositor');
   if (!needPeer(t, HOSTILE_PEERS, HOSTILE_PACKAGES)) return;
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-hostile-tools-'));
+  const dir = privateDir('nosigbus-hostile-tools-');
   try {
     const bin = join(dir, 'bin');
     mkdirSync(bin);

@@ -27,9 +27,10 @@ import { zwlr_layer_shell_v1 } from '../../src/protocol/wlr-layer-shell.js';
 import { zwlr_output_manager_v1 } from '../../src/protocol/wlr-output-management.js';
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
-import { startCompositor, waitFor, type TestCompositor } from '../support/compositor.js';
+import { startCompositor, type TestCompositor } from '../support/compositor.js';
 import { ChildTarget } from '../support/fuzz/child-target.js';
 import { wp_presentation } from '../../src/protocol/presentation-time.js';
+import { waitFor } from '../support/common.js';
 
 /** Lines the compositor logs at level 'error' (internal errors). */
 function errorLog(): { lines: string[]; log: (line: string) => void } {

@@ -7,15 +7,15 @@
 // guarded mappings do not grow with the frames and return to where they were
 // once the client is gone.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { BACKGROUND, type ClientStats } from '../../src/compositor/index.js';
 import { activeMappings } from '../../src/shm/index.js';
 import { start } from '../support/peer-compositors.js';
 import { needPeer } from '../support/peers.js';
-import { sleep, startCompositor, waitFor } from '../support/compositor.js';
+import { startCompositor } from '../support/compositor.js';
+import { privateDir, sleep, waitFor } from '../support/common.js';
 
 const RUN_MS = 5000;
 const SAMPLE_MS = 2000;
@@ -44,8 +44,7 @@ const openFds = (): number => readdirSync('/proc/self/fd').length;
 
 async function widgetFactory(t: TestContext, exe: string, pkg: string, extraEnv: NodeJS.ProcessEnv): Promise<void> {
   if (!needPeer(t, [exe], pkg)) return;
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-gtk-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-gtk-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const tc = startCompositor({ width: 1024, height: 768 });
   const { compositor } = tc;

@@ -14,7 +14,8 @@ import type { XdgSurface } from '../../src/compositor/index.js';
 import { wl_seat } from '../../src/protocol/wayland.js';
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../src/protocol/wlr-layer-shell.js';
 import { xdg_positioner, xdg_surface, xdg_toplevel } from '../../src/protocol/xdg-shell.js';
-import { bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, startCompositor, toplevel, waitFor, type Globals, type ShmBuffer, type TestCompositor } from '../support/compositor.js';
+import { bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, startCompositor, toplevel, type Globals, type ShmBuffer, type TestCompositor } from '../support/compositor.js';
+import { waitFor } from '../support/common.js';
 
 const MANY = 3000;
 const ACTIVATED = xdg_toplevel.enums.state.entries.activated;

@@ -7,6 +7,7 @@ import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_seat } from '
 import type { Resource } from '../../src/server/index.js';
 import { implement } from '../../src/server/typed.js';
 import { connectPair, stubDisplay } from '../support/server.js';
+import { privateDir } from '../support/common.js';
 
 async function dataDeviceSetup() {
   const display = stubDisplay();
@@ -70,13 +71,10 @@ test('a client event handler that throws fails that client, not the process', as
 for (const how of ['WAYLAND_DISPLAY', 'WAYLAND_SOCKET'] as const) {
   test(`our client connects by ${how}`, async () => {
     const { spawn } = await import('node:child_process');
-    const { chmodSync, mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
+    const { rmSync } = await import('node:fs');
     const { fileURLToPath } = await import('node:url');
     const { closeFd, socketPairForChild } = await import('../../src/wire/socket.js');
-    const dir = mkdtempSync(join(tmpdir(), 'nosigbus-xdg-'));
-    chmodSync(dir, 0o700);
+    const dir = privateDir('nosigbus-xdg-');
     const display = stubDisplay();
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, XDG_RUNTIME_DIR: dir };
     const extra: number[] = [];

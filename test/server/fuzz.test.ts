@@ -7,6 +7,7 @@ import { memfd } from '../../src/shm/index.js';
 import { socketPair } from '../../src/wire/socket.js';
 import { openFds } from '../support/files.js';
 import { concat, message, stubDisplay, wireString, words } from '../support/server.js';
+import { privateDir } from '../support/common.js';
 
 const SEED = 0x5eed1234;
 const CONNECTIONS = 2000;
@@ -120,12 +121,9 @@ test(`fuzz: ${CONNECTIONS * MESSAGES_PER_CONNECTION} mutated messages over ${CON
 });
 
 test('1,000 connect/disconnect cycles over a real socket with fds in flight: fd count back to start', async () => {
-  const { mkdtempSync, chmodSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
+  const { rmSync } = await import('node:fs');
   const { connectWayland } = await import('../../src/wire/socket.js');
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-xdg-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-xdg-');
   const display = stubDisplay();
   const socket = display.addSocket({ runtimeDir: dir });
   const fd = memfd('cycle-pool', 4096);

@@ -2,21 +2,20 @@
 // and a libwayland-client program built here (Debian libwayland-dev).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { socketPairForChild, closeFd } from '../../src/wire/socket.js';
 import { needPeer } from '../support/peers.js';
 import { stubDisplay } from '../support/server.js';
+import { privateDir } from '../support/common.js';
 
 const WAYLAND_INFO = '/usr/bin/wayland-info';
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url).href.replace('/dist/test/', '/test/'));
 
 function runtimeDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-xdg-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-xdg-');
   return dir;
 }
 
@@ -75,7 +74,7 @@ test('wayland-info launched with WAYLAND_SOCKET', async (t) => {
 
 test('a libwayland client binding a version higher than advertised gets a protocol error it can print', async (t) => {
   if (!needPeer(t, ['/usr/include/wayland-client.h', '/usr/bin/gcc'], 'libwayland-dev')) return;
-  const build = mkdtempSync(join(tmpdir(), 'nosigbus-cc-'));
+  const build = privateDir('nosigbus-cc-');
   const exe = join(build, 'bind-too-high');
   execFileSync('gcc', ['-std=c11', '-Wall', '-Werror', '-o', exe, fixture('bind-too-high.c'), '-lwayland-client']);
   const dir = runtimeDir();

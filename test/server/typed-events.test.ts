@@ -11,7 +11,7 @@ import { Display, type Client, type Resource } from '../../src/server/index.js';
 import { implement, type Handlers } from '../../src/server/typed.js';
 import { Connection } from '../../src/wire/connection.js';
 import { socketPair } from '../../src/wire/socket.js';
-import { sleep } from '../support/time.js';
+import { waitFor } from '../support/common.js';
 import { words } from '../support/server.js';
 
 /** True when A and B are the same type (not merely assignable either way). */
@@ -115,7 +115,7 @@ test('a typed send writes the event as the signature says', async (t) => {
   surface.send('enter', output);
   device.send('selection', null);
 
-  for (let i = 0; received.length < 3 && i < 500; i++) await sleep(2);
+  await waitFor(() => received.length >= 3, 'three events');
   assert.deepEqual(received.map((m) => [m.objectId, m.opcode, [...m.body]]), [
     [toplevel.id, 0, [...words(640, -1, 8, 4, 1)]],
     [surface.id, 0, [...words(output.id)]],

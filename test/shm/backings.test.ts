@@ -2,14 +2,14 @@
 // (docs/contract.md point 5); a full tmpfs reads zeros inside EOF (point 5, issue 6 case 10).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { activeMappings, map, pageSize } from '../../src/shm/index.js';
 import { native } from '../../src/shm/native.js';
 import { needPeer, needRoot } from '../support/peers.js';
+import { privateDir } from '../support/common.js';
 
 function refused(fd: number, pattern: RegExp): void {
   assert.throws(() => map(fd, { length: pageSize }), (e: Error & { code?: string }) => {
@@ -31,7 +31,7 @@ test('a block device (mapping past its end would SIGBUS) is refused', (t) => {
   let dir: string | undefined;
   if (!existsSync(path)) {
     if (!needRoot(t, 'creating a block device node')) return;
-    dir = mkdtempSync(join(tmpdir(), 'nosigbus-blk-'));
+    dir = privateDir('nosigbus-blk-');
     path = join(dir, 'loop');
     assert.equal(spawnSync('mknod', [path, 'b', '7', '0']).status, 0, 'mknod');
   }
@@ -55,7 +55,7 @@ test('a character device (/dev/zero: no end of file to ask for) is refused', () 
 
 test('a sparse file bigger than the free space of its tmpfs: faults inside EOF read zeros, counted', (t) => {
   if (!needRoot(t, 'mounting a small tmpfs')) return;
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-tmpfs-'));
+  const dir = privateDir('nosigbus-tmpfs-');
   const child = fileURLToPath(new URL('../fixtures/hostile-child.js', import.meta.url));
   // A private mount namespace: the 1 MiB tmpfs is gone with the child.
   const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=1M nosigbus "$1" && exec "$2" "$3" full-tmpfs "$1"', 'sh', dir, process.execPath, child], {
@@ -70,7 +70,7 @@ test('a sparse file bigger than the free space of its tmpfs: faults inside EOF r
 
 test('a FUSE file (its daemon serves every fault) is refused by default, guarded with allowFuse', (t) => {
   if (!needPeer(t, ['/usr/bin/bindfs'], 'bindfs') || !needRoot(t, 'mounting a FUSE filesystem')) return;
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-fuse-'));
+  const dir = privateDir('nosigbus-fuse-');
   const [src, dst] = [join(dir, 'src'), join(dir, 'dst')];
   mkdirSync(src);
   mkdirSync(dst);
@@ -85,7 +85,7 @@ test('a FUSE file (its daemon serves every fault) is refused by default, guarded
 
 test('writes to holes of a disk file on a full filesystem land in private zeros, written pages reach the file', async (t) => {
   if (!needRoot(t, 'mounting an ext4 image')) return;
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-ext4-'));
+  const dir = privateDir('nosigbus-ext4-');
   const [image, mnt] = [join(dir, 'image'), join(dir, 'mnt')];
   mkdirSync(mnt);
   const child = fileURLToPath(new URL('../fixtures/hostile-child.js', import.meta.url));

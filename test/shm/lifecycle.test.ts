@@ -1,8 +1,7 @@
 // Closing, bad input, copy-out, and leaks (docs/contract.md points 5, 8, 10, 11).
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -11,6 +10,7 @@ import { activeMappings, fileSize, map, mappingBudget, memfd, pageSize, type Saf
 import { handleOf } from '../../src/shm/mapping.js';
 import { native } from '../../src/shm/native.js';
 import { defaultPattern, makeBacking, openFds } from '../support/files.js';
+import { privateDir } from '../support/common.js';
 
 const SIZE = 4 * pageSize;
 
@@ -32,7 +32,7 @@ test('close() detaches: JS sees length 0, not a segfault; close is idempotent', 
 });
 
 test('fds that cannot be mapped get a clear error with a code', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-'));
+  const dir = privateDir('nosigbus-');
   const writeOnly = openSync(join(dir, 'w'), 'w');
   const dirFd = openSync(dir, 'r');
   const { pipeFds } = await import('../support/pipe.js');

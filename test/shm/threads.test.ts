@@ -10,7 +10,7 @@ import { activeMappings, map, pageSize } from '../../src/shm/index.js';
 import { handleOf } from '../../src/shm/mapping.js';
 import { native } from '../../src/shm/native.js';
 import { makeBacking } from '../support/files.js';
-import { sleepSync } from '../support/time.js';
+import { sleepSync } from '../support/common.js';
 
 const SIZE = 64 * pageSize;
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));

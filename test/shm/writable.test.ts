@@ -8,7 +8,7 @@ import { map, memfd, pageSize } from '../../src/shm/index.js';
 import { handleOf } from '../../src/shm/mapping.js';
 import { native } from '../../src/shm/native.js';
 import { fill, makeBacking } from '../support/files.js';
-import { sleepSync } from '../support/time.js';
+import { sleepSync } from '../support/common.js';
 
 const SIZE = 8 * pageSize;
 

@@ -8,7 +8,6 @@ import { wl_compositor, wl_shm } from '../../src/protocol/wayland.js';
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
 import { socketPair, type UnixStream } from '../../src/wire/socket.js';
-import { sleep } from './time.js';
 
 export interface TestCompositor {
   compositor: Compositor;
@@ -52,20 +51,6 @@ export function startCompositor(options: CompositorOptions = {}): TestCompositor
   return t;
 }
 
-/** Resolves once `predicate` holds (checked every 5 ms), rejects after `timeoutMs`. */
-export function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const check = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() - start > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(check, 5);
-    };
-    check();
-  });
-}
-
-export { sleep };
 
 export interface Globals {
   compositor: Proxy;

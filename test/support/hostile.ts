@@ -6,11 +6,11 @@
 // ends); and a memory watchdog that stops a compositor by pid before it
 // takes the machine with it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { XDG_SHELL_XML, collected, sleep, start, type Exit, type Proc } from './peer-compositors.js';
+import { XDG_SHELL_XML, collected, start, type Exit, type Proc } from './peer-compositors.js';
+import { privateDir, until } from './common.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -37,16 +37,6 @@ export function running(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-/** Polls `done` every stepMs until it holds (true) or timeoutMs passed (false). */
-export async function until(done: () => boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (done()) return true;
-    if (Date.now() > end) return false;
-    await sleep(stepMs);
-  }
-}
-
 export interface Served extends Proc {
   pid: number;
   /** Environment for its clients (private XDG_RUNTIME_DIR, WAYLAND_DISPLAY). */
@@ -59,7 +49,7 @@ export interface Served extends Proc {
 
 /** `nosigbus serve` (1024×640, as in the issue) on a private 0700 runtime dir; SIGKILLed after timeoutMs. */
 export async function serveNosigbus(timeoutMs: number, extraArgs: readonly string[] = []): Promise<Served> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-hostile-'));
+  const dir = privateDir('nosigbus-hostile-');
   chmodSync(dir, 0o700);
   const socket = 'hostile';
   const p = start(process.execPath, [MAIN, 'serve', '--socket', socket, '--width', '1024', '--height', '640', ...extraArgs],

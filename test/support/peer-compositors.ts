@@ -3,11 +3,11 @@
 // root, so as root it is started as nobody with setpriv), and the C programs
 // they run, built here against libwayland-client.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sleep } from './time.js';
+import { sleep } from './common.js';
+import { privateDir } from './common.js';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const PRELOAD = join(root, 'build-c/libnosigbus-preload.so');
@@ -72,7 +72,6 @@ export function collected(child: ChildProcess): Proc {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-export { sleep };
 
 export interface Compositor extends Proc {
   /** Environment for clients of this compositor. */
@@ -114,7 +113,7 @@ export function startSway(preload: boolean, extraEnv: NodeJS.ProcessEnv = {}): P
 
 async function launch(name: string, socket: string,
   how: (dir: string) => { cmd: string; args: string[]; env: NodeJS.ProcessEnv }): Promise<Compositor> {
-  const dir = mkdtempSync(join(tmpdir(), `nosigbus-${name}-`));
+  const dir = privateDir(`nosigbus-${name}-`);
   chmodSync(dir, 0o700);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir };
   const { cmd, args, env: extra } = how(dir);

@@ -1,11 +1,11 @@
 // A pipe's two fds (Node has no pipe() call): a FIFO opened at both ends, then unlinked.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { privateDir } from './common.js';
 
 export function pipeFds(): [readEnd: number, writeEnd: number] {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-fifo-'));
+  const dir = privateDir('nosigbus-fifo-');
   const path = join(dir, 'fifo');
   if (spawnSync('mkfifo', [path]).status !== 0) throw new Error('mkfifo failed');
   const readEnd = openSync(path, 'r+'); // O_RDWR: does not block on Linux

@@ -13,8 +13,7 @@ import {
   type ConnectionError,
 } from '../../src/wire/connection.js';
 import { activePolls, closeFd, connectWayland, dupFd, listenWayland, nativeSocket, socketPair, type UnixStream } from '../../src/wire/socket.js';
-import { privateDirs } from '../support/dirs.js';
-import { sleep } from '../support/time.js';
+import { privateDirs, sleep, waitFor } from '../support/common.js';
 
 const dirs = privateDirs('nsb-conn-');
 const privateDir = dirs.make;
@@ -70,14 +69,6 @@ function serve(stream: UnixStream, handlers: ConnectionHandlers, options?: Conne
   return c;
 }
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(1);
-  }
-}
-
 function tempFiles(n: number): number[] {
   const dir = privateDir();
   return Array.from({ length: n }, (_, i) => {
@@ -107,7 +98,7 @@ test('framing survives 1-byte reads; sizes 8 ... 4096; messages come out whole a
   }
   // ... then the rest in odd-sized chunks.
   for (let i = 400; i < stream.length; i += 333) a.write(Uint8Array.from(stream.slice(i, i + 333)));
-  await until(() => messages.length === sent.length, 'all messages');
+  await waitFor(() => messages.length === sent.length, 'all messages', 5000, 1);
   assert.deepEqual(errors, []);
   assert.deepEqual(messages, sent);
   conn.close();
@@ -148,7 +139,7 @@ test('fds: queued in order, a message never arrives before its fds, at most 28 p
     assert.equal(server.write(message(7, i, [count, ...which]), fds), true);
   });
   assert.equal(server.pendingOutputFds, counts.reduce((x, y) => x + y, 0));
-  await until(() => got.length === counts.length, 'all messages with fds').catch((e) => {
+  await waitFor(() => got.length === counts.length, 'all messages with fds', 5000, 1).catch((e) => {
     throw new Error(`${(e as Error).message}: got ${JSON.stringify(got)}, problems ${problems.join('; ')}, errors ${received.errors.map(String).join('; ')}, pending ${server.pendingOutputBytes}/${server.pendingOutputFds}`);
   });
   assert.deepEqual(problems, []);
@@ -199,7 +190,7 @@ for (const [size, why] of [
     bad.set(rawHeader(5, 3, size));
     a.write(bad);
     a.write(message(2, 2)); // never dispatched
-    await until(() => errors.length > 0, 'the error');
+    await waitFor(() => errors.length > 0, 'the error', 5000, 1);
     await sleep(5);
     assert.equal(messages.length, 1);
     assert.equal(errors.length, 1);
@@ -266,7 +257,7 @@ test('smaller custom limits: outgoing bytes and queued incoming fds', async () =
     const file = tempFiles(1)[0] as number;
     const before = fdCount();
     for (let i = 0; i < 3; i++) a.write(message(1, i), [file, file, file, file, file]);
-    await until(() => errors.length > 0, 'the error');
+    await waitFor(() => errors.length > 0, 'the error', 5000, 1);
     assert.equal(errors[0]?.code, 'ERR_NOSIGBUS_WIRE_TOO_MANY_FDS');
     assert.ok(messages.length <= 2);
     assert.ok(conn.queuedFds > 10);
@@ -284,7 +275,7 @@ test('MSG_CTRUNC through a connection: fatal error, no fd kept', async () => {
   const file = tempFiles(1)[0] as number;
   const before = fdCount();
   nativeSocket.testing.sendRawFds(a.fd, file, 250);
-  await until(() => errors.length > 0, 'the error');
+  await waitFor(() => errors.length > 0, 'the error', 5000, 1);
   assert.equal(errors[0]?.code, 'ERR_NOSIGBUS_SOCKET_FDS_TRUNCATED');
   assert.equal(conn.queuedFds, 0);
   assert.equal(fdCount(), before);
@@ -300,7 +291,7 @@ test('hang-up: messages sent before EOF are dispatched, then onHangup; writes af
   a.write(message(1, 1));
   a.write(message(1, 2));
   a.close();
-  await until(() => c.hangups() === 1, 'hang-up');
+  await waitFor(() => c.hangups() === 1, 'hang-up', 5000, 1);
   assert.deepEqual(
     c.messages.map((m) => m.opcode),
     [1, 2],
@@ -327,7 +318,7 @@ test('pauseInput / resumeInput hold dispatch; a handler may close the connection
   });
   const all = new Uint8Array([1, 2, 3, 4, 5, 6].flatMap((op) => Array.from(message(9, op))));
   a.write(all);
-  await until(() => seen.length === 2, 'two messages');
+  await waitFor(() => seen.length === 2, 'two messages', 5000, 1);
   await sleep(10);
   assert.deepEqual(seen, [1, 2]);
   conn.resumeInput();

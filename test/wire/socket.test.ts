@@ -32,7 +32,7 @@ import {
   UnixStream,
   type ReadData,
 } from '../../src/wire/socket.js';
-import { privateDirs } from '../support/dirs.js';
+import { privateDirs } from '../support/common.js';
 
 const socketModule = fileURLToPath(new URL('../../src/wire/socket.js', import.meta.url));
 const dirs = privateDirs('nsb-sock-');

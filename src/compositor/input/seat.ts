@@ -1,28 +1,21 @@
-// wl_seat v7 "seat0": keyboard focus, activation, popup grabs, input serials.
+// wl_seat v7 "seat0": its keyboard and pointer, input serials, and the
+// mechanics of keyboard focus. Who gets focus is the desktop's decision
+// (desktop/desktop.ts); this module carries it out.
 //
 // Invariants:
 //  - the seat has the keyboard and pointer capabilities, always (a seat
 //    with capabilities 0 crashes clients such as bemenu); get_touch gives an
 //    inert wl_touch (no touch capability is announced, and none is sent);
-//  - keyboard focus: a toplevel that maps gets it (and is raised: it is put
-//    on top when mapped); so does a toplevel that is clicked or activated
-//    through xdg_activation_v1, and a popup that asked for a grab with a
-//    valid input serial, while it is open. When the focused surface
-//    unmaps or dies, focus goes to the topmost open grabbing popup, else the
-//    topmost toplevel left, else nowhere;
-//  - exactly the toplevel that holds focus (or whose popup does) is
-//    `activated`; the one that lost it is reconfigured without;
-//  - a grabbing popup is dismissed (popup_done, children first) by a press
-//    outside its client's surfaces; that press is consumed;
+//  - setKeyboardFocus() sends leave to the old surface and enter to the new
+//    (a fresh serial each), then tells the focus listeners (selections);
+//  - a button press goes to the host first (popup grabs, click to focus):
+//    it may consume it;
 //  - input serials (enter, leave, key, modifiers, button) are remembered per
 //    client, the last 64: what isInputSerial() checks (popup grabs,
 //    selections, drags);
-//  - cost: what a request or a scene change costs here does not grow with
-//    the number of windows or popups: focus, raise, the next focus, popup
-//    grabs and serials are O(1) (the window stack and the grabs are
-//    StackSets, a popup knows its chain's root); pointer focus after a
-//    scene change is re-evaluated at most once per output frame, or at the
-//    next input event (pointer.ts).
+//  - cost: a focus change and a serial check are O(1); pointer focus after
+//    a scene change is re-evaluated at most once per output frame, or at
+//    the next input event (pointer.ts).
 import { wl_seat, wl_touch } from '../../protocol/wayland.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { Keyboard } from './keyboard.js';
@@ -30,12 +23,8 @@ import type { LogLevel } from '../log.js';
 import { hitTest, Pointer, type Hit, type PointerGrab } from './pointer.js';
 import type { SceneRoot } from '../output/renderer.js';
 import { RecentSerials } from '../core/serials.js';
-import { StackSet } from '../core/stack-set.js';
 import type { Surface } from '../core/surface.js';
-import { rootOf } from '../core/tree.js';
 import { implement } from '../../server/typed.js';
-import type { WindowStack } from '../desktop/window-stack.js';
-import { XdgSurface } from '../shell/xdg-shell.js';
 import { Keymap, type KeymapNames } from './xkb.js';
 import type { Output } from '../output/output.js';
 
@@ -49,10 +38,10 @@ const SERIALS_KEPT = 64;
 export interface SeatHost {
   readonly display: Display;
   readonly output: Output;
-  /** Mapped windows, bottom to top (the seat raises toplevels in it). */
-  readonly windows: WindowStack;
   /** The scene without the cursor, bottom to top. */
   sceneRoots(): SceneRoot[];
+  /** A button press at `hit` (null: nothing there): false consumes it. */
+  pointerPressed(hit: Hit | null): boolean;
   scheduleRepaint(): void;
   log(level: LogLevel, message: string): void;
 }
@@ -64,15 +53,11 @@ export interface SeatOptions {
   keymapOnFirstUse?: boolean;
 }
 
-/** The xdg_surface a surface (or its subsurface tree's root) belongs to. */
-export function xdgSurfaceOf(surface: Surface): XdgSurface | null {
-  const root = rootOf(surface);
-  return root.role instanceof XdgSurface ? root.role : null;
-}
-
-/** The toplevel a window belongs to (itself, or the root of its popup chain; a layer surface's popup has none). O(1). */
-function owningWindow(xdg: XdgSurface | null): XdgSurface | null {
-  return xdg?.owningToplevel ?? null;
+/** Creates the wl_seat global; returns the seat. */
+export function createSeatGlobal(display: Display, host: SeatHost, options: SeatOptions = {}): Seat {
+  const seat = new Seat(host, options);
+  display.createGlobal(wl_seat, 7, (resource) => seat.bind(resource));
+  return seat;
 }
 
 export class Seat {
@@ -83,10 +68,6 @@ export class Seat {
   readonly pointer: Pointer;
   readonly #serials = new WeakMap<Client, RecentSerials>();
   readonly #focusListeners: ((surface: Surface | null) => void)[] = [];
-  #activated: XdgSurface | null = null;
-  #unwatchFocus: (() => void) | null = null;
-  /** Open popups holding a grab, bottom to top. */
-  readonly #popupGrabs = new StackSet<XdgSurface>();
   readonly #epoch = process.hrtime.bigint();
 
   /** The seat's keymap: compiled in the constructor, or with keymapOnFirstUse on first use (a
@@ -117,11 +98,10 @@ export class Seat {
       get refreshIntervalMs() {
         return host.output.refreshNs / 1e6;
       },
-      pressed: (hit) => this.#pressed(hit),
+      pressed: (hit) => host.pointerPressed(hit),
       cursorChanged: () => host.scheduleRepaint(),
       timerFailed: (e) => host.log('error', `pointer focus: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     });
-    host.display.createGlobal(wl_seat, 7, (resource) => this.#bind(resource));
   }
 
   /** Milliseconds on the monotonic clock, wrapped to 32 bits (wl_keyboard/wl_pointer time). */
@@ -129,7 +109,8 @@ export class Seat {
     return Number(((process.hrtime.bigint() - this.#epoch) / 1_000_000n) & 0xffffffffn);
   }
 
-  #bind(resource: Resource<typeof wl_seat>): void {
+  /** A client bound wl_seat. */
+  bind(resource: Resource<typeof wl_seat>): void {
     implement(resource, wl_seat, {
       get_pointer: (_r, pointer) => this.pointer.bind(pointer),
       get_keyboard: (_r, keyboard) => this.keyboard.bind(keyboard),
@@ -165,98 +146,16 @@ export class Seat {
     this.#focusListeners.push(listener);
   }
 
-  /** Moves keyboard focus (leave/enter with a fresh serial); the activated toplevel follows. */
-  focus(surface: Surface | null): void {
-    if (surface?.destroyed) surface = null;
+  /**
+   * Moves keyboard focus: leave, then enter (a fresh serial each); then
+   * `entered` (the desktop updates the activated toplevel), then the focus
+   * listeners. The caller decides who (desktop.ts).
+   */
+  setKeyboardFocus(surface: Surface | null, entered?: () => void): void {
     if (surface === this.keyboard.focus) return;
-    this.#unwatchFocus?.();
-    this.#unwatchFocus = null;
     this.keyboard.setFocus(surface);
-    if (surface) this.#unwatchFocus = surface.resource.onDestroy(() => this.#focusLost());
-    const top = surface ? owningWindow(xdgSurfaceOf(surface)) : null;
-    if (top !== this.#activated) {
-      const old = this.#activated;
-      this.#activated = top;
-      if (old && !old.resource.destroyed) old.setActivated(false);
-      top?.setActivated(true);
-    }
+    entered?.();
     for (const l of this.#focusListeners) l(surface);
-  }
-
-  /** The focused surface went away: focus the next candidate. */
-  #focusLost(): void {
-    this.#unwatchFocus = null;
-    this.focus(this.#nextFocus());
-  }
-
-  /** The topmost open grabbing popup, else the topmost mapped toplevel, else null. */
-  #nextFocus(): Surface | null {
-    const grab = this.#popupGrabs.top;
-    if (grab) return grab.surface;
-    return this.host.windows.topToplevel()?.surface ?? null;
-  }
-
-  /** Gives focus to the next candidate (a layer surface let it go). */
-  refocus(): void {
-    this.focus(this.#nextFocus());
-  }
-
-  /** Focuses and raises the toplevel of `surface` (click, xdg_activation). False if it has none. */
-  activate(surface: Surface): boolean {
-    const top = owningWindow(xdgSurfaceOf(surface));
-    if (!top?.mapped) return false;
-    this.raise(top);
-    if (owningWindow(this.keyboard.focus ? xdgSurfaceOf(this.keyboard.focus) : null) !== top) this.focus(top.surface);
-    return true;
-  }
-
-  /** Puts a toplevel and its popups on top of the stack. O(1). */
-  raise(top: XdgSurface): void {
-    if (!this.host.windows.raise(top)) return;
-    this.host.scheduleRepaint();
-    this.pointer.invalidate();
-  }
-
-  // ---- windows
-
-  /** A window was put on top of the scene. */
-  windowMapped(window: XdgSurface): void {
-    if (window.toplevel) this.focus(window.surface);
-    else if (window.popup?.grabbed) {
-      this.#popupGrabs.push(window);
-      this.focus(window.surface);
-    }
-    this.pointer.invalidate();
-  }
-
-  /** A window left the scene. */
-  windowUnmapped(window: XdgSurface): void {
-    this.#popupGrabs.delete(window);
-    // Keyboard focus is always on a root surface (a window's or a layer surface's): O(1).
-    const f = this.keyboard.focus;
-    if ((f && xdgSurfaceOf(f) === window) || window === this.#activated) this.focus(this.#nextFocus());
-    this.pointer.invalidate();
-  }
-
-  /** xdg_popup.grab: granted for a valid input serial of the popup's client. */
-  grabPopup(popup: XdgSurface, serial: number): boolean {
-    const ok = this.isInputSerial(popup.surface.client, serial);
-    if (!ok) this.host.log('info', `popup grab refused: serial ${serial} is not an input serial of that client`);
-    return ok;
-  }
-
-  /** A button press at `hit`: popup grabs, click-to-focus. False consumes the press. */
-  #pressed(hit: Hit | null): boolean {
-    const grabs = this.#popupGrabs;
-    if (grabs.size > 0) {
-      const client = grabs.bottom!.surface.client;
-      if (hit && hit.surface.client === client) return true;
-      // Each dismissed popup leaves the grabs: O(1) per popup, each dismissed once.
-      for (const w of [...grabs.topDown()]) w.popup?.dismiss();
-      return false;
-    }
-    if (hit) this.activate(hit.surface);
-    return true;
   }
 
   // ---- pointer (the contract with selections and drags)

@@ -120,6 +120,13 @@ interface HeadRequest {
   scale: number | null;
 }
 
+/** Creates the zwlr_output_manager_v1 global for `output`; returns the head's state (for tests and reports). */
+export function createOutputManagementGlobal(display: Display, output: Output): OutputManagement {
+  const management = new OutputManagement(display, output);
+  display.createGlobal(zwlr_output_manager_v1, 2, (manager) => management.bind(manager));
+  return management;
+}
+
 export class OutputManagement {
   readonly #output: Output;
   readonly #display: Display;
@@ -145,7 +152,6 @@ export class OutputManagement {
     this.#serial = display.nextSerial();
     this.#sent = { mode: this.#preferred, scale: output.scale };
     output.onChange(() => this.#changed());
-    display.createGlobal(zwlr_output_manager_v1, 2, (manager) => this.#bind(manager));
   }
 
   #current(): ModeSpec {
@@ -177,7 +183,8 @@ export class OutputManagement {
     return { added: true, retired };
   }
 
-  #bind(manager: Resource<typeof zwlr_output_manager_v1>): void {
+  /** A client bound zwlr_output_manager_v1. */
+  bind(manager: Resource<typeof zwlr_output_manager_v1>): void {
     implement(manager, zwlr_output_manager_v1, {
       create_configuration: (_m, id, serial) => this.#serveConfiguration(id, serial),
       stop: (m) => {

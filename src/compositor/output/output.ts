@@ -163,16 +163,15 @@ export class Output {
     for (const l of this.#changeListeners) l();
   }
 
-  createGlobals(display: Display): void {
-    display.createGlobal(wl_output, 4, (resource) => this.#bindOutput(resource));
-    display.createGlobal(zxdg_output_manager_v1, 3, (resource) =>
-      implement(resource, zxdg_output_manager_v1, {
-        get_xdg_output: (_r, xdgOutput, outputResource) => this.#serveXdgOutput(xdgOutput, outputResource),
-      }),
-    );
+  /** A client bound zxdg_output_manager_v1. */
+  bindXdgOutputManager(resource: Resource<typeof zxdg_output_manager_v1>): void {
+    implement(resource, zxdg_output_manager_v1, {
+      get_xdg_output: (_r, xdgOutput, outputResource) => this.#serveXdgOutput(xdgOutput, outputResource),
+    });
   }
 
-  #bindOutput(resource: Resource<typeof wl_output>): void {
+  /** A client bound wl_output. */
+  bindOutput(resource: Resource<typeof wl_output>): void {
     let set = this.#resources.get(resource.client);
     if (!set) {
       set = new Set();
@@ -221,4 +220,10 @@ export class Output {
       if (first && !outputResource.destroyed && outputResource.version >= 2) outputResource.send('done');
     } else resource.send('done');
   }
+}
+
+/** Creates the wl_output and zxdg_output_manager_v1 globals of `output`. */
+export function createOutputGlobals(display: Display, output: Output): void {
+  display.createGlobal(wl_output, 4, (resource) => output.bindOutput(resource));
+  display.createGlobal(zxdg_output_manager_v1, 3, (resource) => output.bindXdgOutputManager(resource));
 }

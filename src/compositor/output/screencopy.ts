@@ -106,6 +106,13 @@ class Frame {
   }
 }
 
+/** Creates the zwlr_screencopy_manager_v1 global; returns what the refresh drives. */
+export function createScreencopyGlobal(display: Display, host: ScreencopyHost): Screencopy {
+  const screencopy = new Screencopy(host);
+  display.createGlobal(zwlr_screencopy_manager_v1, 3, (manager) => screencopy.bind(manager));
+  return screencopy;
+}
+
 export class Screencopy {
   readonly #host: ScreencopyHost;
   /** Frames with a buffer, waiting for a refresh, in the order asked. */
@@ -117,19 +124,22 @@ export class Screencopy {
   /** An immediate is set to deliver frames that can go now. */
   #soon = false;
 
-  constructor(display: Display, host: ScreencopyHost) {
+  constructor(host: ScreencopyHost) {
     this.#host = host;
     host.renderer.onDamage((rects) => this.#damaged(rects));
-    display.createGlobal(zwlr_screencopy_manager_v1, 3, (manager) =>
-      implement(manager, zwlr_screencopy_manager_v1, {
-        capture_output: (_m, frame) => this.#capture(frame, rect(0, 0, host.output.width, host.output.height)),
-        capture_output_region: (_m, frame, _cursor, _output, x, y, width, height) => {
-          const s = host.output.scale;
-          // Logical to output pixels; a negative size is an empty box.
-          this.#capture(frame, rect(x * s, y * s, Math.max(0, width) * s, Math.max(0, height) * s));
-        },
-      }),
-    );
+  }
+
+  /** A client bound zwlr_screencopy_manager_v1. */
+  bind(manager: Resource<typeof zwlr_screencopy_manager_v1>): void {
+    const output = this.#host.output;
+    implement(manager, zwlr_screencopy_manager_v1, {
+      capture_output: (_m, frame) => this.#capture(frame, rect(0, 0, output.width, output.height)),
+      capture_output_region: (_m, frame, _cursor, _output, x, y, width, height) => {
+        const s = output.scale;
+        // Logical to output pixels; a negative size is an empty box.
+        this.#capture(frame, rect(x * s, y * s, Math.max(0, width) * s, Math.max(0, height) * s));
+      },
+    });
   }
 
   #capture(resource: Resource<typeof zwlr_screencopy_frame_v1>, box: Rect): void {

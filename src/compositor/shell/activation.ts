@@ -12,14 +12,18 @@
 //  - cost: O(1) per request (tokens are an insertion-ordered Set).
 import { xdg_activation_token_v1, xdg_activation_v1 } from '../../protocol/xdg-activation.js';
 import type { Display, Resource } from '../../server/index.js';
-import type { Seat } from '../input/seat.js';
-import { surfaceOf } from '../core/surface.js';
+import { surfaceOf, type Surface } from '../core/surface.js';
 import { implement } from '../../server/typed.js';
 
 const TOKEN_ERROR = xdg_activation_token_v1.enums.error.entries;
 const TOKENS_KEPT = 64;
 
-export function createActivationGlobal(display: Display, seat: Seat): void {
+/** Who decides what an activation does (the desktop: focus and raise). */
+export interface ActivationHost {
+  activate(surface: Surface): boolean;
+}
+
+export function createActivationGlobal(display: Display, host: ActivationHost): void {
   const tokens = new Set<string>();
   display.createGlobal(xdg_activation_v1, 1, (resource) =>
     implement(resource, xdg_activation_v1, {
@@ -29,7 +33,7 @@ export function createActivationGlobal(display: Display, seat: Seat): void {
         if (!surface || !tokens.delete(token)) return;
         // Not a subsurface: finding its window would walk a tree the client built.
         if (surface.parent) return;
-        seat.activate(surface);
+        host.activate(surface);
       },
     }),
   );

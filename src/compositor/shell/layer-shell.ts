@@ -242,6 +242,13 @@ export class LayerSurface implements SurfaceRole, PopupParent {
   }
 }
 
+/** Creates the zwlr_layer_shell_v1 global; returns the layer shell. */
+export function createLayerShellGlobal(display: Display, host: LayerShellHost): LayerShell {
+  const shell = new LayerShell(host);
+  display.createGlobal(zwlr_layer_shell_v1, 4, (resource) => shell.bind(resource));
+  return shell;
+}
+
 export class LayerShell {
   readonly host: LayerShellHost;
   /** Every layer surface whose role object lives, in creation order. */
@@ -255,11 +262,13 @@ export class LayerShell {
   constructor(host: LayerShellHost) {
     this.host = host;
     this.#usable = rect(0, 0, host.output.logicalWidth, host.output.logicalHeight);
-    host.display.createGlobal(zwlr_layer_shell_v1, 4, (resource) =>
-      implement(resource, zwlr_layer_shell_v1, {
-        get_layer_surface: (r, id, surfaceResource, outputResource, layer, namespace) => this.#create(r, id, surfaceResource, outputResource, layer, namespace),
-      }),
-    );
+  }
+
+  /** A client bound zwlr_layer_shell_v1. */
+  bind(resource: Resource<typeof zwlr_layer_shell_v1>): void {
+    implement(resource, zwlr_layer_shell_v1, {
+      get_layer_surface: (r, id, surfaceResource, outputResource, layer, namespace) => this.#create(r, id, surfaceResource, outputResource, layer, namespace),
+    });
   }
 
   /** The output less the exclusive zones, logical units. */

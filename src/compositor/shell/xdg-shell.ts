@@ -584,10 +584,10 @@ export interface Shell {
   readonly sized: ReadonlySet<Toplevel>;
 }
 
-export function createXdgShellGlobal(host: ShellHost): Shell {
+export function createXdgShellGlobal(display: Display, host: ShellHost): Shell {
   const bases = new Set<WmBase>();
   const sized = new Set<Toplevel>();
-  host.display.createGlobal(xdg_wm_base, 5, (resource) => {
+  display.createGlobal(xdg_wm_base, 5, (resource) => {
     const base = new WmBase(resource, sized);
     bases.add(base);
     resource.onDestroy(() => bases.delete(base));

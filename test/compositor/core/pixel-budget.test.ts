@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { DirectContent, CopiedContent } from '../../../src/compositor/index.js';
 import { wl_display, wl_shm } from '../../../src/protocol/wayland.js';
 import { memfd } from '../../../src/shm/index.js';
-import { ARGB, bindCore, COPY_AT_COMMIT, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, XRGB } from '../../support/compositor.js';
+import { ARGB, bindCore, COPY_AT_COMMIT, hex, mappedWindow, pixelAt, present, shmBuffer, startCompositor, toplevel, XRGB } from '../../support/compositor.js';
+import { sleep, waitFor } from '../../support/common.js';
 
 const SHM = wl_shm.enums.error.entries;
 const ABGR = wl_shm.enums.format.entries.abgr8888;

@@ -10,7 +10,8 @@ import type { Compositor } from '../../../src/compositor/index.js';
 import { wl_shm } from '../../../src/protocol/wayland.js';
 import { memfd } from '../../../src/shm/index.js';
 import type { Proxy, WaylandClient } from '../../../src/client/index.js';
-import { ARGB, bindCore, COPY_AT_COMMIT, type Globals, expectProtocolError, hex, pixelAt, present, shmBuffer, startCompositor, toplevel, waitFor, XRGB } from '../../support/compositor.js';
+import { ARGB, bindCore, COPY_AT_COMMIT, type Globals, expectProtocolError, hex, pixelAt, present, shmBuffer, startCompositor, toplevel, XRGB } from '../../support/compositor.js';
+import { waitFor } from '../../support/common.js';
 
 const SHM = wl_shm.enums.error.entries;
 const FORMAT = wl_shm.enums.format.entries;

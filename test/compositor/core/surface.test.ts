@@ -9,8 +9,9 @@ import { wp_viewporter } from '../../../src/protocol/viewporter.js';
 import { wl_subcompositor, wl_surface } from '../../../src/protocol/wayland.js';
 import { xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../../../src/protocol/xdg-shell.js';
 import { fixedToDouble } from '../../../src/wire/codec.js';
-import { ARGB, bindCore, COPY_AT_COMMIT, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, sleep, startCompositor, toplevel, waitFor, type Globals } from '../../support/compositor.js';
+import { ARGB, bindCore, COPY_AT_COMMIT, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, startCompositor, toplevel, type Globals } from '../../support/compositor.js';
 import type { WaylandClient } from '../../../src/client/index.js';
+import { sleep, waitFor } from '../../support/common.js';
 
 const BG = 0xff203040;
 const WM = xdg_wm_base.enums.error.entries;

@@ -3,8 +3,7 @@
 // pointer events of the TypeScript API; foot runs a shell that wtype types
 // into: the file it names is created, and foot's window shows text.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Compositor } from '../../../src/compositor/index.js';
@@ -12,7 +11,8 @@ import { wl_data_device_manager } from '../../../src/protocol/wayland.js';
 import type { Resource } from '../../../src/server/index.js';
 import { needPeer } from '../../support/peers.js';
 import { start, type Proc } from '../../support/peer-compositors.js';
-import { waitFor } from '../../support/compositor.js';
+
+import { privateDir, waitFor } from '../../support/common.js';
 
 interface Session {
   compositor: Compositor;
@@ -24,8 +24,7 @@ interface Session {
 
 /** An in-process compositor on a socket in a private runtime dir. */
 function session(): Session {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-seat-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-seat-');
   const compositor = new Compositor({ width: 640, height: 480, logLevel: 'error', pingIntervalMs: 0 });
   // wev calls wl_data_device_manager.get_data_device without checking that the
   // global exists: until the selection globals are in, an inert one stands in.

@@ -12,7 +12,8 @@ import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../
 import { memfd } from '../../../src/shm/index.js';
 import { parseCompositorArgs, UsageError } from '../../../src/cli/options.js';
 import { zwlr_virtual_pointer_manager_v1, zwlr_virtual_pointer_v1 } from '../../../src/protocol/wlr-virtual-pointer.js';
-import { bindCore, expectProtocolError, mappedWindow, pixelAt, present, shmBuffer, startCompositor, waitFor, type Globals, type TestCompositor } from '../../support/compositor.js';
+import { bindCore, expectProtocolError, mappedWindow, pixelAt, present, shmBuffer, startCompositor, type Globals, type TestCompositor } from '../../support/compositor.js';
+import { waitFor } from '../../support/common.js';
 
 const ACTIVATED = xdg_toplevel.enums.state.entries.activated;
 

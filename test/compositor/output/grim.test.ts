@@ -2,13 +2,13 @@
 // PNG equals the compositor's own screenshot, whole, by region, at scale 2.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { decode } from 'fast-png';
 import { needPeer } from '../../support/peers.js';
+import { privateDir } from '../../support/common.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../../fixtures/pattern-then.js', import.meta.url));
@@ -22,8 +22,7 @@ function load(path: string): Rgb {
 }
 
 async function grimUnder(options: readonly string[], grimArgs: readonly string[]): Promise<{ grim: Rgb; shot: Rgb }> {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-grim-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-grim-');
   const shot = join(dir, 'shot.png');
   const out = join(dir, 'grim.png');
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: dir };

@@ -3,8 +3,7 @@
 // socket, and an in-process client for what they do not show (configure
 // sizes, serials, protocol errors).
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { decode } from 'fast-png';
@@ -14,9 +13,10 @@ import { wl_output } from '../../../src/protocol/wayland.js';
 import { zwlr_output_configuration_head_v1, zwlr_output_configuration_v1, zwlr_output_manager_v1 } from '../../../src/protocol/wlr-output-management.js';
 import { zwlr_screencopy_manager_v1 } from '../../../src/protocol/wlr-screencopy.js';
 import { zxdg_output_manager_v1 } from '../../../src/protocol/xdg-output.js';
-import { bindCore, expectProtocolError, shmBuffer, startCompositor, toplevel, waitFor, XRGB, type TestCompositor } from '../../support/compositor.js';
+import { bindCore, expectProtocolError, shmBuffer, startCompositor, toplevel, XRGB, type TestCompositor } from '../../support/compositor.js';
 import { start } from '../../support/peer-compositors.js';
 import { needPeer } from '../../support/peers.js';
+import { privateDir, waitFor } from '../../support/common.js';
 
 const WLR_RANDR = '/usr/bin/wlr-randr';
 const WAYLAND_INFO = '/usr/bin/wayland-info';
@@ -33,8 +33,7 @@ interface Socketed {
 
 function onSocket(width = 1024, height = 768): Socketed {
   const t = startCompositor({ width, height });
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-randr-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-randr-');
   const listener = t.compositor.listen('wayland-1', dir);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: listener.name };
   return { t, env, dir, close: () => (t.close(), rmSync(dir, { recursive: true, force: true })) };

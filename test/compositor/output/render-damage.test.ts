@@ -55,7 +55,7 @@ test('30 overlapping windows raised, unmapped and remapped at random, subsurface
     const op = rand(4);
     if (op === 0) {
       const x = t.compositor.windows.find((w) => w.surface.resource.id === win.w.surface.id);
-      if (x) t.compositor.seat.activate(x.surface);
+      if (x) t.compositor.desktop.activate(x.surface);
     } else if (op === 1) {
       win.w.surface.request('attach', null, 0, 0);
       win.w.surface.request('commit');

@@ -10,7 +10,8 @@ import type { Compositor, TruncationPolicy } from '../../../src/compositor/index
 import { wl_shm } from '../../../src/protocol/wayland.js';
 import { zwlr_screencopy_frame_v1 } from '../../../src/protocol/wlr-screencopy.js';
 import { memfd } from '../../../src/shm/index.js';
-import { ARGB, bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, waitFor, XRGB, type TestCompositor } from '../../support/compositor.js';
+import { ARGB, bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, XRGB, type TestCompositor } from '../../support/compositor.js';
+import { waitFor } from '../../support/common.js';
 
 const FRAME_ERROR = zwlr_screencopy_frame_v1.enums.error.entries;
 const SHM_ERROR = wl_shm.enums.error.entries;

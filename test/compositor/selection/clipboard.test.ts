@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { CompositorOptions } from '../../../src/compositor/index.js';
-import { startCompositor, waitFor, type TestCompositor } from '../../support/compositor.js';
+import { startCompositor, type TestCompositor } from '../../support/compositor.js';
 import { needPeer } from '../../support/peers.js';
+import { privateDir, waitFor } from '../../support/common.js';
 
 const WL_COPY = '/usr/bin/wl-copy';
 const WL_PASTE = '/usr/bin/wl-paste';
@@ -28,8 +28,7 @@ interface Session {
 }
 
 function session(options: CompositorOptions = {}): Session {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-clip-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-clip-');
   const t = startCompositor(options);
   t.compositor.listen('wayland-clip', dir);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: 'wayland-clip' };

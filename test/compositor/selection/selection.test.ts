@@ -8,9 +8,8 @@
 // input (`compositor.input.pointer`); the serials a client uses are the ones
 // it got in wl_keyboard.enter and wl_pointer.button.
 import assert from 'node:assert/strict';
-import { closeSync, constants, readlinkSync, openSync, readdirSync, readSync, rmSync, mkdtempSync, writeSync } from 'node:fs';
+import { closeSync, constants, readlinkSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Proxy, type WaylandClient } from '../../../src/client/index.js';
@@ -19,7 +18,8 @@ import { zwp_primary_selection_device_manager_v1 } from '../../../src/protocol/p
 import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source, wl_display, wl_seat } from '../../../src/protocol/wayland.js';
 import { zwlr_data_control_device_v1, zwlr_data_control_manager_v1, zwlr_data_control_source_v1 } from '../../../src/protocol/wlr-data-control.js';
 import { fixedToDouble } from '../../../src/wire/codec.js';
-import { bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, waitFor, type Globals, type TestCompositor } from '../../support/compositor.js';
+import { bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, type Globals, type TestCompositor } from '../../support/compositor.js';
+import { privateDir, waitFor } from '../../support/common.js';
 
 const ACTION = wl_data_device_manager.enums.dnd_action.entries;
 const SOURCE_ERROR = wl_data_source.enums.error.entries;
@@ -29,7 +29,7 @@ const DEVICE_ERROR = wl_data_device.enums.error.entries;
 // ---- pipes the reader hands over (a FIFO: read end non-blocking, EOF once every writer closed)
 
 function pipe(): { r: number; w: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-sel-'));
+  const dir = privateDir('nosigbus-sel-');
   const path = join(dir, 'fifo');
   assert.equal(spawnSync('mkfifo', [path]).status, 0);
   const r = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -171,7 +171,7 @@ function windowOf(t: TestCompositor, p: Peer): XdgSurface {
 
 /** Keyboard focus to p's window, through the seat; p hears wl_keyboard.enter. */
 async function focus(t: TestCompositor, p: Peer): Promise<void> {
-  t.compositor.seat.focus(p.surface);
+  t.compositor.desktop.focus(p.surface);
   await p.c.roundtrip();
 }
 

@@ -2,16 +2,16 @@
 // compositor on a private socket: their layer surface is in the scene and
 // painted where they put it; fuzzel asks for keyboard focus.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Compositor, Surface } from '../../../src/compositor/index.js';
 import { BACKGROUND } from '../../../src/compositor/index.js';
 import type { LayerSurface } from '../../../src/compositor/shell/layer-shell.js';
-import { startCompositor, waitFor, type TestCompositor } from '../../support/compositor.js';
+import { startCompositor, type TestCompositor } from '../../support/compositor.js';
 import { start, type Proc } from '../../support/peer-compositors.js';
 import { needPeer } from '../../support/peers.js';
+import { privateDir, waitFor } from '../../support/common.js';
 
 const FUZZEL = '/usr/bin/fuzzel';
 const BEMENU = '/usr/bin/bemenu';
@@ -28,8 +28,7 @@ interface Session {
 /** The compositor on a socket in a private 0700 runtime dir that is also HOME (fuzzel writes its cache there). */
 function session(width = 800, height = 600): Session {
   const t = startCompositor({ width, height });
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-layer-'));
-  chmodSync(dir, 0o700);
+  const dir = privateDir('nosigbus-layer-');
   const listener = t.compositor.listen('wayland-1', dir);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: listener.name, XDG_CONFIG_HOME: join(dir, 'config') };
   const procs: Proc[] = [];

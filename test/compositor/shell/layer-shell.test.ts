@@ -8,7 +8,8 @@ import type { Surface } from '../../../src/compositor/index.js';
 import { wl_output } from '../../../src/protocol/wayland.js';
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../../src/protocol/wlr-layer-shell.js';
 import { xdg_positioner } from '../../../src/protocol/xdg-shell.js';
-import { bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, startCompositor, toplevel, waitFor, type Globals } from '../../support/compositor.js';
+import { bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, startCompositor, toplevel, type Globals } from '../../support/compositor.js';
+import { waitFor } from '../../support/common.js';
 
 const LAYER = zwlr_layer_shell_v1.enums.layer.entries;
 const SHELL_ERROR = zwlr_layer_shell_v1.enums.error.entries;

@@ -8,13 +8,12 @@
 // { cmd: 'exit' } closes the compositor and ends the process. It sends
 // { type: 'ready', path } once listening, { type: 'log', line } for every
 // log line, { id, ok, error?, leftovers?, clientStats? } as answers.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Compositor } from '../../../src/compositor/index.js';
 import { activeMappings } from '../../../src/shm/index.js';
 import { activePolls } from '../../../src/wire/socket.js';
 import { applyStep, hotspotsOf, leftoversOf, type HarnessStep } from './target.js';
+import { privateDir } from '../common.js';
 
 interface StepMessage {
   id: number;
@@ -52,7 +51,7 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const runtimeDir = mkdtempSync(join(tmpdir(), 'nosigbus-fuzz-'));
+const runtimeDir = privateDir('nosigbus-fuzz-');
 const compositor = new Compositor({
   width: arg('width', 640),
   height: arg('height', 480),

@@ -31,7 +31,7 @@ import { WaylandClient, type ProtocolError } from '../../../src/client/index.js'
 import { FuzzClient, type FuzzLimits, type SharedState } from './client.js';
 import { Rng } from './rng.js';
 import type { FuzzTarget, HarnessStep, Leftovers, TargetProbe } from './target.js';
-import { sleep } from '../time.js';
+import { sleep } from '../common.js';
 
 export type FuzzFailureKind =
   | 'unexpected-error'

@@ -8,10 +8,10 @@
 //  - the caller owns what these return and closes it exactly once.
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memfd } from '../../../src/shm/index.js';
 import { nativeSocket } from '../../../src/wire/socket.js';
+import { privateDir } from '../common.js';
 
 export interface PipeEnds {
   read: number;
@@ -25,7 +25,7 @@ export function makePipe(fifo: boolean): PipeEnds {
     const [a, b] = nativeSocket.pair(true);
     return { read: a, write: b, kind: 'socketpair' };
   }
-  const dir = mkdtempSync(join(tmpdir(), 'nosigbus-fuzz-fifo-'));
+  const dir = privateDir('nosigbus-fuzz-fifo-');
   const path = join(dir, 'fifo');
   try {
     if (spawnSync('mkfifo', [path]).status !== 0) throw new Error('mkfifo failed');

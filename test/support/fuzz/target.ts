@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Compositor } from '../../../src/compositor/index.js';
 import { activeMappings } from '../../../src/shm/index.js';
 import { activePolls, type UnixStream } from '../../../src/wire/socket.js';
-import { sleep } from '../time.js';
+import { sleep } from '../common.js';
 
 export type HarnessStep =
   | { kind: 'move'; x: number; y: number }
@@ -94,7 +94,7 @@ export async function applyStep(compositor: Compositor, step: HarnessStep): Prom
     case 'type':
       return input.type(step.text);
     case 'unfocus':
-      compositor.seat.focus(null);
+      compositor.desktop.focus(null);
       return;
     case 'paint':
       compositor.paint();

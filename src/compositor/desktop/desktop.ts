@@ -1,0 +1,283 @@
+// The desktop: window policy, in one place. The protocol modules report what
+// happened (a window mapped or unmapped, a press, an activation token used,
+// a layer surface wants the keyboard, the usable area or the output
+// changed); this module alone decides what follows: where a window goes,
+// how windows stack, who has keyboard focus, which toplevel is activated,
+// which popups hold a grab, and what the scene is made of.
+//
+// Invariants:
+//  - the scene, bottom to top: background and bottom layer surfaces, the
+//    windows (each toplevel with its popups above it, in the order raised:
+//    window-stack.ts), top and overlay layer surfaces, then popups of layer
+//    surfaces;
+//  - placement: a toplevel that maps is placed in the usable area (the
+//    output less the layer surfaces' exclusive zones): fullscreen at the
+//    output's origin, maximized at the usable area's, otherwise cascaded
+//    from its top-left corner (32 px steps, 10 places), kept inside it;
+//    maximized and fullscreen toplevels follow the usable area and the
+//    output when they change; a popup is placed by its positioner
+//    (xdg-shell.ts), relative to its parent;
+//  - keyboard focus (the only place it changes): a toplevel that maps gets
+//    it and goes on top; so does a toplevel that is clicked or activated
+//    (xdg_activation_v1), and a popup that maps with a grab granted for a
+//    valid input serial, while it is open; a layer surface that asks for
+//    it (keyboard interactivity) gets it, and when it gives it back focus
+//    goes to the next candidate. When the focused surface unmaps or dies,
+//    focus goes to the topmost open grabbing popup, else the topmost
+//    toplevel left, else nowhere;
+//  - exactly the toplevel that holds focus (or whose popup does) is
+//    `activated`; the one that lost it is reconfigured without;
+//  - a grabbing popup is dismissed (popup_done, children first) by a press
+//    outside its client's surfaces; that press is consumed;
+//  - cost: mapping, unmapping, raising, focusing, the next focus and popup
+//    grabs are O(1), whatever the number of windows or popups (the window
+//    stack and the grabs are StackSets, a popup knows its chain's root);
+//    re-placing sized windows is O(maximized and fullscreen toplevels);
+//    sceneRoots() is O(scene): once per frame or per input event.
+import type { Client } from '../../server/index.js';
+import { rootOf } from '../core/tree.js';
+import { StackSet } from '../core/stack-set.js';
+import type { Rect } from '../core/region.js';
+import type { Surface } from '../core/surface.js';
+import type { Seat } from '../input/seat.js';
+import type { Hit } from '../input/pointer.js';
+import type { LogLevel } from '../log.js';
+import type { Output } from '../output/output.js';
+import type { SceneRoot } from '../output/renderer.js';
+import { LAYER, LayerSurface, type LayerShell } from '../shell/layer-shell.js';
+import { windowTitle, XdgSurface, type Shell } from '../shell/xdg-shell.js';
+import { WindowStack } from './window-stack.js';
+
+/** Cascade step of new toplevels, logical pixels. */
+const CASCADE_STEP = 32;
+/** Cascade places before starting again at the first. */
+const CASCADE_PLACES = 10;
+
+/** What the desktop needs from the compositor (repaints and log lines). */
+export interface DesktopHost {
+  readonly output: Output;
+  scheduleRepaint(): void;
+  log(level: LogLevel, message: string): void;
+  /** A client's name for log lines ("foot (pid 12)"). */
+  labelOf(client: Client): string;
+}
+
+/** The protocol areas the desktop decides for. */
+export interface DesktopParts {
+  readonly seat: Seat;
+  readonly shell: Shell;
+  readonly layerShell: LayerShell;
+}
+
+/** The xdg_surface a surface (or its subsurface tree's root) belongs to. */
+export function xdgSurfaceOf(surface: Surface): XdgSurface | null {
+  const root = rootOf(surface);
+  return root.role instanceof XdgSurface ? root.role : null;
+}
+
+/** The toplevel a surface belongs to (its window's, or its popup chain's root; a layer surface's popup has none). O(1). */
+function toplevelOf(surface: Surface | null): XdgSurface | null {
+  return surface ? (xdgSurfaceOf(surface)?.owningToplevel ?? null) : null;
+}
+
+export class Desktop {
+  /** Mapped windows (toplevels and popups), bottom to top. */
+  readonly windows = new WindowStack();
+  readonly #host: DesktopHost;
+  readonly #seat: Seat;
+  readonly #shell: Shell;
+  readonly #layerShell: LayerShell;
+  /** The toplevel shown as activated (the one holding focus, or whose popup does). */
+  #activated: XdgSurface | null = null;
+  /** Stops watching the focused surface's destruction. */
+  #unwatchFocus: (() => void) | null = null;
+  /** Open popups holding a grab, bottom to top. */
+  readonly #popupGrabs = new StackSet<XdgSurface>();
+  readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
+  /** Toplevels cascaded so far (the next one's place). */
+  #placed = 0;
+
+  constructor(host: DesktopHost, parts: DesktopParts) {
+    this.#host = host;
+    this.#seat = parts.seat;
+    this.#shell = parts.shell;
+    this.#layerShell = parts.layerShell;
+  }
+
+  // ---- placement
+
+  /** The output less the layer surfaces' exclusive zones, logical units (maximized windows fill it). */
+  usableArea(): Rect {
+    return this.#layerShell.usableArea;
+  }
+
+  /** Where a toplevel that maps goes. */
+  #place(window: XdgSurface): void {
+    const toplevel = window.toplevel;
+    if (!toplevel) return; // a popup: its positioner places it
+    const area = this.usableArea();
+    if (toplevel.fullscreen) [window.x, window.y] = [0, 0];
+    else if (toplevel.maximized) [window.x, window.y] = [area.x, area.y];
+    else {
+      const k = this.#placed++ % CASCADE_PLACES;
+      window.x = area.x + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.width - window.windowWidth));
+      window.y = area.y + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.height - window.windowHeight));
+    }
+  }
+
+  /** Maximized and fullscreen toplevels follow the usable area and the output: placed again, configured with their new size. */
+  #replaceSized(): void {
+    const area = this.usableArea();
+    for (const t of this.#shell.sized) {
+      const w = t.xdg;
+      if (!w.mapped) continue;
+      if (t.fullscreen) [w.x, w.y] = [0, 0];
+      else if (t.maximized) [w.x, w.y] = [area.x, area.y];
+    }
+    this.#shell.reconfigureSized();
+    this.#host.scheduleRepaint();
+  }
+
+  /** The layer surfaces took a different part of the output. */
+  usableAreaChanged(): void {
+    this.#replaceSized();
+  }
+
+  /** The output's mode or scale changed: layer surfaces are arranged again, sized windows follow, the pointer stays on the output. */
+  outputChanged(): void {
+    this.#layerShell.arrange();
+    this.#replaceSized();
+    const { x, y } = this.#seat.pointerPosition;
+    this.#seat.pointer.move(x, y);
+  }
+
+  // ---- the window stack
+
+  /** A window mapped: placed, put on top of its group (a toplevel: its group on top), focused if it takes focus. */
+  mapWindow(window: XdgSurface): void {
+    this.#place(window);
+    const root = window.popup?.chainRoot ?? window;
+    this.windows.add(window, root, root.popup?.parent instanceof LayerSurface);
+    const surface = window.surface;
+    for (const o of this.#host.output.resourcesOf(surface.client)) {
+      if (surface.entered.has(o)) continue;
+      surface.entered.add(o);
+      surface.resource.send('enter', o);
+    }
+    this.#host.log('info', `${this.#host.labelOf(surface.client)}: mapped ${windowTitle(window)} at ${window.x},${window.y}`);
+    this.#host.scheduleRepaint();
+    if (window.toplevel) this.focus(surface);
+    else if (window.popup?.grabbed) {
+      this.#popupGrabs.push(window);
+      this.focus(surface);
+    }
+    this.#seat.pointer.invalidate();
+  }
+
+  /** Runs `listener` just before a window leaves the scene (it is still painted). */
+  onUnmap(listener: (window: XdgSurface) => void): void {
+    this.#unmapListeners.push(listener);
+  }
+
+  /** A window unmapped: out of the stack and the grabs; focus moves on if it was there. */
+  unmapWindow(window: XdgSurface): void {
+    for (const l of this.#unmapListeners) l(window);
+    this.windows.remove(window);
+    this.#host.scheduleRepaint();
+    this.#popupGrabs.delete(window);
+    // Keyboard focus is always on a root surface (a window's or a layer surface's): O(1).
+    const f = this.#seat.keyboardFocus;
+    if ((f && xdgSurfaceOf(f) === window) || window === this.#activated) this.focus(this.#nextFocus());
+    this.#seat.pointer.invalidate();
+  }
+
+  /** Puts a toplevel and its popups on top. O(1). */
+  #raise(toplevel: XdgSurface): void {
+    if (!this.windows.raise(toplevel)) return;
+    this.#host.scheduleRepaint();
+    this.#seat.pointer.invalidate();
+  }
+
+  /** The scene for the renderer and hit testing, bottom to top. O(scene). */
+  sceneRoots(): SceneRoot[] {
+    const roots: SceneRoot[] = this.#layerShell.roots([LAYER.background, LAYER.bottom]);
+    const windowRoot = (w: XdgSurface): SceneRoot => {
+      // A popup follows its parent (placed earlier: parents are below their popups).
+      w.popup?.updatePosition();
+      return { surface: w.surface, x: w.originX + w.surface.offsetX, y: w.originY + w.surface.offsetY };
+    };
+    for (const w of this.windows.belowLayers()) roots.push(windowRoot(w));
+    for (const r of this.#layerShell.roots([LAYER.top, LAYER.overlay])) roots.push(r);
+    for (const w of this.windows.aboveLayers()) roots.push(windowRoot(w));
+    return roots;
+  }
+
+  // ---- keyboard focus and activation
+
+  /** Moves keyboard focus (the seat sends leave and enter); the activated toplevel follows. Every focus change goes through here. */
+  focus(surface: Surface | null): void {
+    if (surface?.destroyed) surface = null;
+    if (surface === this.#seat.keyboardFocus) return;
+    this.#unwatchFocus?.();
+    this.#unwatchFocus = surface ? surface.resource.onDestroy(() => this.#focusLost()) : null;
+    this.#seat.setKeyboardFocus(surface, () => {
+      const top = toplevelOf(surface);
+      if (top === this.#activated) return;
+      const old = this.#activated;
+      this.#activated = top;
+      if (old && !old.resource.destroyed) old.setActivated(false);
+      top?.setActivated(true);
+    });
+  }
+
+  /** The focused surface went away: focus the next candidate. */
+  #focusLost(): void {
+    this.#unwatchFocus = null;
+    this.focus(this.#nextFocus());
+  }
+
+  /** The topmost open grabbing popup, else the topmost mapped toplevel, else null. */
+  #nextFocus(): Surface | null {
+    const grab = this.#popupGrabs.top;
+    if (grab) return grab.surface;
+    return this.windows.topToplevel()?.surface ?? null;
+  }
+
+  /** Focuses and raises the toplevel of `surface` (a click, xdg_activation_v1). False if it has none mapped. */
+  activate(surface: Surface): boolean {
+    const top = toplevelOf(surface);
+    if (!top?.mapped) return false;
+    this.#raise(top);
+    if (toplevelOf(this.#seat.keyboardFocus) !== top) this.focus(top.surface);
+    return true;
+  }
+
+  /** A layer surface wants keyboard focus (keyboard interactivity); null: the one that had it gives it back. */
+  layerKeyboardFocus(surface: Surface | null): void {
+    if (surface) this.focus(surface);
+    else if (this.#seat.keyboardFocus?.role instanceof LayerSurface) this.focus(this.#nextFocus());
+  }
+
+  // ---- popup grabs and presses
+
+  /** xdg_popup.grab: granted for a valid input serial of the popup's client. */
+  grabPopup(popup: XdgSurface, serial: number): boolean {
+    const ok = this.#seat.isInputSerial(popup.surface.client, serial);
+    if (!ok) this.#host.log('info', `popup grab refused: serial ${serial} is not an input serial of that client`);
+    return ok;
+  }
+
+  /** A button press at `hit` (null: nothing there): popup grabs, then click to focus. False consumes the press. */
+  pointerPressed(hit: Hit | null): boolean {
+    const grabs = this.#popupGrabs;
+    if (grabs.size > 0) {
+      const client = grabs.bottom!.surface.client;
+      if (hit && hit.surface.client === client) return true;
+      // Each dismissed popup leaves the grabs: O(1) per popup, each dismissed once.
+      for (const w of [...grabs.topDown()]) w.popup?.dismiss();
+      return false;
+    }
+    if (hit) this.activate(hit.surface);
+    return true;
+  }
+}
