@@ -33,7 +33,7 @@
 // bytes. Hit testing during a drag is the seat's (surfaceAt).
 import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source, type wl_surface } from '../../protocol/wayland.js';
 import type { Display, Resource } from '../../server/index.js';
-import { clampFixed, doubleToFixed } from '../../wire/codec.js';
+import { clampFixed } from '../../wire/codec.js';
 import { DataSource, FocusedDevices, type PointerGrab, type SelectionSeat, type Selections } from './selection.js';
 import { surfaceOf, type Surface, type SurfaceRole } from '../core/surface.js';
 import { dataOf, implement } from '../../server/typed.js';
@@ -154,7 +154,7 @@ class Drag implements PointerGrab {
       return;
     }
     if (!target || !this.#focus) return;
-    for (const d of this.#focus.devices) d.send('motion', timeMs >>> 0, doubleToFixed(clampFixed(target.sx)), doubleToFixed(clampFixed(target.sy)));
+    for (const d of this.#focus.devices) d.send('motion', timeMs >>> 0, clampFixed(target.sx), clampFixed(target.sy));
   }
 
   button(_button: number, pressed: boolean): void {
@@ -180,7 +180,7 @@ class Drag implements PointerGrab {
           last = offer;
         }
       }
-      d.send('enter', serial, surface.resource, doubleToFixed(clampFixed(sx)), doubleToFixed(clampFixed(sy)), offerResource);
+      d.send('enter', serial, surface.resource, clampFixed(sx), clampFixed(sy), offerResource);
     }
     if (source) source.dragOffer = last;
     last?.negotiate();

@@ -17,7 +17,6 @@ import type { Surface, XdgSurface } from '../../../src/compositor/index.js';
 import { zwp_primary_selection_device_manager_v1 } from '../../../src/protocol/primary-selection.js';
 import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source, wl_display, wl_seat } from '../../../src/protocol/wayland.js';
 import { zwlr_data_control_device_v1, zwlr_data_control_manager_v1, zwlr_data_control_source_v1 } from '../../../src/protocol/wlr-data-control.js';
-import { fixedToDouble } from '../../../src/wire/codec.js';
 import { bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, type Globals, type TestCompositor } from '../../support/compositor.js';
 import { privateDir, waitFor } from '../../support/common.js';
 
@@ -147,9 +146,9 @@ async function peer(t: TestCompositor, label: string, x = 0): Promise<Peer> {
     .on('selection', (o) => selections.push(o === null ? null : find(o)))
     .on('enter', (_serial, _surface, x, y, o) => {
       if (self) self.enterOffer = o === null ? null : find(o);
-      dnd.push(`enter ${fixedToDouble(Number(x))},${fixedToDouble(Number(y))}`);
+      dnd.push(`enter ${Number(x)},${Number(y)}`);
     })
-    .on('motion', (_t, x, y) => dnd.push(`motion ${fixedToDouble(Number(x))},${fixedToDouble(Number(y))}`))
+    .on('motion', (_t, x, y) => dnd.push(`motion ${Number(x)},${Number(y)}`))
     .on('leave', () => dnd.push('leave'))
     .on('drop', () => dnd.push('drop'));
   present(w.surface, buffer.buffer, 100, 100);
