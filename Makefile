@@ -9,16 +9,15 @@ PREFIX ?= /usr/local
 OUT = build-c
 VERSION = $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.1.0)
 
-LIB_SRC = native/guard.c native/libnosigbus.c
-PRELOAD_SRC = $(LIB_SRC) native/preload.c
-HDRS = include/nosigbus.h native/guard.h native/nosigbus-internal.h
+HDRS = include/nosigbus.h native/guard/guard.h native/lib/nosigbus-internal.h
+vpath %.c native/guard native/lib
 
 all: $(OUT)/libnosigbus.so $(OUT)/libnosigbus.a $(OUT)/libnosigbus-preload.so $(OUT)/nosigbus.pc
 
 $(OUT):
 	mkdir -p $@
 
-$(OUT)/%.o: native/%.c $(HDRS) | $(OUT)
+$(OUT)/%.o: %.c $(HDRS) | $(OUT)
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 
 $(OUT)/libnosigbus.so: $(OUT)/guard.o $(OUT)/libnosigbus.o

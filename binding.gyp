@@ -3,16 +3,16 @@
     {
       "target_name": "nosigbus",
       "sources": [
-        "native/addon.c",
-        "native/guard.c",
-        "native/mapping.c",
-        "native/fdutil.c",
-        "native/socket.c",
-        "native/testing.c",
-        "native/xkb.c",
-        "native/pixels.c",
-        "native/composite.c",
-        "native/copy.c"
+        "native/guard/guard.c",
+        "native/addon/addon.c",
+        "native/addon/mapping.c",
+        "native/addon/fdutil.c",
+        "native/addon/socket.c",
+        "native/addon/testing.c",
+        "native/addon/xkb.c",
+        "native/addon/pixels.c",
+        "native/addon/composite.c",
+        "native/addon/copy.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-O2"],
       "cflags!": ["-fno-exceptions"],

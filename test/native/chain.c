@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../native/guard.h"
+#include "../../native/guard/guard.h"
 
 static _Atomic int g_calls;
 static size_t g_page;

@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'nosigbus-chain-'));
 const exe = join(dir, 'chain');
 execFileSync('gcc', ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', '-O1', '-g', '-o', exe,
-  join(root, 'test/native/chain.c'), join(root, 'native/guard.c'), '-lpthread']);
+  join(root, 'test/native/chain.c'), join(root, 'native/guard/guard.c'), '-lpthread']);
 after(() => rmSync(dir, { recursive: true }));
 
 const run = (scenario: string) => spawnSync(exe, [scenario], { encoding: 'utf8', timeout: 20_000 });

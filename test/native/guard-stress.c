@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../native/guard.h"
+#include "../../native/guard/guard.h"
 
 #define PAGES 64
 #define WRITERS 3

@@ -1,4 +1,4 @@
-// The guard (native/guard.c) alone, built with ThreadSanitizer and with
+// The guard (native/guard/guard.c) alone, built with ThreadSanitizer and with
 // AddressSanitizer + UBSan: concurrent writers during truncation, and slot
 // churn (register, fault, release/retire) on four threads. No suppressions:
 // the TSan build annotates the rescue's mmap as fresh memory (guard.c,
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const sources = [join(root, 'test/native/guard-stress.c'), join(root, 'native/guard.c')];
+const sources = [join(root, 'test/native/guard-stress.c'), join(root, 'native/guard/guard.c')];
 const dir = mkdtempSync(join(tmpdir(), 'nosigbus-san-'));
 after(() => rmSync(dir, { recursive: true }));
 

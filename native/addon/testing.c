@@ -16,7 +16,7 @@
 #include <uv.h>
 
 #include "common.h"
-#include "guard.h"
+#include "../guard/guard.h"
 
 void nsb_set_refuse_external(int refuse);
 

@@ -38,7 +38,7 @@
 #include <uv.h>
 
 #include "common.h"
-#include "guard.h"
+#include "../guard/guard.h"
 
 #define MAX_LENGTH (UINT64_C(1) << 46)
 

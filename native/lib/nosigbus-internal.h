@@ -4,7 +4,7 @@
 
 #include <sys/stat.h>
 
-#include "guard.h"
+#include "../guard/guard.h"
 
 typedef void *(*nsb_mremap_fn)(void *, size_t, size_t, int, ...);
 

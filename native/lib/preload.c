@@ -30,8 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../include/nosigbus.h"
-#include "guard.h"
+#include "../../include/nosigbus.h"
+#include "../guard/guard.h"
 #include "nosigbus-internal.h"
 
 #define EXPORT __attribute__((visibility("default")))

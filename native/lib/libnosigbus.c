@@ -20,8 +20,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "../include/nosigbus.h"
-#include "guard.h"
+#include "../../include/nosigbus.h"
+#include "../guard/guard.h"
 #include "nosigbus-internal.h"
 
 typedef struct rec {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common.h"
-#include "guard.h"
+#include "../guard/guard.h"
 
 void nsb_throw_pending(napi_env env, const char *what) {
   bool pending = false;
