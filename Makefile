@@ -1,5 +1,6 @@
-# libnosigbus (C library), libnosigbus-preload.so and nosigbus.pc, from the
-# same native/guard.c the Node addon builds. `npm run build:c` runs `make`.
+# libnosigbus (C library), libnosigbus-preload.so and nosigbus.pc: native/lib/
+# over native/guard/ (the guard and its fd admission, which the Node addon
+# builds too, from binding.gyp). `npm run build:c` runs `make`.
 #   make                      -> build-c/{libnosigbus.so,libnosigbus.a,libnosigbus-preload.so,nosigbus.pc}
 #   make install PREFIX=/usr/local
 CC ?= gcc
@@ -9,7 +10,8 @@ PREFIX ?= /usr/local
 OUT = build-c
 VERSION = $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.1.0)
 
-HDRS = include/nosigbus.h native/guard/guard.h native/lib/nosigbus-internal.h
+GUARD = $(OUT)/guard.o $(OUT)/admit.o
+HDRS = include/nosigbus.h native/guard/guard.h native/guard/admit.h native/lib/nosigbus-internal.h
 vpath %.c native/guard native/lib
 
 all: $(OUT)/libnosigbus.so $(OUT)/libnosigbus.a $(OUT)/libnosigbus-preload.so $(OUT)/nosigbus.pc
@@ -20,14 +22,14 @@ $(OUT):
 $(OUT)/%.o: %.c $(HDRS) | $(OUT)
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 
-$(OUT)/libnosigbus.so: $(OUT)/guard.o $(OUT)/libnosigbus.o
+$(OUT)/libnosigbus.so: $(GUARD) $(OUT)/libnosigbus.o
 	$(CC) -shared -Wl,-soname,libnosigbus.so.0 -Wl,-z,defs -o $@ $^ -lpthread
 	ln -sf libnosigbus.so $(OUT)/libnosigbus.so.0
 
-$(OUT)/libnosigbus.a: $(OUT)/guard.o $(OUT)/libnosigbus.o
+$(OUT)/libnosigbus.a: $(GUARD) $(OUT)/libnosigbus.o
 	rm -f $@ && ar rcs $@ $^
 
-$(OUT)/libnosigbus-preload.so: $(OUT)/guard.o $(OUT)/libnosigbus.o $(OUT)/preload.o
+$(OUT)/libnosigbus-preload.so: $(GUARD) $(OUT)/libnosigbus.o $(OUT)/preload.o
 	$(CC) -shared -Wl,-z,defs -o $@ $^ -ldl -lpthread
 
 # pkg-config: build-c/nosigbus.pc points into this tree; `make install` writes one for PREFIX.

@@ -4,6 +4,7 @@
       "target_name": "nosigbus",
       "sources": [
         "native/guard/guard.c",
+        "native/guard/admit.c",
         "native/addon/addon.c",
         "native/addon/mapping.c",
         "native/addon/fdutil.c",

@@ -38,6 +38,7 @@
 #include <uv.h>
 
 #include "common.h"
+#include "../guard/admit.h"
 #include "../guard/guard.h"
 
 #define MAX_LENGTH (UINT64_C(1) << 46)
@@ -231,42 +232,29 @@ static const char *code_for_mmap_errno(int err) {
   }
 }
 
-/* Checks that fd can back a guarded mapping; throws and returns -1 if not.
- * Only regular files have an end of file the guard can ask for; huge pages
- * cannot be replaced in base pages; a FUSE file is served by another
- * process, which can stall every fault (and the handler's fstat) for good. */
-static int check_fd(napi_env env, int fd, int allow_fuse, struct stat *st, enum guard_backing *backing) {
-  if (fd < 0) {
+/* Checks that fd can back a guarded mapping (native/guard/admit.h says
+ * which can, and why not); throws and returns -1 if not. */
+static int check_fd(napi_env env, int fd, int allow_fuse, guard_admission *a) {
+  int err = guard_admit_fd(fd, allow_fuse, a);
+  if (!err) return 0;
+  if (a->syscall) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", err, a->syscall, "fd %d cannot be used", fd);
+  } else if (err == EBADF) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", EBADF, NULL, "fd %d is not a file descriptor", fd);
-    return -1;
-  }
-  if (fstat(fd, st) != 0) {
-    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fstat", "fd %d cannot be used", fd);
-    return -1;
-  }
-  const char *kind = S_ISDIR(st->st_mode) ? "a directory" : S_ISFIFO(st->st_mode) ? "a pipe"
-                     : S_ISSOCK(st->st_mode) ? "a socket" : S_ISBLK(st->st_mode) ? "a block device"
-                     : S_ISCHR(st->st_mode) ? "a character device" : !S_ISREG(st->st_mode) ? "not a regular file" : NULL;
-  if (kind) {
-    nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", S_ISDIR(st->st_mode) ? EISDIR : ENODEV, NULL,
+  } else if (err == ENODEV) {
+    mode_t mode = a->st.st_mode;
+    const char *kind = S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a pipe" : S_ISSOCK(mode) ? "a socket"
+                       : S_ISBLK(mode) ? "a block device" : S_ISCHR(mode) ? "a character device" : "not a regular file";
+    nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", S_ISDIR(mode) ? EISDIR : ENODEV, NULL,
               "fd %d is %s, which cannot be guarded", fd, kind);
-    return -1;
-  }
-  if (guard_backing_of_fd(fd, st, backing) != 0) {
-    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fstatfs", "fd %d cannot be used", fd);
-    return -1;
-  }
-  if (*backing == GUARD_BACKING_HUGETLB) {
+  } else if (err == EINVAL) {
     nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", EINVAL, NULL,
               "fd %d is a hugetlbfs file (huge pages), which cannot be guarded", fd);
-    return -1;
-  }
-  if (*backing == GUARD_BACKING_FUSE && !allow_fuse) {
+  } else {
     nsb_throw(env, "ERR_NOSIGBUS_NOT_MAPPABLE", EPERM, NULL,
               "fd %d is a FUSE file, served by a process that can stall every access; pass allowFuse to map it", fd);
-    return -1;
   }
-  return 0;
+  return -1;
 }
 
 /* Maps [offset, offset+length) of m->fd and registers it; fills m->slot/window.
@@ -420,9 +408,8 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
     return NULL;
   }
   guard_ensure_first(); /* someone may have replaced our SIGBUS action since */
-  struct stat st;
-  enum guard_backing backing;
-  if (check_fd(env, fd, allow_fuse, &st, &backing)) return NULL;
+  guard_admission admitted;
+  if (check_fd(env, fd, allow_fuse, &admitted)) return NULL;
   env_state *es = env_of(env);
   sweep(es);
   nsb_mapping *m = calloc(1, sizeof *m);
@@ -433,7 +420,7 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
   }
   m->writable = writable;
   m->mode = mode == GUARD_PAGE ? GUARD_PAGE : GUARD_TAIL;
-  m->backing = backing;
+  m->backing = admitted.backing;
   m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
   if (m->fd < 0) {
     int err = errno;
@@ -441,7 +428,7 @@ static napi_value js_map(napi_env env, napi_callback_info info) {
     nsb_throw(env, err == EMFILE ? "ERR_NOSIGBUS_NO_FDS" : "ERR_NOSIGBUS_BAD_FD", err, "fcntl", "cannot dup fd %d", fd);
     return NULL;
   }
-  if (map_window(env, m, fd, &st, offset, length)) {
+  if (map_window(env, m, fd, &admitted.st, offset, length)) {
     close(m->fd);
     free(m);
     return NULL;

@@ -19,7 +19,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -614,42 +613,6 @@ int guard_ensure_first(void) {
 int guard_handler_installed(void) {
   struct sigaction cur;
   return sigaction(SIGBUS, NULL, &cur) == 0 && is_ours(&cur);
-}
-
-enum guard_backing guard_backing_of_fs(long f_type) {
-  switch ((unsigned long)f_type & 0xffffffffu) {
-    case 0x01021994u: return GUARD_BACKING_SHMEM;   /* TMPFS_MAGIC: tmpfs, memfd, /dev/shm */
-    case 0x958458f6u: return GUARD_BACKING_HUGETLB; /* HUGETLBFS_MAGIC */
-    case 0x65735546u: return GUARD_BACKING_FUSE;    /* FUSE_SUPER_MAGIC */
-    default: return GUARD_BACKING_DISK;
-  }
-}
-
-static pthread_once_t g_memfd_once = PTHREAD_ONCE_INIT;
-static dev_t g_memfd_dev;
-static int g_memfd_known;
-
-static void learn_memfd_dev(void) {
-  struct stat st;
-  int fd = memfd_create("nosigbus-probe", MFD_CLOEXEC);
-  if (fd < 0) return; /* no memfd_create (seccomp, old kernel): fstatfs every time */
-  if (fstat(fd, &st) == 0) {
-    g_memfd_dev = st.st_dev;
-    g_memfd_known = 1;
-  }
-  close(fd);
-}
-
-int guard_backing_of_fd(int fd, const struct stat *st, enum guard_backing *out) {
-  pthread_once(&g_memfd_once, learn_memfd_dev);
-  if (g_memfd_known && st->st_dev == g_memfd_dev) {
-    *out = GUARD_BACKING_SHMEM;
-    return 0;
-  }
-  struct statfs sfs;
-  if (fstatfs(fd, &sfs) != 0) return -1;
-  *out = guard_backing_of_fs((long)sfs.f_type);
-  return 0;
 }
 
 /* ---- the table (writers hold g_lock) ---- */

@@ -106,13 +106,7 @@ enum guard_backing {
   GUARD_BACKING_FUSE,     /* served by another process, which can stall every fault */
   GUARD_BACKING_HUGETLB,  /* huge pages: replacements in base pages are rejected */
 };
-enum guard_backing guard_backing_of_fs(long f_type);
-
-/* The backing of fd, whose fstat is st. memfd_create's files need no
- * fstatfs: they all live on the kernel's internal shmem mount, which is
- * never unmounted, so its device number (learned once, from a memfd of our
- * own) means shmem for good. Returns 0, or -1 with errno set. */
-int guard_backing_of_fd(int fd, const struct stat *st, enum guard_backing *out);
+/* (Which fds may be mapped, and their backing: admit.h.) */
 
 /* Registers [base, base+len) (page aligned, already mapped from fd at
  * file_offset; st is fd's fstat; fd must stay open until guard_release or

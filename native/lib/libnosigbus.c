@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../../include/nosigbus.h"
+#include "../guard/admit.h"
 #include "../guard/guard.h"
 #include "nosigbus-internal.h"
 
@@ -78,40 +78,6 @@ int nsb_install(void) {
   int rc = guard_install();
   if (rc == 0) guard_ensure_first(); /* someone may have replaced our SIGBUS action since */
   return rc;
-}
-
-/* The filesystem type of the last few devices seen (a device's never
- * changes while it is mounted, and every memfd shares one): spares an
- * fstatfs per mapping. */
-#define FS_CACHE 8
-static struct {
-  _Atomic unsigned long long dev; /* st_dev + 1; 0: empty */
-  _Atomic long type;
-} g_fs[FS_CACHE];
-static _Atomic unsigned g_fs_next;
-
-long nsb_fs_type(int fd, const struct stat *st) {
-  unsigned long long key = (unsigned long long)st->st_dev + 1;
-  for (int i = 0; i < FS_CACHE; i++)
-    if (atomic_load(&g_fs[i].dev) == key) return atomic_load(&g_fs[i].type);
-  struct statfs sfs;
-  if (fstatfs(fd, &sfs) != 0) return -1;
-  unsigned i = atomic_fetch_add(&g_fs_next, 1) % FS_CACHE;
-  atomic_store(&g_fs[i].dev, 0);
-  atomic_store(&g_fs[i].type, (long)sfs.f_type);
-  atomic_store(&g_fs[i].dev, key);
-  return (long)sfs.f_type;
-}
-
-int nsb_check_fd(int fd, struct stat *st, enum guard_backing *backing) {
-  if (fstat(fd, st) != 0) return errno;
-  if (!S_ISREG(st->st_mode)) return ENODEV;
-  long type = nsb_fs_type(fd, st);
-  if (type == -1) return errno;
-  *backing = guard_backing_of_fs(type);
-  if (*backing == GUARD_BACKING_HUGETLB) return EINVAL;
-  if (*backing == GUARD_BACKING_FUSE) return EPERM;
-  return 0;
 }
 
 /* ---- records (under g_mu) ---- */
@@ -257,20 +223,17 @@ void *nsb_map(void *addr, size_t len, int prot, int flags, int fd, off_t offset,
 }
 
 void *nosigbus_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset) {
-  struct stat st;
-  enum guard_backing backing;
+  guard_admission admitted;
   int type = flags & MAP_TYPE, err = 0;
   if (offset < 0 || (flags & MAP_ANONYMOUS) || (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
     err = EINVAL;
-  else if (fd < 0)
-    err = EBADF;
   else
-    err = nsb_check_fd(fd, &st, &backing);
+    err = guard_admit_fd(fd, 0, &admitted); /* FUSE refused: no allowFuse in the C API */
   if (err) {
     errno = err;
     return MAP_FAILED;
   }
-  return nsb_map(addr, len, prot, flags, fd, offset, &st, backing);
+  return nsb_map(addr, len, prot, flags, fd, offset, &admitted.st, admitted.backing);
 }
 
 int nosigbus_munmap(void *addr, size_t len) {

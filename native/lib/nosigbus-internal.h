@@ -12,13 +12,7 @@ typedef void *(*nsb_mremap_fn)(void *, size_t, size_t, int, ...);
  * (the preload's wrappers are interposed over libc's). Before any mapping. */
 void nsb_use_syscalls(const guard_syscalls *sys, nsb_mremap_fn mremap_fn);
 
-/* 0 if fd is a file the guard can take (filled st and backing), else an errno. */
-int nsb_check_fd(int fd, struct stat *st, enum guard_backing *backing);
-
-/* fstatfs(fd).f_type, cached by st->st_dev; -1 with errno on failure. */
-long nsb_fs_type(int fd, const struct stat *st);
-
-/* nosigbus_mmap after nsb_check_fd said yes. */
+/* nosigbus_mmap after guard_admit_fd (native/guard/admit.h) said yes. */
 void *nsb_map(void *addr, size_t len, int prot, int flags, int fd, off_t offset, const struct stat *st,
               enum guard_backing backing);
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "../../include/nosigbus.h"
+#include "../guard/admit.h"
 #include "../guard/guard.h"
 #include "nosigbus-internal.h"
 
@@ -108,19 +109,18 @@ static int guarded_fs(long f_type) {
   }
 }
 
-static int wanted(int flags, int fd, struct stat *st, enum guard_backing *backing) {
+static int wanted(int flags, int fd, guard_admission *admitted) {
   int type = flags & MAP_TYPE;
   if (fd < 0 || (flags & MAP_ANONYMOUS) || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE)) return 0;
-  return nsb_check_fd(fd, st, backing) == 0 && guarded_fs(nsb_fs_type(fd, st));
+  return guard_admit_fd(fd, 0, admitted) == 0 && guarded_fs(admitted->fs_type);
 }
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset) {
   ensure_resolved();
-  struct stat st;
-  enum guard_backing backing;
-  if (wanted(flags, fd, &st, &backing) && install() == 0 && len > 0 && offset >= 0 && !(offset & (getpagesize() - 1))) {
+  guard_admission admitted;
+  if (wanted(flags, fd, &admitted) && install() == 0 && len > 0 && offset >= 0 && !(offset & (getpagesize() - 1))) {
     int saved = errno;
-    void *p = nsb_map(addr, len, prot, flags, fd, offset, &st, backing);
+    void *p = nsb_map(addr, len, prot, flags, fd, offset, &admitted.st, admitted.backing);
     if (p != MAP_FAILED || errno == ENOMEM) return p;
     errno = saved; /* could not be guarded: the kernel's answer, unguarded */
   }
