@@ -12,13 +12,14 @@
 // apart). Floor and capture alternate at the
 // refresh's pace, so the machine's load and the cache (warm, or evicted by
 // other processes between refreshes) weigh on both alike.
+// First: the test build of the addon, before anything from src/ loads one.
+import { native } from '../test/support/native-testing.js';
 import { chmodSync, closeSync, rmSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { patternClient } from '../src/cli/capture-clients.js';
 import { Compositor } from '../src/compositor/index.js';
 import { map, memfd } from '../src/shm/index.js';
-import { native } from '../src/shm/native.js';
 import { socketPair } from '../src/wire/socket.js';
 import { ShmBuffer } from '../src/compositor/core/shm.js';
 import type { CaptureMode, CaptureReply, CaptureRequest } from './capture-client.js';

@@ -1,4 +1,8 @@
 // `npm run bench`: runs every bench/*.bench.js in turn; each prints its figures.
+// In one process, on the test build of the addon (the production sources
+// plus the unguarded baselines some benchmarks measure against: rawMap,
+// fakeRanges, lookupNs), selected before any benchmark loads src/.
+import '../test/support/test-build.js';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -1,9 +1,10 @@
 // Guarded mappings against their unguarded floor, side by side in one run.
 // Targets (issue 2): steady-state read >= 0.98 of raw mmap; map+close <= 1.5x
 // raw mmap+munmap; read after truncation (tail) <= 1.2x fresh anonymous memory.
+// First: the test build of the addon, before anything from src/ loads one.
+import { native } from '../test/support/native-testing.js';
 import { closeSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { map, memfd } from '../src/shm/index.js';
-import { native } from '../src/shm/native.js';
 import { handleOf } from '../src/shm/mapping.js';
 
 const SIZE = 3840 * 2160 * 4; // one 4K XRGB8888 buffer

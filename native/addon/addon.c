@@ -64,6 +64,17 @@ int nsb_arg_u64(napi_env env, napi_value v, const char *name, uint64_t *out) {
   return 0;
 }
 
+int nsb_arg_fd(napi_env env, napi_value v, const char *name, int *fd) {
+  int32_t x;
+  if (nsb_arg_int32(env, v, name, &x)) return -1;
+  if (x < 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", EBADF, NULL, "%s must be a file descriptor, got %d", name, x);
+    return -1;
+  }
+  *fd = x;
+  return 0;
+}
+
 int nsb_arg_bool(napi_env env, napi_value v, const char *name, int *out) {
   bool b;
   if (napi_get_value_bool(env, v, &b) != napi_ok) return bad_arg(env, name, "a boolean");
@@ -136,10 +147,13 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!nsb_mapping_init(env, exports)) return NULL;
   if (!nsb_fdutil_init(env, exports)) return NULL;
   if (!nsb_socket_init(env, exports)) return NULL;
-  if (!nsb_testing_init(env, exports)) return NULL;
   if (!nsb_xkb_init(env, exports)) return NULL;
   if (!nsb_pixels_init(env, exports)) return NULL;
   if (!nsb_composite_init(env, exports)) return NULL;
   if (!nsb_copy_init(env, exports)) return NULL;
+  if (!nsb_unguarded_init(env, exports)) return NULL;
+#ifdef NOSIGBUS_TESTING
+  if (!nsb_testing_init(env, exports)) return NULL; /* the test build only (binding.gyp) */
+#endif
   return exports;
 }

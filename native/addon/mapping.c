@@ -94,9 +94,11 @@ struct buffer_ref {
   retired *holds; /* the region its backing store still points at, after a move */
 };
 
-static int g_refuse_external; /* testing: behave like a runtime without external buffers */
+#ifdef NOSIGBUS_TESTING
+static int g_refuse_external; /* behave like a runtime without external buffers */
 
 void nsb_set_refuse_external(int refuse) { g_refuse_external = refuse; }
+#endif
 
 /* ---- lifetime ---- */
 
@@ -324,7 +326,9 @@ static int map_window(napi_env env, nsb_mapping *m, int shown_fd, const struct s
 /* Makes the external ArrayBuffer for the current window, or undefined when
  * the runtime refuses external buffers (callers then use copyTo). */
 static napi_value make_buffer(napi_env env, nsb_mapping *m) {
+#ifdef NOSIGBUS_TESTING
   if (g_refuse_external) return nsb_undefined(env);
+#endif
   buffer_ref *ref = malloc(sizeof *ref);
   if (!ref) {
     nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", ENOMEM, NULL, "out of memory");
@@ -630,7 +634,7 @@ napi_value nsb_mapping_init(napi_env env, napi_value exports) {
   return exports;
 }
 
-/* For testing.c: the live window of a handle (NULL and a thrown error if closed). */
+/* For composite.c and testing.c: the live window of a handle (NULL and a thrown error if closed). */
 uint8_t *nsb_mapping_window(napi_env env, napi_value handle, size_t *length) {
   nsb_mapping *m = open_handle_of(env, handle);
   if (!m) return NULL;

@@ -48,8 +48,6 @@
  * well-behaved peer sends at most 28 per sendmsg; a peer that sends more than
  * this in one sendmsg gets MSG_CTRUNC, which is fatal for the connection. */
 #define RECV_MAX_FDS 128
-/* The kernel's limit of fds in one SCM_RIGHTS message (SCM_MAX_FD). */
-#define KERNEL_MAX_FDS 253
 #define MAX_DISPLAYNO 32
 #define LOCK_SUFFIX ".lock"
 #define LISTEN_BACKLOG 128
@@ -136,17 +134,6 @@ static int is_nullish(napi_env env, napi_value v) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok) return 0;
   return t == napi_null || t == napi_undefined;
-}
-
-static int arg_fd(napi_env env, napi_value v, const char *name, int *fd) {
-  int32_t x;
-  if (nsb_arg_int32(env, v, name, &x)) return -1;
-  if (x < 0) {
-    nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", EBADF, NULL, "%s must be a file descriptor, got %d", name, x);
-    return -1;
-  }
-  *fd = x;
-  return 0;
 }
 
 /* Bytes window [offset, offset + length) of a TypedArray/DataView/ArrayBuffer. */
@@ -375,7 +362,7 @@ static napi_value js_listen(napi_env env, napi_callback_info info) {
 static napi_value js_close_listener(napi_env env, napi_callback_info info) {
   NSB_ARGS_DATA(env, info, 1, sock_env, st);
   int fd;
-  if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
+  if (argc < 1 || nsb_arg_fd(env, argv[0], "fd", &fd)) return NULL;
   for (listener_entry **pp = &st->listeners; *pp; pp = &(*pp)->next) {
     listener_entry *l = *pp;
     if (l->fd != fd) continue;
@@ -394,7 +381,7 @@ static napi_value js_close_listener(napi_env env, napi_callback_info info) {
 static napi_value js_accept(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 1);
   int lfd;
-  if (argc < 1 || arg_fd(env, argv[0], "fd", &lfd)) return NULL;
+  if (argc < 1 || nsb_arg_fd(env, argv[0], "fd", &lfd)) return NULL;
   for (;;) {
     int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd >= 0) return make_int(env, fd);
@@ -410,7 +397,7 @@ static napi_value js_accept(napi_env env, napi_callback_info info) {
 static napi_value js_peer_cred(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 1);
   int fd;
-  if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
+  if (argc < 1 || nsb_arg_fd(env, argv[0], "fd", &fd)) return NULL;
   struct ucred cred;
   socklen_t len = sizeof cred;
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
@@ -484,7 +471,7 @@ static napi_value js_pair(napi_env env, napi_callback_info info) {
 static napi_value js_set_nonblocking(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 2);
   int fd, on;
-  if (argc < 2 || arg_fd(env, argv[0], "fd", &fd) || nsb_arg_bool(env, argv[1], "on", &on)) return NULL;
+  if (argc < 2 || nsb_arg_fd(env, argv[0], "fd", &fd) || nsb_arg_bool(env, argv[1], "on", &on)) return NULL;
   int fl = fcntl(fd, F_GETFL);
   if (fl < 0 || fcntl(fd, F_SETFL, on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK)) != 0) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", errno, "fcntl", "cannot change O_NONBLOCK on fd %d", fd);
@@ -497,7 +484,7 @@ static napi_value js_set_nonblocking(napi_env env, napi_callback_info info) {
 static napi_value js_dup(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 1);
   int fd;
-  if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
+  if (argc < 1 || nsb_arg_fd(env, argv[0], "fd", &fd)) return NULL;
   int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (nfd < 0) {
     int err = errno;
@@ -512,7 +499,7 @@ static napi_value js_dup(napi_env env, napi_callback_info info) {
 static napi_value js_close_fd(napi_env env, napi_callback_info info) {
   NSB_ARGS(env, info, 1);
   int fd;
-  if (argc < 1 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
+  if (argc < 1 || nsb_arg_fd(env, argv[0], "fd", &fd)) return NULL;
   if (close_noeintr(fd) != 0 && errno == EBADF) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_FD", EBADF, "close", "fd %d is not open", fd);
     return NULL;
@@ -534,7 +521,7 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   uint8_t *data;
   size_t len;
   bool is_array = false;
-  if (argc < 5 || arg_fd(env, argv[0], "fd", &fd) || arg_window(env, argv[1], argv[2], argv[3], &data, &len))
+  if (argc < 5 || nsb_arg_fd(env, argv[0], "fd", &fd) || arg_window(env, argv[1], argv[2], argv[3], &data, &len))
     return NULL;
   if (napi_is_array(env, argv[4], &is_array) != napi_ok || !is_array) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "fdSink must be an array");
@@ -626,7 +613,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   int fd;
   uint8_t *data;
   size_t len;
-  if (argc < 4 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
+  if (argc < 4 || nsb_arg_fd(env, argv[0], "fd", &fd)) return NULL;
   int fds[SEND_MAX_FDS];
   uint32_t nfds = 0;
   if (argc >= 5 && !is_nullish(env, argv[4])) {
@@ -647,7 +634,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
         nsb_throw_pending(env, "fds element");
         return NULL;
       }
-      if (arg_fd(env, v, "fds[i]", &fds[i])) return NULL;
+      if (nsb_arg_fd(env, v, "fds[i]", &fds[i])) return NULL;
     }
   }
   /* Only now take the data pointer: reading fds[i] can run JS (getters) that
@@ -820,7 +807,7 @@ static napi_value js_poll_open(napi_env env, napi_callback_info info) {
   NSB_ARGS_DATA(env, info, 2, sock_env, st);
   int fd;
   napi_valuetype t;
-  if (argc < 2 || arg_fd(env, argv[0], "fd", &fd)) return NULL;
+  if (argc < 2 || nsb_arg_fd(env, argv[0], "fd", &fd)) return NULL;
   if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) {
     nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "callback must be a function");
     return NULL;
@@ -929,50 +916,6 @@ static napi_value js_active_polls(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
-/* ------------------------------------------------------------------ testing */
-
-/* testing.sendRawFds(sockFd, fd, n) -> bytes: sends one byte with n copies of
- * fd in a single SCM_RIGHTS message (up to the kernel's 253), bypassing the
- * 28-fd limit, to exercise the receiver's MSG_CTRUNC path. */
-static napi_value js_send_raw_fds(napi_env env, napi_callback_info info) {
-  NSB_ARGS(env, info, 3);
-  int sock, fd;
-  int32_t n;
-  if (argc < 3 || arg_fd(env, argv[0], "sockFd", &sock) || arg_fd(env, argv[1], "fd", &fd) ||
-      nsb_arg_int32(env, argv[2], "n", &n))
-    return NULL;
-  if (n < 1 || n > KERNEL_MAX_FDS) {
-    nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "n must be in 1..%d", KERNEL_MAX_FDS);
-    return NULL;
-  }
-  union {
-    struct cmsghdr align;
-    char buf[CMSG_SPACE(KERNEL_MAX_FDS * sizeof(int))];
-  } control;
-  memset(control.buf, 0, sizeof control.buf);
-  char byte = 'x';
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
-  for (int32_t i = 0; i < n; i++) memcpy(CMSG_DATA(c) + (size_t)i * sizeof(int), &fd, sizeof(int));
-  ssize_t r;
-  do r = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) {
-    nsb_throw(env, "ERR_NOSIGBUS_SOCKET_SEND", errno, "sendmsg", "cannot send %d raw fds", n);
-    return NULL;
-  }
-  return make_int(env, (int32_t)r);
-}
-
 /* ------------------------------------------------------------------ init */
 
 static int export_with(napi_env env, napi_value obj, const char *name, napi_callback cb, void *data) {
@@ -995,9 +938,8 @@ napi_value nsb_socket_init(napi_env env, napi_value exports) {
     return NULL;
   }
   /* From here st lives until the cleanup hook completes. */
-  napi_value s, t;
+  napi_value s;
   NAPI_CALL(env, napi_create_object(env, &s));
-  NAPI_CALL(env, napi_create_object(env, &t));
   if (export_with(env, s, "listen", js_listen, st) || export_with(env, s, "closeListener", js_close_listener, st) ||
       nsb_export(env, s, "accept", js_accept) || nsb_export(env, s, "peerCredentials", js_peer_cred) ||
       nsb_export(env, s, "connect", js_connect) || nsb_export(env, s, "pair", js_pair) ||
@@ -1005,14 +947,12 @@ napi_value nsb_socket_init(napi_env env, napi_value exports) {
       nsb_export(env, s, "closeFd", js_close_fd) || nsb_export(env, s, "recv", js_recv) ||
       nsb_export(env, s, "send", js_send) || export_with(env, s, "pollOpen", js_poll_open, st) ||
       nsb_export(env, s, "pollStart", js_poll_start) || nsb_export(env, s, "pollRef", js_poll_ref) ||
-      nsb_export(env, s, "pollClose", js_poll_close) || export_with(env, s, "activePolls", js_active_polls, st) ||
-      nsb_export(env, t, "sendRawFds", js_send_raw_fds))
+      nsb_export(env, s, "pollClose", js_poll_close) || export_with(env, s, "activePolls", js_active_polls, st))
     return NULL;
   napi_value v;
   if (!(v = make_int(env, SEND_MAX_FDS)) || napi_set_named_property(env, s, "maxFdsPerSend", v) != napi_ok ||
       !(v = make_int(env, RECV_MAX_FDS)) || napi_set_named_property(env, s, "maxFdsPerRecv", v) != napi_ok ||
       !(v = make_int(env, (int32_t)SUN_PATH_MAX)) || napi_set_named_property(env, s, "sunPathMax", v) != napi_ok ||
-      napi_set_named_property(env, s, "testing", t) != napi_ok ||
       napi_set_named_property(env, exports, "socket", s) != napi_ok) {
     nsb_throw_pending(env, "socket init");
     return NULL;

@@ -1,7 +1,14 @@
 /*
- * testing.c: native-thread workloads and fault injection for the test suite
- * (exported as `testing`; not part of the public API).
+ * testing.c: native-thread workloads, fault injection and unguarded
+ * baselines for the test suite and the benchmarks, exported as `testing`
+ * (and `socket.testing`). Built only into the test addon,
+ * build/Release/nosigbus_testing.node (binding.gyp's second target, with
+ * -DNOSIGBUS_TESTING); the production addon has none of it.
  */
+#ifndef NOSIGBUS_TESTING
+#error "testing.c belongs to the test build only (binding.gyp: nosigbus_testing)"
+#endif
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +17,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,8 +25,6 @@
 
 #include "common.h"
 #include "../guard/guard.h"
-
-void nsb_set_refuse_external(int refuse);
 
 #define MAX_THREADS 32
 
@@ -191,30 +197,6 @@ static napi_value js_send_sigbus(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return nsb_undefined(env);
-}
-
-/* readUnguarded(fd, length) -> ArrayBuffer: a copy made through a plain
- * mmap that nosigbus does not guard (a real bug, if the file is short). */
-static napi_value js_read_unguarded(napi_env env, napi_callback_info info) {
-  NSB_ARGS(env, info, 2);
-  int32_t fd;
-  uint64_t length;
-  if (argc < 2 || nsb_arg_int32(env, argv[0], "fd", &fd) || nsb_arg_u64(env, argv[1], "length", &length)) return NULL;
-  uint8_t *p = mmap(NULL, (size_t)length, PROT_READ, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) {
-    nsb_throw(env, "ERR_NOSIGBUS_MAP_FAILED", errno, "mmap", "cannot map fd %d", fd);
-    return NULL;
-  }
-  void *data;
-  napi_value ab;
-  if (napi_create_arraybuffer(env, (size_t)length, &data, &ab) != napi_ok) {
-    munmap(p, (size_t)length);
-    nsb_throw_pending(env, "napi_create_arraybuffer");
-    return NULL;
-  }
-  memcpy(data, p, (size_t)length);
-  munmap(p, (size_t)length);
-  return ab;
 }
 
 /* hugetlbMemfd(size) -> fd of a memfd in huge pages (MFD_HUGETLB). */
@@ -399,13 +381,57 @@ static napi_value js_window_address(napi_env env, napi_callback_info info) {
   return nsb_number(env, (double)(uintptr_t)window);
 }
 
+/* ---- socket.testing ---- */
+
+/* socket.testing.sendRawFds(sockFd, fd, n) -> bytes: sends one byte with n copies of
+ * fd in a single SCM_RIGHTS message (up to the kernel's 253), bypassing the
+ * 28-fd limit, to exercise the receiver's MSG_CTRUNC path. */
+static napi_value js_send_raw_fds(napi_env env, napi_callback_info info) {
+  NSB_ARGS(env, info, 3);
+  int sock, fd;
+  int32_t n;
+  if (argc < 3 || nsb_arg_fd(env, argv[0], "sockFd", &sock) || nsb_arg_fd(env, argv[1], "fd", &fd) ||
+      nsb_arg_int32(env, argv[2], "n", &n))
+    return NULL;
+  if (n < 1 || n > KERNEL_MAX_FDS) {
+    nsb_throw(env, "ERR_NOSIGBUS_BAD_ARGUMENT", 0, NULL, "n must be in 1..%d", KERNEL_MAX_FDS);
+    return NULL;
+  }
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(KERNEL_MAX_FDS * sizeof(int))];
+  } control;
+  memset(control.buf, 0, sizeof control.buf);
+  char byte = 'x';
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+  for (int32_t i = 0; i < n; i++) memcpy(CMSG_DATA(c) + (size_t)i * sizeof(int), &fd, sizeof(int));
+  ssize_t r;
+  do r = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    nsb_throw(env, "ERR_NOSIGBUS_SOCKET_SEND", errno, "sendmsg", "cannot send %d raw fds", n);
+    return NULL;
+  }
+  return nsb_number(env, (double)r);
+}
+
 napi_value nsb_testing_init(napi_env env, napi_value exports) {
   napi_value t;
   NAPI_CALL(env, napi_create_object(env, &t));
   if (nsb_export(env, t, "startThreads", js_start_threads) ||
       nsb_export(env, t, "markTruncated", js_mark_truncated) ||
       nsb_export(env, t, "stopThreads", js_stop_threads) || nsb_export(env, t, "sendSigbus", js_send_sigbus) ||
-      nsb_export(env, t, "readUnguarded", js_read_unguarded) ||
+      nsb_export(env, t, "readUnguarded", nsb_read_unguarded) || /* also the production export readUnguarded */
       nsb_export(env, t, "refuseExternalBuffers", js_refuse_external) || nsb_export(env, t, "eventfd", js_eventfd) ||
       nsb_export(env, t, "hugetlbMemfd", js_hugetlb_memfd) ||
       nsb_export(env, t, "rawMap", js_raw_map) || nsb_export(env, t, "rawUnmap", js_raw_unmap) ||
@@ -414,5 +440,10 @@ napi_value nsb_testing_init(napi_env env, napi_value exports) {
       nsb_export(env, t, "windowAddress", js_window_address))
     return NULL;
   NAPI_CALL(env, napi_set_named_property(env, exports, "testing", t));
+  napi_value socket, st;
+  NAPI_CALL(env, napi_get_named_property(env, exports, "socket", &socket));
+  NAPI_CALL(env, napi_create_object(env, &st));
+  if (nsb_export(env, st, "sendRawFds", js_send_raw_fds)) return NULL;
+  NAPI_CALL(env, napi_set_named_property(env, socket, "testing", st));
   return exports;
 }

@@ -1,14 +1,25 @@
 // The one place that loads the C addon. Every other module imports the
 // typed binding from here, so the native surface is written down once.
+//
+// Two builds of it (binding.gyp): build/Release/nosigbus.node, the
+// production addon (native/guard + native/addon), and
+// build/Release/nosigbus_testing.node, the same sources plus the test hooks
+// of native/addon/testing.c. A process loads one of them, once: the
+// production addon, unless NOSIGBUS_TEST_BUILD=1 was set before this module
+// loaded (test/support/test-build.ts sets it for the tests and benchmarks
+// that need the hooks). The hooks must act on the very guard and mappings
+// src/ uses, and two addons in one process would be two guards, each
+// chaining the other's SIGBUS handler; workers and child processes inherit
+// the variable, so they load the same build. Nothing in src/ uses the hooks:
+// NativeBinding below is the production addon's surface.
 import { createRequire } from 'node:module';
 
 /** Opaque native handle of one guarded mapping. */
 export type NativeHandle = { readonly __nativeMapping: unique symbol };
-export type NativeToken = { readonly __nativeToken: unique symbol };
 /** A compiled xkb keymap (libxkbcommon) and a keyboard state over one. */
 export type XkbKeymapHandle = { readonly __xkbKeymap: unique symbol };
 export type XkbStateHandle = { readonly __xkbState: unique symbol };
-/** Memory of pixelsAlloc (native/pixels.c). */
+/** Memory of pixelsAlloc (native/addon/pixels.c). */
 export type PixelsHandle = { readonly __pixels: unique symbol };
 
 export interface XkbBinding {
@@ -72,9 +83,6 @@ export interface NativeSocketBinding {
   pollRef(handle: NativePollHandle, ref: boolean): void;
   pollClose(handle: NativePollHandle): void;
   activePolls(): number;
-  testing: {
-    sendRawFds(sockFd: number, fd: number, n: number): number;
-  };
 }
 
 export interface NativeBinding {
@@ -98,43 +106,43 @@ export interface NativeBinding {
   seals(fd: number): number;
   fileSize(fd: number): number;
   addSeals(fd: number, seals: number): void;
+  /** [0, length) of fd copied out of a plain mmap that nosigbus does not guard
+   * (native/addon/unguarded.c): past end of file the process dies of SIGBUS,
+   * which is the main job's contrast (src/cli/unguarded-reader.ts). */
+  readUnguarded(fd: number, length: number): ArrayBuffer;
   xkb: XkbBinding;
-  /** Unix sockets, SCM_RIGHTS, flock, uv_poll (native/socket.c), used by src/wire/socket.ts. */
+  /** Unix sockets, SCM_RIGHTS, flock, uv_poll (native/addon/socket.c), used by src/wire/socket.ts. */
   socket: NativeSocketBinding;
   /** Zeroed private memory of its own, as an ArrayBuffer; pixelsFree detaches it and unmaps now. */
   pixelsAlloc(bytes: number): [ArrayBuffer, PixelsHandle];
   pixelsFree(buffer: ArrayBuffer, handle: PixelsHandle): void;
-  /** The wl_shm formats pixman reads (native/composite.c): [format, bytes per pixel, has alpha]. */
+  /** The wl_shm formats pixman reads (native/addon/composite.c): [format, bytes per pixel, has alpha]. */
   shmFormats(): [format: number, bytesPerPixel: number, alpha: boolean][];
-  /** Draws dst's rect [x, x+width) × [y, y+height) from src through `matrix` (native/composite.c). */
+  /** Draws dst's rect [x, x+width) × [y, y+height) from src through `matrix` (native/addon/composite.c). */
   composite(
     op: number, filter: number, dst: Uint32Array, dstWidth: number, dstHeight: number,
     src: ArrayBufferView | ArrayBuffer | NativeHandle, srcOffset: number, srcStride: number, srcFormat: number, srcWidth: number, srcHeight: number,
     matrix: Float64Array, x: number, y: number, width: number, height: number,
   ): void;
-  /** `rows` rows of `rowBytes` bytes from src to dst (native/copy.c), red and
+  /** `rows` rows of `rowBytes` bytes from src to dst (native/addon/copy.c), red and
    * blue swapped in each 4-byte pixel with swapRB; ranges checked first
    * (ERR_NOSIGBUS_BAD_RANGE), source and destination must not overlap. */
   copyRows(dst: ArrayBufferView | ArrayBuffer, dstOffset: number, dstStride: number, src: ArrayBufferView | ArrayBuffer, srcOffset: number, srcStride: number, rowBytes: number, rows: number, swapRB: boolean): void;
-  testing: {
-    startThreads(handle: NativeHandle, readers: number, writers: number): NativeToken;
-    markTruncated(token: NativeToken): void;
-    stopThreads(token: NativeToken): { reads: number; writes: number; lost: number; threads: number };
-    sendSigbus(handle: NativeHandle, offset: number, siCode: number): void;
-    readUnguarded(fd: number, length: number): ArrayBuffer;
-    refuseExternalBuffers(refuse: boolean): void;
-    eventfd(): number;
-    hugetlbMemfd(size: number): number;
-    rawMap(fd: number, length: number): [ArrayBuffer, NativeToken];
-    rawUnmap(buffer: ArrayBuffer, handle: NativeToken): void;
-    setLimitCap(cap: number): void;
-    fakeRanges(n: number): NativeToken;
-    dropFakeRanges(token: NativeToken): void;
-    lookupNs(handle: NativeHandle, iterations: number): number;
-    windowAddress(handle: NativeHandle): number;
-  };
 }
 
+const TEST_BUILD = 'nosigbus_testing';
+const build = process.env.NOSIGBUS_TEST_BUILD === '1' ? TEST_BUILD : 'nosigbus';
 const require = createRequire(import.meta.url);
-// dist/src/shm/native.js -> <package root>/build/Release/nosigbus.node
-export const native: NativeBinding = require('../../../build/Release/nosigbus.node') as NativeBinding;
+// dist/src/shm/native.js -> <package root>/build/Release/<build>.node
+export const native: NativeBinding = require(`../../../build/Release/${build}.node`) as NativeBinding;
+
+/** The addon this process loaded, if it is the test build: the same object
+ * as `native` (its hooks act on the mappings src/ makes), for
+ * test/support/native-testing.ts, which types the hooks. Throws if the
+ * production addon was loaded. */
+export function testingBuild(): NativeBinding {
+  if (build !== TEST_BUILD) {
+    throw new Error('this process loaded the production addon, which has no test hooks: set NOSIGBUS_TEST_BUILD=1 before anything loads src/shm/native.js (import test/support/native-testing.js first)');
+  }
+  return native;
+}

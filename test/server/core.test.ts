@@ -1,4 +1,6 @@
 // The server core against our own client and raw, malformed input.
+// First: the test build of the addon, before anything from src/ loads one.
+import { nativeSocket } from '../support/native-testing.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { wl_compositor, wl_output, wl_seat, wl_shm } from '../../src/protocol/wayland.js';
@@ -285,7 +287,7 @@ test('a client that stops reading is disconnected once its unsent output passes 
 });
 
 test('too many fds in one sendmsg (MSG_CTRUNC): invalid_method, every fd closed, others keep working', async () => {
-  const { nativeSocket, socketPair } = await import('../../src/wire/socket.js');
+  const { socketPair } = await import('../../src/wire/socket.js');
   const { WaylandClient } = await import('../../src/client/index.js');
   const { openFds } = await import('../support/files.js');
   const display = stubDisplay();

@@ -1,5 +1,7 @@
 // Backings that are accepted but could never be rescued are refused at map()
 // (docs/contract.md point 5); a full tmpfs reads zeros inside EOF (point 5, issue 6 case 10).
+// First: the test build of the addon, before anything from src/ loads one.
+import { native } from '../support/native-testing.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { activeMappings, map, pageSize } from '../../src/shm/index.js';
-import { native } from '../../src/shm/native.js';
 import { needPeer, needRoot } from '../support/peers.js';
 import { privateDir } from '../support/common.js';
 

@@ -1,4 +1,6 @@
 // Closing, bad input, copy-out, and leaks (docs/contract.md points 5, 8, 10, 11).
+// First: the test build of the addon, before anything from src/ loads one.
+import { native } from '../support/native-testing.js';
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,7 +10,6 @@ import { runInNewContext } from 'node:vm';
 import { test } from 'node:test';
 import { activeMappings, fileSize, map, mappingBudget, memfd, pageSize, type SafeMapping } from '../../src/shm/index.js';
 import { handleOf } from '../../src/shm/mapping.js';
-import { native } from '../../src/shm/native.js';
 import { defaultPattern, makeBacking, openFds } from '../support/files.js';
 import { privateDir } from '../support/common.js';
 

@@ -1,4 +1,6 @@
 // docs/contract.md point 6: any thread, any process doing the truncation, no brackets.
+// First: the test build of the addon, before anything from src/ loads one.
+import { native } from '../support/native-testing.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, ftruncateSync } from 'node:fs';
@@ -8,7 +10,6 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { activeMappings, map, pageSize } from '../../src/shm/index.js';
 import { handleOf } from '../../src/shm/mapping.js';
-import { native } from '../../src/shm/native.js';
 import { makeBacking } from '../support/files.js';
 import { sleepSync } from '../support/common.js';
 

@@ -1,12 +1,13 @@
 // docs/contract.md point 4: writable mappings. Writes before EOF reach the file;
 // writes past EOF land in private memory, never reach the file, and are never
 // lost within the mapping, even with threads writing while another truncates.
+// First: the test build of the addon, before anything from src/ loads one.
+import { native } from '../support/native-testing.js';
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import { test } from 'node:test';
 import { map, memfd, pageSize } from '../../src/shm/index.js';
 import { handleOf } from '../../src/shm/mapping.js';
-import { native } from '../../src/shm/native.js';
 import { fill, makeBacking } from '../support/files.js';
 import { sleepSync } from '../support/common.js';
 

@@ -1,4 +1,6 @@
 // Wayland connection: framing, fd queues and ordering, limits, leaks.
+// First: the test build of the addon, before anything from src/ loads one.
+import { nativeSocket } from '../support/native-testing.js';
 import assert from 'node:assert/strict';
 import { fstatSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import {
   type ConnectionOptions,
   type ConnectionError,
 } from '../../src/wire/connection.js';
-import { activePolls, closeFd, connectWayland, dupFd, listenWayland, nativeSocket, socketPair, type UnixStream } from '../../src/wire/socket.js';
+import { activePolls, closeFd, connectWayland, dupFd, listenWayland, socketPair, type UnixStream } from '../../src/wire/socket.js';
 import { privateDirs, sleep, waitFor } from '../support/common.js';
 
 const dirs = privateDirs('nsb-conn-');

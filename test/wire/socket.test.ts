@@ -1,4 +1,6 @@
 // Unix sockets for Wayland: listen + lock file conventions, SCM_RIGHTS, limits, polling.
+// First: the test build of the addon, before anything from src/ loads one.
+import { nativeSocket } from '../support/native-testing.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
@@ -25,7 +27,6 @@ import {
   listenWayland,
   MAX_FDS_PER_RECV,
   MAX_FDS_PER_SEND,
-  nativeSocket,
   socketPair,
   socketPairForChild,
   SUN_PATH_MAX,

@@ -2,6 +2,8 @@
 // only grow, buffers that outlive their pool, formats, release at
 // commit, and every hostile client under both truncation policies with an
 // honest client beside it.
+// First: the test build of the addon, before anything from src/ loads one.
+import { native } from '../../support/native-testing.js';
 import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
@@ -228,7 +230,6 @@ for (const policy of ['error', 'zero'] as const) {
 }
 
 test('the guard\'s VMA budget spent: create_pool is wl_display.error no_memory, and the compositor goes on', async () => {
-  const { native } = await import('../../../src/shm/native.js');
   const { mappingBudget } = await import('../../../src/shm/index.js');
   const t = startCompositor();
   const c = await t.client();
