@@ -1,4 +1,4 @@
-// Unix sockets for Wayland, on Node's event loop (native/socket.c + uv_poll).
+// Unix sockets for Wayland, on Node's event loop (native/addon/socket.c + uv_poll).
 //
 // fd ownership:
 //  - listenWayland(), Listener.accept(), connectWayland(), socketPair() and

@@ -1,4 +1,4 @@
-// Native helpers added for speed: native.copyRows (native/copy.c), the copy
+// Native helpers added for speed: native.copyRows (native/addon/copy.c), the copy
 // screen capture writes with; native.map's out argument; native.rescueCount.
 // Bytes land where the rows say and nowhere else, big copies (streamed,
 // destination populated first) are the same bytes, a guarded destination

@@ -19,7 +19,7 @@
 //  - a content shown in place keeps its pool mapped: a client may destroy
 //    the wl_buffer and the pool before the release and still be shown;
 //  - a copy's memory (64 KiB and more) is its own anonymous mapping
-//    (native/pixels.c), given back when the copy is freed: when it is
+//    (native/addon/pixels.c), given back when the copy is freed: when it is
 //    replaced, when its surface is destroyed, and so when its client leaves —
 //    not when the GC runs; smaller copies are left to the GC;
 //  - every content is freed exactly once (free() is idempotent) by whoever

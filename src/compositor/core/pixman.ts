@@ -1,4 +1,4 @@
-// The compositor's pixel work, done by pixman in the addon (native/composite.c):
+// The compositor's pixel work, done by pixman in the addon (native/addon/composite.c):
 // copies, format conversion, source-over, nearest and bilinear sampling.
 //
 // Invariants:

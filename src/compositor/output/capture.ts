@@ -28,7 +28,7 @@ export function clipToOutput(output: Output, area: Rect): Rect {
 /**
  * Writes `area` (clipped to the output) of `fb` into `target` at `offset`,
  * one row every `stride` bytes, in wl_shm `format`. One native call
- * (native/copy.c): a copy of the rows, red and blue swapped on the way for
+ * (native/addon/copy.c): a copy of the rows, red and blue swapped on the way for
  * abgr/xbgr; big areas stream past the caches.
  */
 export function writeFrame(output: Output, fb: Uint32Array, area: Rect, format: number, target: Uint8Array, offset: number, stride: number): void {
