@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { activeMappings, map, pageSize } from '../../src/shm/index.js';
 import { handleOf } from '../../src/shm/mapping.js';
 import { makeBacking } from '../support/files.js';
-import { sleepSync } from '../support/common.js';
+import { sleepSync, waitFor } from '../support/common.js';
 
 const SIZE = 64 * pageSize;
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));
@@ -41,7 +41,7 @@ for (const how of ['ftruncate', 'reopen'] as const) {
 
 test('worker_threads read while the main thread truncates and closes', async () => {
   const { fd } = makeBacking('memfd', SIZE);
-  const control = new SharedArrayBuffer(12);
+  const control = new SharedArrayBuffer(16);
   const flags = new Int32Array(control);
   const workers = [0, 1, 2].map((i) => new Worker(fixture('reader-worker'), { workerData: { fd, length: SIZE, control, closeItself: i !== 2 } }));
   while (Atomics.load(flags, 2) < workers.length) await new Promise((r) => setTimeout(r, 5));
@@ -51,7 +51,8 @@ test('worker_threads read while the main thread truncates and closes', async () 
   assert.equal(mine.bytes[SIZE - 1], 0);
   mine.close(); // main closes its mapping and the fd while the workers read
   closeSync(fd);
-  await new Promise((r) => setTimeout(r, 50));
+  // Each worker reads a whole pass after the truncation (however busy the machine), then stops.
+  await waitFor(() => Atomics.load(flags, 3) === workers.length, 'every worker to read after the truncation', 30_000);
   const messages = workers.map((w) => once(w, 'message').then(([msg]) => msg as { passes: number; zerosAfterTruncation: boolean; rescues: number }));
   const exits = workers.map((w) => once(w, 'exit'));
   Atomics.store(flags, 0, 1);
