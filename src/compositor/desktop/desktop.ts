@@ -76,7 +76,7 @@ export function xdgSurfaceOf(surface: Surface): XdgSurface | null {
 }
 
 /** The toplevel a surface belongs to (its window's, or its popup chain's root; a layer surface's popup has none). O(1). */
-function toplevelOf(surface: Surface | null): XdgSurface | null {
+function owningToplevel(surface: Surface | null): XdgSurface | null {
   return surface ? (xdgSurfaceOf(surface)?.owningToplevel ?? null) : null;
 }
 
@@ -221,7 +221,7 @@ export class Desktop {
     this.#unwatchFocus?.();
     this.#unwatchFocus = surface ? surface.resource.onDestroy(() => this.#focusLost()) : null;
     this.#seat.setKeyboardFocus(surface, () => {
-      const top = toplevelOf(surface);
+      const top = owningToplevel(surface);
       if (top === this.#activated) return;
       const old = this.#activated;
       this.#activated = top;
@@ -245,10 +245,10 @@ export class Desktop {
 
   /** Focuses and raises the toplevel of `surface` (a click, xdg_activation_v1). False if it has none mapped. */
   activate(surface: Surface): boolean {
-    const top = toplevelOf(surface);
+    const top = owningToplevel(surface);
     if (!top?.mapped) return false;
     this.#raise(top);
-    if (toplevelOf(this.#seat.keyboardFocus) !== top) this.focus(top.surface);
+    if (owningToplevel(this.#seat.keyboardFocus) !== top) this.focus(top.surface);
     return true;
   }
 
