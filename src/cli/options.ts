@@ -25,6 +25,10 @@ export interface CompositorArgs {
   /** Bytes of client pixels copied into compositor memory, per client and in all. */
   memoryBudget: number;
   memoryBudgetTotal: number | undefined;
+  /** Start Xwayland (rootful, the size of the output) and give the client DISPLAY. */
+  xwayland: boolean;
+  /** Where Xwayland's stderr goes (xvfb-run's -e FILE); undefined: shown only if it fails. */
+  xwaylandLog: string | undefined;
   help: boolean;
   version: boolean;
 }
@@ -58,6 +62,10 @@ options:
                            (default 128; past it, or with 0, buffers are shown straight from
                            the client's memory and released when replaced)
   --memory-budget-total MIB  the same for all clients together (default 384, or 3 × --memory-budget)
+  --xwayland               also start Xwayland (rootful, the size of the output) as a client
+                           and give CLIENT DISPLAY and XAUTHORITY: a drop-in for xvfb-run
+                           (serve prints DISPLAY and XAUTHORITY)
+  --xwayland-log FILE      append Xwayland's stderr to FILE (default: shown only if it fails)
   --help, --version`;
 
 const OPTIONS = {
@@ -75,6 +83,8 @@ const OPTIONS = {
   'no-data-control': { type: 'boolean' },
   'memory-budget': { type: 'string' },
   'memory-budget-total': { type: 'string' },
+  xwayland: { type: 'boolean' },
+  'xwayland-log': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -149,6 +159,8 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     memoryBudget: integer('memory-budget', values['memory-budget'], 128, 0, 1 << 20) * MIB,
     memoryBudgetTotal:
       values['memory-budget-total'] === undefined ? undefined : integer('memory-budget-total', values['memory-budget-total'], 0, 0, 1 << 20) * MIB,
+    xwayland: (values.xwayland ?? false) || values['xwayland-log'] !== undefined,
+    xwaylandLog: values['xwayland-log'],
     help: values.help ?? false,
     version: values.version ?? false,
   };

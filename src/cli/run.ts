@@ -9,19 +9,27 @@
 //  - `run` exits with the client's status, or 128 + signal number when the
 //    client was killed by a signal; signals sent to us go to the client
 //    first, so it can end in its own way;
-//  - the screenshot is the output at exit, or, when no window is left then,
-//    as it was just before the last window left.
+//  - the screenshot is the output when the client exits (before Xwayland is
+//    stopped), or, when no window is left then, as it was just before the
+//    last window left;
+//  - with --xwayland (xwayland.ts): the client starts only once the X
+//    server accepts connections; Xwayland is stopped (by pid, waited for,
+//    bounded) on every exit path; if it exits first, the client is
+//    terminated and `run` fails (status 1 unless the client's is non-zero).
 import { chmodSync, mkdtempSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Compositor, loadPngEncoder } from '../compositor/index.js';
 import type { CompositorArgs } from './options.js';
 import { heapRelease } from './gc.js';
+import { startXwayland, XwaylandError, type Xwayland } from './xwayland.js';
 
 interface Session {
   compositor: Compositor;
   runtimeDir: string;
   socketName: string;
+  /** Fixes the screenshot's frame now (the output, or the last one shown); cleanup() writes it. */
+  freezeScreenshot(): void;
   /** Removes everything this session made; idempotent and synchronous. */
   cleanup(): void;
 }
@@ -59,12 +67,17 @@ function startSession(args: CompositorArgs): Session {
   // the last window left.
   let lastShown: Uint32Array | undefined;
   if (args.screenshot) compositor.desktop.onUnmap(() => (lastShown = compositor.snapshot()));
+  let frozen: Uint32Array | undefined;
+  const freezeScreenshot = (): void => {
+    if (args.screenshot && !frozen) frozen = compositor.windows.length > 0 ? compositor.snapshot() : lastShown;
+  };
   let done = false;
   const cleanup = (): void => {
     if (done) return;
     done = true;
     try {
-      if (args.screenshot) compositor.writeScreenshot(args.screenshot, compositor.windows.length > 0 ? undefined : lastShown);
+      freezeScreenshot();
+      if (args.screenshot) compositor.writeScreenshot(args.screenshot, frozen);
       if (args.stats) writeFileSync(args.stats, JSON.stringify(compositor.clientStats, null, 2));
     } finally {
       compositor.close(); // unlinks socket and lock
@@ -80,7 +93,7 @@ function startSession(args: CompositorArgs): Session {
     throw e;
   }
   compositor.log('info', `listening on ${listener.path}`);
-  return { compositor, runtimeDir, socketName: listener.name, cleanup };
+  return { compositor, runtimeDir, socketName: listener.name, freezeScreenshot, cleanup };
 }
 
 /** Exit status for a child that ended with `code` or by `signal`. */
@@ -100,28 +113,64 @@ function onUncaught(session: Session, kill: () => void): void {
   });
 }
 
+/** How long a client has to end after SIGTERM when Xwayland died under it, before SIGKILL. */
+const CLIENT_TERM_MS = 5_000;
+
+/** The environment clients get: the session's Wayland socket, and Xwayland's display. */
+function clientEnv(session: Session, xwayland: Xwayland | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: session.runtimeDir, WAYLAND_DISPLAY: session.socketName, ...xwayland?.clientEnv };
+  delete env.WAYLAND_SOCKET;
+  return env;
+}
+
+/** Xwayland for `session` if asked for; an XwaylandError ends the process (status 1) after cleanup. */
+async function maybeXwayland(args: CompositorArgs, session: Session): Promise<Xwayland | undefined> {
+  if (!args.xwayland) return undefined;
+  try {
+    const xwayland = await startXwayland({ env: clientEnv(session, undefined), privateParent: session.runtimeDir, logFile: args.xwaylandLog });
+    session.compositor.log('info', `Xwayland (pid ${xwayland.pid}) accepts connections on DISPLAY=${xwayland.display}`);
+    return xwayland;
+  } catch (e) {
+    if (!(e instanceof XwaylandError)) throw e;
+    process.stderr.write(`nosigbus: ${e.message}\n`);
+    session.cleanup();
+    process.exit(1);
+  }
+}
+
 export async function run(args: CompositorArgs, command: readonly string[]): Promise<void> {
   if (args.screenshot) await loadPngEncoder();
   // Loaded here, not at import: `serve` has no child (node:child_process costs a start ~2 MiB).
   const { spawn } = await import('node:child_process');
   const session = startSession(args);
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: session.runtimeDir, WAYLAND_DISPLAY: session.socketName };
-  delete env.WAYLAND_SOCKET;
-  const child = spawn(command[0]!, command.slice(1), { env, stdio: 'inherit' });
+  const xwayland = await maybeXwayland(args, session);
+  const child = spawn(command[0]!, command.slice(1), { env: clientEnv(session, xwayland), stdio: 'inherit' });
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   onUncaught(session, kill);
   onSignal = (sig) => child.kill(sig);
+  let xwaylandDied = false;
+  xwayland?.onUnexpectedExit((why) => {
+    xwaylandDied = true;
+    process.stderr.write(`nosigbus: ${why}\nnosigbus: ending ${command[0]} (the X server it uses is gone)\n`);
+    child.kill('SIGTERM');
+    setTimeout(kill, CLIENT_TERM_MS).unref();
+  });
+  /** The client is gone: screenshot, then Xwayland, then the compositor. */
+  const finish = async (status: number): Promise<never> => {
+    session.freezeScreenshot();
+    await xwayland?.stop();
+    session.cleanup();
+    process.exit(xwaylandDied && status === 0 ? 1 : status);
+  };
   child.on('error', (e) => {
     session.compositor.log('error', `cannot run ${command[0]}: ${e.message}`);
-    session.cleanup();
-    process.exit(127);
+    void finish(127);
   });
   child.on('exit', (code, signal) => {
     session.compositor.log('info', `${command[0]} exited ${signal ? `by ${signal}` : `with status ${code}`}`);
-    session.cleanup();
-    process.exit(exitStatus(code, signal));
+    void finish(exitStatus(code, signal));
   });
 }
 
@@ -144,9 +193,18 @@ export async function serve(args: CompositorArgs): Promise<void> {
   if (args.screenshot) await loadPngEncoder();
   const session = startSession(args);
   onUncaught(session, () => {});
-  printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}`);
-  onSignal = (sig) => {
+  const xwayland = await maybeXwayland(args, session);
+  const x11 = xwayland ? `\nDISPLAY=${xwayland.display}\nXAUTHORITY=${xwayland.authority}` : '';
+  printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}${x11}`);
+  xwayland?.onUnexpectedExit((why) => {
+    process.stderr.write(`nosigbus: ${why}\n`);
     session.cleanup();
-    process.exit(128 + (constants.signals[sig] ?? 0));
-  };
+    process.exit(1);
+  });
+  onSignal = (sig) =>
+    void (async () => {
+      await xwayland?.stop();
+      session.cleanup();
+      process.exit(128 + (constants.signals[sig] ?? 0));
+    })();
 }
