@@ -142,6 +142,12 @@ export async function startXwayland(options: XwaylandOptions): Promise<Xwayland>
     exitSeen();
     if (!stopping) for (const l of exitListeners.splice(0)) l(describe(`Xwayland ${howEnded(code, signal)}`));
   });
+  child.on('error', () => {
+    // A spawn that failed (no such file) has no process and no 'exit' to wait for.
+    if (child.pid !== undefined) return;
+    exited = true;
+    exitSeen();
+  });
   let removed = false;
   const removeAuthority = (): void => {
     if (removed) return;

@@ -2,8 +2,7 @@
 // on every exit path, private runtime directories, and real clients
 // (Debian weston demos, wayland-info) under `nosigbus run`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -12,48 +11,10 @@ import { WaylandClient } from '../../src/client/index.js';
 import { BACKGROUND, type ClientStats } from '../../src/compositor/index.js';
 import { needPeer } from '../support/peers.js';
 import { bindCore, present, shmBuffer, toplevel } from '../support/compositor.js';
-import { sleep, privateDir } from '../support/common.js';
+import { sleep } from '../support/common.js';
+import { nosigbus, runtimeDir, type Ended } from '../support/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));
-
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  pid: number;
-  ended: Promise<Ended>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/** Starts `nosigbus ARGS` with `env` (XDG_RUNTIME_DIR only if given). */
-function nosigbus(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  delete base.XDG_RUNTIME_DIR;
-  delete base.WAYLAND_DISPLAY;
-  delete base.WAYLAND_SOCKET;
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return {
-    pid: child.pid!,
-    ended: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))),
-    kill: (signal) => child.kill(signal),
-  };
-}
-
-function runtimeDir(): string {
-  const dir = privateDir('nosigbus-cli-');
-  chmodSync(dir, 0o700);
-  return dir;
-}
-
 
 test('a bad option is one line on stderr and exit status 2', async () => {
   for (const args of [['run', '--width', 'wide', '--', 'true'], ['run', '--bogus', 'true'], ['serve', '--on-truncate', 'maybe'], ['serve', '--memory-budget', '1.5'], ['serve', '--memory-budget-total', '-1'], ['run'], ['fly']]) {
