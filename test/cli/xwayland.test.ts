@@ -16,7 +16,7 @@ import { after, test, type TestContext } from 'node:test';
 import { decode } from 'fast-png';
 import { BACKGROUND } from '../../src/compositor/index.js';
 import { needPeer } from '../support/peers.js';
-import { waitFor, privateDirs } from '../support/common.js';
+import { until, waitFor, privateDirs } from '../support/common.js';
 import { nosigbus, type Running } from '../support/cli.js';
 
 const XWAYLAND = '/usr/bin/Xwayland';
@@ -81,18 +81,25 @@ test('keys typed through the seat (wtype) reach the X window that has focus', as
   if (!needX(t, [[WTYPE, 'wtype']])) return;
   const dir = dirs.make();
   const files = dirs.make();
-  // The shell in xterm says it is reading; what it reads names a file.
-  const script = 'touch "$FILES/ready"; read line; touch "$FILES/$line"; sleep 30';
+  // The shell in xterm says it is reading; each line it reads names a file.
+  const script = 'touch "$FILES/ready"; while read line; do touch "$FILES/$line"; done';
   const p = nosigbus(['run', '--xwayland', '--socket', 'nsb-xw-type', '--log-level', 'info', '--', 'xterm', '-geometry', '80x24+0+0', '-e', 'sh', '-c', script], {
     XDG_RUNTIME_DIR: dir,
     FILES: files,
   });
   try {
     await waitFor(() => existsSync(join(files, 'ready')), 'the shell in xterm to start', 20_000);
-    const typed = spawn(WTYPE, ['hello\n'], { env: { ...process.env, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: 'nsb-xw-type' }, stdio: 'ignore', timeout: 10_000 });
-    const status = await new Promise<number | null>((resolve) => typed.on('close', resolve));
-    assert.equal(status, 0, 'wtype');
-    await waitFor(() => existsSync(join(files, 'hello')), `'hello' typed into xterm (files: ${readdirSync(files).join(' ')})`, 10_000);
+    // The shell may run before xterm's window is on the X screen (keys typed
+    // then go nowhere): typed again, each time a whole line, until it arrives.
+    const deadline = Date.now() + 15_000;
+    let attempts = 0;
+    while (!existsSync(join(files, 'hello'))) {
+      assert.ok(Date.now() < deadline, `'hello' typed into xterm ${attempts} times, never arrived (files: ${readdirSync(files).join(' ')})`);
+      const typed = spawn(WTYPE, ['\nhello\n'], { env: { ...process.env, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: 'nsb-xw-type' }, stdio: 'ignore', timeout: 10_000 });
+      assert.equal(await new Promise<number | null>((resolve) => typed.on('close', resolve)), 0, 'wtype');
+      attempts++;
+      await until(() => existsSync(join(files, 'hello')), 1500);
+    }
   } finally {
     p.kill('SIGTERM');
   }
