@@ -22,7 +22,8 @@
 //    window to the outputs; it has no -geometry or -fullscreen, which came
 //    in 23.1). It fills the output, so the desktop's cascade, kept inside
 //    the output, places it at 0,0; being a toplevel that maps, it gets
-//    keyboard focus.
+//    keyboard focus. Inside, with no X window manager, X's focus follows
+//    X's pointer, which is the compositor's (it starts at 0,0).
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';

@@ -81,6 +81,8 @@ test('keys typed through the seat (wtype) reach the X window that has focus', as
   if (!needX(t, [[WTYPE, 'wtype']])) return;
   const dir = dirs.make();
   const files = dirs.make();
+  // xterm at +0+0 is under the pointer (the compositor's starts at 0,0), so
+  // it has X's focus (no X window manager: focus follows the pointer).
   // The shell in xterm says it is reading; each line it reads names a file.
   const script = 'touch "$FILES/ready"; while read line; do touch "$FILES/$line"; done';
   const p = nosigbus(['run', '--xwayland', '--socket', 'nsb-xw-type', '--log-level', 'info', '--', 'xterm', '-geometry', '80x24+0+0', '-e', 'sh', '-c', script], {
@@ -100,6 +102,7 @@ test('keys typed through the seat (wtype) reach the X window that has focus', as
       attempts++;
       await until(() => existsSync(join(files, 'hello')), 1500);
     }
+    t.diagnostic(`typed ${attempts} time(s)`);
   } finally {
     p.kill('SIGTERM');
   }
