@@ -55,6 +55,7 @@ import { createShmGlobal, postAccessError, type ShmStats, type TruncationPolicy 
 import { createSubcompositorGlobal } from './core/subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/surface.js';
 import { createViewporterGlobal } from './core/viewporter.js';
+import { createSinglePixelBufferGlobal } from './core/single-pixel-buffer.js';
 import { createActivationGlobal } from './shell/activation.js';
 import { Input } from './input/scripted.js';
 import { createSeatGlobal, type Seat, type SeatHost } from './input/seat.js';
@@ -190,6 +191,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.layerShell = createLayerShellGlobal(display, this);
     createDecorationGlobal(display);
     createOutputManagementGlobal(display, this.output);
+    createSinglePixelBufferGlobal(display);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());
