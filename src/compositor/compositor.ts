@@ -57,6 +57,7 @@ import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/s
 import { createViewporterGlobal } from './core/viewporter.js';
 import { createSinglePixelBufferGlobal } from './core/single-pixel-buffer.js';
 import { createActivationGlobal } from './shell/activation.js';
+import { createXdgForeignGlobals } from './shell/xdg-foreign.js';
 import { Input } from './input/scripted.js';
 import { createSeatGlobal, type Seat, type SeatHost } from './input/seat.js';
 import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './input/virtual-input.js';
@@ -192,6 +193,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createDecorationGlobal(display);
     createOutputManagementGlobal(display, this.output);
     createSinglePixelBufferGlobal(display);
+    createXdgForeignGlobals(display);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());
