@@ -742,12 +742,12 @@ export class FuzzClient {
       // seat
       a('seat', 2, () => this.#seatRequest()),
       a('cursor', 2, () => this.#setCursor()),
-      a('virtual_keyboard', 1.5, () => this.#virtualKeyboard()),
+      a('virtual_keyboard', 2.5, () => this.#virtualKeyboard()),
       a('virtual_pointer', 2, () => this.#virtualPointer()),
       // selections and drags
       a('data_device', 3, () => this.#dataDevice()),
-      a('start_drag', 0.6, () => this.#startDrag()),
-      a('offer', 2, () => this.#offerRequest()),
+      a('start_drag', 1.5, () => this.#startDrag()),
+      a('offer', 3, () => this.#offerRequest()),
       a('primary_selection', 2, () => this.#primarySelection()),
       a('data_control', 2, () => this.#dataControl()),
       // outputs, capture, activation
