@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,wlr-data-control,
 // virtual-keyboard,wlr-virtual-pointer,xdg-activation,primary-selection,wlr-layer-shell,
-// wlr-output-management,xdg-decoration,viewporter,presentation-time}.ts from
+// wlr-output-management,xdg-decoration,viewporter,presentation-time,
+// single-pixel-buffer,xdg-foreign,relative-pointer,pointer-constraints}.ts from
 // the protocol XML: facts only (names, versions, opcodes = array order,
 // argument types, enum values), never description text.
 //
@@ -47,6 +48,19 @@ const PROTOCOLS = [
   {
     xml: '/usr/share/wayland-protocols/stable/presentation-time/presentation-time.xml',
     out: 'src/protocol/presentation-time.ts',
+  },
+  {
+    xml: '/usr/share/wayland-protocols/staging/single-pixel-buffer/single-pixel-buffer-v1.xml',
+    out: 'src/protocol/single-pixel-buffer.ts',
+  },
+  { xml: '/usr/share/wayland-protocols/unstable/xdg-foreign/xdg-foreign-unstable-v2.xml', out: 'src/protocol/xdg-foreign.ts' },
+  {
+    xml: '/usr/share/wayland-protocols/unstable/relative-pointer/relative-pointer-unstable-v1.xml',
+    out: 'src/protocol/relative-pointer.ts',
+  },
+  {
+    xml: '/usr/share/wayland-protocols/unstable/pointer-constraints/pointer-constraints-unstable-v1.xml',
+    out: 'src/protocol/pointer-constraints.ts',
   },
 ];
 

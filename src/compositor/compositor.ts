@@ -55,10 +55,13 @@ import { createShmGlobal, postAccessError, type ShmStats, type TruncationPolicy 
 import { createSubcompositorGlobal } from './core/subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/surface.js';
 import { createViewporterGlobal } from './core/viewporter.js';
+import { createSinglePixelBufferGlobal } from './core/single-pixel-buffer.js';
 import { createActivationGlobal } from './shell/activation.js';
+import { createXdgForeignGlobals } from './shell/xdg-foreign.js';
 import { Input } from './input/scripted.js';
 import { createSeatGlobal, type Seat, type SeatHost } from './input/seat.js';
 import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './input/virtual-input.js';
+import { createRelativePointerGlobal } from './input/relative-pointer.js';
 import type { KeymapNames } from './input/xkb.js';
 import { createDecorationGlobal } from './shell/decoration.js';
 import { createLayerShellGlobal, type LayerShell, type LayerShellHost } from './shell/layer-shell.js';
@@ -190,6 +193,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.layerShell = createLayerShellGlobal(display, this);
     createDecorationGlobal(display);
     createOutputManagementGlobal(display, this.output);
+    createSinglePixelBufferGlobal(display);
+    createXdgForeignGlobals(display);
+    createRelativePointerGlobal(display, this.seat);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());

@@ -17,6 +17,13 @@ export class ResourcesByClient<I extends InterfaceDesc> {
     });
   }
 
+  /** Takes `resource` out before it is destroyed (it stays out). */
+  remove(resource: Resource<I>): void {
+    const set = this.#map.get(resource.client);
+    if (!set?.delete(resource)) return;
+    if (set.size === 0) this.#map.delete(resource.client);
+  }
+
   of(client: Client): Resource<I>[] {
     return [...(this.#map.get(client) ?? [])];
   }

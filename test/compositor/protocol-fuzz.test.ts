@@ -14,7 +14,9 @@
 // keyboard, touch, virtual keyboards and pointers, the compositor's own
 // scripted input); selections and drags over the three selection protocols
 // with pipes; screencopy into shm buffers; output management (modes tested
-// and applied); xdg-activation; xdg-output.
+// and applied); xdg-activation; xdg-output; single-pixel buffers shown like
+// shm ones; xdg-foreign exports, imports and set_parent_of (loops across
+// clients avoided by rank); relative pointers.
 //
 // Invariants checked (a failure of any is reported with its seed and the
 // client's last requests): no protocol error but the model's; no internal

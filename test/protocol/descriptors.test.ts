@@ -23,6 +23,10 @@ import * as wlrOutputManagement from '../../src/protocol/wlr-output-management.j
 import * as xdgDecoration from '../../src/protocol/xdg-decoration.js';
 import * as viewporter from '../../src/protocol/viewporter.js';
 import * as presentationTime from '../../src/protocol/presentation-time.js';
+import * as singlePixelBuffer from '../../src/protocol/single-pixel-buffer.js';
+import * as xdgForeign from '../../src/protocol/xdg-foreign.js';
+import * as relativePointer from '../../src/protocol/relative-pointer.js';
+import * as pointerConstraints from '../../src/protocol/pointer-constraints.js';
 import {
   interfaces,
   protocols,
@@ -52,6 +56,12 @@ import {
   wp_viewport,
   wp_presentation,
   wp_presentation_feedback,
+  wp_single_pixel_buffer_manager_v1,
+  zxdg_exporter_v2,
+  zxdg_imported_v2,
+  zwp_relative_pointer_v1,
+  zwp_pointer_constraints_v1,
+  zwp_locked_pointer_v1,
 } from '../../src/protocol/index.js';
 import type { InterfaceDesc, MessageDesc, EnumDesc } from '../../src/protocol/index.js';
 
@@ -137,6 +147,30 @@ const SOURCES = [
     xml: '/usr/share/wayland-protocols/stable/presentation-time/presentation-time.xml',
     pkg: 'wayland-protocols',
     mod: presentationTime,
+  },
+  {
+    name: 'single_pixel_buffer_v1',
+    xml: '/usr/share/wayland-protocols/staging/single-pixel-buffer/single-pixel-buffer-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: singlePixelBuffer,
+  },
+  {
+    name: 'xdg_foreign_unstable_v2',
+    xml: '/usr/share/wayland-protocols/unstable/xdg-foreign/xdg-foreign-unstable-v2.xml',
+    pkg: 'wayland-protocols',
+    mod: xdgForeign,
+  },
+  {
+    name: 'relative_pointer_unstable_v1',
+    xml: '/usr/share/wayland-protocols/unstable/relative-pointer/relative-pointer-unstable-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: relativePointer,
+  },
+  {
+    name: 'pointer_constraints_unstable_v1',
+    xml: '/usr/share/wayland-protocols/unstable/pointer-constraints/pointer-constraints-unstable-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: pointerConstraints,
   },
 ] as const;
 
@@ -555,6 +589,23 @@ test('spot checks: viewporter, presentation-time', () => {
     [['sync_output', 'o', false], ['presented', 'uuuuuuu', true], ['discarded', '', true]],
   );
   assert.deepEqual(wp_presentation_feedback.enums.kind.entries, { vsync: 1, hw_clock: 2, hw_completion: 4, zero_copy: 8 });
+});
+
+test('spot checks: single-pixel-buffer, xdg-foreign v2, relative-pointer, pointer-constraints', () => {
+  assert.equal(wp_single_pixel_buffer_manager_v1.version, 1);
+  assert.equal(requestOpcode(wp_single_pixel_buffer_manager_v1, 'create_u32_rgba_buffer'), 1);
+  assert.equal(wp_single_pixel_buffer_manager_v1.requests[1].signature, 'nuuuu');
+  assert.equal(wp_single_pixel_buffer_manager_v1.requests[1].types[0], 'wl_buffer');
+  assert.equal(zxdg_exporter_v2.version, 1);
+  assert.equal(zxdg_exporter_v2.requests[1].name, 'export_toplevel');
+  assert.deepEqual(zxdg_exporter_v2.requests[1].types, ['zxdg_exported_v2', 'wl_surface']);
+  assert.equal(zxdg_exporter_v2.enums.error.entries.invalid_surface, 0);
+  assert.deepEqual(zxdg_imported_v2.requests.map((m) => [m.name, m.signature]), [['destroy', ''], ['set_parent_of', 'o']]);
+  assert.equal(eventOpcode(zxdg_imported_v2, 'destroyed'), 0);
+  assert.equal(zwp_relative_pointer_v1.events[0].signature, 'uuffff');
+  assert.deepEqual(zwp_pointer_constraints_v1.enums.lifetime.entries, { oneshot: 1, persistent: 2 });
+  assert.equal(zwp_pointer_constraints_v1.requests[1].signature, 'noo?ou');
+  assert.deepEqual(zwp_locked_pointer_v1.events.map((m) => m.name), ['locked', 'unlocked']);
 });
 
 test('opcode helpers reject unknown names', () => {

@@ -22,6 +22,9 @@
 //    (native/addon/pixels.c), given back when the copy is freed: when it is
 //    replaced, when its surface is destroyed, and so when its client leaves —
 //    not when the GC runs; smaller copies are left to the GC;
+//  - a single-pixel buffer (single-pixel-buffer.ts) becomes a SolidContent:
+//    its colour, 1×1, drawn by the same painter path stretched to the
+//    surface's size (bilinear over one pixel is that colour everywhere);
 //  - every content is freed exactly once (free() is idempotent) by whoever
 //    holds it last: the surface, a pending or cached state.
 import type { Client } from '../../server/index.js';
@@ -172,5 +175,28 @@ export class DirectContent implements ContentBase {
   }
 }
 
+/** One colour (a wp_single_pixel_buffer_manager_v1 buffer): a 1×1 image the
+ * painter stretches over the surface. Four bytes of its own, outside the budget. */
+export class SolidContent implements ContentBase {
+  readonly kind = 'solid';
+  readonly width = 1;
+  readonly height = 1;
+  opaque: boolean;
+  /** The colour, argb premultiplied (one pixel). */
+  readonly #pixel: Uint32Array;
+
+  constructor(argb: number, opaque: boolean) {
+    this.#pixel = Uint32Array.of(argb);
+    this.opaque = opaque;
+  }
+
+  image(): SourceImage {
+    return { memory: this.#pixel, offset: 0, stride: 4, format: ARGB8888, width: 1, height: 1 };
+  }
+
+  /** Nothing to give back: the pixel is the GC's. */
+  free(): void {}
+}
+
 /** What a mapped surface shows. */
-export type Content = CopiedContent | DirectContent;
+export type Content = CopiedContent | DirectContent | SolidContent;

@@ -5,6 +5,8 @@
 //  - every request but commit changes only the pending state; commit applies
 //    it at once (or caches it, for a synchronized subsurface, until the
 //    parent's commit), as the protocol's double-buffering rule says;
+//  - an attached single-pixel buffer becomes its colour (SolidContent) at
+//    commit and is released in the same turn;
 //  - an attached shm buffer is copied at commit — only its damaged rects
 //    (a damage list, region.ts addDamage; GTK3 damages a dozen widgets), or
 //    all of it when its size changes — into the surface's own Content, and
@@ -26,8 +28,9 @@ import { wl_callback, wl_compositor, wl_shm, wl_surface, type wl_output } from '
 import type { wp_presentation_feedback } from '../../protocol/presentation-time.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { addDamage, clientRect, intersect, isEmpty, rect, Region, serveRegion, type Rect } from './region.js';
-import { CopiedContent, DirectContent, type Content, type PixelBudget } from './content.js';
+import { CopiedContent, DirectContent, SolidContent, type Content, type PixelBudget } from './content.js';
 import { shmBufferOf, type ShmBuffer, type TruncationPolicy } from './shm.js';
+import { SolidBuffer, solidBufferOf } from './single-pixel-buffer.js';
 import { SurfaceStack } from './tree.js';
 import { dataOf, implement } from '../../server/typed.js';
 
@@ -42,11 +45,14 @@ export interface ViewportState {
   destination: { width: number; height: number } | null;
 }
 
+/** What wl_surface.attach may name: an shm buffer, or one colour (single-pixel-buffer.ts). */
+export type AttachedBuffer = ShmBuffer | SolidBuffer;
+
 /** The double-buffered part of a surface. */
 export class SurfaceState {
   /** attach() was called since the last commit (buffer may be null: unmap). */
   attached = false;
-  buffer: ShmBuffer | null = null;
+  buffer: AttachedBuffer | null = null;
   /** Content already copied out of the buffer (cached commits of sync subsurfaces). */
   content: Content | null = null;
   dx = 0;
@@ -331,6 +337,12 @@ export class Surface {
     const transform = state.transform ?? this.transform;
     const viewport = state.viewport ?? this.viewport;
     const opaque = buffer.opaque || (state.opaque ?? this.opaqueRegion)?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
+    if (buffer instanceof SolidBuffer) {
+      // One colour: nothing to copy, released now as a copied buffer is.
+      this.#replaceStateContent(state, new SolidContent(buffer.argb, opaque));
+      buffer.resource.send('release');
+      return true;
+    }
     const shown = state.content ?? this.content;
     const whole = rect(0, 0, buffer.width, buffer.height);
     let target: CopiedContent;
@@ -516,7 +528,7 @@ function serveSurface(resource: Resource<typeof wl_surface>, host: SurfaceHost):
           return;
         }
         p.attached = true;
-        p.buffer = shmBufferOf(buffer);
+        p.buffer = shmBufferOf(buffer) ?? solidBufferOf(buffer);
         p.content = null;
         p.dx = x;
         p.dy = y;

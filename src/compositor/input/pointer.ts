@@ -26,9 +26,16 @@
 //    pointer focus (others are ignored, as the protocol allows); the
 //    cursor's picture is the surface's content, placed at pointer − hotspot;
 //  - a PointerGrab (drag and drop, popup grabs) takes motion and buttons
-//    while set; nothing is sent to clients then but what the grab sends.
+//    while set; nothing is sent to clients then but what the grab sends;
+//  - relative motion (zwp_relative_pointer_v1, relative-pointer.ts) goes to
+//    the relative pointers of the client with focus before the motion is
+//    delivered (as wlroots), in the motion's frame: the delta asked for,
+//    before clamping to the output (a pointer at the edge still moves the
+//    game's camera), unaccelerated = accelerated (we accelerate nothing);
+//    a relative pointer is inert once its wl_pointer is gone.
 import { ResourcesByClient } from '../../server/per-client.js';
 import { wl_pointer, type wl_surface } from '../../protocol/wayland.js';
+import { zwp_relative_pointer_v1 } from '../../protocol/relative-pointer.js';
 import type { Client, Resource } from '../../server/index.js';
 import type { SceneRoot } from '../output/renderer.js';
 import { surfaceOf, type Surface, type SurfaceRole } from '../core/surface.js';
@@ -126,6 +133,7 @@ export interface PointerHost {
 export class Pointer {
   readonly #host: PointerHost;
   readonly #resources = new ResourcesByClient<typeof wl_pointer>();
+  readonly #relative = new ResourcesByClient<typeof zwp_relative_pointer_v1>();
   x = 0;
   y = 0;
   #focus: Surface | null = null;
@@ -166,6 +174,25 @@ export class Pointer {
       resource.send('enter', this.#enterSerial, f.resource, clampFixed(this.x - pos.x), clampFixed(this.y - pos.y));
       if (resource.version >= 5) resource.send('frame');
     }
+  }
+
+  /** A zwp_relative_pointer_v1 of `pointer`: relative motion while its client has focus, until either is destroyed. */
+  addRelative(resource: Resource<typeof zwp_relative_pointer_v1>, pointer: Resource<typeof wl_pointer>): void {
+    implement(resource, zwp_relative_pointer_v1, {});
+    if (pointer.destroyed) return;
+    this.#relative.add(resource);
+    const inert = pointer.onDestroy(() => this.#relative.remove(resource));
+    resource.onDestroy(inert);
+  }
+
+  /** relative_motion to the focused client's relative pointers (its frame follows with the motion's). */
+  #relativeMotion(dx: number, dy: number, timeMs: number): void {
+    const f = this.#focus;
+    if ((dx === 0 && dy === 0) || !f || f.destroyed) return;
+    const us = (timeMs >>> 0) * 1000;
+    const hi = Math.floor(us / 0x100000000);
+    const lo = us >>> 0;
+    for (const r of this.#relative.of(f.client)) r.send('relative_motion', hi, lo, clampFixed(dx), clampFixed(dy), clampFixed(dx), clampFixed(dy));
   }
 
   #setCursor(r: Resource<typeof wl_pointer>, serial: number, surfaceResource: Resource<typeof wl_surface> | null, hx: number, hy: number): void {
@@ -243,6 +270,7 @@ export class Pointer {
   /** Moves the pointer to (x, y), output-logical (clamped to the output). */
   move(x: number, y: number, timeMs = this.#host.timeMs(), frame = true): void {
     this.#catchUp();
+    const [dx, dy] = [x - this.x, y - this.y];
     this.x = Math.min(Math.max(0, x), Math.max(0, this.#host.outputWidth - 1));
     this.y = Math.min(Math.max(0, y), Math.max(0, this.#host.outputHeight - 1));
     if (this.cursor) this.#host.cursorChanged();
@@ -250,6 +278,7 @@ export class Pointer {
       this.grab.motion(this.x, this.y, timeMs);
       return;
     }
+    this.#relativeMotion(dx, dy, timeMs);
     const hit = this.#target();
     if (hit?.surface !== this.#focus) {
       this.#setFocus(hit);

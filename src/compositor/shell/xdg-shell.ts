@@ -328,20 +328,29 @@ export class Toplevel {
 
   /** xdg_toplevel.set_parent: O(log n) amortized, however deep the chain (forest.ts). */
   setParent(parent: Toplevel | null): void {
-    if (parent === this) {
-      this.resource.postError(TOPLEVEL_ERROR.invalid_parent, 'a toplevel cannot be its own parent');
-      return;
-    }
+    const outcome = this.linkParent(parent);
+    if (outcome === 'self') this.resource.postError(TOPLEVEL_ERROR.invalid_parent, 'a toplevel cannot be its own parent');
+    else if (outcome === 'loop') this.resource.postError(TOPLEVEL_ERROR.invalid_parent, 'parent would create a loop');
+  }
+
+  /** What set_parent does, the error left to the caller (xdg_toplevel's or
+   * xdg-foreign's): 'self' and 'loop' are refused (the old parent is gone
+   * all the same, as before), 'none' is no parent (null, or not mapped). */
+  linkParent(parent: Toplevel | null): 'linked' | 'none' | 'self' | 'loop' {
+    if (parent === this) return 'self';
     const node = this.#node;
     release(node);
     // An unmapped parent is no parent.
-    if (!parent?.xdg.mapped || parent.resource.destroyed) return;
+    if (!parent?.xdg.mapped || parent.resource.destroyed) return 'none';
     // Only a toplevel with children can be above its new parent.
-    if (node.children > 0 && rootOf(parent.#node) === node) {
-      this.resource.postError(TOPLEVEL_ERROR.invalid_parent, 'parent would create a loop');
-      return;
-    }
+    if (node.children > 0 && rootOf(parent.#node) === node) return 'loop';
     link(node, parent.#node);
+    return 'linked';
+  }
+
+  /** `parent` is this toplevel's parent now (set_parent to it, and it has not unmapped since). */
+  isChildOf(parent: Toplevel): boolean {
+    return this.#node.parent === parent.#node;
   }
 
   /** It unmapped: its children keep its old node (under its parent); it starts afresh under the same parent. O(log n) amortized. */

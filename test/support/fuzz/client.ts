@@ -23,6 +23,8 @@ import { Proxy, type EventArg, type ProtocolError, type WaylandClient } from '..
 import type { InterfaceDesc } from '../../../src/protocol/index.js';
 import { wp_presentation } from '../../../src/protocol/presentation-time.js';
 import { zwp_primary_selection_device_manager_v1 } from '../../../src/protocol/primary-selection.js';
+import { zwp_relative_pointer_manager_v1 } from '../../../src/protocol/relative-pointer.js';
+import { wp_single_pixel_buffer_manager_v1 } from '../../../src/protocol/single-pixel-buffer.js';
 import { wp_viewport, wp_viewporter } from '../../../src/protocol/viewporter.js';
 import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../../src/protocol/virtual-keyboard.js';
 import {
@@ -47,6 +49,7 @@ import { zwlr_screencopy_frame_v1, zwlr_screencopy_manager_v1 } from '../../../s
 import { zwlr_virtual_pointer_manager_v1, zwlr_virtual_pointer_v1 } from '../../../src/protocol/wlr-virtual-pointer.js';
 import { xdg_activation_token_v1, xdg_activation_v1 } from '../../../src/protocol/xdg-activation.js';
 import { zxdg_decoration_manager_v1, zxdg_toplevel_decoration_v1 } from '../../../src/protocol/xdg-decoration.js';
+import { zxdg_exporter_v2, zxdg_imported_v2, zxdg_importer_v2 } from '../../../src/protocol/xdg-foreign.js';
 import { zxdg_output_manager_v1 } from '../../../src/protocol/xdg-output.js';
 import { xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../../../src/protocol/xdg-shell.js';
 import { pageSize } from '../../../src/shm/index.js';
@@ -58,9 +61,11 @@ import {
   commitSurface,
   DecorationModel,
   detachSubsurface,
+  ExportModel,
   dismissPopup,
   forgetLayer,
   forgetXdg,
+  ImportModel,
   isAncestor,
   layerCommitted,
   LayerModel,
@@ -70,6 +75,7 @@ import {
   PoolModel,
   PopupModel,
   PositionerModel,
+  SolidBufferModel,
   SubsurfaceModel,
   SurfaceModel,
   synchronized,
@@ -81,6 +87,7 @@ import {
   xdgCommitted,
   XdgModel,
   type PoolFile,
+  type ShownBuffer,
   type ViewportState,
 } from './model.js';
 import { answerSend, closeQuietly, drain, makePipe, makePoolFile, memfdWith, type PoolFileKind } from './pipes.js';
@@ -133,6 +140,10 @@ export interface SharedState {
   keymap: Buffer | null;
   /** Activation tokens handed out (any client may use one). */
   tokens: string[];
+  /** xdg-foreign handles handed out, with the rank of the client that exported each (any client may import one). */
+  handles: { handle: string; rank: number }[];
+  /** Clients made so far: a client's rank is the count before it (unique, increasing). */
+  clientsMade: number;
   /** Requests kept per client for failure reports. */
   logSize: number;
   /** The compositor's truncation policy: 'error' posts invalid_fd on a buffer read past its file's end, 'zero' shows zeros. */
@@ -290,6 +301,8 @@ interface ReadEnd {
 export class FuzzClient {
   readonly index: number;
   readonly label: string;
+  /** Unique and increasing over a run: a client parents its toplevels through another's handle only when that one's rank is lower (no loop across clients). */
+  readonly rank: number;
   readonly wl: WaylandClient;
   readonly rng: Rng;
   readonly shared: SharedState;
@@ -320,6 +333,10 @@ export class FuzzClient {
   dataDeviceManager: SimpleObject | null = null;
   primaryManager: SimpleObject | null = null;
   dataControlManager: SimpleObject | null = null;
+  singlePixelManager: SimpleObject | null = null;
+  exporter: SimpleObject | null = null;
+  importer: SimpleObject | null = null;
+  relativePointerManager: SimpleObject | null = null;
   readonly wms: WmModel[] = [];
   readonly layerShells: LayerShellModel[] = [];
   readonly outputs: OutputModel[] = [];
@@ -354,6 +371,10 @@ export class FuzzClient {
   readonly tokens: TokenModel[] = [];
   readonly virtualKeyboards: VirtualKeyboardModel[] = [];
   readonly virtualPointers: SimpleObject[] = [];
+  readonly solidBuffers: SolidBufferModel[] = [];
+  readonly exports: ExportModel[] = [];
+  readonly imports: ImportModel[] = [];
+  readonly relativePointers: SimpleObject[] = [];
   /** Input serials received (enter, leave, button, key, modifiers), newest last. */
   readonly inputSerials: number[] = [];
   /** The drag offer of the last enter on a data device (what a drop is about). */
@@ -374,6 +395,7 @@ export class FuzzClient {
   constructor(index: number, label: string, wl: WaylandClient, rng: Rng, shared: SharedState, sink: RequestSink) {
     this.index = index;
     this.label = label;
+    this.rank = shared.clientsMade++;
     this.wl = wl;
     this.rng = rng;
     this.shared = shared;
@@ -456,6 +478,10 @@ export class FuzzClient {
       if (this.primaryManager && r.chance(0.4)) this.#newDevice('primary', this.primaryManager.proxy, seat.proxy);
       if (this.dataControlManager && r.chance(0.4)) this.#newDevice('data-control', this.dataControlManager.proxy, seat.proxy);
     }
+    if (r.chance(0.6)) this.singlePixelManager = this.#simple(wp_single_pixel_buffer_manager_v1);
+    if (r.chance(0.5)) this.exporter = this.#simple(zxdg_exporter_v2);
+    if (r.chance(0.6)) this.importer = this.#simple(zxdg_importer_v2);
+    if (r.chance(0.5)) this.relativePointerManager = this.#simple(zwp_relative_pointer_manager_v1);
   }
 
   #bindWm(): void {
@@ -709,15 +735,19 @@ export class FuzzClient {
       // viewporter, presentation
       a('viewport', 3, () => this.#viewportRequest()),
       a('presentation', 1.5, () => this.#presentationRequest()),
+      // single-pixel buffers, xdg-foreign, relative pointers
+      a('single_pixel', 1.5, () => this.#singlePixelRequest()),
+      a('xdg_foreign', 2, () => this.#foreignRequest()),
+      a('relative_pointer', 1, () => this.#relativePointerRequest()),
       // seat
       a('seat', 2, () => this.#seatRequest()),
       a('cursor', 2, () => this.#setCursor()),
-      a('virtual_keyboard', 1.5, () => this.#virtualKeyboard()),
+      a('virtual_keyboard', 2.5, () => this.#virtualKeyboard()),
       a('virtual_pointer', 2, () => this.#virtualPointer()),
       // selections and drags
       a('data_device', 3, () => this.#dataDevice()),
-      a('start_drag', 0.6, () => this.#startDrag()),
-      a('offer', 2, () => this.#offerRequest()),
+      a('start_drag', 1.5, () => this.#startDrag()),
+      a('offer', 3, () => this.#offerRequest()),
       a('primary_selection', 2, () => this.#primarySelection()),
       a('data_control', 2, () => this.#dataControl()),
       // outputs, capture, activation
@@ -762,7 +792,7 @@ export class FuzzClient {
     const s = this.#liveSurface();
     if (!s) return null;
     const r = this.rng;
-    const buffer = r.chance(0.85) ? this.#live(this.buffers) : null;
+    const buffer = r.chance(0.85) ? this.#anyBuffer() : null;
     let x = 0;
     let y = 0;
     if (s.version < 5 && r.chance(0.3)) [x, y] = this.#farOffsets() ?? [r.int(-50, 50), r.int(-50, 50)];
@@ -1163,7 +1193,7 @@ export class FuzzClient {
   }
 
   /** `buffer` (if it still lives) attached to `s`, then `s` committed, in the model too. */
-  #attachAndCommit(s: SurfaceModel, buffer: BufferModel | null): void {
+  #attachAndCommit(s: SurfaceModel, buffer: ShownBuffer | null): void {
     if (buffer && !buffer.destroyed) {
       this.req(s.proxy, 'attach', buffer.proxy, 0, 0);
       s.pending.attached = true;
@@ -1328,7 +1358,10 @@ export class FuzzClient {
   #xdgRole(): Outcome | null {
     const x = this.#live(this.xdgs, (v) => (!v.toplevel || v.toplevel.destroyed) && (!v.popup || v.popup.destroyed));
     if (!x) return null;
-    if (this.rng.chance(0.6)) {
+    // A popup of an xdg_surface whose wl_surface is gone stays among its parent's open popups in the
+    // compositor (its parent's destroy is then not_the_topmost_popup) though it can never show:
+    // the model does not follow that, so such an xdg_surface gets only a toplevel.
+    if (this.rng.chance(0.6) || !x.active) {
       this.#makeToplevel(x);
       return 'ok';
     }
@@ -1847,6 +1880,166 @@ export class FuzzClient {
     const f = this.req(p.proxy, 'feedback', s.proxy, null)!;
     f.on('sync_output', () => {}).on('presented', () => {}).on('discarded', () => {});
     return 'ok';
+  }
+
+  // ---------------------------------------------------------------- single-pixel buffers
+
+  /** Destroys a live element of `list` (null: none there). */
+  #destroyLive(list: { proxy: Proxy; destroyed: boolean }[]): Outcome | null {
+    const x = this.#live(list);
+    if (!x) return null;
+    this.req(x.proxy, 'destroy');
+    x.destroyed = true;
+    return 'ok';
+  }
+
+  /** Now and then destroys manager `m` (what it made stays): true if it did. */
+  #managerGoes(m: SimpleObject): boolean {
+    if (!this.rng.chance(0.03)) return false;
+    this.req(m.proxy, 'destroy');
+    m.destroyed = true;
+    return true;
+  }
+
+  /** A live buffer to attach: mostly an shm one, now and then one colour. */
+  #anyBuffer(): ShownBuffer | null {
+    const solid = this.rng.chance(0.15) ? this.#live(this.solidBuffers) : null;
+    return solid ?? this.#live(this.buffers);
+  }
+
+  /** A new single-pixel buffer (well under the 4096 a client may hold), or null. */
+  #createSolidBuffer(): SolidBufferModel | null {
+    const m = this.singlePixelManager;
+    if (!m || m.destroyed || this.#count(this.solidBuffers) >= MAX_LIVE) return null;
+    const r = this.rng;
+    const channel = (): number => (r.chance(0.5) ? r.pick([0, 0xffffffff, 0x80000000]) : r.u32());
+    const proxy = this.req(m.proxy, 'create_u32_rgba_buffer', null, channel(), channel(), channel(), channel())!;
+    proxy.on('release', () => {});
+    const b = new SolidBufferModel(proxy);
+    this.solidBuffers.push(b);
+    return b;
+  }
+
+  /** Make, show (attach and commit, as an shm buffer) or destroy a single-pixel buffer. */
+  #singlePixelRequest(): Outcome | null {
+    const r = this.rng;
+    const m = this.singlePixelManager;
+    if (m && !m.destroyed && this.#managerGoes(m)) return 'ok';
+    const b = this.#live(this.solidBuffers);
+    if (!b || r.chance(0.3)) return this.#createSolidBuffer() ? 'ok' : null;
+    if (r.chance(0.25)) return this.#destroyLive(this.solidBuffers);
+    // One colour over a surface (a viewport stretches it, if the surface has one).
+    const s = this.#liveSurface();
+    if (!s) return null;
+    this.req(s.proxy, 'attach', b.proxy, 0, 0);
+    s.pending.attached = true;
+    s.pending.buffer = b;
+    if (this.#commitError(s) && (!this.#repairBeforeCommit(s) || this.#commitError(s))) return 'ok';
+    this.req(s.proxy, 'commit');
+    commitSurface(s, (v) => this.#roleCommitted(v));
+    return 'ok';
+  }
+
+  // ---------------------------------------------------------------- xdg-foreign
+
+  /** `s` has an xdg_toplevel the compositor finds through it (xdg-foreign.ts toplevelOfSurface), or null. */
+  #toplevelOf(s: SurfaceModel): ToplevelModel | null {
+    const x = s.xdg;
+    return x?.active && x.toplevel && !x.toplevel.destroyed ? x.toplevel : null;
+  }
+
+  /** The toplevel an import makes parent (known only for our own live exports), 'ignored' (the handle is gone or never was), or 'foreign'. */
+  #importTarget(i: ImportModel): ToplevelModel | 'ignored' | 'foreign' {
+    if (i.of === 'bogus') return 'ignored';
+    if (i.of instanceof ExportModel) return i.of.live ? i.of.toplevel : 'ignored';
+    return 'foreign';
+  }
+
+  #foreignRequest(): Outcome | null {
+    const r = this.rng;
+    switch (r.below(7)) {
+      case 0: {
+        // export a toplevel: its handle comes as an event, shared with the other clients
+        const e = this.exporter;
+        if (!e || e.destroyed || this.#count(this.exports) >= MAX_LIVE) return null;
+        if (this.#managerGoes(e)) return 'ok';
+        const s = this.#liveSurface((x) => this.#toplevelOf(x) !== null);
+        const t = s ? this.#toplevelOf(s) : null;
+        if (!s || !t) return null;
+        const proxy = this.req(e.proxy, 'export_toplevel', null, s.proxy)!;
+        const model = new ExportModel(proxy, t);
+        proxy.on('handle', (h) => {
+          model.handle = String(h);
+          this.shared.handles.push({ handle: model.handle, rank: this.rank });
+          if (this.shared.handles.length > 128) this.shared.handles.shift();
+        });
+        this.exports.push(model);
+        return 'ok';
+      }
+      case 1:
+        return this.#destroyLive(this.exports);
+      case 2:
+      case 3: {
+        // import one of our handles, another client's, or one that never was (`destroyed` at once)
+        const im = this.importer;
+        if (!im || im.destroyed || this.#count(this.imports) >= MAX_LIVE) return null;
+        if (this.#managerGoes(im)) return 'ok';
+        const own = r.chance(0.5) ? this.#live(this.exports, (x) => x.handle !== null) : null;
+        const shared = this.shared.handles.length > 0 && r.chance(0.8) ? r.pick(this.shared.handles) : null;
+        let of: ExportModel | { rank: number } | 'bogus' = 'bogus';
+        let handle = r.chance(0.5) ? r.string(64) : Array.from({ length: 4 }, () => r.u32().toString(16).padStart(8, '0')).join('');
+        if (own?.handle) [of, handle] = [own, own.handle];
+        else if (shared) {
+          // A handle of ours met in the shared list is modelled as ours.
+          const mine = shared.rank === this.rank ? this.exports.find((x) => x.handle === shared.handle) : undefined;
+          if (shared.rank !== this.rank || mine) [of, handle] = [mine ?? { rank: shared.rank }, shared.handle];
+        }
+        const proxy = this.req(im.proxy, 'import_toplevel', null, handle)!;
+        proxy.on('destroyed', () => {});
+        this.imports.push(new ImportModel(proxy, of));
+        return 'ok';
+      }
+      case 4:
+        return this.#destroyLive(this.imports);
+      default: {
+        // set_parent_of one of our toplevels: what xdg_toplevel.set_parent does, loops avoided
+        const i = this.#live(this.imports, (x) => x.of === 'bogus' || x.of instanceof ExportModel || x.of.rank < this.rank);
+        if (!i) return null;
+        const target = this.#importTarget(i);
+        const s = this.#liveSurface((x) => {
+          const t = this.#toplevelOf(x);
+          return t !== null && (typeof target === 'string' || !toplevelLoop(t, target));
+        });
+        const t = s ? this.#toplevelOf(s) : null;
+        if (!s || !t) return null;
+        this.req(i.proxy, 'set_parent_of', s.proxy);
+        if (target === 'ignored') return 'ok';
+        // Another client's toplevel (of a lower rank: never above ours) or ours: either way a
+        // relation the import may undo later, unseen by the model.
+        t.linkUncertain = true;
+        if (target !== 'foreign') t.parent = target.xdg.mapped ? target : null; // an unmapped parent is no parent
+        return 'ok';
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- relative pointers
+
+  #relativePointerRequest(): Outcome | null {
+    const r = this.rng;
+    const m = this.relativePointerManager;
+    const rp = this.#live(this.relativePointers);
+    if (!rp || (m && !m.destroyed && r.chance(0.6))) {
+      if (!m || m.destroyed) return null;
+      if (this.#managerGoes(m)) return 'ok';
+      const p = this.#live(this.pointers);
+      if (!p || this.#count(this.relativePointers) >= MAX_LIVE / 2) return null;
+      const proxy = this.req(m.proxy, 'get_relative_pointer', null, p.proxy)!;
+      proxy.on('relative_motion', () => {});
+      this.relativePointers.push({ proxy, version: m.version, destroyed: false });
+      return 'ok';
+    }
+    return this.#destroyLive(this.relativePointers);
   }
 
   // ---------------------------------------------------------------- seat
@@ -2609,7 +2802,7 @@ export class FuzzClient {
     const r = this.rng;
     if (r.chance(0.25)) {
       // A manager global goes; what it made stays.
-      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager];
+      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager];
       const m = this.#live(managers.filter((x): x is SimpleObject => x !== null));
       if (!m || !r.chance(0.4)) return null;
       this.req(m.proxy, 'destroy');
@@ -2798,6 +2991,32 @@ export class FuzzClient {
         else if (k === 1) this.req(pos.proxy, 'set_anchor_rect', 0, 0, -1, r.int(-3, 3));
         else this.req(pos.proxy, k === 2 ? 'set_anchor' : 'set_gravity', r.pick([9, 100, 0xffffffff]));
         return this.expect(spec(xdg_positioner, 'invalid_input', 'positioner value out of range'));
+      },
+      () => {
+        const e = this.exporter;
+        const s = this.#liveSurface((x) => this.#toplevelOf(x) === null);
+        if (!e || e.destroyed || !s) return null;
+        this.req(e.proxy, 'export_toplevel', null, s.proxy);
+        return this.expect(spec(zxdg_exporter_v2, 'invalid_surface', 'export of a surface without an xdg_toplevel'));
+      },
+      () => {
+        const i = this.#live(this.imports);
+        if (!i) return null;
+        const target = this.#importTarget(i);
+        const k = r.below(3);
+        if (k === 0) {
+          // checked before the handle: the import may be dead
+          const s = this.#liveSurface((x) => this.#toplevelOf(x) === null);
+          if (!s) return null;
+          this.req(i.proxy, 'set_parent_of', s.proxy);
+          return this.expect(spec(zxdg_imported_v2, 'invalid_surface', 'set_parent_of a surface without an xdg_toplevel'));
+        }
+        if (typeof target === 'string') return null;
+        // the exported toplevel itself, or one of its ancestors (as wlroots: not xdg_toplevel's invalid_parent)
+        const loop = k === 1 ? (this.#toplevelOf(target.xdg.surface) === target ? [target] : []) : this.toplevels.filter((t) => !t.destroyed && t !== target && t.xdg.active && certainLoop(t, target));
+        if (!loop.length) return null;
+        this.req(i.proxy, 'set_parent_of', r.pick(loop).xdg.surface.proxy);
+        return this.expect(spec(zxdg_imported_v2, 'invalid_surface', 'set_parent_of the exported toplevel or one of its ancestors'));
       },
       () => {
         const t = this.#live(this.toplevels);
@@ -3132,6 +3351,10 @@ export class FuzzClient {
     simple(this.tokens);
     simple(this.virtualKeyboards);
     simple(this.virtualPointers);
+    simple(this.solidBuffers);
+    simple(this.exports);
+    simple(this.imports);
+    simple(this.relativePointers);
     simple(this.configs);
     simple(this.pointers);
     simple(this.keyboards);
@@ -3150,7 +3373,7 @@ export class FuzzClient {
         detachSubsurface(sub);
       });
     }
-    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.subcompositor];
+    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.subcompositor];
     for (const m of managers) if (m && !m.destroyed) add(m.proxy, () => (m.destroyed = true));
     for (const o of this.outputs) if (!o.released) add(o.proxy, () => (o.released = true));
     for (let i = destroyers.length - 1; i > 0; i--) {
@@ -3172,10 +3395,11 @@ function toplevelLoop(t: ToplevelModel, p: ToplevelModel): boolean {
 }
 
 /** set_parent(p) on t surely makes a loop: the chain from p reaches t through mapped
- * toplevels whose links the model knows exactly (none of their wm_bases unmapped a toplevel). */
+ * toplevels whose links the model knows exactly (none of their wm_bases unmapped a toplevel,
+ * none was given a parent through xdg-foreign). */
 function certainLoop(t: ToplevelModel, p: ToplevelModel): boolean {
   for (let q: ToplevelModel | null = p; q; q = q.parent) {
-    if (!q.xdg.mapped || q.xdg.wm.toplevelUnmapped) return false;
+    if (!q.xdg.mapped || q.xdg.wm.toplevelUnmapped || q.linkUncertain) return false;
     if (q === t) return true;
   }
   return false;

@@ -152,7 +152,7 @@ export class Fuzzer {
     this.target = target;
     this.options = options;
     this.rng = new Rng(options.seed);
-    this.shared = { limits: options.limits, keymap: null, tokens: [], logSize: options.logSize ?? 50, truncationPolicy: options.truncationPolicy ?? 'error' };
+    this.shared = { limits: options.limits, keymap: null, tokens: [], handles: [], clientsMade: 0, logSize: options.logSize ?? 50, truncationPolicy: options.truncationPolicy ?? 'error' };
     this.#slots = new Array<FuzzClient | null>(options.clients).fill(null);
   }
 

@@ -83,10 +83,25 @@ export class BufferModel {
   }
 }
 
+/** A wp_single_pixel_buffer_manager_v1 buffer: 1×1, one colour, released at the commit that shows it. */
+export class SolidBufferModel {
+  readonly proxy: Proxy;
+  readonly width = 1;
+  readonly height = 1;
+  destroyed = false;
+
+  constructor(proxy: Proxy) {
+    this.proxy = proxy;
+  }
+}
+
+/** What wl_surface.attach may name: an shm buffer or a single-pixel one (the commit rules are the same). */
+export type ShownBuffer = BufferModel | SolidBufferModel;
+
 /** The double-buffered state of a surface the model needs (what decides errors). */
 export interface PendingState {
   attached: boolean;
-  buffer: BufferModel | null;
+  buffer: ShownBuffer | null;
   scale: number | undefined;
   viewport: ViewportState | undefined;
 }
@@ -219,6 +234,10 @@ export class ToplevelModel {
   pendingMin: [number, number] | null = null;
   pendingMax: [number, number] | null = null;
   decoration: DecorationModel | null = null;
+  /** zxdg_imported_v2.set_parent_of was asked for it: its link may have changed since without
+   * the model knowing (another client's handle, a relation undone), so `parent` is only an upper
+   * bound of its ancestors (enough to avoid loops, not to expect one). */
+  linkUncertain = false;
 
   constructor(proxy: Proxy, xdg: XdgModel) {
     this.proxy = proxy;
@@ -325,6 +344,37 @@ export class OutputModel {
   constructor(proxy: Proxy, version: number) {
     this.proxy = proxy;
     this.version = version;
+  }
+}
+
+/** A zxdg_exported_v2 of one of our toplevels. */
+export class ExportModel {
+  readonly proxy: Proxy;
+  readonly toplevel: ToplevelModel;
+  /** The handle event's (null until it arrives). */
+  handle: string | null = null;
+  destroyed = false;
+
+  constructor(proxy: Proxy, toplevel: ToplevelModel) {
+    this.proxy = proxy;
+    this.toplevel = toplevel;
+  }
+
+  /** The handle lives: the export, its xdg_toplevel and its wl_surface (xdg-foreign.ts revoke). */
+  get live(): boolean {
+    return !this.destroyed && !this.toplevel.destroyed && !this.toplevel.xdg.surface.destroyed;
+  }
+}
+
+/** A zxdg_imported_v2: of one of our exports, of another client's handle (with that client's rank), or of a handle that never was. */
+export class ImportModel {
+  readonly proxy: Proxy;
+  readonly of: ExportModel | { rank: number } | 'bogus';
+  destroyed = false;
+
+  constructor(proxy: Proxy, of: ExportModel | { rank: number } | 'bogus') {
+    this.proxy = proxy;
+    this.of = of;
   }
 }
 
