@@ -125,6 +125,32 @@ test('[popup-position-overflow, seed 2] a positioner placing a popup past int32 
   assert.deepEqual(errors.lines, []);
 });
 
+test('[inert-popup-parent, found while modelling xdg-foreign] a popup made on an xdg_surface whose wl_surface is gone is inert: its parent popup can still be destroyed', async () => {
+  const t = startCompositor();
+  const c = await t.client('menu');
+  const compositor = c.bind(wl_compositor, 5);
+  const wm = c.bind(xdg_wm_base, 5);
+  const windowSurface = compositor.request('create_surface', null)!;
+  const window = wm.request('get_xdg_surface', null, windowSurface)!.on('configure', () => {});
+  window.request('get_toplevel', null)!.on('configure', () => {}).on('close', () => {});
+  windowSurface.request('commit');
+  const positioner = wm.request('create_positioner', null)!;
+  positioner.request('set_size', 10, 10);
+  positioner.request('set_anchor_rect', 0, 0, 1, 1);
+  const menuSurface = compositor.request('create_surface', null)!;
+  const menu = wm.request('get_xdg_surface', null, menuSurface)!.on('configure', () => {});
+  const menuPopup = menu.request('get_popup', null, window, positioner)!.on('configure', () => {}).on('popup_done', () => {});
+  // An xdg_surface outliving its wl_surface, then given a popup role under the menu.
+  const goneSurface = compositor.request('create_surface', null)!;
+  const orphan = wm.request('get_xdg_surface', null, goneSurface)!.on('configure', () => {});
+  goneSurface.request('destroy');
+  orphan.request('get_popup', null, menu, positioner)!.on('configure', () => {}).on('popup_done', () => {});
+  menuPopup.request('destroy');
+  const outcome = await roundtripOutcome(c, 'destroyed');
+  t.close();
+  assert.equal(outcome, 'destroyed', 'the menu had no live popup above it: a popup whose surface is gone can never show');
+});
+
 test('[inert-subsurface-destroy, seed 4] destroying a wl_subsurface whose parent died leaves its surface\'s new wl_subsurface alone', async () => {
   const t = startCompositor();
   const c = await t.client('toolkit');

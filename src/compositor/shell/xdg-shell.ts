@@ -713,8 +713,10 @@ function serveXdgSurface(xdg: XdgSurface): void {
           wmBase.resource.postError(WM_ERROR.invalid_positioner, 'positioner object is not complete');
           return;
         }
-        const parent = dataOf(parentResource, XdgSurface);
-        servePopup(popupResource, xdg, parent, positioner.copy());
+        // Its wl_surface is gone: an inert popup, no open popup of its parent
+        // (else the parent's destroy would be not_the_topmost_popup for good).
+        if (surface.destroyed) implement(popupResource, xdg_popup, {});
+        else servePopup(popupResource, xdg, dataOf(parentResource, XdgSurface), positioner.copy());
       },
       set_window_geometry: (r, x, y, w, h) => {
         if (w <= 0 || h <= 0) {
