@@ -24,8 +24,6 @@ import { dataOf, implement } from '../../server/typed.js';
 /** Live single-pixel buffers one client may hold (GTK4 and Firefox hold a handful). */
 export const MAX_SINGLE_PIXEL_BUFFERS = 4096;
 
-const quota = new ClientQuota('single-pixel buffers', MAX_SINGLE_PIXEL_BUFFERS);
-
 /** A wl_buffer of one colour. */
 export class SolidBuffer {
   readonly resource: Resource<typeof wl_buffer>;
@@ -56,6 +54,7 @@ export function solidBufferOf(resource: Resource<typeof wl_buffer> | null): Soli
 }
 
 export function createSinglePixelBufferGlobal(display: Display): void {
+  const quota = new ClientQuota('single-pixel buffers', MAX_SINGLE_PIXEL_BUFFERS);
   display.createGlobal(wp_single_pixel_buffer_manager_v1, 1, (manager) =>
     implement(manager, wp_single_pixel_buffer_manager_v1, {
       create_u32_rgba_buffer: (_r, bufferResource, r, g, b, a) => {

@@ -507,7 +507,3 @@ function exclude(usable: Rect, s: LayerState): Rect {
   }
   return usable;
 }
-
-export function layerSurfaceOf(resource: Resource<typeof zwlr_layer_surface_v1> | null): LayerSurface | null {
-  return dataOf(resource, LayerSurface);
-}
