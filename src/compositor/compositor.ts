@@ -62,6 +62,7 @@ import { Input } from './input/scripted.js';
 import { createSeatGlobal, type Seat, type SeatHost } from './input/seat.js';
 import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './input/virtual-input.js';
 import { createRelativePointerGlobal } from './input/relative-pointer.js';
+import { createPointerConstraintsGlobal, type PointerConstraints } from './input/pointer-constraints.js';
 import type { KeymapNames } from './input/xkb.js';
 import { createDecorationGlobal } from './shell/decoration.js';
 import { createLayerShellGlobal, type LayerShell, type LayerShellHost } from './shell/layer-shell.js';
@@ -125,6 +126,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly #releaseMemory: (() => void) | null;
   #releaseTimer: NodeJS.Timeout | null = null;
   readonly seat: Seat;
+  /** zwp_pointer_constraints_v1: which constraint is active, how many surfaces have one. */
+  readonly pointerConstraints: PointerConstraints;
   /** Window policy: the stack, placement, focus and activation, the scene (desktop/desktop.ts). */
   readonly desktop: Desktop;
   /** Scripted keyboard and pointer input (see input/scripted.ts). */
@@ -196,6 +199,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createSinglePixelBufferGlobal(display);
     createXdgForeignGlobals(display);
     createRelativePointerGlobal(display, this.seat);
+    this.pointerConstraints = createPointerConstraintsGlobal(display, this.seat);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());

@@ -16,7 +16,8 @@
 // with pipes; screencopy into shm buffers; output management (modes tested
 // and applied); xdg-activation; xdg-output; single-pixel buffers shown like
 // shm ones; xdg-foreign exports, imports and set_parent_of (loops across
-// clients avoided by rank); relative pointers.
+// clients avoided by rank); relative pointers; pointer constraints (locks and
+// confinements, already_constrained, the per-client bound).
 //
 // Invariants checked (a failure of any is reported with its seed and the
 // client's last requests): no protocol error but the model's; no internal

@@ -219,6 +219,14 @@ export class Region {
     return false;
   }
 
+  /** The rects of the kept add operations, oldest first: at most MAX_REGION_OPS (what a
+   * confined pointer looks for the nearest point in). O(kept ops). */
+  addedRects(): Rect[] {
+    const out: Rect[] = [];
+    for (let i = 0; i < this.#count; i++) if (this.#isAdd(i)) out.push(this.#rectAt(i));
+    return out;
+  }
+
   /** Int32 offset of the i-th kept operation (0: the oldest). */
   #offset(i: number): number {
     return ((this.#first + i) % (this.#ops.length / SLOTS)) * SLOTS;

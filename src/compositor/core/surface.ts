@@ -430,6 +430,7 @@ export class Surface {
     this.#applyStack();
     this.host.countCommit(this.client);
     this.role?.committed?.(this);
+    this.onApplied?.();
     if (state.frames.length || state.feedbacks.length) this.host.queueFrame(this, state.frames, state.feedbacks);
   }
 
@@ -438,6 +439,9 @@ export class Surface {
   onParentCommit: (() => boolean) | null = null;
   /** Set while a wp_viewport exists: checks its state against the buffer at commit. */
   checkViewport: ((pending: SurfaceState) => boolean) | null = null;
+  /** Set while a pointer constraint exists (one seat: one at most): its double-buffered
+   * state (region, cursor hint) is applied with the surface's, after the role's. */
+  onApplied: (() => void) | null = null;
 
   destroy(): void {
     if (this.destroyed) return;

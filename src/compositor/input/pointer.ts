@@ -32,7 +32,14 @@
 //    delivered (as wlroots), in the motion's frame: the delta asked for,
 //    before clamping to the output (a pointer at the edge still moves the
 //    game's camera), unaccelerated = accelerated (we accelerate nothing);
-//    a relative pointer is inert once its wl_pointer is gone.
+//    a relative pointer is inert once its wl_pointer is gone;
+//  - pointer constraints (pointer-constraints.ts, through MotionConstraints)
+//    see every motion that is not a grab's before it moves the pointer: a
+//    lock keeps it in place (relative_motion is still sent, in its frame, no
+//    motion), a confinement moves it to a point of its region; after every
+//    change of position or focus they are told, to (de)activate. A warp (a
+//    lock's cursor hint, a confinement's new region) moves the pointer
+//    without relative motion and without asking them.
 import { ResourcesByClient } from '../../server/per-client.js';
 import { wl_pointer, type wl_surface } from '../../protocol/wayland.js';
 import { zwp_relative_pointer_v1 } from '../../protocol/relative-pointer.js';
@@ -67,6 +74,15 @@ export interface PointerGrab {
   button(button: number, pressed: boolean, timeMs: number): void;
   /** The seat ended the grab itself (the seat is going away). */
   cancel(): void;
+}
+
+/** What pointer constraints do with motion (pointer-constraints.ts); set while their global exists. */
+export interface MotionConstraints {
+  /** Where a motion to (x, y), output-logical, takes the pointer: (x, y) itself, a point of
+   * the active confinement, or null while locked (the pointer stays where it is). */
+  constrain(x: number, y: number): { x: number; y: number } | null;
+  /** The position, the focus or the scene changed: activates or deactivates constraints. */
+  update(): void;
 }
 
 /** The topmost surface accepting input at (x, y), output-logical. O(surfaces in the scene), iterative. */
@@ -149,6 +165,8 @@ export class Pointer {
   #closed = false;
   readonly #buttons = new Set<number>();
   grab: PointerGrab | null = null;
+  /** Pointer constraints, if their global exists. */
+  constraints: MotionConstraints | null = null;
   /** What the focused client set with set_cursor (null: no cursor). */
   cursor: { surface: Surface; hotspotX: number; hotspotY: number } | null = null;
   readonly #roles = new WeakMap<Surface, CursorRole>();
@@ -176,6 +194,11 @@ export class Pointer {
     }
   }
 
+  /** Where the focus's origin was at the last hit test, output-logical (null: no focus). */
+  get focusOrigin(): { x: number; y: number } | null {
+    return this.focus ? this.#focusOrigin : null;
+  }
+
   /** A zwp_relative_pointer_v1 of `pointer`: relative motion while its client has focus, until either is destroyed. */
   addRelative(resource: Resource<typeof zwp_relative_pointer_v1>, pointer: Resource<typeof wl_pointer>): void {
     implement(resource, zwp_relative_pointer_v1, {});
@@ -185,14 +208,16 @@ export class Pointer {
     resource.onDestroy(inert);
   }
 
-  /** relative_motion to the focused client's relative pointers (its frame follows with the motion's). */
-  #relativeMotion(dx: number, dy: number, timeMs: number): void {
+  /** relative_motion to the focused client's relative pointers (its frame follows with the motion's); false if none was sent. */
+  #relativeMotion(dx: number, dy: number, timeMs: number): boolean {
     const f = this.#focus;
-    if ((dx === 0 && dy === 0) || !f || f.destroyed) return;
+    if ((dx === 0 && dy === 0) || !f || f.destroyed) return false;
     const us = (timeMs >>> 0) * 1000;
     const hi = Math.floor(us / 0x100000000);
     const lo = us >>> 0;
-    for (const r of this.#relative.of(f.client)) r.send('relative_motion', hi, lo, clampFixed(dx), clampFixed(dy), clampFixed(dx), clampFixed(dy));
+    const rs = this.#relative.of(f.client);
+    for (const r of rs) r.send('relative_motion', hi, lo, clampFixed(dx), clampFixed(dy), clampFixed(dx), clampFixed(dy));
+    return rs.length > 0;
   }
 
   #setCursor(r: Resource<typeof wl_pointer>, serial: number, surfaceResource: Resource<typeof wl_surface> | null, hx: number, hy: number): void {
@@ -271,6 +296,29 @@ export class Pointer {
   move(x: number, y: number, timeMs = this.#host.timeMs(), frame = true): void {
     this.#catchUp();
     const [dx, dy] = [x - this.x, y - this.y];
+    if (!this.grab && this.constraints) {
+      const to = this.constraints.constrain(x, y);
+      if (!to) {
+        // Locked: the delta still goes to the relative pointers (a game's camera), nothing moves.
+        if (this.#relativeMotion(dx, dy, timeMs) && frame) this.#frame(this.#focused());
+        return;
+      }
+      this.#place(to.x, to.y, dx, dy, timeMs, frame);
+      return;
+    }
+    this.#place(x, y, dx, dy, timeMs, frame);
+  }
+
+  /** Moves the pointer to (x, y) without relative motion and without asking the constraints
+   * (a lock's cursor hint when it ends, a confinement's new region); motion or focus as for a move. */
+  warp(x: number, y: number): void {
+    this.#catchUp();
+    this.#place(x, y, 0, 0, this.#host.timeMs(), true);
+  }
+
+  /** Puts the pointer at (x, y) (clamped to the output) after a motion of (dx, dy): relative
+   * motion, then focus or motion, then the constraints hear of it. */
+  #place(x: number, y: number, dx: number, dy: number, timeMs: number, frame: boolean): void {
     this.x = Math.min(Math.max(0, x), Math.max(0, this.#host.outputWidth - 1));
     this.y = Math.min(Math.max(0, y), Math.max(0, this.#host.outputHeight - 1));
     if (this.cursor) this.#host.cursorChanged();
@@ -282,13 +330,13 @@ export class Pointer {
     const hit = this.#target();
     if (hit?.surface !== this.#focus) {
       this.#setFocus(hit);
-      return;
+    } else if (hit) {
+      this.#focusOrigin = { x: this.x - hit.sx, y: this.y - hit.sy };
+      const rs = this.#focused();
+      for (const r of rs) r.send('motion', timeMs >>> 0, clampFixed(hit.sx), clampFixed(hit.sy));
+      if (frame) this.#frame(rs);
     }
-    if (!hit) return;
-    this.#focusOrigin = { x: this.x - hit.sx, y: this.y - hit.sy };
-    const rs = this.#focused();
-    for (const r of rs) r.send('motion', timeMs >>> 0, clampFixed(hit.sx), clampFixed(hit.sy));
-    if (frame) this.#frame(rs);
+    this.constraints?.update();
   }
 
   /** What events go to now: the surface under the pointer, or the focus while a button is held. O(scene): per input event. */
@@ -336,10 +384,12 @@ export class Pointer {
       this.#focusOrigin = null;
       this.#buttons.clear();
     }
-    if (this.grab || this.#buttons.size > 0) return;
-    const hit = this.#target();
-    if (hit?.surface !== this.#focus) this.#setFocus(hit);
-    else this.#focusOrigin = hit ? { x: this.x - hit.sx, y: this.y - hit.sy } : null;
+    if (!this.grab && this.#buttons.size === 0) {
+      const hit = this.#target();
+      if (hit?.surface !== this.#focus) this.#setFocus(hit);
+      else this.#focusOrigin = hit ? { x: this.x - hit.sx, y: this.y - hit.sy } : null;
+    }
+    this.constraints?.update();
   }
 
   /** Stops the coalescing timer (the seat is going away). */

@@ -24,6 +24,8 @@ import type { InterfaceDesc } from '../../../src/protocol/index.js';
 import { wp_presentation } from '../../../src/protocol/presentation-time.js';
 import { zwp_primary_selection_device_manager_v1 } from '../../../src/protocol/primary-selection.js';
 import { zwp_relative_pointer_manager_v1 } from '../../../src/protocol/relative-pointer.js';
+import { zwp_pointer_constraints_v1 } from '../../../src/protocol/pointer-constraints.js';
+import { MAX_POINTER_CONSTRAINTS } from '../../../src/compositor/input/pointer-constraints.js';
 import { wp_single_pixel_buffer_manager_v1 } from '../../../src/protocol/single-pixel-buffer.js';
 import { wp_viewport, wp_viewporter } from '../../../src/protocol/viewporter.js';
 import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../../src/protocol/virtual-keyboard.js';
@@ -187,6 +189,7 @@ const UNSUPPORTED_FORMATS = [FORMAT.nv12, FORMAT.c8, FORMAT.yuyv, FORMAT.r8, FOR
 const MIME_LIMIT = 256;
 /** Live objects of one kind a client keeps (more: the creating actions wait). */
 const MAX_LIVE = 64;
+const LIFETIME = zwp_pointer_constraints_v1.enums.lifetime.entries;
 const MAX_POOLS = 24;
 const pageUp = (n: number): number => Math.ceil(n / pageSize) * pageSize;
 
@@ -239,6 +242,12 @@ interface SimpleObject {
   proxy: Proxy;
   version: number;
   destroyed: boolean;
+}
+
+/** A zwp_locked_pointer_v1 or zwp_confined_pointer_v1: its surface has a constraint while it lives. */
+interface ConstraintModel extends SimpleObject {
+  readonly surface: SurfaceModel;
+  readonly lock: boolean;
 }
 
 interface FrameModel {
@@ -337,6 +346,7 @@ export class FuzzClient {
   exporter: SimpleObject | null = null;
   importer: SimpleObject | null = null;
   relativePointerManager: SimpleObject | null = null;
+  constraintsManager: SimpleObject | null = null;
   readonly wms: WmModel[] = [];
   readonly layerShells: LayerShellModel[] = [];
   readonly outputs: OutputModel[] = [];
@@ -375,6 +385,8 @@ export class FuzzClient {
   readonly exports: ExportModel[] = [];
   readonly imports: ImportModel[] = [];
   readonly relativePointers: SimpleObject[] = [];
+  /** Pointer constraints: each holds its surface's place until destroyed (or the surface is). */
+  readonly constraints: ConstraintModel[] = [];
   /** Input serials received (enter, leave, button, key, modifiers), newest last. */
   readonly inputSerials: number[] = [];
   /** The drag offer of the last enter on a data device (what a drop is about). */
@@ -482,6 +494,7 @@ export class FuzzClient {
     if (r.chance(0.5)) this.exporter = this.#simple(zxdg_exporter_v2);
     if (r.chance(0.6)) this.importer = this.#simple(zxdg_importer_v2);
     if (r.chance(0.5)) this.relativePointerManager = this.#simple(zwp_relative_pointer_manager_v1);
+    if (r.chance(0.5)) this.constraintsManager = this.#simple(zwp_pointer_constraints_v1);
   }
 
   #bindWm(): void {
@@ -739,6 +752,7 @@ export class FuzzClient {
       a('single_pixel', 1.5, () => this.#singlePixelRequest()),
       a('xdg_foreign', 2, () => this.#foreignRequest()),
       a('relative_pointer', 1, () => this.#relativePointerRequest()),
+      a('pointer_constraint', 1.5, () => this.#constraintRequest()),
       // seat
       a('seat', 2, () => this.#seatRequest()),
       a('cursor', 2, () => this.#setCursor()),
@@ -2042,6 +2056,50 @@ export class FuzzClient {
     return this.#destroyLive(this.relativePointers);
   }
 
+  // ---------------------------------------------------------------- pointer constraints
+
+  #constraintRequest(): Outcome | null {
+    const r = this.rng;
+    const m = this.constraintsManager;
+    const c = this.#live(this.constraints);
+    if (!c || (m && !m.destroyed && r.chance(0.5))) {
+      if (!m || m.destroyed) return null;
+      if (this.#managerGoes(m)) return 'ok';
+      const p = this.#live(this.pointers);
+      // Mostly a surface without a constraint; now and then one with (already_constrained).
+      const s = this.#liveSurface((x) => r.chance(0.1) || !this.#constrained(x));
+      if (!p || !s) return null;
+      const lock = r.chance(0.5);
+      const region = r.chance(0.4) ? this.#live(this.regions) : null;
+      const lifetime = r.chance(0.5) ? LIFETIME.oneshot : LIFETIME.persistent;
+      const proxy = this.req(m.proxy, lock ? 'lock_pointer' : 'confine_pointer', null, s.proxy, p.proxy, region?.proxy ?? null, lifetime)!;
+      if (lock) proxy.on('locked', () => {}).on('unlocked', () => {});
+      else proxy.on('confined', () => {}).on('unconfined', () => {});
+      if (this.#constrained(s)) return this.expect(spec(zwp_pointer_constraints_v1, 'already_constrained', 'a second constraint of a surface'));
+      if (this.#count(this.constraints) >= MAX_POINTER_CONSTRAINTS) return this.expect(displayError('no_memory', 'too many pointer constraints'));
+      this.constraints.push({ proxy, version: m.version, destroyed: false, surface: s, lock });
+      return 'ok';
+    }
+    switch (r.below(4)) {
+      case 0: {
+        const region = r.chance(0.7) ? this.#live(this.regions) : null;
+        this.req(c.proxy, 'set_region', region?.proxy ?? null);
+        return 'ok';
+      }
+      case 1:
+        if (!c.lock) return null;
+        this.req(c.proxy, 'set_cursor_position_hint', r.int(-20, 300), r.int(-20, 300));
+        return 'ok';
+      default:
+        return this.#destroyLive(this.constraints);
+    }
+  }
+
+  /** `s` has a constraint: one not destroyed, made for it. */
+  #constrained(s: SurfaceModel): boolean {
+    return this.constraints.some((c) => !c.destroyed && c.surface === s);
+  }
+
   // ---------------------------------------------------------------- seat
 
   #seatRequest(): Outcome | null {
@@ -2373,9 +2431,10 @@ export class FuzzClient {
   }
 
   #offerRequest(): Outcome | null {
-    const offer = this.#live(this.offers);
-    if (!offer) return null;
     const r = this.rng;
+    // Primary offers are rare (a primary selection set while we have keyboard focus): they go first half the time.
+    const offer = (r.chance(0.5) ? this.#live(this.offers, (o) => o.protocol === 'primary') : null) ?? this.#live(this.offers);
+    if (!offer) return null;
     const k = r.below(6);
     if (k <= 1) {
       // receive into a pipe we drain later
@@ -2802,7 +2861,7 @@ export class FuzzClient {
     const r = this.rng;
     if (r.chance(0.25)) {
       // A manager global goes; what it made stays.
-      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager];
+      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager];
       const m = this.#live(managers.filter((x): x is SimpleObject => x !== null));
       if (!m || !r.chance(0.4)) return null;
       this.req(m.proxy, 'destroy');
@@ -3355,6 +3414,7 @@ export class FuzzClient {
     simple(this.exports);
     simple(this.imports);
     simple(this.relativePointers);
+    simple(this.constraints);
     simple(this.configs);
     simple(this.pointers);
     simple(this.keyboards);
@@ -3373,7 +3433,7 @@ export class FuzzClient {
         detachSubsurface(sub);
       });
     }
-    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.subcompositor];
+    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager, this.subcompositor];
     for (const m of managers) if (m && !m.destroyed) add(m.proxy, () => (m.destroyed = true));
     for (const o of this.outputs) if (!o.released) add(o.proxy, () => (o.released = true));
     for (let i = destroyers.length - 1; i > 0; i--) {

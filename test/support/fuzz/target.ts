@@ -44,6 +44,8 @@ export interface Leftovers {
   pointerGrab: number;
   cursor: number;
   dragIcon: number;
+  /** Surfaces with a pointer constraint. */
+  pointerConstraints: number;
   /** Guarded mappings and native polls beyond the baseline (in-process only; -1: not known). */
   mappings: number;
   polls: number;
@@ -125,6 +127,7 @@ export function leftoversOf(compositor: Compositor, baseline: { mappings: number
     pointerGrab: seat.pointer.grab ? 1 : 0,
     cursor: seat.pointer.cursor ? 1 : 0,
     dragIcon: compositor.dragIcon ? 1 : 0,
+    pointerConstraints: compositor.pointerConstraints.size,
     mappings: baseline ? activeMappings() - baseline.mappings : -1,
     polls: baseline ? activePolls() - baseline.polls : -1,
   };
