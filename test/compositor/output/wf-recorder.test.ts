@@ -13,10 +13,11 @@
 //    sends), the compositor stays up, and the recorded client kept getting
 //    its frames while recording and after;
 //  - `nosigbus run -- sh -c 'wf-recorder -D … & …; kill -INT; wait'`, the
-//    README's recipe, works as written. -D because wf-recorder 0.3 sees
-//    SIGINT only when its pending frame arrives (libwayland's poll goes on
-//    after EINTR): with damage-only frames and a still screen (CMD's windows
-//    gone) that is never, and `wait` hangs; -D asks for every frame.
+//    README's recipe, works as written (wf-recorder exits 0, run exits with
+//    CMD's status). -D because wf-recorder 0.3 sees SIGINT only when its
+//    pending frame arrives (libwayland's poll goes on after EINTR): with
+//    damage-only frames and a still screen (CMD's windows gone) that is
+//    never, and `wait` hangs; -D asks for every frame.
 // Missing wf-recorder or ffmpeg fails in CI (needPeer). Every wait is
 // bounded; what the test starts is stopped by pid.
 import assert from 'node:assert/strict';
@@ -173,12 +174,14 @@ test('the README\'s recipe: nosigbus run -- sh -c \'wf-recorder -D -f run.mkv & 
   const dir = privateDir('nosigbus-wfr-');
   const out = join(dir, 'run.mkv');
   // CMD: the honest client animating for SECONDS s after its first frame.
-  const script = `wf-recorder -D ${CODEC.join(' ')} -f "$1" & pid=$!; "$2" "$3" ${SECONDS}; kill -INT $pid; wait $pid`;
+  // As in the README (CMD's status kept), with wf-recorder's status told on stderr.
+  const script = `wf-recorder -D ${CODEC.join(' ')} -f "$1" & pid=$!; "$2" "$3" ${SECONDS}; s=$?; kill -INT $pid; wait $pid; echo "wf-recorder: $?" >&2; exit $s`;
   const run = nosigbus(['run', '--width', String(WIDTH), '--height', String(HEIGHT), '--', 'sh', '-c', script, 'sh', out, process.execPath, FIXTURE],
     { XDG_RUNTIME_DIR: dir });
   try {
     const r = await run.ended;
     assert.deepEqual([r.code, r.signal], [0, null], r.stderr);
+    assert.match(r.stderr, /^wf-recorder: 0$/m);
     const p = assertRecording(out, SECONDS, true);
     t.diagnostic(`${p.frames} frames, ${statSync(out).size} bytes`);
   } finally {
