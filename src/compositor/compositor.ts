@@ -18,6 +18,9 @@
 //    left out with options.dataControl false; wl_data_device_manager and
 //    zwp_primary_selection_device_manager_v1 come with the seat
 //    (attachSelectionSeat: GTK crashes on primary selection without a seat);
+//  - the first paint (the background) is pending from the start, so a
+//    screen capture before any client committed shows the background, not
+//    the zeros of a framebuffer never painted (no timer is armed for it);
 //  - an output mode change repaints everything; the desktop re-arranges
 //    what is sized to the output (maximized and fullscreen toplevels,
 //    layer surfaces);
@@ -145,7 +148,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly layerShell: LayerShell;
   /** Frame callbacks and feedback waiting for the next refresh, per surface (in order of first commit). */
   #queued = new Map<Surface, QueuedFrame>();
-  #repaint = false;
+  /** Damage waits to be painted; at first the whole background. */
+  #repaint = true;
   #timer: NodeJS.Timeout | null = null;
   #pingTimer: NodeJS.Timeout | null = null;
   readonly #epoch = process.hrtime.bigint();

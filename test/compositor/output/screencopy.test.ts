@@ -7,6 +7,7 @@ import { WaylandClient } from '../../../src/client/index.js';
 import { bindCapture, capture, patternClient, UNTOUCHED, type CaptureAttack, type CaptureResult } from '../../../src/cli/capture-clients.js';
 import { honestClient } from '../../../src/cli/clients.js';
 import type { Compositor, TruncationPolicy } from '../../../src/compositor/index.js';
+import { BACKGROUND } from '../../../src/compositor/output/renderer.js';
 import { wl_shm } from '../../../src/protocol/wayland.js';
 import { zwlr_screencopy_frame_v1 } from '../../../src/protocol/wlr-screencopy.js';
 import { memfd } from '../../../src/shm/index.js';
@@ -48,6 +49,20 @@ test('capture_output: one xrgb8888 buffer advertised, then ready; the file holds
   const r2 = await capture(c, g);
   assert.ok(r2.timeNs! > r.timeNs!);
   t.close();
+});
+
+test('a fresh compositor, nothing committed yet: a capture (with and without damage) shows the background, not the zeros of an unpainted framebuffer', async () => {
+  // wf-recorder started with the compositor recorded a black first frame: the background was painted only once a client committed.
+  for (const withDamage of [false, true]) {
+    const t = startCompositor();
+    const { c, g } = await captureClientOf(t);
+    const r = await capture(c, g, { withDamage });
+    assert.equal(r.outcome, 'ready', r.error?.message);
+    const want = Buffer.alloc(640 * 480 * 4);
+    for (let o = 0; o < want.length; o += 4) want.writeUInt32LE(BACKGROUND, o);
+    assert.ok(r.file.equals(want), `withDamage ${withDamage}: first pixel ${r.file.readUInt32LE(0).toString(16)}`);
+    t.close();
+  }
 });
 
 test('capture_output_region: output-logical coordinates, scaled and clamped to the output; empty is failed', async () => {
