@@ -26,7 +26,6 @@
 //    X's pointer, which is the compositor's (it starts at 0,0).
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 /** How long Xwayland may take to accept connections (a busy machine, xkbcomp, GLX set-up). */
@@ -109,7 +108,8 @@ export async function startXwayland(options: XwaylandOptions): Promise<Xwayland>
   const { spawn } = await import('node:child_process');
   const dir = mkdtempSync(join(options.privateParent, 'nosigbus-x11-'));
   const authority = join(dir, 'Xauthority');
-  const cookie = randomBytes(16);
+  // Web Crypto's global: importing node:crypto would cost every start of the command.
+  const cookie = Buffer.from(crypto.getRandomValues(new Uint8Array(16)));
   // The server takes every cookie in the file whatever its display number;
   // clients match the number, so the file is written again once it is known.
   writeAuthority(authority, '0', cookie);

@@ -14,6 +14,7 @@ import { xdg_activation_token_v1, xdg_activation_v1 } from '../../protocol/xdg-a
 import type { Display, Resource } from '../../server/index.js';
 import { surfaceOf, type Surface } from '../core/surface.js';
 import { implement } from '../../server/typed.js';
+import { randomToken } from './random-token.js';
 
 const TOKEN_ERROR = xdg_activation_token_v1.enums.error.entries;
 const TOKENS_KEPT = 64;
@@ -52,8 +53,7 @@ function serveToken(resource: Resource<typeof xdg_activation_token_v1>, tokens: 
     commit: (r) => {
       if (used(r)) return;
       committed = true;
-      // Web Crypto's global, loaded on first use (importing node:crypto costs every start ~2 MiB).
-      const token = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex');
+      const token = randomToken();
       tokens.add(token);
       if (tokens.size > TOKENS_KEPT) tokens.delete(tokens.values().next().value!);
       r.send('done', token);

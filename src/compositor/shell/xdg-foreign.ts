@@ -28,7 +28,6 @@
 //    (and forgets it when the child's xdg_toplevel goes), so its memory is
 //    bounded by the client's toplevels; every request is O(1) but
 //    set_parent_of (O(log n) amortized) and the undoing (O(children)).
-import { randomBytes } from 'node:crypto';
 import { zxdg_exported_v2, zxdg_exporter_v2, zxdg_imported_v2, zxdg_importer_v2 } from '../../protocol/xdg-foreign.js';
 import type { wl_surface } from '../../protocol/wayland.js';
 import type { Display, Resource } from '../../server/index.js';
@@ -36,6 +35,7 @@ import { ClientQuota } from '../../server/client-quota.js';
 import { implement } from '../../server/typed.js';
 import { surfaceOf } from '../core/surface.js';
 import { XdgSurface, type Toplevel } from './xdg-shell.js';
+import { randomToken } from './random-token.js';
 
 /** Exports one client may hold (GTK exports a window once per portal request). */
 export const MAX_EXPORTS = 256;
@@ -131,7 +131,7 @@ export function createXdgForeignGlobals(display: Display): void {
           return;
         }
         if (!exportQuota.acquire(exportedResource)) return;
-        const exported = new Exported(randomBytes(16).toString('hex'), toplevel);
+        const exported = new Exported(randomToken(), toplevel);
         handles.set(exported.handle, exported);
         const revoke = (): void => {
           if (handles.get(exported.handle) !== exported) return;
