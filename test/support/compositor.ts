@@ -25,7 +25,8 @@ after(() => {
 });
 
 export function startCompositor(options: CompositorOptions = {}): TestCompositor {
-  const compositor = new Compositor({ width: 640, height: 480, logLevel: 'error', pingIntervalMs: 0, ...options });
+  // Several outputs replace the one 640 × 480 output (width and height would be a TypeError with them).
+  const compositor = new Compositor({ ...(options.outputs ? {} : { width: 640, height: 480 }), logLevel: 'error', pingIntervalMs: 0, ...options });
   const clients: WaylandClient[] = [];
   const stream = (label = 'test'): UnixStream => {
     const [server, client] = socketPair();

@@ -1,12 +1,16 @@
-// zwlr_screencopy_manager_v1 v3: the output copied into clients' wl_shm
+// zwlr_screencopy_manager_v1 v3: an output copied into clients' wl_shm
 // buffers, through the pools' writable guarded mappings.
 //
 // Invariants:
+//  - a frame captures the output whose wl_output it names (each output is
+//    its own capture source: its framebuffer, its damage, its mode);
 //  - a frame advertises one shm buffer (xrgb8888: the framebuffer's own
 //    bytes, so a full-width copy is one memcpy), then buffer_done (v3); no
 //    linux_dmabuf (no GPU), no y_invert (rows are written top down);
-//  - capture_output_region is in output-logical coordinates, scaled to
-//    output pixels and clamped to the output; an empty result is `failed`;
+//  - capture_output_region is in that output's logical coordinates (its
+//    top-left is 0,0, as grim computes it from xdg_output positions),
+//    scaled to output pixels and clamped to the output; an empty result is
+//    `failed`;
 //  - `copy` is answered as soon as the framebuffer holds everything
 //    committed: right after the requests that came with it (setImmediate:
 //    a buffer destroyed in the same batch still fails the frame) when
@@ -15,12 +19,12 @@
 //    as wp_presentation). `copy_with_damage` the same, once the client's
 //    damage meets the frame's area (else it waits for a render that makes
 //    some), and sends damage (buffer-local) before ready. Each
-//    client's damage starts as the whole output (its first frame is never
-//    held back), gathers every render's damage, and loses what a damage
-//    frame delivered; what lay outside that frame's area is kept, so damage
-//    may be over-reported, never missed;
+//    client's damage of an output starts as the whole output (its first
+//    frame is never held back), gathers every render's damage of that
+//    output, and loses what a damage frame delivered; what lay outside that
+//    frame's area is kept, so damage may be over-reported, never missed;
 //  - a wrong buffer is invalid_buffer, a second copy already_used;
-//  - a frame still waiting when the output's mode changes is failed (its
+//  - a frame still waiting when its output's mode changes is failed (its
 //    buffer was sized to the old mode);
 //  - the write goes through ShmBuffer.writeInto(): a destination truncated
 //    before or during the copy (the mapping's rescue count moved) is the
@@ -35,8 +39,9 @@
 //    working and may ask again once one was answered). Each waiting frame
 //    costs a refresh one copy of its area, so a refresh copies at most 16
 //    output areas per capturing client, whatever it asked;
-//  - its damage list (copy_with_damage) is a region.ts damage list: at most
-//    MAX_DAMAGE_RECTS rects, each render's damage added in O(rects);
+//  - its damage lists (copy_with_damage), one per output it captured, are
+//    region.ts damage lists: at most MAX_DAMAGE_RECTS rects each, each
+//    render's damage added in O(rects);
 //  - waiting frames are a Set: a frame leaves it in O(1) (destroyed,
 //    buffer destroyed, delivered), so a refresh walks only waiting frames
 //    and a render only those of clients with damage frames;
@@ -45,7 +50,7 @@ import { zwlr_screencopy_frame_v1, zwlr_screencopy_manager_v1 } from '../../prot
 import type { wl_buffer } from '../../protocol/wayland.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { writeFrame } from './capture.js';
-import type { Output } from './output.js';
+import { outputOfResource, type Output } from './output.js';
 import { timespec } from '../core/presentation.js';
 import { ClientQuota } from '../../server/client-quota.js';
 import { addDamage, intersect, isEmpty, rect, sameRect, type Rect } from '../core/region.js';
@@ -58,11 +63,12 @@ const FRAME_ERROR = zwlr_screencopy_frame_v1.enums.error.entries;
 export const CAPTURE_FORMAT = FORMAT.xrgb8888;
 /** Frames of one client waiting for a refresh; a copy past it is `failed`. Capture tools ask one per output at a time. */
 export const MAX_PENDING_CAPTURES = 16;
+const EMPTY = rect(0, 0, 0, 0);
 
 /** What screen capture needs from the compositor. */
 export interface ScreencopyHost {
-  readonly output: Output;
-  readonly renderer: Renderer;
+  readonly outputs: readonly Output[];
+  rendererOf(output: Output): Renderer;
   readonly policy: TruncationPolicy;
   /** Run a refresh soon (a copy waits for it). */
   scheduleRefresh(): void;
@@ -74,6 +80,7 @@ export interface ScreencopyHost {
 
 class Frame {
   readonly resource: Resource<typeof zwlr_screencopy_frame_v1>;
+  readonly output: Output;
   /** Output pixels. */
   readonly box: Rect;
   buffer: ShmBuffer | null = null;
@@ -82,8 +89,9 @@ class Frame {
   /** Gives back the frame's place in its client's MAX_PENDING_CAPTURES. */
   #release: (() => void) | null = null;
 
-  constructor(resource: Resource<typeof zwlr_screencopy_frame_v1>, box: Rect) {
+  constructor(resource: Resource<typeof zwlr_screencopy_frame_v1>, output: Output, box: Rect) {
     this.resource = resource;
+    this.output = output;
     this.box = box;
   }
 
@@ -119,32 +127,36 @@ export class Screencopy {
   #waiting = new Set<Frame>();
   /** Waiting frames per client. */
   readonly #pending = new ClientQuota('screen captures waiting', MAX_PENDING_CAPTURES);
-  /** Per client (once it used copy_with_damage): output damage since its last damage frame (a damage list). */
-  readonly #damage = new Map<Client, Rect[]>();
+  /** Per client (once it used copy_with_damage), per output it captured: output damage since its last damage frame (a damage list). */
+  readonly #damage = new Map<Client, Map<Output, Rect[]>>();
   /** An immediate is set to deliver frames that can go now. */
   #soon = false;
 
   constructor(host: ScreencopyHost) {
     this.#host = host;
-    host.renderer.onDamage((rects) => this.#damaged(rects));
+    for (const o of host.outputs) host.rendererOf(o).onDamage((rects) => this.#damaged(o, rects));
   }
 
   /** A client bound zwlr_screencopy_manager_v1. */
   bind(manager: Resource<typeof zwlr_screencopy_manager_v1>): void {
-    const output = this.#host.output;
     implement(manager, zwlr_screencopy_manager_v1, {
-      capture_output: (_m, frame) => this.#capture(frame, rect(0, 0, output.width, output.height)),
-      capture_output_region: (_m, frame, _cursor, _output, x, y, width, height) => {
-        const s = output.scale;
+      capture_output: (_m, frame, _cursor, outputResource) => {
+        const output = outputOfResource(outputResource);
+        this.#capture(frame, output, output ? rect(0, 0, output.width, output.height) : EMPTY);
+      },
+      capture_output_region: (_m, frame, _cursor, outputResource, x, y, width, height) => {
+        const output = outputOfResource(outputResource);
+        const s = output?.scale ?? 1;
         // Logical to output pixels; a negative size is an empty box.
-        this.#capture(frame, rect(x * s, y * s, Math.max(0, width) * s, Math.max(0, height) * s));
+        this.#capture(frame, output, rect(x * s, y * s, Math.max(0, width) * s, Math.max(0, height) * s));
       },
     });
   }
 
-  #capture(resource: Resource<typeof zwlr_screencopy_frame_v1>, box: Rect): void {
-    const clipped = intersect(box, rect(0, 0, this.#host.output.width, this.#host.output.height));
-    const frame = new Frame(resource, clipped);
+  /** A frame of `output` (null: a wl_output that is none of ours, a zombie's: failed). */
+  #capture(resource: Resource<typeof zwlr_screencopy_frame_v1>, output: Output | null, box: Rect): void {
+    const clipped = output ? intersect(box, rect(0, 0, output.width, output.height)) : EMPTY;
+    const frame = new Frame(resource, output ?? this.#host.outputs[0]!, clipped);
     resource.onDestroy(() => this.#drop(frame));
     const request = (withDamage: boolean) => (r: Resource<typeof zwlr_screencopy_frame_v1>, buffer: Resource<typeof wl_buffer>) => this.#copy(r, frame, buffer, withDamage);
     implement(resource, zwlr_screencopy_frame_v1, { copy: request(false), copy_with_damage: request(true) });
@@ -183,9 +195,14 @@ export class Screencopy {
     }
     frame.take(buffer, release, () => this.#fail(frame));
     frame.withDamage = withDamage;
-    if (withDamage && !this.#damage.has(client)) {
-      this.#damage.set(client, [rect(0, 0, this.#host.output.width, this.#host.output.height)]);
-      client.onDestroy((c) => this.#damage.delete(c));
+    if (withDamage) {
+      let perOutput = this.#damage.get(client);
+      if (!perOutput) {
+        this.#damage.set(client, (perOutput = new Map()));
+        client.onDestroy((c) => this.#damage.delete(c));
+      }
+      const o = frame.output;
+      if (!perOutput.has(o)) perOutput.set(o, [rect(0, 0, o.width, o.height)]);
     }
     this.#waiting.add(frame);
     if (!withDamage || this.#damageIn(frame).length > 0) this.#deliverSoon();
@@ -207,16 +224,19 @@ export class Screencopy {
   /** The client's damage within the frame's area, buffer-local. */
   #damageIn(frame: Frame): Rect[] {
     const out: Rect[] = [];
-    for (const d of this.#damage.get(frame.resource.client) ?? []) {
+    for (const d of this.#damage.get(frame.resource.client)?.get(frame.output) ?? []) {
       const c = intersect(d, frame.box);
       if (!isEmpty(c)) out.push(rect(c.x - frame.box.x, c.y - frame.box.y, c.width, c.height));
     }
     return out;
   }
 
-  #damaged(rects: readonly Rect[]): void {
+  #damaged(output: Output, rects: readonly Rect[]): void {
     if (rects.length === 0) return;
-    for (const list of this.#damage.values()) for (const r of rects) addDamage(list, rect(r.x, r.y, r.width, r.height));
+    for (const perOutput of this.#damage.values()) {
+      const list = perOutput.get(output);
+      if (list) for (const r of rects) addDamage(list, rect(r.x, r.y, r.width, r.height));
+    }
     // A render outside a refresh (a screenshot) may have made damage frames ready.
     for (const f of this.#waiting) {
       if (f.withDamage && this.#damageIn(f).length > 0) {
@@ -250,7 +270,8 @@ export class Screencopy {
     const buffer = frame.buffer!;
     frame.finish();
     const host = this.#host;
-    const outcome = buffer.writeInto((bytes, offset, stride) => writeFrame(host.output, host.output.framebuffer, frame.box, CAPTURE_FORMAT, bytes, offset, stride));
+    const o = frame.output;
+    const outcome = buffer.writeInto((bytes, offset, stride) => writeFrame(o, o.framebuffer, frame.box, CAPTURE_FORMAT, bytes, offset, stride));
     const r = frame.resource;
     if (outcome === 'unwritable') {
       r.send('failed');
@@ -265,25 +286,26 @@ export class Screencopy {
     r.send('flags', 0);
     if (frame.withDamage) {
       for (const d of this.#damageIn(frame)) r.send('damage', d.x, d.y, d.width, d.height);
-      this.#delivered(r.client, frame.box);
+      this.#delivered(r.client, frame.output, frame.box);
     }
     r.send('ready', ...timespec(vblank));
   }
 
   /** Damage a frame delivered is forgotten; damage reaching outside its area is kept whole. */
-  #delivered(client: Client, box: Rect): void {
-    const list = this.#damage.get(client);
+  #delivered(client: Client, output: Output, box: Rect): void {
+    const list = this.#damage.get(client)?.get(output);
     if (!list) return;
     let kept = 0;
     for (const d of list) if (!sameRect(intersect(d, box), d)) list[kept++] = d;
     list.length = kept;
   }
 
-  /** The output's mode changed: frames waiting for a copy were sized to the old one, so they fail (the client asks again). */
-  outputChanged(): void {
-    const waiting = this.#waiting;
-    this.#waiting = new Set();
-    for (const f of waiting) {
+  /** An output's mode changed: its frames waiting for a copy were sized to the old one, so they fail (the client asks again). */
+  outputChanged(output: Output): void {
+    const gone: Frame[] = [];
+    for (const f of this.#waiting) if (f.output === output) gone.push(f);
+    for (const f of gone) {
+      this.#waiting.delete(f);
       f.finish();
       f.resource.send('failed');
     }
