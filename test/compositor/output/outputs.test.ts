@@ -1,13 +1,14 @@
 // Several outputs: a 640×480 HEADLESS-1 and an 800×600 HEADLESS-2 at
 // +640,0 in one logical layout, seen by real clients (grim -o, wlr-randr,
-// wayland-info, fuzzel) against the in-process compositor on a private
-// socket, and by in-process clients for what those do not show
-// (wl_surface.enter/leave, layer surfaces' exclusive zones per output,
-// fullscreen on a named output, the pointer over the union, presentation
-// feedback's sync_output).
+// wayland-info, fuzzel) under `nosigbus run --output …` and against the
+// in-process compositor on a private socket, and by in-process clients for
+// what those do not show (wl_surface.enter/leave, layer surfaces' exclusive
+// zones per output, fullscreen on a named output, the pointer over the
+// union, presentation feedback's sync_output); --output's usage errors.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { decode } from 'fast-png';
 import type { Proxy, WaylandClient } from '../../../src/client/index.js';
@@ -21,6 +22,7 @@ import { bindCore, mappedWindow, present, shmBuffer, startCompositor, toplevel, 
 import { start, type Proc } from '../../support/peer-compositors.js';
 import { needPeer } from '../../support/peers.js';
 import { privateDir, waitFor } from '../../support/common.js';
+import { nosigbus } from '../../support/cli.js';
 
 const GRIM = '/usr/bin/grim';
 const WLR_RANDR = '/usr/bin/wlr-randr';
@@ -30,6 +32,8 @@ const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
 const ANCHOR = zwlr_layer_surface_v1.enums.anchor.entries;
 const LAYER = zwlr_layer_shell_v1.enums.layer.entries;
 const FULLSCREEN = 2; // xdg_toplevel.state.fullscreen
+/** Under `nosigbus run`: the still pattern window (cascaded to 32,32 on HEADLESS-1), then ARGS while it is shown. */
+const PATTERN_THEN = fileURLToPath(new URL('../../fixtures/pattern-then.js', import.meta.url));
 const RED = 0xffff0000;
 const GREEN = 0xff00ff00;
 const YELLOW = 0xffffff00;
@@ -430,4 +434,61 @@ test('the screenshot of outputs at different scales: the layout at the highest s
 test('CompositorOptions: outputs and width/height/scale together are a TypeError; overlapping outputs a RangeError', () => {
   assert.throws(() => startCompositor({ outputs: TWO, width: 100 }), TypeError);
   assert.throws(() => startCompositor({ outputs: [{ width: 640, height: 480 }, { width: 640, height: 480, x: 600, y: 0 }] }), /HEADLESS-1 .* and HEADLESS-2 .* overlap/);
+});
+
+test('nosigbus run --output 640x480 --output 800x600+640,0: grim -o each output, wlr-randr and wayland-info see two; --screenshot is the whole layout', async (t: TestContext) => {
+  if (!needPeer(t, [GRIM, WLR_RANDR, WAYLAND_INFO], 'grim wlr-randr wayland-utils')) return;
+  const dir = privateDir('nosigbus-outputs-run-');
+  try {
+    const f = (name: string): string => join(dir, name);
+    const script = `grim -o HEADLESS-1 ${f('one.png')} && grim -o HEADLESS-2 ${f('two.png')} && wlr-randr > ${f('randr.txt')} && wayland-info > ${f('info.txt')}`;
+    const r = await nosigbus(['run', '--output', '640x480', '--output', '800x600+640,0', '--screenshot', f('shot.png'), '--', process.execPath, PATTERN_THEN, 'sh', '-c', script], { XDG_RUNTIME_DIR: dir }).ended;
+    assert.equal(r.code, 0, r.stderr);
+    const one = png(readFileSync(f('one.png')));
+    const two = png(readFileSync(f('two.png')));
+    const shot = png(readFileSync(f('shot.png')));
+    assert.deepEqual([one.width, one.height], [640, 480]);
+    assert.deepEqual([two.width, two.height], [800, 600]);
+    assert.deepEqual([shot.width, shot.height], [1440, 600], 'the layout\'s bounding box');
+    // The pattern window is on HEADLESS-1 at 32,32: many colours there, the background around it; HEADLESS-2 is bare.
+    assert.ok(colorsIn(one, 32, 32, 200, 150).length > 100, 'the pattern on HEADLESS-1');
+    assert.deepEqual(colorsIn(one, 0, 0, 640, 32), [hexOf(BACKGROUND)]);
+    assert.deepEqual(colorsIn(two, 0, 0, 800, 600), [hexOf(BACKGROUND)], 'HEADLESS-2: the background only');
+    // The screenshot holds both captures at their places, and no output below HEADLESS-1.
+    for (let y = 0; y < 480; y++) for (let x = 0; x < 640; x++) if (shot.at(x, y) !== one.at(x, y)) assert.fail(`HEADLESS-1 pixel ${x},${y}: screenshot ${hexOf(shot.at(x, y))}, grim ${hexOf(one.at(x, y))}`);
+    for (let y = 0; y < 600; y += 3) for (let x = 0; x < 800; x += 3) if (shot.at(640 + x, y) !== two.at(x, y)) assert.fail(`HEADLESS-2 pixel ${x},${y}: screenshot ${hexOf(shot.at(640 + x, y))}, grim ${hexOf(two.at(x, y))}`);
+    assert.deepEqual(colorsIn(shot, 0, 480, 640, 120), ['0x00000000']);
+    const randr = readFileSync(f('randr.txt'), 'utf8');
+    assert.match(randr, /^HEADLESS-1 "nosigbus headless output"$/m);
+    assert.match(randr, /^HEADLESS-2 "nosigbus headless output 2"$/m);
+    assert.deepEqual([...randr.matchAll(/Position: (\d+,\d+)/g)].map((m) => m[1]).sort(), ['0,0', '640,0']);
+    const info = readFileSync(f('info.txt'), 'utf8');
+    assert.equal(info.match(/^interface: 'wl_output'/gm)?.length, 2, info);
+    assert.match(info, /logical_x: 640, logical_y: 0/);
+    assert.match(info, /logical_width: 800, logical_height: 600/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--output usage errors: a bad form, overlapping outputs, more than 16, mixed with --width: one line, exit status 2', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--output', '640'], /--output: expected WxH\[@SCALE\]\[\+X,Y\]/],
+    [['--output', '640x480+10'], /--output: expected WxH/],
+    [['--output', '0x480'], /--output width: expected an integer in 1\.\.16384/],
+    [['--output', '640x480@9'], /--output scale: expected an integer in 1\.\.8/],
+    [['--output', '640x480', '--output', '640x480+600,0'], /--output: HEADLESS-1 \(640x480\+0,0\) and HEADLESS-2 \(640x480\+600,0\) overlap/],
+    [Array.from({ length: 17 }, (_, i) => ['--output', `10x10+${i * 10},0`]).flat(), /--output: 17 outputs, at most 16/],
+    [['--output', '640x480', '--width', '800'], /--output cannot be combined with --width, --height or --scale/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await nosigbus(['run', ...args, '--', 'true']).ended;
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^nosigbus: [^\n]+\n$/, args.join(' '));
+    assert.match(r.stderr, message, args.join(' '));
+  }
+  // Sixteen side by side are fine.
+  const sixteen = Array.from({ length: 16 }, () => ['--output', '64x48']).flat();
+  const ok = await nosigbus(['run', ...sixteen, '--', 'true']).ended;
+  assert.equal(ok.code, 0, ok.stderr);
 });
