@@ -135,6 +135,7 @@ export class Desktop {
       const root = popup.chainRoot;
       if (root !== window && root.toplevel) return this.outputOf(root);
       const parent = popup.parent;
+      if (parent instanceof LayerSurface) return parent.output;
       return parent ? layout.outputFor(rect(parent.x, parent.y, 1, 1)) : layout.first;
     }
     if (!window.mapped) return layout.first;

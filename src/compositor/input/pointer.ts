@@ -81,14 +81,14 @@ export interface PointerGrab {
 
 /** What pointer constraints do with motion (pointer-constraints.ts); set while their global exists. */
 export interface MotionConstraints {
-  /** Where a motion to (x, y), output-logical, takes the pointer: (x, y) itself, a point of
+  /** Where a motion to (x, y), layout-logical, takes the pointer: (x, y) itself, a point of
    * the active confinement, or null while locked (the pointer stays where it is). */
   constrain(x: number, y: number): { x: number; y: number } | null;
   /** The position, the focus or the scene changed: activates or deactivates constraints. */
   update(): void;
 }
 
-/** The topmost surface accepting input at (x, y), output-logical. O(surfaces in the scene), iterative. */
+/** The topmost surface accepting input at (x, y), layout-logical. O(surfaces in the scene), iterative. */
 export function hitTest(roots: readonly SceneRoot[], x: number, y: number): Hit | null {
   const placed: PlacedSurface[] = [];
   for (let i = roots.length - 1; i >= 0; i--) {
@@ -106,7 +106,7 @@ export function hitTest(roots: readonly SceneRoot[], x: number, y: number): Hit 
   return null;
 }
 
-/** Where `surface` is in the scene (its origin, output-logical), or null if it is not shown. O(surfaces in the scene), iterative. */
+/** Where `surface` is in the scene (its origin, layout-logical), or null if it is not shown. O(surfaces in the scene), iterative. */
 export function positionOf(roots: readonly SceneRoot[], surface: Surface): { x: number; y: number } | null {
   const placed: PlacedSurface[] = [];
   for (const root of roots) {
@@ -197,7 +197,7 @@ export class Pointer {
     }
   }
 
-  /** Where the focus's origin was at the last hit test, output-logical (null: no focus). */
+  /** Where the focus's origin was at the last hit test, layout-logical (null: no focus). */
   get focusOrigin(): { x: number; y: number } | null {
     return this.focus ? this.#focusOrigin : null;
   }

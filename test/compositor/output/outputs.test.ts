@@ -23,6 +23,9 @@ import { start, type Proc } from '../../support/peer-compositors.js';
 import { needPeer } from '../../support/peers.js';
 import { privateDir, waitFor } from '../../support/common.js';
 import { nosigbus } from '../../support/cli.js';
+import { capture } from '../../../src/cli/capture-clients.js';
+import { wl_shm } from '../../../src/protocol/wayland.js';
+import { zwlr_screencopy_manager_v1 } from '../../../src/protocol/wlr-screencopy.js';
 
 const GRIM = '/usr/bin/grim';
 const WLR_RANDR = '/usr/bin/wlr-randr';
@@ -428,6 +431,56 @@ test('the screenshot of outputs at different scales: the layout at the highest s
   assert.equal(hexOf(shot.at(84, 84)), hexOf(BACKGROUND));
   assert.deepEqual(colorsIn(shot, 1280, 0, 800, 600), [hexOf(BACKGROUND)], 'HEADLESS-2 at its own pixels');
   assert.deepEqual(colorsIn(shot, 1280, 600, 800, 360), ['0x00000000'], 'below HEADLESS-2: no output');
+  t.close();
+});
+
+test('screencopy per output: HEADLESS-2 is its own source (size, pixels, damage); damage on HEADLESS-1 does not release a damage frame of HEADLESS-2; a mode change of HEADLESS-2 fails its waiting frame', async () => {
+  const t = startCompositor({ outputs: TWO });
+  const c = await t.client('capture');
+  const g = bindCore(c);
+  const [first, second] = bindOutputs(c);
+  const on2 = { shm: c.bind(wl_shm, 1).on('format', () => {}), manager: c.bind(zwlr_screencopy_manager_v1, 3), output: second! };
+  const { win } = await mappedWindow(t, c, g, 200, 100, RED);
+  t.compositor.desktop.moveWindow(win, 540, 0);
+  t.compositor.paint();
+
+  // The first damage frame goes at once (its damage starts as the whole output): HEADLESS-2's pixels.
+  const whole = await capture(c, on2, { withDamage: true });
+  assert.equal(whole.outcome, 'ready');
+  assert.deepEqual([whole.width, whole.height], [800, 600]);
+  const px = (r: typeof whole, x: number, y: number): number => r.file.readUInt32LE(y * r.stride + x * 4) | 0xff000000;
+  assert.equal(hexOf(px(whole, 0, 0)), hexOf(RED), 'the window\'s right part at HEADLESS-2\'s left edge');
+  assert.equal(hexOf(px(whole, 99, 99)), hexOf(RED));
+  assert.equal(hexOf(px(whole, 100, 0)), hexOf(BACKGROUND));
+  assert.deepEqual(whole.damage, [{ x: 0, y: 0, width: 800, height: 600 }]);
+
+  // The next waits for damage on HEADLESS-2: a change on HEADLESS-1 alone (a refresh ran, its frame callback says so) is not it.
+  let settled = false;
+  const next = capture(c, on2, { withDamage: true }).finally(() => (settled = true));
+  await c.roundtrip();
+  const other = await toplevel(c, g);
+  let done = false;
+  other.surface.request('frame', null)!.on('done', () => (done = true));
+  present(other.surface, shmBuffer(g, 50, 50, () => GREEN).buffer, 50, 50);
+  await waitFor(() => done, 'a refresh after HEADLESS-1 changed');
+  await c.roundtrip();
+  assert.equal(settled, false, 'no frame of HEADLESS-2 for damage on HEADLESS-1');
+  // The window moves off HEADLESS-2: damage there, where it was.
+  t.compositor.desktop.moveWindow(win, 300, 0);
+  const moved = await next;
+  assert.equal(moved.outcome, 'ready');
+  assert.deepEqual(moved.damage, [{ x: 0, y: 0, width: 100, height: 100 }], 'HEADLESS-2\'s damage, in its own pixels');
+  assert.equal(hexOf(px(moved, 0, 0)), hexOf(BACKGROUND));
+
+  // A frame waiting on HEADLESS-2 fails when HEADLESS-2's mode changes; HEADLESS-1 captures on.
+  const waiting = capture(c, on2, { withDamage: true });
+  await c.roundtrip(); // buffer_done: the client makes its buffer and copies
+  await c.roundtrip(); // the copy waits for damage
+  t.compositor.outputs[1]!.setMode({ width: 1024, height: 768 });
+  assert.equal((await waiting).outcome, 'failed');
+  const one = await capture(c, { ...on2, output: first! });
+  assert.equal(one.outcome, 'ready');
+  assert.deepEqual([one.width, one.height], [640, 480]);
   t.close();
 });
 
