@@ -18,8 +18,8 @@ import { wl_output } from '../../../src/protocol/wayland.js';
 import { wp_presentation } from '../../../src/protocol/presentation-time.js';
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../../src/protocol/wlr-layer-shell.js';
 import { zwlr_virtual_pointer_manager_v1 } from '../../../src/protocol/wlr-virtual-pointer.js';
-import { bindCore, mappedWindow, present, shmBuffer, startCompositor, toplevel, type Globals, type TestCompositor } from '../../support/compositor.js';
-import { start, type Proc } from '../../support/peer-compositors.js';
+import { bindCore, mappedWindow, present, shmBuffer, socketSession, startCompositor, toplevel, type SocketSession } from '../../support/compositor.js';
+import { start } from '../../support/peer-compositors.js';
 import { needPeer } from '../../support/peers.js';
 import { privateDir, waitFor } from '../../support/common.js';
 import { nosigbus } from '../../support/cli.js';
@@ -44,38 +44,17 @@ const YELLOW = 0xffffff00;
 /** HEADLESS-1 640×480 at 0,0 and HEADLESS-2 800×600 at 640,0 (as `--output 640x480 --output 800x600+640,0`). */
 const TWO: OutputSpec[] = [{ width: 640, height: 480 }, { width: 800, height: 600, x: 640, y: 0 }];
 
-interface Session {
-  t: TestCompositor;
-  dir: string;
-  env: NodeJS.ProcessEnv;
-  procs: Proc[];
-  close(): Promise<void>;
+/** The compositor with `outputs` on a socket in a private runtime dir (also HOME); `body` runs, then it closes. */
+async function withSession(body: (s: SocketSession) => Promise<void>, outputs: OutputSpec[] = TWO): Promise<void> {
+  const s = socketSession({ outputs }, 'nosigbus-outputs-');
+  try {
+    await body(s);
+  } finally {
+    await s.close();
+  }
 }
 
-/** The compositor with `outputs` on a socket in a private runtime dir (also HOME). */
-function session(outputs: OutputSpec[] = TWO): Session {
-  const t = startCompositor({ outputs });
-  const dir = privateDir('nosigbus-outputs-');
-  const listener = t.compositor.listen('wayland-1', dir);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: listener.name, XDG_CONFIG_HOME: join(dir, 'config') };
-  const procs: Proc[] = [];
-  return {
-    t,
-    dir,
-    env,
-    procs,
-    close: async () => {
-      for (const p of procs) {
-        if (p.child.exitCode === null && p.child.signalCode === null && p.child.pid) process.kill(p.child.pid, 'SIGTERM');
-        await p.exited;
-      }
-      t.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function run(s: Session, cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function run(s: SocketSession, cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const e = await start(cmd, args, s.env, 30_000).exited;
   return { code: e.code, stdout: e.stdout, stderr: e.stderr };
 }
@@ -102,7 +81,7 @@ function png(bytes: Uint8Array): Png {
 }
 
 /** grim ARGS into a file of the session; the PNG. */
-async function grim(s: Session, args: string[]): Promise<Png> {
+async function grim(s: SocketSession, args: string[]): Promise<Png> {
   const file = join(s.dir, `grim-${Math.random().toString(36).slice(2)}.png`);
   const r = await run(s, GRIM, [...args, file]);
   assert.equal(r.code, 0, r.stderr);
@@ -132,8 +111,7 @@ function bindOutputs(c: WaylandClient): Proxy[] {
 test('grim -o HEADLESS-1 and -o HEADLESS-2: each its output\'s size and pixels; a window moved across the boundary is on both; grim without -o composes the layout as the screenshot does', async (t: TestContext) => {
   if (!needPeer(t, [GRIM], 'grim')) return;
   await loadPngEncoder();
-  const s = session();
-  try {
+  await withSession(async (s) => {
     const c = await s.t.client('window');
     const g = bindCore(c);
     const { win } = await mappedWindow(s.t, c, g, 200, 100, RED);
@@ -167,15 +145,12 @@ test('grim -o HEADLESS-1 and -o HEADLESS-2: each its output\'s size and pixels; 
       assert.deepEqual(colorsIn(p, 0, 480, 640, 120), ['0x00000000'], 'transparent where no output is');
     }
     for (let y = 0; y < 600; y += 7) for (let x = 0; x < 1440; x += 7) if (all.at(x, y) !== shot.at(x, y)) assert.fail(`pixel ${x},${y}: grim ${hexOf(all.at(x, y))}, screenshot ${hexOf(shot.at(x, y))}`);
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('wlr-randr lists both heads with their positions; HEADLESS-2 moves and changes mode; overlapping it, or moving HEADLESS-1, fails', async (t: TestContext) => {
   if (!needPeer(t, [WLR_RANDR], 'wlr-randr')) return;
-  const s = session();
-  try {
+  await withSession(async (s) => {
     const listed = await run(s, WLR_RANDR, []);
     assert.equal(listed.code, 0, listed.stderr);
     // wlr-randr prints the heads in the reverse order of their events: find each by name.
@@ -209,15 +184,12 @@ test('wlr-randr lists both heads with their positions; HEADLESS-2 moves and chan
     }
     assert.deepEqual([o2.x, o2.y], [0, 480], 'nothing changed');
     assert.deepEqual([s.t.compositor.output.x, s.t.compositor.output.y], [0, 0]);
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('wayland-info lists two wl_outputs with their names, modes and xdg_output logical positions and sizes', async (t: TestContext) => {
   if (!needPeer(t, [WAYLAND_INFO], 'wayland-utils')) return;
-  const s = session([{ width: 640, height: 480 }, { width: 800, height: 600, scale: 2, x: 640, y: 0 }]);
-  try {
+  await withSession(async (s) => {
     const r = await run(s, WAYLAND_INFO, []);
     assert.equal(r.code, 0, r.stderr);
     const outputs = r.stdout.split(/^(?=interface: 'wl_output')/m).slice(1);
@@ -229,15 +201,12 @@ test('wayland-info lists two wl_outputs with their names, modes and xdg_output l
     assert.match(outputs[1]!, /scale: 2/);
     const xdg = [...r.stdout.matchAll(/xdg_output_v1[\s\S]*?output: (\d+)[\s\S]*?name: '?(HEADLESS-\d)'?[\s\S]*?logical_x: (-?\d+), logical_y: (-?\d+)[\s\S]*?logical_width: (\d+), logical_height: (\d+)/g)].map((m) => [m[2], m[3], m[4], m[5], m[6]].join(' '));
     assert.deepEqual(xdg.sort(), ['HEADLESS-1 0 0 640 480', 'HEADLESS-2 640 0 400 300']);
-  } finally {
-    await s.close();
-  }
+  }, [{ width: 640, height: 480 }, { width: 800, height: 600, scale: 2, x: 640, y: 0 }]);
 });
 
 test('a layer surface on HEADLESS-2 (get_layer_surface\'s output): placed and painted there, its exclusive zone shrinks that output\'s usable area only; grim -o HEADLESS-2 shows it', async (t: TestContext) => {
   if (!needPeer(t, [GRIM], 'grim')) return;
-  const s = session();
-  try {
+  await withSession(async (s) => {
     const c = await s.t.client('panel');
     const g = bindCore(c);
     const [, second] = bindOutputs(c);
@@ -273,15 +242,12 @@ test('a layer surface on HEADLESS-2 (get_layer_surface\'s output): placed and pa
     assert.deepEqual(colorsIn(two, 0, 30, 800, 570), [hexOf(BACKGROUND)]);
     const one = await grim(s, ['-o', 'HEADLESS-1']);
     assert.deepEqual(colorsIn(one, 0, 0, 640, 480), [hexOf(BACKGROUND)], 'nothing of it on HEADLESS-1');
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('fuzzel --output HEADLESS-2: its launcher is centred on HEADLESS-2 and painted there', async (t: TestContext) => {
   if (!needPeer(t, [FUZZEL, FONT, GRIM], 'fuzzel fonts-dejavu-core grim')) return;
-  const s = session();
-  try {
+  await withSession(async (s) => {
     const fuzzel = start(FUZZEL, ['--output', 'HEADLESS-2'], s.env, 60_000);
     s.procs.push(fuzzel);
     const mapped = (): LayerSurface | undefined => [...s.t.compositor.layerShell.surfaces].find((l) => l.mapped && l.namespace === 'launcher');
@@ -296,9 +262,7 @@ test('fuzzel --output HEADLESS-2: its launcher is centred on HEADLESS-2 and pain
     assert.ok(colorsIn(two, box.x - 640, box.y, box.width, box.height).length > 20, 'its text and icons on HEADLESS-2');
     const one = await grim(s, ['-o', 'HEADLESS-1']);
     assert.deepEqual(colorsIn(one, 0, 0, 640, 480), [hexOf(BACKGROUND)]);
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('wl_surface.enter and leave follow a window across outputs: enter HEADLESS-1, enter HEADLESS-2 while it straddles, leave HEADLESS-1 once it is all on HEADLESS-2', async () => {
