@@ -29,6 +29,8 @@ export interface CompositorArgs {
   xwayland: boolean;
   /** Where Xwayland's stderr goes (xvfb-run's -e FILE); undefined: shown only if it fails. */
   xwaylandLog: string | undefined;
+  /** Encode the output into this .webm, .mp4 or .mkv with ffmpeg. */
+  record: string | undefined;
   help: boolean;
   version: boolean;
 }
@@ -66,6 +68,9 @@ options:
                            and give CLIENT DISPLAY and XAUTHORITY: a drop-in for xvfb-run
                            (serve prints DISPLAY and XAUTHORITY)
   --xwayland-log FILE      append Xwayland's stderr to FILE (default: shown only if it fails)
+  --record FILE            record the output with ffmpeg into FILE.webm (VP9), .mp4 (H.264)
+                           or .mkv (lossless FFV1): a frame whenever it changes, up to the
+                           refresh rate, none while it is still; complete on every exit
   --help, --version`;
 
 const OPTIONS = {
@@ -85,6 +90,7 @@ const OPTIONS = {
   'memory-budget-total': { type: 'string' },
   xwayland: { type: 'boolean' },
   'xwayland-log': { type: 'string' },
+  record: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -130,6 +136,13 @@ function keyboardLayout(text: string | undefined): string {
   return text;
 }
 
+/** --record's file: its extension picks the encoding (record.ts), checked here so a typo is a usage error. */
+function recordPath(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/\.(webm|mp4|mkv)$/i.test(text)) throw new UsageError(`--record: expected a file ending in .webm, .mp4 or .mkv, got '${text}'`);
+  return text;
+}
+
 export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
   let values;
   try {
@@ -161,6 +174,7 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
       values['memory-budget-total'] === undefined ? undefined : integer('memory-budget-total', values['memory-budget-total'], 0, 0, 1 << 20) * MIB,
     xwayland: (values.xwayland ?? false) || values['xwayland-log'] !== undefined,
     xwaylandLog: values['xwayland-log'],
+    record: recordPath(values.record),
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -23,6 +23,7 @@ import { Compositor, loadPngEncoder } from '../compositor/index.js';
 import type { CompositorArgs } from './options.js';
 import { heapRelease } from './gc.js';
 import { startXwayland, XwaylandError, type Xwayland } from './xwayland.js';
+import type { Recorder } from './record.js';
 
 interface Session {
   compositor: Compositor;
@@ -32,6 +33,8 @@ interface Session {
   freezeScreenshot(): void;
   /** Removes everything this session made; idempotent and synchronous. */
   cleanup(): void;
+  /** The --record encoder, once started. */
+  recorder: Recorder | undefined;
 }
 
 /** What SIGINT/SIGTERM/SIGHUP do; set by run/serve once the session exists. */
@@ -71,11 +74,13 @@ function startSession(args: CompositorArgs): Session {
   const freezeScreenshot = (): void => {
     if (args.screenshot && !frozen) frozen = compositor.windows.length > 0 ? compositor.snapshot() : lastShown;
   };
+  const recording: { recorder: Recorder | undefined } = { recorder: undefined };
   let done = false;
   const cleanup = (): void => {
     if (done) return;
     done = true;
     try {
+      recording.recorder?.finishSync();
       freezeScreenshot();
       if (args.screenshot) compositor.writeScreenshot(args.screenshot, frozen);
       if (args.stats) writeFileSync(args.stats, JSON.stringify(compositor.clientStats, null, 2));
@@ -93,7 +98,38 @@ function startSession(args: CompositorArgs): Session {
     throw e;
   }
   compositor.log('info', `listening on ${listener.path}`);
-  return { compositor, runtimeDir, socketName: listener.name, freezeScreenshot, cleanup };
+  return {
+    compositor, runtimeDir, socketName: listener.name, freezeScreenshot, cleanup,
+    get recorder() {
+      return recording.recorder;
+    },
+    set recorder(r) {
+      recording.recorder = r;
+    },
+  };
+}
+
+/** Starts --record's encoder for `session`; a RecordError ends the process (status 1) after cleanup. */
+async function maybeRecord(args: CompositorArgs, session: Session): Promise<void> {
+  if (!args.record) return;
+  // Loaded only here: it brings node:child_process, which `serve` otherwise never needs.
+  const { Recorder, RecordError } = await import('./record.js');
+  try {
+    session.recorder = await Recorder.start(session.compositor, args.record);
+  } catch (e) {
+    if (!(e instanceof RecordError)) throw e;
+    process.stderr.write(`nosigbus: ${e.message}\n`);
+    session.cleanup();
+    process.exit(1);
+  }
+}
+
+/** Ends the recording, the file written; false (and a message) when it failed. */
+async function finishRecording(session: Session): Promise<boolean> {
+  const failure = await session.recorder?.finish();
+  if (!failure) return true;
+  process.stderr.write(`nosigbus: the recording failed: ${failure}\n`);
+  return false;
 }
 
 /** Exit status for a child that ended with `code` or by `signal`. */
@@ -144,6 +180,7 @@ export async function run(args: CompositorArgs, command: readonly string[]): Pro
   const { spawn } = await import('node:child_process');
   const session = startSession(args);
   const xwayland = await maybeXwayland(args, session);
+  await maybeRecord(args, session);
   const child = spawn(command[0]!, command.slice(1), { env: clientEnv(session, xwayland), stdio: 'inherit' });
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -157,12 +194,13 @@ export async function run(args: CompositorArgs, command: readonly string[]): Pro
     child.kill('SIGTERM');
     setTimeout(kill, CLIENT_TERM_MS).unref();
   });
-  /** The client is gone: screenshot, then Xwayland, then the compositor. */
+  /** The client is gone: screenshot, recording, then Xwayland, then the compositor. */
   const finish = async (status: number): Promise<never> => {
     session.freezeScreenshot();
+    const recorded = await finishRecording(session);
     await xwayland?.stop();
     session.cleanup();
-    process.exit(xwaylandDied && status === 0 ? 1 : status);
+    process.exit((xwaylandDied || !recorded) && status === 0 ? 1 : status);
   };
   child.on('error', (e) => {
     session.compositor.log('error', `cannot run ${command[0]}: ${e.message}`);
@@ -194,6 +232,7 @@ export async function serve(args: CompositorArgs): Promise<void> {
   const session = startSession(args);
   onUncaught(session, () => {});
   const xwayland = await maybeXwayland(args, session);
+  await maybeRecord(args, session);
   const x11 = xwayland ? `\nDISPLAY=${xwayland.display}\nXAUTHORITY=${xwayland.authority}` : '';
   printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}${x11}`);
   xwayland?.onUnexpectedExit((why) => {
@@ -203,6 +242,7 @@ export async function serve(args: CompositorArgs): Promise<void> {
   });
   onSignal = (sig) =>
     void (async () => {
+      await finishRecording(session);
       await xwayland?.stop();
       session.cleanup();
       process.exit(128 + (constants.signals[sig] ?? 0));
