@@ -24,6 +24,7 @@ import type { CompositorArgs } from './options.js';
 import { heapRelease } from './gc.js';
 import { startXwayland, XwaylandError, type Xwayland } from './xwayland.js';
 import type { Recorder } from './record.js';
+import type { View } from '../view/view.js';
 
 interface Session {
   compositor: Compositor;
@@ -35,6 +36,8 @@ interface Session {
   cleanup(): void;
   /** The --record encoder, once started. */
   recorder: Recorder | undefined;
+  /** The --view server, once listening. */
+  view: View | undefined;
 }
 
 /** What SIGINT/SIGTERM/SIGHUP do; set by run/serve once the session exists. */
@@ -74,13 +77,14 @@ function startSession(args: CompositorArgs): Session {
   const freezeScreenshot = (): void => {
     if (args.screenshot && !frozen) frozen = compositor.windows.length > 0 ? compositor.snapshot() : lastShown;
   };
-  const recording: { recorder: Recorder | undefined } = { recorder: undefined };
+  const recording: { recorder: Recorder | undefined; view: View | undefined } = { recorder: undefined, view: undefined };
   let done = false;
   const cleanup = (): void => {
     if (done) return;
     done = true;
     try {
       recording.recorder?.finishSync();
+      void recording.view?.close();
       freezeScreenshot();
       if (args.screenshot) compositor.writeScreenshot(args.screenshot, frozen);
       if (args.stats) writeFileSync(args.stats, JSON.stringify(compositor.clientStats, null, 2));
@@ -106,6 +110,12 @@ function startSession(args: CompositorArgs): Session {
     set recorder(r) {
       recording.recorder = r;
     },
+    get view() {
+      return recording.view;
+    },
+    set view(v) {
+      recording.view = v;
+    },
   };
 }
 
@@ -118,6 +128,23 @@ async function maybeRecord(args: CompositorArgs, session: Session): Promise<void
     session.recorder = await Recorder.start(session.compositor, args.record);
   } catch (e) {
     if (!(e instanceof RecordError)) throw e;
+    process.stderr.write(`nosigbus: ${e.message}\n`);
+    session.cleanup();
+    process.exit(1);
+  }
+}
+
+/** Starts --view's server for `session`; a ViewError (the address is taken, say) ends the process (status 1) after cleanup. */
+async function maybeView(args: CompositorArgs, session: Session, tellOnStderr: boolean): Promise<void> {
+  if (!args.view) return;
+  // Loaded only here: node:http and ws are for the view alone.
+  const { startView, ViewError } = await import('../view/view.js');
+  try {
+    session.view = await startView(session.compositor, args.view);
+    // serve prints it with the socket (VIEW=…); run's stdout is the client's.
+    if (tellOnStderr) process.stderr.write(`nosigbus: live view at ${session.view.url}\n`);
+  } catch (e) {
+    if (!(e instanceof ViewError)) throw e;
     process.stderr.write(`nosigbus: ${e.message}\n`);
     session.cleanup();
     process.exit(1);
@@ -181,6 +208,7 @@ export async function run(args: CompositorArgs, command: readonly string[]): Pro
   const session = startSession(args);
   const xwayland = await maybeXwayland(args, session);
   await maybeRecord(args, session);
+  await maybeView(args, session, true);
   const child = spawn(command[0]!, command.slice(1), { env: clientEnv(session, xwayland), stdio: 'inherit' });
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -233,8 +261,10 @@ export async function serve(args: CompositorArgs): Promise<void> {
   onUncaught(session, () => {});
   const xwayland = await maybeXwayland(args, session);
   await maybeRecord(args, session);
+  await maybeView(args, session, false);
   const x11 = xwayland ? `\nDISPLAY=${xwayland.display}\nXAUTHORITY=${xwayland.authority}` : '';
-  printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}${x11}`);
+  const view = session.view ? `\nVIEW=${session.view.url}` : '';
+  printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}${x11}${view}`);
   xwayland?.onUnexpectedExit((why) => {
     process.stderr.write(`nosigbus: ${why}\n`);
     session.cleanup();
