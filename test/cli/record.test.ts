@@ -4,6 +4,7 @@
 //    the output's size, starts at time 0 on the bare background, and its
 //    last frame equals grim's capture of the flower pixel for pixel (SIGINT
 //    ends serve and the file is complete);
+//  - after an output mode change frames keep their size (the output top left, black around);
 //  - a still screen costs no frames: a recording of nothing has two, the
 //    output at start and at the end;
 //  - run --record X.mp4 / X.webm: H.264 / VP9 at the output's size padded to
@@ -28,6 +29,7 @@ import { decodeFrames, FFMPEG, FFPROBE, probe } from '../support/video.js';
 
 const FLOWER = '/usr/bin/weston-flower';
 const GRIM = '/usr/bin/grim';
+const WLR_RANDR = '/usr/bin/wlr-randr';
 const FIXTURE = fileURLToPath(new URL('../fixtures/honest-then.js', import.meta.url));
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -123,6 +125,31 @@ test('a still screen costs no frames: serve --record of nothing has the output a
     assert.equal(p.frames, 2, `frame times ${p.times.join(', ')}`);
     assert.ok(p.times[1]! >= 0.9, `the file lasts the session: ${p.times.join(', ')}`);
     assert.ok(decodeFrames(out, WIDTH, HEIGHT, 2).every((f) => isBackground(f, 4)));
+  } finally {
+    s.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('after an output mode change the recording keeps its size: the new output at the top left, black around it', async (t) => {
+  if (!ffmpeg(t) || !needPeer(t, [WLR_RANDR], 'wlr-randr')) return;
+  const dir = privateDir('nosigbus-record-');
+  const out = join(dir, 'mode.mkv');
+  const s = await serve(dir, 'nsb-mode', ['--record', out]);
+  try {
+    execFileSync(WLR_RANDR, ['--output', 'HEADLESS-1', '--custom-mode', '320x240'], { env: { ...process.env, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: 'nsb-mode' }, timeout: 10_000 });
+    s.kill('SIGTERM');
+    const e = await s.ended;
+    assert.deepEqual([e.code, e.stderr], [128 + 15, '']);
+    const p = probe(out);
+    assert.deepEqual([p.width, p.height], [WIDTH, HEIGHT]);
+    const last = decodeFrames(out, WIDTH, HEIGHT, p.frames).at(-1)!;
+    const at = (x: number, y: number): number => last.readUInt32BE((y * WIDTH + x) * 4) >>> 8;
+    assert.equal(at(0, 0), BACKGROUND & 0xffffff);
+    assert.equal(at(319, 239), BACKGROUND & 0xffffff);
+    assert.equal(at(320, 0), 0);
+    assert.equal(at(0, 240), 0);
+    assert.equal(at(WIDTH - 1, HEIGHT - 1), 0);
   } finally {
     s.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,8 @@
 //  - after weston-flower draws, the page's canvas equals grim's capture of
 //    the output pixel for pixel, and the page lists the flower's window;
 //  - after the flower's window changes (a second window maps), the canvas
-//    follows: damage updates keep it equal;
+//    follows: damage updates keep it equal; after an output mode change it
+//    takes the new size;
 //  - keys pressed in the page reach foot: a line typed there becomes a file;
 //  - bound beyond loopback, the page and the WebSocket need the printed
 //    token (403 without), a WebSocket from another origin is refused, and a
@@ -25,6 +26,7 @@ import { needPeer } from '../support/peers.js';
 const FLOWER = '/usr/bin/weston-flower';
 const FOOT = '/usr/bin/foot';
 const GRIM = '/usr/bin/grim';
+const WLR_RANDR = '/usr/bin/wlr-randr';
 const WIDTH = 640;
 const HEIGHT = 480;
 
@@ -58,16 +60,16 @@ async function serveWithView(address: string, socket: string): Promise<Served> {
 }
 
 /** grim's capture of the output, RGB. */
-function grim(s: Served): Buffer {
+function grim(s: Served, size = `${WIDTH}x${HEIGHT}`): Buffer {
   const file = join(s.dir, 'grim.png');
   execFileSync(GRIM, [file], { env: s.env, timeout: 10_000 });
   const png = decodePng(readFileSync(file));
-  assert.deepEqual([png.width, png.height, png.channels], [WIDTH, HEIGHT, 3]);
+  assert.deepEqual([`${png.width}x${png.height}`, png.channels], [size, 3]);
   return Buffer.from(png.data.buffer, png.data.byteOffset, png.data.byteLength);
 }
 
 /** The page's canvas, RGB. */
-async function canvas(b: Browser): Promise<Buffer> {
+async function canvas(b: Browser, size = `${WIDTH}x${HEIGHT}`): Promise<Buffer> {
   const base64 = await b.evaluate<string>(`(() => {
     const c = document.getElementById('screen');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -75,24 +77,24 @@ async function canvas(b: Browser): Promise<Buffer> {
     for (let i = 0; i < d.length; i += 4) s += String.fromCharCode(d[i], d[i + 1], d[i + 2]);
     return c.width + 'x' + c.height + ':' + btoa(s);
   })()`);
-  const [size, data] = base64.split(':');
-  assert.equal(size, `${WIDTH}x${HEIGHT}`);
-  return Buffer.from(data!, 'base64');
+  const [shown, data] = base64.split(':');
+  return shown === size ? Buffer.from(data!, 'base64') : Buffer.alloc(0);
 }
 
-/** Waits until the canvas equals grim's capture (the page takes updates as they come). */
-async function canvasShowsOutput(b: Browser, s: Served, what: string): Promise<void> {
+/** Waits until the canvas equals grim's capture, `size` big (the page takes updates as they come). */
+async function canvasShowsOutput(b: Browser, s: Served, what: string, size = `${WIDTH}x${HEIGHT}`): Promise<void> {
   let differing = -1;
   await waitFor(async () => {
-    const [page, output] = [await canvas(b), grim(s)];
+    const [page, output] = [await canvas(b, size), grim(s, size)];
+    if (page.length !== output.length) return false;
     differing = 0;
     for (let i = 0; i < page.length; i += 3) if (page[i] !== output[i] || page[i + 1] !== output[i + 1] || page[i + 2] !== output[i + 2]) differing++;
     return differing === 0;
   }, `the canvas to equal grim's capture ${what} (${differing} pixels differ)`, 10_000, 100);
 }
 
-test('the page\'s canvas is the output pixel for pixel, before and after a window maps; the page lists the windows', async (t) => {
-  if (!needPeer(t, [CHROMIUM], 'chromium') || !needPeer(t, [FLOWER], 'weston (weston-flower)') || !needPeer(t, [GRIM], 'grim')) return;
+test('the page\'s canvas is the output pixel for pixel, before and after a window maps and after a mode change; the page lists the windows', async (t) => {
+  if (!needPeer(t, [CHROMIUM], 'chromium') || !needPeer(t, [FLOWER], 'weston (weston-flower)') || !needPeer(t, [GRIM, WLR_RANDR], 'grim wlr-randr')) return;
   const s = await serveWithView('0', 'nsb-view');
   assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   const flowers: number[] = [];
@@ -111,6 +113,9 @@ test('the page\'s canvas is the output pixel for pixel, before and after a windo
     await waitFor(async () => (await browser!.evaluate<string>('document.getElementById("windows").innerText')).split('Flower').length === 3, 'the page to list two flowers', 10_000, 50);
     await canvasShowsOutput(browser, s, 'with two flowers');
     assert.ok((await browser.evaluate<number>('window.nosigbusView.updates')) > updates, 'the second flower came as an update');
+    // An output mode change: the canvas takes the new size and the whole output again.
+    execFileSync(WLR_RANDR, ['--output', 'HEADLESS-1', '--custom-mode', '400x300'], { env: s.env, timeout: 10_000 });
+    await canvasShowsOutput(browser, s, 'after the mode change to 400x300', '400x300');
   } finally {
     browser?.close();
     for (const pid of flowers) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
