@@ -78,10 +78,12 @@ options:
                            and give CLIENT DISPLAY and XAUTHORITY: a drop-in for xvfb-run
                            (serve prints DISPLAY and XAUTHORITY)
   --xwayland-log FILE      append Xwayland's stderr to FILE (default: shown only if it fails)
-  --record FILE            record the output with ffmpeg into FILE.webm (VP9), .mp4 (H.264)
-                           or .mkv (lossless FFV1): a frame whenever it changes, up to the
-                           refresh rate, none while it is still; complete on every exit
-  --view [HOST:]PORT       show the output live in a browser, and take its keyboard and pointer
+  --record FILE            record the output (the first of several) with ffmpeg into FILE.webm
+                           (VP9), .mp4 (H.264) or .mkv (lossless FFV1): a frame whenever it
+                           changes, up to the refresh rate, none while it is still; complete
+                           on every exit
+  --view [HOST:]PORT       show the output (the first of several) live in a browser, and take
+                           its keyboard and pointer
                            (default host 127.0.0.1; port 0: any free one; bound to another
                            address, the printed URL carries a random token, required)
   --help, --version`;
