@@ -237,6 +237,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     for (const o of this.outputs) o.onChange(() => this.#outputChanged(o));
+    // The pointer starts at 0,0: on an output, wherever the first one was put.
+    const start = this.layout.clamp(0, 0);
+    if (start.x !== 0 || start.y !== 0) this.seat.pointer.warp(start.x, start.y);
 
     this.display.onClient((client) => this.#track(client));
     const ping = options.pingIntervalMs ?? 10_000;

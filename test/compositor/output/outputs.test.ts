@@ -353,6 +353,11 @@ test('the pointer moves over the union of the outputs: off every output it stops
   await c.roundtrip();
   assert.deepEqual([p.x, p.y], [720, 300]);
   t.close();
+
+  // A layout away from 0,0: the pointer starts on its first output's corner.
+  const away = startCompositor({ outputs: [{ width: 100, height: 100, x: 200, y: 50 }] });
+  assert.deepEqual([away.compositor.seat.pointer.x, away.compositor.seat.pointer.y], [200, 50]);
+  away.close();
 });
 
 test('presentation feedback names the output its surface was shown on (sync_output)', async () => {
