@@ -29,7 +29,7 @@ import { SETPRIV, SWAY, WESTON, asRoot, startSway, startWeston } from '../test/s
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const WIDTH = 1024;
 const HEIGHT = 768;
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SCROLL_S = 5;
 /** The page's fixed marker colour (rgb) and where it is read in a committed buffer. */
 const MARKER = 0x0000ff;
