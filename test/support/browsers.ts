@@ -48,8 +48,8 @@ export function startGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
   const bound = setTimeout(() => killGroup(pgid), timeoutMs);
   bound.unref();
   let stopped: Promise<Exit> | null = null;
-  // The leader's exit does not end the group: its helpers are killed with it then too.
-  void proc.exited.then(() => {
+  // The leader's exit does not end the group: its helpers (which hold its output pipes open) are killed then too.
+  child.once('exit', () => {
     clearTimeout(bound);
     killGroup(pgid);
     running.delete(pgid);
@@ -58,7 +58,8 @@ export function startGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
     ...proc,
     stop: () => {
       if (!stopped) {
-        killGroup(pgid);
+        // Once the leader's exit took the group down, its id may be another's: not killed again.
+        if (running.has(pgid)) killGroup(pgid);
         stopped = proc.exited;
       }
       return stopped;
