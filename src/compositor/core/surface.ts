@@ -336,7 +336,9 @@ export class Surface {
     const scale = state.scale ?? this.scale;
     const transform = state.transform ?? this.transform;
     const viewport = state.viewport ?? this.viewport;
-    const opaque = buffer.opaque || (state.opaque ?? this.opaqueRegion)?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
+    // The region this commit sets (null: set_opaque_region(NULL) emptied it), else the one in force.
+    const opaqueRegion = state.opaque !== undefined ? state.opaque : this.opaqueRegion;
+    const opaque = buffer.opaque || opaqueRegion?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
     if (buffer instanceof SolidBuffer) {
       // One colour: nothing to copy, released now as a copied buffer is.
       this.#replaceStateContent(state, new SolidContent(buffer.argb, opaque));
