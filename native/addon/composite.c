@@ -1,6 +1,6 @@
 /* composite.c: the compositor's pixel work, done by pixman (the software
  * renderer of weston, wlroots and Xorg): SIMD copies, format conversion,
- * source-over blending, nearest and bilinear sampling through an affine map.
+ * source-over blending, nearest, bilinear and area-average sampling through an affine map.
  *
  *   shmFormats() -> [[wl_shm format, bytes per pixel, has alpha], ...]
  *   composite(op, filter, dst, dstWidth, dstHeight,
@@ -16,7 +16,10 @@
  * destination point (X, Y) (pixel centres at +0.5) to the source point
  * (aX + bY + c, dX + eY + f); outside the image the edge pixels repeat.
  * op: 0 copy, 1 copy with alpha forced opaque, 2 source-over.
- * filter: 0 nearest, 1 bilinear (an integer translation is always copied).
+ * filter: 0 nearest, 1 bilinear, 2 box: each destination pixel the average of
+ * the source area it covers (pixman's separable convolution, box ⊗ box),
+ * that area capped at 2 × 2 source pixels (an integer translation is always
+ * copied).
  *
  * Invariants:
  *  - nothing outside the two byte ranges is read or written: every argument
@@ -124,6 +127,9 @@ typedef struct source {
 typedef struct job {
   pixman_op_t op;
   pixman_filter_t filter;
+  /* The separable convolution's parameters (filter 2), NULL otherwise. */
+  pixman_fixed_t *params;
+  int n_params;
   pixman_image_t *dst;
   double m[6];
   int translation; /* m is an integer translation: a plain copy */
@@ -167,7 +173,7 @@ static int draw_tile(job *j, const source *s, int x0, int y0, int x1, int y1, in
                              {pixman_double_to_fixed(j->m[3]), pixman_double_to_fixed(j->m[4]), pixman_double_to_fixed(f)},
                              {0, 0, pixman_fixed_1}}};
     pixman_image_set_transform(img, &t);
-    pixman_image_set_filter(img, j->filter, NULL, 0);
+    pixman_image_set_filter(img, j->filter, j->params, j->params ? j->n_params : 0);
     /* Source origin 0 drawn at (x0, y0): destination (X, Y) samples t(X - x0 + 0.5, Y - y0 + 0.5). */
     pixman_image_composite32(j->op, img, NULL, j->dst, 0, 0, 0, 0, x0, y0, x1 - x0, y1 - y0);
   }
@@ -190,7 +196,9 @@ static void source_box(const job *j, const source *s, int x0, int y0, int x1, in
     miny = fmin(miny, py[i]);
     maxy = fmax(maxy, py[i]);
   }
-  int margin = j->translation ? 0 : 1;
+  /* Every source pixel a sample reaches, so that the edges of a cut never repeat in place of
+   * the real neighbours: bilinear reaches one pixel, the box (at most 3 wide) two. */
+  int margin = j->translation ? 0 : j->params ? 2 : 1;
   *sx0 = clamp64((int64_t)floor(fmax(minx, -1.0)) - margin, 0, s->width - 1);
   *sy0 = clamp64((int64_t)floor(fmax(miny, -1.0)) - margin, 0, s->height - 1);
   *sx1 = clamp64((int64_t)ceil(fmin(maxx, (double)s->width + 1)) + margin, *sx0 + 1, s->width);
@@ -252,7 +260,7 @@ static napi_value js_composite(napi_env env, napi_callback_info info) {
     return NULL;
   if (napi_get_value_uint32(env, argv[8], &src_format) != napi_ok) BAD("srcFormat must be a wl_shm format");
   if (op < 0 || op > 2) BAD("op must be 0 (copy), 1 (copy opaque) or 2 (over)");
-  if (filter < 0 || filter > 1) BAD("filter must be 0 (nearest) or 1 (bilinear)");
+  if (filter < 0 || filter > 2) BAD("filter must be 0 (nearest), 1 (bilinear) or 2 (box)");
   const shm_format *fmt = format_of(src_format);
   if (!fmt) BAD("unsupported wl_shm format 0x%x", src_format);
 
@@ -277,7 +285,8 @@ static napi_value js_composite(napi_env env, napi_callback_info info) {
     BAD("source %dx%d, stride %d at %d does not fit its %zu bytes", src_w, src_h, src_stride, src_offset, src_len);
   if (w == 0 || h == 0) return nsb_undefined(env);
 
-  job j = {.op = op == 2 ? PIXMAN_OP_OVER : PIXMAN_OP_SRC, .filter = filter ? PIXMAN_FILTER_BILINEAR : PIXMAN_FILTER_NEAREST};
+  job j = {.op = op == 2 ? PIXMAN_OP_OVER : PIXMAN_OP_SRC,
+           .filter = filter == 2 ? PIXMAN_FILTER_SEPARABLE_CONVOLUTION : filter ? PIXMAN_FILTER_BILINEAR : PIXMAN_FILTER_NEAREST};
   bool is_matrix = false;
   napi_typedarray_type mtype;
   size_t mcount = 0;
@@ -292,18 +301,35 @@ static napi_value js_composite(napi_env env, napi_callback_info info) {
   j.translation = j.m[0] == 1 && j.m[1] == 0 && j.m[3] == 0 && j.m[4] == 1 && j.m[2] == floor(j.m[2]) &&
                   j.m[5] == floor(j.m[5]);
 
+  if (filter == 2 && !j.translation) {
+    /* The box each destination pixel covers, in source pixels along each source axis: at
+     * least one (a magnified axis is then linear interpolation), at most two (the cost). */
+    double ex = fabs(j.m[0]) + fabs(j.m[1]), ey = fabs(j.m[3]) + fabs(j.m[4]);
+    ex = fmin(fmax(ex, 1.0), 2.0);
+    ey = fmin(fmax(ey, 1.0), 2.0);
+    j.params = pixman_filter_create_separable_convolution(&j.n_params, pixman_double_to_fixed(ex), pixman_double_to_fixed(ey),
+                                                          PIXMAN_KERNEL_BOX, PIXMAN_KERNEL_BOX, PIXMAN_KERNEL_BOX,
+                                                          PIXMAN_KERNEL_BOX, 4, 4);
+    if (!j.params) {
+      nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", 0, NULL, "pixman could not make the box filter");
+      return NULL;
+    }
+  } else if (filter == 2)
+    j.filter = PIXMAN_FILTER_NEAREST;
   source s = {.bytes = src_bytes + src_offset, .stride = src_stride, .width = src_w, .height = src_h, .bpp = bpp,
               .format = op == 1 ? opaque_variant(fmt->pixman) : fmt->pixman};
   s.aligned = ((uintptr_t)s.bytes & 3) == 0 && (s.stride & 3) == 0;
 
   j.dst = pixman_image_create_bits_no_clear(PIXMAN_a8r8g8b8, dst_w, dst_h, (uint32_t *)(void *)dst_bytes, dst_w * 4);
   if (!j.dst) {
+    free(j.params);
     nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", 0, NULL, "pixman could not make the destination image");
     return NULL;
   }
   int rc = draw(&j, s, x, y, w, h);
   pixman_image_unref(j.dst);
   free(j.staging);
+  free(j.params);
   if (rc) {
     nsb_throw(env, "ERR_NOSIGBUS_NO_MEMORY", 0, NULL, "out of memory while compositing");
     return NULL;
