@@ -1,5 +1,5 @@
 // The compositor's pixel work, done by pixman in the addon (native/addon/composite.c):
-// copies, format conversion, source-over, nearest, bilinear and area-average sampling.
+// copies, format conversion, source-over, nearest and bilinear sampling; and an area average.
 //
 // Invariants:
 //  - destinations are a8r8g8b8 premultiplied images (the framebuffer, a
@@ -26,8 +26,9 @@ export const enum Op {
 export const enum Filter {
   Nearest = 0,
   Bilinear = 1,
-  /** Each output pixel the average of the source area it covers (pixman's separable
-   * convolution, box ⊗ box), that area capped at 2 × 2 source pixels. */
+  /** Each output pixel the average of the source area it covers, that area capped at
+   * 2 × 2 source pixels (composite.c box_draw: axis-aligned maps of 8-bit-channel 32-bit
+   * formats; bilinear for the others). */
   Box = 2,
 }
 
@@ -92,8 +93,9 @@ export function pixelExact(m: Affine): boolean {
  * bilinear's two taps a pixel weigh a source pixel by where the sample
  * happens to fall, so one-pixel lines and text stems come out at 1/3 to
  * full strength depending on their position (uneven strokes, moiré), where
- * the average gives every source pixel its area's share; it costs at most
- * 3 × 3 source pixels an output pixel. Bilinear otherwise: magnified (each
+ * the average gives every source pixel its area's share; it reads at most
+ * 3 × 3 source pixels an output pixel (about twice bilinear's cost, `npm run
+ * bench fractional-scale`). Bilinear otherwise: magnified (each
  * output pixel between four source pixels), and shrunk by exactly 2 or more,
  * where at exactly 2 bilinear is that same 2 × 2 average (integer scales
  * draw as they always did) and beyond it an average over the whole area

@@ -13,7 +13,9 @@ import { decode } from 'fast-png';
 import type { Proxy, WaylandClient } from '../../../src/client/index.js';
 import { BACKGROUND, loadPngEncoder, type Compositor } from '../../../src/compositor/index.js';
 import { MAX_FRACTIONAL_SCALES } from '../../../src/compositor/core/fractional-scale.js';
+import { composite, Filter, Op } from '../../../src/compositor/core/pixman.js';
 import { parseCompositorArgs, UsageError } from '../../../src/cli/options.js';
+import { bindCapture, capture, patternClient } from '../../../src/cli/capture-clients.js';
 import { wp_fractional_scale_manager_v1 } from '../../../src/protocol/fractional-scale.js';
 import { wp_viewporter } from '../../../src/protocol/viewporter.js';
 import { wl_output, wl_subcompositor } from '../../../src/protocol/wayland.js';
@@ -305,6 +307,95 @@ test('at 1.5, a client drawing at buffer scale 2 is shown at its logical place a
     assert.ok(Math.abs(sum - 191.25) <= 3, `line at buffer column ${k}: ${sum} across the row, not 191`);
   }
   t.close();
+});
+
+test('at 1.5, capture_output_region takes logical coordinates: the pixels between its rounded edges, those a surface there covers', async () => {
+  const t = startCompositor({ width: 600, height: 400, scale: 1.5 });
+  await patternClient(t.stream('pattern'));
+  const c = await t.client('capture');
+  const g = bindCapture(c);
+  await c.roundtrip();
+  // 33..134 × 21..88 logical: edges at 49.5 → 50, 201, 31.5 → 32, 132.
+  const r = await capture(c, g, { region: { x: 33, y: 21, width: 101, height: 67 } });
+  assert.equal(r.outcome, 'ready', r.error?.message);
+  assert.deepEqual([r.width, r.height], [151, 100]);
+  t.compositor.paint();
+  const fb = t.compositor.output.framebuffer;
+  let wrong = 0;
+  for (let y = 0; y < 100; y++) for (let x = 0; x < 151; x++) if (r.file.readUInt32LE((y * 151 + x) * 4) !== fb[(32 + y) * 600 + 50 + x]) wrong++;
+  assert.equal(wrong, 0, 'the captured pixels are the output\'s from 50, 32');
+  // Past the logical size (400 × 266) is cut off: 390..410 logical is 585..600.
+  const clamped = await capture(c, g, { region: { x: 390, y: 0, width: 20, height: 10 } });
+  assert.deepEqual([clamped.outcome, clamped.width, clamped.height], ['ready', 15, 15]);
+  t.close();
+});
+
+/** The area average of `src` (w × h argb, premultiplied) at destination (X, Y) under x' = kx·X + ox, y' = ky·Y + oy,
+ * in floating point: each channel, the edge pixels repeated past the edges. */
+function areaAverage(src: Uint32Array, w: number, h: number, kx: number, ox: number, ky: number, oy: number, X: number, Y: number): number[] {
+  const taps = (k: number, o: number, d: number, size: number): [number, number][] => {
+    const side = Math.min(Math.max(k, 1), 2);
+    const centre = k * (d + 0.5) + o;
+    const lo = centre - side / 2;
+    const hi = centre + side / 2;
+    const list: [number, number][] = [];
+    for (let p = Math.floor(lo); p < hi; p++) {
+      const overlap = Math.min(hi, p + 1) - Math.max(lo, p);
+      if (overlap > 0) list.push([Math.min(Math.max(p, 0), size - 1), overlap / side]);
+    }
+    return list;
+  };
+  const out = [0, 0, 0, 0];
+  for (const [sy, wy] of taps(ky, oy, Y, h))
+    for (const [sx, wx] of taps(kx, ox, X, w)) {
+      const p = src[sy * w + sx]!;
+      for (let c = 0; c < 4; c++) out[c]! += ((p >>> (8 * c)) & 0xff) * wx * wy;
+    }
+  return out;
+}
+
+test('the area average against a reference: random premultiplied pixels, shrunk by 4/3 and by 1.6 × 1.2, copied and blended, an unaligned source, the edges', () => {
+  let seed = 12345;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 0xff;
+  const W = 61;
+  const H = 47;
+  const src = new Uint32Array(W * H);
+  for (let i = 0; i < src.length; i++) {
+    const a = random();
+    const premultiplied = (): number => Math.round((random() * a) / 255);
+    src[i] = ((a << 24) | (premultiplied() << 16) | (premultiplied() << 8) | premultiplied()) >>> 0;
+  }
+  // The same pixels one byte into their memory, rows 3 bytes longer: nothing 4-byte aligned.
+  const stride = W * 4 + 3;
+  const bytes = new Uint8Array(1 + stride * H);
+  for (let y = 0; y < H; y++) bytes.set(new Uint8Array(src.buffer, y * W * 4, W * 4), 1 + y * stride);
+  for (const [kx, ky, ox, oy] of [[4 / 3, 4 / 3, 0, 0], [1.6, 1.2, -0.7, 0.45]] as const)
+    for (const [op, blend] of [[Op.Copy, false], [Op.Over, true]] as const) {
+      const DW = 50;
+      const DH = 42;
+      const under = 0xff336699;
+      const dst = new Uint32Array(DW * DH).fill(under);
+      // The area 3..47 × 2..40: the sources' edges are reached (and repeated) on every side.
+      const area = { x: 3, y: 2, width: 44, height: 38 };
+      composite({ pixels: dst, width: DW, height: DH }, { memory: bytes, offset: 1, stride, format: 0, width: W, height: H }, op, Filter.Box, Float64Array.of(kx, 0, ox, 0, ky, oy), area);
+      let worst = 0;
+      for (let Y = 0; Y < DH; Y++)
+        for (let X = 0; X < DW; X++) {
+          const got = dst[Y * DW + X]!;
+          const inside = X >= area.x && X < area.x + area.width && Y >= area.y && Y < area.y + area.height;
+          if (!inside) {
+            assert.equal(got, under, `${X},${Y} is outside the area: untouched`);
+            continue;
+          }
+          const avg = areaAverage(src, W, H, kx, ox, ky, oy, X, Y);
+          for (let c = 0; c < 4; c++) {
+            const below = (under >>> (8 * c)) & 0xff;
+            const want = blend ? avg[c]! + (below * (255 - avg[3]!)) / 255 : avg[c]!;
+            worst = Math.max(worst, Math.abs(((got >>> (8 * c)) & 0xff) - want));
+          }
+        }
+      assert.ok(worst <= 2, `${kx} × ${ky}, ${blend ? 'over' : 'copy'}: off by up to ${worst.toFixed(2)} of 255`);
+    }
 });
 
 /** The in-process compositor on a socket in a private runtime dir, for real clients. */
