@@ -124,11 +124,6 @@ export class Output {
     return Math.round((logical * this.#scale120) / SCALE_DENOMINATOR);
   }
 
-  /** Output pixels in logical units (not rounded). */
-  toLogical(pixels: number): number {
-    return (pixels * SCALE_DENOMINATOR) / this.#scale120;
-  }
-
   /** A logical rectangle in output pixels: its edges through toOutputPixels(). */
   toOutputRect(x: number, y: number, width: number, height: number): Rect {
     const x0 = this.toOutputPixels(x);
