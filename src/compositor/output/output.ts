@@ -124,6 +124,18 @@ export class Output {
     return Math.round((logical * this.#scale120) / SCALE_DENOMINATOR);
   }
 
+  /**
+   * The logical point that input at output pixel `px` means (the live view's
+   * pointer): at a fractional scale the pixel's centre, which lies in the
+   * surface the renderer drew there whatever the rounding of its edges (its
+   * corner may not: a surface at x·s = 49.33 starts at pixel 49, whose corner
+   * is left of it); at integer scales its corner, whole logical units.
+   */
+  toLogical(px: number): number {
+    const centre = this.#scale120 % SCALE_DENOMINATOR === 0 ? px : px + 0.5;
+    return (centre * SCALE_DENOMINATOR) / this.#scale120;
+  }
+
   /** A logical rectangle in output pixels: its edges through toOutputPixels(). */
   toOutputRect(x: number, y: number, width: number, height: number): Rect {
     const x0 = this.toOutputPixels(x);

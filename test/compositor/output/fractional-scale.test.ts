@@ -331,6 +331,31 @@ test('at 1.5, capture_output_region takes logical coordinates: the pixels betwee
   t.close();
 });
 
+test('at 4/3, input given in output pixels (the live view) lands on the surface the output shows there', async () => {
+  const t = startCompositor({ width: 600, height: 400, scale: 4 / 3 });
+  const c = await t.client();
+  const g = bindCore(c);
+  const w = await toplevel(c, g);
+  present(w.surface, shmBuffer(g, 60, 40, () => 0xff0000ff).buffer, 60, 40);
+  // A subsurface at (2, 2): logical 34 is output 45.33, so it starts at pixel 45 (whose corner, 33.75, is left of it).
+  const childSurface = g.compositor.request('create_surface', null)!;
+  const sub = c.bind(wl_subcompositor, 1).request('get_subsurface', null, childSurface, w.surface)!;
+  sub.request('set_position', 2, 2);
+  present(childSurface, shmBuffer(g, 10, 10, () => 0xffff0000).buffer, 10, 10);
+  w.surface.request('commit');
+  await c.roundtrip();
+  const { compositor } = t;
+  const out = compositor.output;
+  assert.deepEqual([compositor.windows.at(0)!.x, out.toOutputPixels(34)], [32, 45]);
+  const shot = await screenshot(compositor);
+  for (const px of [44, 45, 58, 59]) {
+    const shown = shot.rgb(px, px) === 0xff0000 ? 'subsurface' : 'window';
+    const hit = compositor.seat.surfaceAt(out.toLogical(px), out.toLogical(px));
+    assert.equal(hit?.surface.roleName === 'wl_subsurface' ? 'subsurface' : 'window', shown, `pixel ${px},${px} shows the ${shown}`);
+  }
+  t.close();
+});
+
 /** The area average of `src` (w × h argb, premultiplied) at destination (X, Y) under x' = kx·X + ox, y' = ky·Y + oy,
  * in floating point: each channel, the edge pixels repeated past the edges. */
 function areaAverage(src: Uint32Array, w: number, h: number, kx: number, ox: number, ky: number, oy: number, X: number, Y: number): number[] {
