@@ -2,7 +2,7 @@
 // Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,wlr-data-control,
 // virtual-keyboard,wlr-virtual-pointer,xdg-activation,primary-selection,wlr-layer-shell,
 // wlr-output-management,xdg-decoration,viewporter,presentation-time,
-// single-pixel-buffer,xdg-foreign,relative-pointer,pointer-constraints}.ts from
+// single-pixel-buffer,xdg-foreign,relative-pointer,pointer-constraints,fractional-scale}.ts from
 // the protocol XML: facts only (names, versions, opcodes = array order,
 // argument types, enum values), never description text.
 //
@@ -61,6 +61,10 @@ const PROTOCOLS = [
   {
     xml: '/usr/share/wayland-protocols/unstable/pointer-constraints/pointer-constraints-unstable-v1.xml',
     out: 'src/protocol/pointer-constraints.ts',
+  },
+  {
+    xml: '/usr/share/wayland-protocols/staging/fractional-scale/fractional-scale-v1.xml',
+    out: 'src/protocol/fractional-scale.ts',
   },
 ];
 

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { LogLevel, TruncationPolicy } from '../compositor/index.js';
 import { Keymap } from '../compositor/input/xkb.js';
+import { parseScale } from '../compositor/output/scale.js';
 
 export class UsageError extends Error {}
 
@@ -51,7 +52,8 @@ was killed). serve runs until SIGINT or SIGTERM.
 options:
   --socket NAME            socket name in $XDG_RUNTIME_DIR (default: first free wayland-N)
   --width N, --height N    output mode in pixels (default 1024 x 768)
-  --scale N                output scale (default 1)
+  --scale S                output scale: a multiple of 1/120 in 0.25..8, e.g. 1, 1.25, 1.5, 2 or 4/3
+                           (default 1); the mode stays --width x --height pixels
   --refresh HZ             output refresh rate (default 60)
   --on-truncate POLICY     error (default: invalid_fd on the wl_buffer, as libwayland)
                            or zero (keep the client, show zeros)
@@ -123,6 +125,13 @@ function integer(name: string, text: string | undefined, dflt: number, min: numb
   return n;
 }
 
+function scale(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const s = parseScale(text);
+  if (s === null) throw new UsageError(`--scale: expected a multiple of 1/120 in 0.25..8 (such as 1, 1.25, 1.5, 2 or 4/3), got '${text}'`);
+  return s;
+}
+
 function oneOf<T extends string>(name: string, text: string | undefined, values: readonly T[], dflt: T): T {
   if (text === undefined) return dflt;
   const found = values.find((v) => v === text);
@@ -176,7 +185,7 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     socket,
     width: integer('width', values.width, 1024, 1, 16384),
     height: integer('height', values.height, 768, 1, 16384),
-    scale: integer('scale', values.scale, 1, 1, 8),
+    scale: scale(values.scale),
     refresh,
     onTruncate: oneOf('on-truncate', values['on-truncate'], ['error', 'zero'], 'error'),
     screenshot: values.screenshot,

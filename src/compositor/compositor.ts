@@ -59,6 +59,7 @@ import { createSubcompositorGlobal } from './core/subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/surface.js';
 import { createViewporterGlobal } from './core/viewporter.js';
 import { createSinglePixelBufferGlobal } from './core/single-pixel-buffer.js';
+import { createFractionalScaleGlobal, type FractionalScales } from './core/fractional-scale.js';
 import { createActivationGlobal } from './shell/activation.js';
 import { createXdgForeignGlobals } from './shell/xdg-foreign.js';
 import { Input } from './input/scripted.js';
@@ -131,6 +132,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly seat: Seat;
   /** zwp_pointer_constraints_v1: which constraint is active, how many surfaces have one. */
   readonly pointerConstraints: PointerConstraints;
+  /** wp_fractional_scale_manager_v1: the objects that are told the output's scale. */
+  readonly fractionalScales: FractionalScales;
   /** Window policy: the stack, placement, focus and activation, the scene (desktop/desktop.ts). */
   readonly desktop: Desktop;
   /** Scripted keyboard and pointer input (see input/scripted.ts). */
@@ -204,6 +207,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createXdgForeignGlobals(display);
     createRelativePointerGlobal(display, this.seat);
     this.pointerConstraints = createPointerConstraintsGlobal(display, this.seat);
+    this.fractionalScales = createFractionalScaleGlobal(display, this.output);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());

@@ -174,7 +174,7 @@ export async function startView(compositor: Compositor, options: ViewOptions): P
     const flag = (k: string): boolean => k in m && Object.entries(m).find(([key]) => key === k)?.[1] === true;
     switch (m.t) {
       case 'move':
-        seat.pointer.move(num('x', 0, output.width - 1) / output.scale, num('y', 0, output.height - 1) / output.scale);
+        seat.pointer.move(output.toLogical(num('x', 0, output.width - 1)), output.toLogical(num('y', 0, output.height - 1)));
         return;
       case 'button': {
         const button = BUTTONS[num('button', 0, 2)]!;
