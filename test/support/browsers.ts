@@ -82,10 +82,11 @@ export function browserEnv(dir: string, waylandDisplay: string): NodeJS.ProcessE
 
 /**
  * Chromium's command line: Wayland (ozone), software rendering, a private
- * profile, kiosk (fullscreen, no browser UI: the page is the window), and
- * nothing that reaches the network or asks the user anything.
+ * profile, kiosk (fullscreen, no browser UI: the page is the window) unless
+ * given a window size, and nothing that reaches the network or asks the
+ * user anything.
  */
-export function chromiumArgs(profile: string, url: string): string[] {
+export function chromiumArgs(profile: string, url: string, window?: { width: number; height: number }): string[] {
   return [
     '--ozone-platform=wayland',
     // Chromium refuses to start as root with its sandbox (it needs an unprivileged user
@@ -107,7 +108,8 @@ export function chromiumArgs(profile: string, url: string): string[] {
     '--host-resolver-rules=MAP * ~NOTFOUND',
     // Timers of a page that is not focused or shown would be throttled: the page drives the tests.
     '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-    '--kiosk', url,
+    // A window of its own size (logical units), or kiosk.
+    ...(window ? [`--window-size=${window.width},${window.height}`] : ['--kiosk']), url,
   ];
 }
 

@@ -5,8 +5,7 @@
 // drawing at 2 shrunk to its logical place — with our own client, and with
 // wlr-randr, weston-simple-damage, gtk4-widget-factory and Chromium.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { decode } from 'fast-png';
@@ -23,14 +22,14 @@ import { zxdg_output_manager_v1 } from '../../../src/protocol/xdg-output.js';
 import { DisplayError } from '../../../src/wire/codec.js';
 import { bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, type Globals, type TestCompositor } from '../../support/compositor.js';
 import { nosigbus, runtimeDir } from '../../support/cli.js';
-import { collected, start } from '../../support/peer-compositors.js';
+import { start } from '../../support/peer-compositors.js';
+import { browserEnv, CHROMIUM, chromiumArgs, startGroup } from '../../support/browsers.js';
 import { needPeer } from '../../support/peers.js';
 import { privateDir, waitFor } from '../../support/common.js';
 
 const WLR_RANDR = '/usr/bin/wlr-randr';
 const SIMPLE_DAMAGE = '/usr/bin/weston-simple-damage';
 const GTK4_FACTORY = '/usr/bin/gtk4-widget-factory';
-const CHROMIUM = '/usr/bin/chromium';
 const FRACTIONAL_ERROR = wp_fractional_scale_manager_v1.enums.error.entries;
 const BG = BACKGROUND & 0xffffff;
 
@@ -531,33 +530,6 @@ test('gtk4-widget-factory (GTK 4.8: no fractional scale) at 1.5 draws at buffer 
   }
 });
 
-/** Chromium in a new process group (its zygotes and renderers with it), killed as a group by its
- * id after `timeoutMs`, at stop(), and when this process exits. */
-function startChromium(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): { proc: ReturnType<typeof collected>; stop(): Promise<unknown> } {
-  const child = spawn(CHROMIUM, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const proc = collected(child);
-  const pgid = child.pid!;
-  const kill = (): void => {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-    }
-  };
-  process.on('exit', kill);
-  const bound = setTimeout(kill, timeoutMs);
-  return {
-    proc,
-    stop: async () => {
-      clearTimeout(bound);
-      kill();
-      await proc.exited;
-      kill(); // helpers left after the leader
-      process.off('exit', kill);
-    },
-  };
-}
-
 /** The bounding box of the pure-red (#ff0000) pixels of a screenshot, and how many there are. */
 function redBox(shot: Shot): { x: number; y: number; width: number; height: number; count: number } {
   let x0 = Infinity;
@@ -580,24 +552,12 @@ function redBox(shot: Shot): { x: number; y: number; width: number; height: numb
 test('Chromium at 1.5 draws buffers of its logical size × 1.5 (wp_fractional_scale_v1, wp_viewporter), shown crisp; wlr-randr --scale 1.25 makes it draw at 1.25', async (t: TestContext) => {
   if (!needPeer(t, [CHROMIUM], 'chromium') || !needPeer(t, [WLR_RANDR], 'wlr-randr')) return;
   const s = onSocket({ width: 1200, height: 900, scale: 1.5 });
-  const home = join(s.dir, 'home');
-  mkdirSync(home);
   // A green page with a red 100 × 100 CSS pixel square at its top left: 150 × 150 output pixels at 1.5.
   const page = join(s.dir, 'page.html');
   writeFileSync(page, '<!doctype html><html><body style="margin:0;background:#00ff00"><div style="width:100px;height:100px;background:#ff0000"></div></body></html>');
-  const args = [
-    '--ozone-platform=wayland', `--user-data-dir=${join(s.dir, 'profile')}`, '--no-first-run', '--no-default-browser-check',
-    // No GPU here: software compositing into wl_shm buffers, sRGB so that the page's red is the screenshot's.
-    '--disable-gpu', '--force-color-profile=srgb',
-    // Chromium's sandbox refuses root (CI runs as root); --test-type spares the warning bar it then shows.
-    ...(process.getuid?.() === 0 ? ['--no-sandbox', '--test-type'] : []),
-    // Nothing reaches the network.
-    '--disable-background-networking', '--disable-component-update', '--disable-extensions', '--disable-sync', '--disable-breakpad', '--disable-crash-reporter',
-    '--host-resolver-rules=MAP * ~NOTFOUND', '--password-store=basic',
-    '--window-size=600,400', `file://${page}`,
-  ];
-  const env: NodeJS.ProcessEnv = { ...s.env, HOME: home, DBUS_SESSION_BUS_ADDRESS: 'disabled:', NO_AT_BRIDGE: '1' };
-  const chromium = startChromium(args, env, 120_000);
+  const args = chromiumArgs(join(s.dir, 'profile'), `file://${page}`, { width: 600, height: 400 });
+  const env: NodeJS.ProcessEnv = { ...browserEnv(s.dir, s.env.WAYLAND_DISPLAY!) };
+  const chromium = startGroup(CHROMIUM, args, env, 120_000);
   const { compositor } = s.t;
   /** Chromium's window surface once it shows a buffer drawn at `scale` (logical size × scale). */
   const drawnAt = (scale: number): boolean => {
@@ -606,8 +566,8 @@ test('Chromium at 1.5 draws buffers of its logical size × 1.5 (wp_fractional_sc
     return !!surface && !!c && c.width === Math.round(surface.width * scale) && c.height === Math.round(surface.height * scale);
   };
   try {
-    await waitFor(() => drawnAt(1.5) || chromium.proc.child.exitCode !== null, 'a Chromium window drawn at 1.5', 60_000);
-    assert.equal(chromium.proc.child.exitCode, null, `Chromium exited: ${chromium.proc.stderr().slice(-2000)}`);
+    await waitFor(() => drawnAt(1.5) || chromium.child.exitCode !== null, 'a Chromium window drawn at 1.5', 60_000);
+    assert.equal(chromium.child.exitCode, null, `Chromium exited: ${chromium.stderr().slice(-2000)}`);
     const surface = compositor.windows.at(0)!.surface;
     assert.equal(surface.scale, 1, 'buffer scale 1: the scale is in the buffer size');
     assert.deepEqual(surface.viewport.destination, { width: surface.width, height: surface.height }, 'the viewport makes it its logical size');
