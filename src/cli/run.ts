@@ -12,6 +12,8 @@
 //  - the screenshot is the output when the client exits (before Xwayland is
 //    stopped), or, when no window is left then, as it was just before the
 //    last window left;
+//  - both listen on the control socket NAME.ctl beside the Wayland socket
+//    (control.ts; `nosigbus ctl`, the session API's attach()), removed at exit;
 //  - with --xwayland (xwayland.ts): the client starts only once the X
 //    server accepts connections; Xwayland is stopped (by pid, waited for,
 //    bounded) on every exit path; if it exits first, the client is
@@ -23,6 +25,7 @@ import { Compositor, loadPngEncoder } from '../compositor/index.js';
 import type { CompositorArgs } from './options.js';
 import { heapRelease } from './gc.js';
 import { startXwayland, XwaylandError, type Xwayland } from './xwayland.js';
+import { serveControl } from './control.js';
 
 interface Session {
   compositor: Compositor;
@@ -143,6 +146,7 @@ export async function run(args: CompositorArgs, command: readonly string[]): Pro
   // Loaded here, not at import: `serve` has no child (node:child_process costs a start ~2 MiB).
   const { spawn } = await import('node:child_process');
   const session = startSession(args);
+  serveControl(session.compositor, session.runtimeDir, session.socketName);
   const xwayland = await maybeXwayland(args, session);
   const child = spawn(command[0]!, command.slice(1), { env: clientEnv(session, xwayland), stdio: 'inherit' });
   const kill = (): void => {
@@ -193,6 +197,7 @@ export async function serve(args: CompositorArgs): Promise<void> {
   if (args.screenshot) await loadPngEncoder();
   const session = startSession(args);
   onUncaught(session, () => {});
+  serveControl(session.compositor, session.runtimeDir, session.socketName);
   const xwayland = await maybeXwayland(args, session);
   const x11 = xwayland ? `\nDISPLAY=${xwayland.display}\nXAUTHORITY=${xwayland.authority}` : '';
   printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}${x11}`);

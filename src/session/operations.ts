@@ -1,0 +1,686 @@
+// The control functions of a session, once: list the windows, wait for one,
+// click, move, scroll, type and press keys in window coordinates, take
+// screenshots of a window or of the output, resize and close windows, wait
+// for a quiet spell, change the output mode. The session API (index.ts) and
+// the control socket (control-socket.ts, `nosigbus ctl`) are two thin fronts
+// over `Operations.call()`; a future front (a live view) is a third.
+//
+// Invariants:
+//  - every request goes through call(), which checks its arguments (types
+//    and ranges) whoever sent it: the API and the control socket accept and
+//    refuse the same requests with the same messages;
+//  - waits wait on compositor events (desktop.windowEvents,
+//    compositor.commits), never by polling; each ends in one of: done, its
+//    timeout, its AbortSignal (a control connection that closed), or
+//    close(); the listener and timer it held go at once;
+//  - a failed wait or a missing window is a ControlError whose message
+//    names what was waited for and the windows that exist (at most
+//    MAX_LISTED of them);
+//  - input aimed at a window focuses and raises it first (what a click on
+//    it would do), then goes through the scripted input (input/scripted.ts)
+//    at output coordinates = window geometry origin + (x, y); a point
+//    outside the window's geometry is refused, not sent elsewhere;
+//  - window ids are small integers given to toplevels when first seen
+//    mapped, stable while the xdg_surface lives (unmapping and mapping again
+//    keeps its id); only mapped toplevels are listed or addressed;
+//  - regular expressions from a peer (the control socket) run in V8's
+//    linear-time engine (protocol.ts), so a pattern cannot stall the loop.
+//
+// Cost: a request is O(windows) at most (a lookup by match walks the stack);
+// a pending wait holds one listener and one timer; per commit, each pending
+// idle or resize wait costs O(1). The window screenshot renders the
+// window's surfaces (and its popups) alone into a buffer of its size, so
+// another window over it does not show.
+import { captureRgba } from '../compositor/output/capture.js';
+import type { Compositor } from '../compositor/compositor.js';
+import { xdgSurfaceOf } from '../compositor/desktop/desktop.js';
+import { Output, MAX_OUTPUT_SIZE } from '../compositor/output/output.js';
+import { Renderer, type SceneRoot } from '../compositor/output/renderer.js';
+import { placeTree } from '../compositor/core/tree.js';
+import { rect } from '../compositor/core/region.js';
+import type { Rect } from '../compositor/core/region.js';
+import type { Surface } from '../compositor/core/surface.js';
+import type { XdgSurface } from '../compositor/shell/xdg-shell.js';
+import type { Client } from '../server/index.js';
+import { encodePng, type Image } from './image.js';
+
+/** A toplevel as a session sees it. Geometry is logical (output units before the output scale). */
+export interface WindowInfo {
+  /** Stable while the window lives; what `window` arguments take. */
+  id: number;
+  title: string;
+  appId: string;
+  /** The client's process (SO_PEERCRED of its connection); null when the connection has none. */
+  pid: number | null;
+  /** Window geometry on the output (xdg_surface.set_window_geometry, else the surface), logical units. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  maximized: boolean;
+  fullscreen: boolean;
+  /** It has keyboard focus (or its popup has). */
+  activated: boolean;
+}
+
+/** A string matches exactly; a RegExp by test(). */
+export type TextMatch = string | RegExp;
+
+export interface WindowMatch {
+  title?: TextMatch;
+  appId?: TextMatch;
+}
+
+/** A window by id, or the topmost window that matches. */
+export type WindowRef = number | WindowMatch;
+
+export type Button = 'left' | 'right' | 'middle';
+
+export interface OutputInfo {
+  width: number;
+  height: number;
+  scale: number;
+  refreshMilliHz: number;
+}
+
+export interface SessionInfo {
+  /** The compositor's process. */
+  pid: number;
+  /** WAYLAND_DISPLAY and XDG_RUNTIME_DIR for more clients (null: not listening on a socket). */
+  waylandDisplay: string | null;
+  runtimeDir: string | null;
+  output: OutputInfo;
+}
+
+export interface Screenshot {
+  png: Uint8Array;
+  /** Pixels (logical size × output scale). */
+  width: number;
+  height: number;
+}
+
+/** Arguments of each operation. Times are milliseconds. */
+export interface OperationArgs {
+  info: Record<string, never>;
+  windows: Record<string, never>;
+  waitWindow: { match: WindowMatch; timeoutMs: number };
+  waitIdle: { quietMs: number; timeoutMs: number };
+  click: { window?: WindowRef; x: number; y: number; button?: Button };
+  move: { window?: WindowRef; x: number; y: number };
+  scroll: { window?: WindowRef; dx: number; dy: number; x?: number; y?: number };
+  type: { window?: WindowRef; text: string };
+  key: { window?: WindowRef; key: string };
+  screenshot: { window?: WindowRef };
+  resize: { window: WindowRef; width: number; height: number; timeoutMs: number };
+  close: { window: WindowRef; timeoutMs: number };
+  output: { width: number; height: number };
+}
+
+export interface OperationResults {
+  info: SessionInfo;
+  windows: WindowInfo[];
+  waitWindow: WindowInfo;
+  waitIdle: { waitedMs: number };
+  click: null;
+  move: null;
+  scroll: null;
+  type: null;
+  key: null;
+  screenshot: Screenshot;
+  resize: WindowInfo;
+  close: null;
+  output: OutputInfo;
+}
+
+export type OperationName = keyof OperationArgs;
+
+/** What both fronts offer: one call per operation. */
+export interface Control {
+  call<K extends OperationName>(op: K, args: OperationArgs[K], signal?: AbortSignal): Promise<OperationResults[K]>;
+}
+
+export type ControlErrorCode =
+  | 'ERR_NOSIGBUS_NO_WINDOW'
+  | 'ERR_NOSIGBUS_TIMEOUT'
+  | 'ERR_NOSIGBUS_BAD_REQUEST'
+  | 'ERR_NOSIGBUS_CANNOT'
+  | 'ERR_NOSIGBUS_CLOSED'
+  | 'ERR_NOSIGBUS_NO_SERVER'
+  | 'ERR_NOSIGBUS_INTERNAL';
+
+/** Why an operation failed; the message is for people and names what it waited for. */
+export class ControlError extends Error {
+  readonly code: ControlErrorCode;
+
+  constructor(code: ControlErrorCode, message: string) {
+    super(message);
+    this.name = 'ControlError';
+    this.code = code;
+  }
+}
+
+export const OPERATIONS: readonly OperationName[] = ['info', 'windows', 'waitWindow', 'waitIdle', 'click', 'move', 'scroll', 'type', 'key', 'screenshot', 'resize', 'close', 'output'];
+
+export function isOperation(op: string): op is OperationName {
+  return (OPERATIONS as readonly string[]).includes(op);
+}
+
+/** The longest wait one request may ask for (ten minutes). */
+export const MAX_TIMEOUT_MS = 600_000;
+/** The longest text one type request takes, in characters. */
+export const MAX_TEXT = 65_536;
+/** Windows named in an error message. */
+const MAX_LISTED = 20;
+
+// ---- argument checks (shared by every front)
+
+const bad = (message: string): ControlError => new ControlError('ERR_NOSIGBUS_BAD_REQUEST', message);
+
+type Fields = Record<string, unknown>;
+
+function fields(op: string, args: unknown): Fields {
+  if (args === undefined || args === null) return {};
+  if (typeof args !== 'object' || Array.isArray(args)) throw bad(`${op}: arguments must be an object`);
+  return args as Fields;
+}
+
+function number(op: string, a: Fields, name: string, min: number, max: number, dflt?: number): number {
+  const v = a[name] ?? dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw bad(`${op}: ${name} must be a number in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function integer(op: string, a: Fields, name: string, min: number, max: number, dflt?: number): number {
+  const v = number(op, a, name, min, max, dflt);
+  if (!Number.isInteger(v)) throw bad(`${op}: ${name} must be an integer, got ${v}`);
+  return v;
+}
+
+function optionalNumber(op: string, a: Fields, name: string, min: number, max: number): number | undefined {
+  return a[name] === undefined ? undefined : number(op, a, name, min, max);
+}
+
+function textMatch(op: string, name: string, v: unknown): TextMatch | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || v instanceof RegExp) return v;
+  throw bad(`${op}: ${name} must be a string or a regular expression`);
+}
+
+function windowMatch(op: string, v: unknown): WindowMatch {
+  const a = fields(op, v);
+  const title = textMatch(op, 'title', a.title);
+  const appId = textMatch(op, 'appId', a.appId);
+  return { ...(title !== undefined ? { title } : {}), ...(appId !== undefined ? { appId } : {}) };
+}
+
+function windowRef(op: string, v: unknown): WindowRef | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 1) throw bad(`${op}: window id must be a positive integer, got ${v}`);
+    return v;
+  }
+  return windowMatch(op, v);
+}
+
+function requiredWindow(op: string, v: unknown): WindowRef {
+  const w = windowRef(op, v);
+  if (w === undefined) throw bad(`${op}: which window? (window: an id or { title, appId })`);
+  return w;
+}
+
+function string(op: string, a: Fields, name: string, max: number): string {
+  const v = a[name];
+  if (typeof v !== 'string') throw bad(`${op}: ${name} must be a string`);
+  if (v.length > max) throw bad(`${op}: ${name} is longer than ${max} characters`);
+  return v;
+}
+
+const timeout = (op: string, a: Fields, dflt: number): number => integer(op, a, 'timeoutMs', 0, MAX_TIMEOUT_MS, dflt);
+const COORD = 1 << 20;
+
+/** Checks and normalizes the arguments of `op` (anyone's: the API's or a peer's). */
+export function checkArgs<K extends OperationName>(op: K, args: unknown): OperationArgs[K];
+export function checkArgs(op: OperationName, args: unknown): OperationArgs[OperationName] {
+  const a = fields(op, args);
+  const w = (): { window?: WindowRef } => {
+    const r = windowRef(op, a.window);
+    return r === undefined ? {} : { window: r };
+  };
+  switch (op) {
+    case 'info':
+    case 'windows':
+      return {};
+    case 'waitWindow':
+      return { match: windowMatch(op, a.match), timeoutMs: timeout(op, a, 5000) };
+    case 'waitIdle':
+      return { quietMs: integer(op, a, 'quietMs', 1, MAX_TIMEOUT_MS, 500), timeoutMs: timeout(op, a, 5000) };
+    case 'click': {
+      const button = a.button ?? 'left';
+      if (button !== 'left' && button !== 'right' && button !== 'middle') throw bad(`${op}: button must be left, right or middle, got ${JSON.stringify(button)}`);
+      return { ...w(), x: number(op, a, 'x', -COORD, COORD), y: number(op, a, 'y', -COORD, COORD), button };
+    }
+    case 'move':
+      return { ...w(), x: number(op, a, 'x', -COORD, COORD), y: number(op, a, 'y', -COORD, COORD) };
+    case 'scroll': {
+      const x = optionalNumber(op, a, 'x', -COORD, COORD);
+      const y = optionalNumber(op, a, 'y', -COORD, COORD);
+      if ((x === undefined) !== (y === undefined)) throw bad(`${op}: x and y go together`);
+      return { ...w(), dx: number(op, a, 'dx', -1000, 1000, 0), dy: number(op, a, 'dy', -1000, 1000, 0), ...(x !== undefined && y !== undefined ? { x, y } : {}) };
+    }
+    case 'type':
+      return { ...w(), text: string(op, a, 'text', MAX_TEXT) };
+    case 'key':
+      return { ...w(), key: string(op, a, 'key', 256) };
+    case 'screenshot':
+      return w();
+    case 'resize':
+      return { window: requiredWindow(op, a.window), width: integer(op, a, 'width', 1, MAX_OUTPUT_SIZE), height: integer(op, a, 'height', 1, MAX_OUTPUT_SIZE), timeoutMs: timeout(op, a, 5000) };
+    case 'close':
+      return { window: requiredWindow(op, a.window), timeoutMs: timeout(op, a, 5000) };
+    case 'output':
+      return { width: integer(op, a, 'width', 1, MAX_OUTPUT_SIZE), height: integer(op, a, 'height', 1, MAX_OUTPUT_SIZE) };
+  }
+  throw bad(`unknown operation ${JSON.stringify(op)} (known: ${OPERATIONS.join(', ')})`);
+}
+
+// ---- descriptions for messages
+
+const showText = (m: TextMatch): string => (typeof m === 'string' ? JSON.stringify(m) : String(m));
+
+/** "a window with title "X" and app_id /y/" */
+export function describeMatch(match: WindowMatch): string {
+  const parts: string[] = [];
+  if (match.title !== undefined) parts.push(`title ${showText(match.title)}`);
+  if (match.appId !== undefined) parts.push(`app_id ${showText(match.appId)}`);
+  return parts.length ? `a window with ${parts.join(' and ')}` : 'any window';
+}
+
+/** `3 "Widget Factory" (app_id org.gtk.WidgetFactory4, pid 12) 800x600 at 32,32, activated` */
+export function describeWindow(w: WindowInfo): string {
+  const state = [w.maximized && 'maximized', w.fullscreen && 'fullscreen', w.activated && 'activated'].filter(Boolean).join(', ');
+  return `${w.id} ${JSON.stringify(w.title)} (app_id ${JSON.stringify(w.appId)}, pid ${w.pid ?? 'unknown'}) ${w.width}x${w.height} at ${w.x},${w.y}${state ? `, ${state}` : ''}`;
+}
+
+export function describeWindows(list: readonly WindowInfo[]): string {
+  if (list.length === 0) return 'no windows';
+  const shown = list.slice(-MAX_LISTED).map(describeWindow);
+  const more = list.length > MAX_LISTED ? ` (and ${list.length - MAX_LISTED} more)` : '';
+  return `windows (bottom to top): ${shown.join('; ')}${more}`;
+}
+
+function textMatches(m: TextMatch | undefined, value: string): boolean {
+  if (m === undefined) return true;
+  if (typeof m === 'string') return m === value;
+  m.lastIndex = 0; // a g or y flag makes test() stateful
+  return m.test(value);
+}
+
+// ---- the operations
+
+export interface OperationsOptions {
+  /** What info() reports: the Wayland socket's name and directory. */
+  waylandDisplay?: string | null;
+  runtimeDir?: string | null;
+}
+
+type Table = { [K in OperationName]: (args: OperationArgs[K], signal?: AbortSignal) => Promise<OperationResults[K]> };
+
+export class Operations implements Control {
+  readonly compositor: Compositor;
+  readonly #options: OperationsOptions;
+  readonly #ids = new WeakMap<XdgSurface, number>();
+  readonly #byId = new Map<number, XdgSurface>();
+  #nextId = 1;
+  /** Ends every pending wait (close()). */
+  readonly #pending = new Set<(error: ControlError) => void>();
+  readonly #offUnmap: () => void;
+  #closed = false;
+  readonly #table: Table;
+
+  constructor(compositor: Compositor, options: OperationsOptions = {}) {
+    this.compositor = compositor;
+    this.#options = options;
+    // Ids of windows that unmapped are dropped here (a window mapping again is found again by #idOf).
+    this.#offUnmap = compositor.desktop.windowEvents.add((e) => {
+      if (e.type === 'unmapped') {
+        const id = this.#ids.get(e.window);
+        if (id !== undefined) this.#byId.delete(id);
+      }
+    });
+    this.#table = {
+      info: async () => this.info(),
+      windows: async () => this.windows(),
+      waitWindow: (a, signal) => this.#waitWindow(a.match, a.timeoutMs, signal),
+      waitIdle: (a, signal) => this.#waitIdle(a.quietMs, a.timeoutMs, signal),
+      click: (a) => this.#click(a.window, a.x, a.y, a.button ?? 'left'),
+      move: (a) => this.#move(a.window, a.x, a.y),
+      scroll: (a) => this.#scroll(a.window, a.dx, a.dy, a.x !== undefined && a.y !== undefined ? { x: a.x, y: a.y } : null),
+      type: (a) => this.#keys('type', a.window, () => this.compositor.input.type(a.text)),
+      key: (a) => this.#keys('key', a.window, () => this.compositor.input.key(a.key)),
+      screenshot: (a) => this.#screenshot(a.window),
+      resize: (a, signal) => this.#resize(a.window, a.width, a.height, a.timeoutMs, signal),
+      close: (a, signal) => this.#close(a.window, a.timeoutMs, signal),
+      output: async (a) => this.#output(a.width, a.height),
+    };
+  }
+
+  /** Runs operation `op` with `args` (checked here, whoever sent them). */
+  async call<K extends OperationName>(op: K, args: OperationArgs[K], signal?: AbortSignal): Promise<OperationResults[K]> {
+    if (!isOperation(op)) throw bad(`unknown operation ${JSON.stringify(op)} (known: ${OPERATIONS.join(', ')})`);
+    if (this.#closed) throw new ControlError('ERR_NOSIGBUS_CLOSED', `${op}: the session is closed`);
+    const checked = checkArgs(op, args);
+    const run: Table[K] = this.#table[op];
+    try {
+      return await run(checked, signal);
+    } catch (e) {
+      if (e instanceof ControlError) throw e;
+      // What the scripted input refuses (a key not on the keymap), a mode the output refuses.
+      if (e instanceof RangeError) throw new ControlError('ERR_NOSIGBUS_CANNOT', `${op}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Ends every pending wait with ERR_NOSIGBUS_CLOSED and refuses later calls. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#offUnmap();
+    for (const end of [...this.#pending]) end(new ControlError('ERR_NOSIGBUS_CLOSED', 'the session closed'));
+  }
+
+  info(): SessionInfo {
+    return { pid: process.pid, waylandDisplay: this.#options.waylandDisplay ?? null, runtimeDir: this.#options.runtimeDir ?? null, output: this.#outputInfo() };
+  }
+
+  /** Mapped toplevels, bottom to top. */
+  windows(): WindowInfo[] {
+    const list: WindowInfo[] = [];
+    for (const w of this.compositor.windows) if (w.toplevel) list.push(this.#info(w));
+    return list;
+  }
+
+  #outputInfo(): OutputInfo {
+    const o = this.compositor.output;
+    return { width: o.width, height: o.height, scale: o.scale, refreshMilliHz: o.refreshMilliHz };
+  }
+
+  #idOf(w: XdgSurface): number {
+    let id = this.#ids.get(w);
+    if (id === undefined) {
+      id = this.#nextId++;
+      this.#ids.set(w, id);
+    }
+    this.#byId.set(id, w);
+    return id;
+  }
+
+  #info(w: XdgSurface): WindowInfo {
+    const t = w.toplevel!;
+    return {
+      id: this.#idOf(w),
+      title: t.title,
+      appId: t.appId,
+      pid: clientPid(w.surface.client),
+      x: w.x,
+      y: w.y,
+      width: w.windowWidth,
+      height: w.windowHeight,
+      maximized: t.maximized,
+      fullscreen: t.fullscreen,
+      activated: t.activated,
+    };
+  }
+
+  #live(w: XdgSurface): boolean {
+    return w.mapped && w.toplevel !== null && this.compositor.windows.has(w);
+  }
+
+  #matches(w: XdgSurface, m: WindowMatch): boolean {
+    const t = w.toplevel;
+    return t !== null && textMatches(m.title, t.title) && textMatches(m.appId, t.appId);
+  }
+
+  /** The topmost mapped toplevel matching `m`, or null. */
+  #find(m: WindowMatch): XdgSurface | null {
+    let found: XdgSurface | null = null;
+    for (const w of this.compositor.windows) if (this.#matches(w, m)) found = w;
+    return found;
+  }
+
+  #resolve(op: string, ref: WindowRef): XdgSurface {
+    if (typeof ref === 'number') {
+      const w = this.#byId.get(ref);
+      if (w && this.#live(w)) return w;
+      throw new ControlError('ERR_NOSIGBUS_NO_WINDOW', `${op}: no window ${ref} (closed, or never listed); ${describeWindows(this.windows())}`);
+    }
+    const w = this.#find(ref);
+    if (w) return w;
+    throw new ControlError('ERR_NOSIGBUS_NO_WINDOW', `${op}: no ${describeMatch(ref).replace(/^a /, '')}; ${describeWindows(this.windows())}`);
+  }
+
+  /**
+   * Waits until `check` (called now and at each event `subscribe` delivers)
+   * gives a result; rejects with `timedOut()` after `timeoutMs`, on abort,
+   * or on close(). The listener and the timer go as soon as it ends.
+   */
+  #wait<T>(subscribe: (wake: () => void) => () => void, check: () => T | null, timeoutMs: number, timedOut: () => ControlError, signal?: AbortSignal): Promise<T> {
+    const now = check();
+    if (now !== null) return Promise.resolve(now);
+    return new Promise<T>((resolve, reject) => {
+      let unsubscribe = (): void => {};
+      const end = (error: ControlError | null, value?: T): void => {
+        unsubscribe();
+        clearTimeout(timer);
+        this.#pending.delete(fail);
+        signal?.removeEventListener('abort', abort);
+        if (error) reject(error);
+        else resolve(value!);
+      };
+      const fail = (error: ControlError): void => end(error);
+      const abort = (): void => end(new ControlError('ERR_NOSIGBUS_CLOSED', 'the request was cancelled'));
+      const timer = setTimeout(() => end(timedOut()), timeoutMs);
+      this.#pending.add(fail);
+      signal?.addEventListener('abort', abort, { once: true });
+      if (signal?.aborted) return abort();
+      let checking = false;
+      unsubscribe = subscribe(() => {
+        // Results are read once the event's own work is done (a commit's role state applies after its listeners).
+        if (checking) return;
+        checking = true;
+        queueMicrotask(() => {
+          checking = false;
+          if (!this.#pending.has(fail)) return;
+          const v = check();
+          if (v !== null) end(null, v);
+        });
+      });
+    });
+  }
+
+  #waitWindow(match: WindowMatch, timeoutMs: number, signal?: AbortSignal): Promise<WindowInfo> {
+    const start = Date.now();
+    return this.#wait(
+      (wake) => this.compositor.desktop.windowEvents.add((e) => e.type !== 'unmapped' && wake()),
+      () => {
+        const w = this.#find(match);
+        return w ? this.#info(w) : null;
+      },
+      timeoutMs,
+      () => new ControlError('ERR_NOSIGBUS_TIMEOUT', `timed out after ${Date.now() - start} ms waiting for ${describeMatch(match)}; ${describeWindows(this.windows())}`),
+      signal,
+    );
+  }
+
+  #waitIdle(quietMs: number, timeoutMs: number, signal?: AbortSignal): Promise<{ waitedMs: number }> {
+    const start = Date.now();
+    let last = start;
+    // Who kept committing (for the message): commits per client since the wait began.
+    const committers = new Map<Client, number>();
+    return new Promise((resolve, reject) => {
+      const off = this.compositor.commits.add((surface: Surface) => {
+        last = Date.now();
+        committers.set(surface.client, (committers.get(surface.client) ?? 0) + 1);
+      });
+      const end = (error: ControlError | null): void => {
+        off();
+        clearTimeout(timer);
+        this.#pending.delete(end);
+        signal?.removeEventListener('abort', abort);
+        if (error) reject(error);
+        else resolve({ waitedMs: Date.now() - start });
+      };
+      const abort = (): void => end(new ControlError('ERR_NOSIGBUS_CLOSED', 'the request was cancelled'));
+      // The timer fires when the quiet spell would be over; a commit since moves that later.
+      const check = (): void => {
+        const now = Date.now();
+        if (now - last >= quietMs) return end(null);
+        if (now - start >= timeoutMs) {
+          const who = [...committers].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([c, n]) => `${this.compositor.labelOf(c)}: ${n}`).join(', ');
+          return end(new ControlError('ERR_NOSIGBUS_TIMEOUT', `timed out after ${now - start} ms waiting for ${quietMs} ms without a commit (commits meanwhile: ${who || 'none'}; the last ${now - last} ms ago); ${describeWindows(this.windows())}`));
+        }
+        timer = setTimeout(check, Math.max(1, Math.min(last + quietMs, start + timeoutMs) - now));
+      };
+      let timer = setTimeout(check, Math.min(quietMs, timeoutMs));
+      this.#pending.add(end);
+      signal?.addEventListener('abort', abort, { once: true });
+      if (signal?.aborted) abort();
+    });
+  }
+
+  /** Raises and focuses a window (as a click on it would) before input aimed at it. */
+  #focus(w: XdgSurface): void {
+    this.compositor.desktop.activate(w.surface);
+  }
+
+  /** Output coordinates of (x, y) in `ref`'s window (focused first), or of the output itself. */
+  #point(op: string, ref: WindowRef | undefined, x: number, y: number): { x: number; y: number } {
+    if (ref === undefined) {
+      const o = this.compositor.output;
+      if (x < 0 || y < 0 || x >= o.logicalWidth || y >= o.logicalHeight) throw new ControlError('ERR_NOSIGBUS_CANNOT', `${op}: ${x},${y} is outside the output (${o.logicalWidth}x${o.logicalHeight})`);
+      return { x, y };
+    }
+    const w = this.#resolve(op, ref);
+    if (x < 0 || y < 0 || x >= w.windowWidth || y >= w.windowHeight)
+      throw new ControlError('ERR_NOSIGBUS_CANNOT', `${op}: ${x},${y} is outside window ${describeWindow(this.#info(w))}`);
+    this.#focus(w);
+    return { x: w.x + x, y: w.y + y };
+  }
+
+  async #click(ref: WindowRef | undefined, x: number, y: number, button: Button): Promise<null> {
+    await this.compositor.input.pointer.click(button, this.#point('click', ref, x, y));
+    return null;
+  }
+
+  async #move(ref: WindowRef | undefined, x: number, y: number): Promise<null> {
+    const p = this.#point('move', ref, x, y);
+    await this.compositor.input.pointer.move(p.x, p.y);
+    return null;
+  }
+
+  async #scroll(ref: WindowRef | undefined, dx: number, dy: number, at: { x: number; y: number } | null): Promise<null> {
+    const pointer = this.compositor.input.pointer;
+    if (at) {
+      const p = this.#point('scroll', ref, at.x, at.y);
+      await pointer.move(p.x, p.y);
+    }
+    else if (ref !== undefined) {
+      // Where the pointer is, if that is inside the window; else the window's centre.
+      const w = this.#resolve('scroll', ref);
+      this.#focus(w);
+      const p = this.compositor.seat.pointerPosition;
+      const inside = p.x >= w.x && p.y >= w.y && p.x < w.x + w.windowWidth && p.y < w.y + w.windowHeight;
+      if (!inside) await pointer.move(w.x + w.windowWidth / 2, w.y + w.windowHeight / 2);
+    }
+    await pointer.scroll(dy, dx);
+    return null;
+  }
+
+  /** Keys to `ref`'s window (focused first), else to whatever has keyboard focus. */
+  async #keys(op: string, ref: WindowRef | undefined, send: () => Promise<void>): Promise<null> {
+    if (ref !== undefined) this.#focus(this.#resolve(op, ref));
+    else if (this.compositor.seat.keyboardFocus === null)
+      throw new ControlError('ERR_NOSIGBUS_NO_WINDOW', `${op}: no window has keyboard focus; ${describeWindows(this.windows())}`);
+    await send();
+    return null;
+  }
+
+  async #screenshot(ref: WindowRef | undefined): Promise<Screenshot> {
+    const image = ref === undefined ? captureRgba(this.compositor.output, this.compositor.snapshot()) : this.#windowImage(this.#resolve('screenshot', ref));
+    return { png: await encodePng(image), width: image.width, height: image.height };
+  }
+
+  /** The window (its surface tree and its popups) alone on the background, cut to its geometry. */
+  #windowImage(w: XdgSurface): Image {
+    const c = this.compositor;
+    // The output's renderer takes the damage first: rendering empties the surfaces' damage lists.
+    c.paint();
+    const s = c.output.scale;
+    const width = Math.round(w.windowWidth * s);
+    const height = Math.round(w.windowHeight * s);
+    if (width < 1 || height < 1 || width > MAX_OUTPUT_SIZE || height > MAX_OUTPUT_SIZE)
+      throw new ControlError('ERR_NOSIGBUS_CANNOT', `screenshot: window ${describeWindow(this.#info(w))} is ${width}x${height} pixels, outside 1..${MAX_OUTPUT_SIZE}`);
+    const roots: SceneRoot[] = [];
+    for (const r of c.sceneRoots()) if (xdgSurfaceOf(r.surface)?.owningToplevel === w) roots.push({ surface: r.surface, x: r.x - w.x, y: r.y - w.y });
+    const saved: [Surface, Rect[]][] = [];
+    for (const r of roots) for (const p of placeTree(r.surface, 0, 0, [])) saved.push([p.surface, p.surface.damage]);
+    const output = new Output({ width, height, scale: s, refresh: 60 });
+    const renderer = new Renderer(output);
+    try {
+      renderer.render(roots);
+    } finally {
+      for (const [surface, damage] of saved) surface.damage = damage;
+    }
+    // A surface that fails or is rescued here fails the same way in the output's next paint, which acts on it.
+    renderer.takeFailures();
+    renderer.takeRescued();
+    return captureRgba(output, output.framebuffer, rect(0, 0, width, height));
+  }
+
+  async #resize(ref: WindowRef, width: number, height: number, timeoutMs: number, signal?: AbortSignal): Promise<WindowInfo> {
+    const w = this.#resolve('resize', ref);
+    const serial = w.toplevel!.requestSize(width, height);
+    if (serial === null) throw new ControlError('ERR_NOSIGBUS_CANNOT', `resize: window ${describeWindow(this.#info(w))} cannot be configured now`);
+    const start = Date.now();
+    let committed = false;
+    return this.#wait(
+      (wake) => this.compositor.commits.add((surface) => {
+        if (surface !== w.surface || w.lastAckedSerial === null || !serialReached(w.lastAckedSerial, serial)) return;
+        committed = true;
+        wake();
+      }),
+      () => (committed && this.#live(w) ? this.#info(w) : null),
+      timeoutMs,
+      () => new ControlError('ERR_NOSIGBUS_TIMEOUT', `timed out after ${Date.now() - start} ms waiting for window ${this.#live(w) ? describeWindow(this.#info(w)) : '(gone)'} to ack and commit its ${width}x${height} configure; ${describeWindows(this.windows())}`),
+      signal,
+    );
+  }
+
+  async #close(ref: WindowRef, timeoutMs: number, signal?: AbortSignal): Promise<null> {
+    const w = this.#resolve('close', ref);
+    const before = this.#info(w);
+    w.toplevel!.resource.send('close');
+    const start = Date.now();
+    return this.#wait(
+      (wake) => this.compositor.desktop.windowEvents.add((e) => e.type === 'unmapped' && e.window === w && wake()),
+      () => (this.#live(w) ? null : true),
+      timeoutMs,
+      () => new ControlError('ERR_NOSIGBUS_TIMEOUT', `timed out after ${Date.now() - start} ms waiting for window ${describeWindow(before)} to close (xdg_toplevel.close sent; it is still mapped); ${describeWindows(this.windows())}`),
+      signal,
+    ).then(() => null);
+  }
+
+  #output(width: number, height: number): OutputInfo {
+    this.compositor.output.setMode({ width, height });
+    return this.#outputInfo();
+  }
+}
+
+/** `acked` is `serial` or a later one (32-bit serials, wrapping). */
+function serialReached(acked: number, serial: number): boolean {
+  return ((acked - serial) >>> 0) < 0x80000000;
+}
+
+function clientPid(client: Client): number | null {
+  const pid = client.credentials?.pid;
+  return pid ? pid : null;
+}
