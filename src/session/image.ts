@@ -6,10 +6,10 @@
 //    (what captureRgba produces and PNG encoders take);
 //  - decodePng() gives every PNG fast-png reads as such an Image: grey,
 //    grey + alpha, RGB, RGBA, 16-bit (high byte kept), palette;
-//  - compareImages() counts pixels whose channels differ by more than the
-//    tolerance in any channel; images of different sizes are an error (a
-//    size is not a pixel difference); the diff image is `a` in faded grey
-//    with each differing pixel in opaque red.
+//  - compareImages() counts pixels (of the region, if given) whose channels
+//    differ by more than the tolerance in any channel; images of different
+//    sizes are an error (a size is not a pixel difference); the diff image
+//    is `a` in faded grey with each differing pixel in opaque red.
 
 export interface Image {
   width: number;
@@ -52,48 +52,60 @@ export async function decodePng(bytes: Uint8Array): Promise<Image> {
 }
 
 export interface ImageComparison {
-  /** Pixels whose channels differ by more than the tolerance in any channel. */
+  /** Pixels (in the region compared) whose channels differ by more than the tolerance in any channel. */
   differing: number;
-  /** width × height. */
+  /** Pixels compared: the region's, else width × height. */
   total: number;
   width: number;
   height: number;
-  /** PNG: `a` faded to grey, differing pixels opaque red. */
+  /** PNG of the whole image: `a` faded to grey, differing pixels opaque red. */
   diff: Uint8Array;
+}
+
+export interface CompareOptions {
+  /** Largest difference per channel (0..255) that still counts as the same (default 0). */
+  tolerance?: number;
+  /** Compare only this rectangle (pixels; clipped to the images). */
+  region?: { x: number; y: number; width: number; height: number };
 }
 
 /**
  * Compares two images (PNG bytes or decoded), pixel by pixel: a pixel
- * differs when any channel (R, G, B, A) differs by more than `tolerance`
- * (0..255, default 0).
+ * differs when any channel (R, G, B, A) differs by more than `tolerance`.
  *
  * ```ts
  * const { differing, diff } = await compareImages(before, after, { tolerance: 8 });
  * if (differing > 0) writeFileSync('diff.png', diff);
  * ```
  */
-export async function compareImages(a: Uint8Array | Image, b: Uint8Array | Image, options: { tolerance?: number } = {}): Promise<ImageComparison> {
+export async function compareImages(a: Uint8Array | Image, b: Uint8Array | Image, options: CompareOptions = {}): Promise<ImageComparison> {
   const tolerance = options.tolerance ?? 0;
   if (!(tolerance >= 0 && tolerance <= 255)) throw new RangeError(`tolerance ${tolerance} is outside 0..255`);
   const x = a instanceof Uint8Array ? await decodePng(a) : a;
   const y = b instanceof Uint8Array ? await decodePng(b) : b;
   if (x.width !== y.width || x.height !== y.height) throw new RangeError(`images differ in size: ${x.width}x${x.height} and ${y.width}x${y.height}`);
-  const total = x.width * x.height;
-  const diff = new Uint8Array(total * 4);
+  const r = options.region ?? { x: 0, y: 0, width: x.width, height: x.height };
+  const x0 = Math.max(0, Math.floor(r.x));
+  const y0 = Math.max(0, Math.floor(r.y));
+  const x1 = Math.min(x.width, Math.ceil(r.x + r.width));
+  const y1 = Math.min(x.height, Math.ceil(r.y + r.height));
+  const diff = new Uint8Array(x.width * x.height * 4);
   let differing = 0;
-  for (let i = 0; i < total * 4; i += 4) {
-    let over = false;
-    for (let k = 0; k < 4 && !over; k++) over = Math.abs(x.data[i + k]! - y.data[i + k]!) > tolerance;
-    if (over) {
-      differing++;
-      diff[i] = 255;
-      diff[i + 3] = 255;
-    } else {
-      // Luma, faded towards white: the picture stays readable under the red.
-      const grey = 160 + ((x.data[i]! * 77 + x.data[i + 1]! * 150 + x.data[i + 2]! * 29) >> 8) * 95 / 255;
-      diff[i] = diff[i + 1] = diff[i + 2] = grey;
+  for (let row = 0; row < x.height; row++) {
+    for (let col = 0; col < x.width; col++) {
+      const i = (row * x.width + col) * 4;
+      let over = false;
+      if (row >= y0 && row < y1 && col >= x0 && col < x1) for (let k = 0; k < 4 && !over; k++) over = Math.abs(x.data[i + k]! - y.data[i + k]!) > tolerance;
+      if (over) {
+        differing++;
+        diff[i] = 255;
+      } else {
+        // Luma, faded towards white: the picture stays readable under the red.
+        diff[i] = diff[i + 1] = diff[i + 2] = 160 + (((x.data[i]! * 77 + x.data[i + 1]! * 150 + x.data[i + 2]! * 29) >> 8) * 95) / 255;
+      }
       diff[i + 3] = 255;
     }
   }
+  const total = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
   return { differing, total, width: x.width, height: x.height, diff: await encodePng({ width: x.width, height: x.height, data: diff }) };
 }

@@ -64,7 +64,7 @@ import {
 } from './operations.js';
 import { controlSocketPath, resolveControlPath } from './protocol.js';
 
-export { compareImages, decodePng, encodePng, type Image, type ImageComparison } from './image.js';
+export { compareImages, decodePng, encodePng, type CompareOptions, type Image, type ImageComparison } from './image.js';
 export { ControlError, describeWindows, type Button, type ControlErrorCode, type OutputInfo, type SessionInfo, type TextMatch, type WindowInfo, type WindowMatch } from './operations.js';
 
 /** How long close() gives the program after SIGTERM before SIGKILL. */

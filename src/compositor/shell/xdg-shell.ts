@@ -186,11 +186,14 @@ export class XdgSurface implements SurfaceRole, PopupParent {
       this.mapped = true;
       this.shell.mapWindow(this);
     } else if (!surface.mapped && this.mapped) {
-      this.unmap();
-      // Back to the state before the first commit.
+      // Back to the state before the first commit, before the desktop hears
+      // of the unmap: the focus change it makes must not configure (and
+      // remember a serial for) a surface that is now unconfigured (foot,
+      // closing, acked that configure and got invalid_serial).
       this.#initialCommitDone = false;
       this.configured = false;
       this.#sentSerials.clear();
+      this.unmap();
     }
   }
 
