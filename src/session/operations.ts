@@ -20,9 +20,10 @@
 //    it would do), then goes through the scripted input (input/scripted.ts)
 //    at output coordinates = window geometry origin + (x, y); a point
 //    outside the window's geometry is refused, not sent elsewhere;
-//  - window ids are small integers given to toplevels when first seen
-//    mapped, stable while the xdg_surface lives (unmapping and mapping again
-//    keeps its id); only mapped toplevels are listed or addressed;
+//  - window ids are small integers given to toplevels as they first map
+//    (1, 2, ... in mapping order), stable while the xdg_surface lives
+//    (unmapping and mapping again keeps its id); only mapped toplevels are
+//    listed or addressed;
 //  - regular expressions from a peer (the control socket) run in V8's
 //    linear-time engine (protocol.ts), so a pattern cannot stall the loop.
 //
@@ -333,16 +334,18 @@ export class Operations implements Control {
   #nextId = 1;
   /** Ends every pending wait (close()). */
   readonly #pending = new Set<(error: ControlError) => void>();
-  readonly #offUnmap: () => void;
+  readonly #offWindows: () => void;
   #closed = false;
   readonly #table: Table;
 
   constructor(compositor: Compositor, options: OperationsOptions = {}) {
     this.compositor = compositor;
     this.#options = options;
-    // Ids of windows that unmapped are dropped here (a window mapping again is found again by #idOf).
-    this.#offUnmap = compositor.desktop.windowEvents.add((e) => {
-      if (e.type === 'unmapped') {
+    // A toplevel has its id from its mapping (ids count mappings in order); an unmapped one is not addressed.
+    for (const w of compositor.windows) if (w.toplevel) this.#idOf(w);
+    this.#offWindows = compositor.desktop.windowEvents.add((e) => {
+      if (e.type === 'mapped' && e.window.toplevel) this.#idOf(e.window);
+      else if (e.type === 'unmapped') {
         const id = this.#ids.get(e.window);
         if (id !== undefined) this.#byId.delete(id);
       }
@@ -384,7 +387,7 @@ export class Operations implements Control {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#offUnmap();
+    this.#offWindows();
     for (const end of [...this.#pending]) end(new ControlError('ERR_NOSIGBUS_CLOSED', 'the session closed'));
   }
 
@@ -451,7 +454,7 @@ export class Operations implements Control {
     if (typeof ref === 'number') {
       const w = this.#byId.get(ref);
       if (w && this.#live(w)) return w;
-      throw new ControlError('ERR_NOSIGBUS_NO_WINDOW', `${op}: no window ${ref} (closed, or never listed); ${describeWindows(this.windows())}`);
+      throw new ControlError('ERR_NOSIGBUS_NO_WINDOW', `${op}: no window ${ref} (not mapped, or closed); ${describeWindows(this.windows())}`);
     }
     const w = this.#find(ref);
     if (w) return w;
