@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ControlClient } from '../session/control-client.js';
-import { ControlError, type TextMatch, type WindowMatch } from '../session/operations.js';
+import { ControlError, MAX_MODE, type TextMatch, type WindowMatch } from '../session/requests.js';
 import { resolveControlPath } from '../session/protocol.js';
 import { UsageError } from './options.js';
 
@@ -34,7 +34,8 @@ verbs:
   screenshot FILE.png [--window TITLE]         writes the output (or the window alone) as PNG
   output WxH                                   changes the output's mode, e.g. 1280x720
 
-T, A and TITLE match exactly, or by regular expression when written /SOURCE/FLAGS.
+T, A and TITLE match exactly, or by regular expression when written /SOURCE/FLAGS
+(run in V8's linear-time engine: no back-references or lookaround; flags m and s).
 Exit status: 0 done, 1 failed (no such window, timeout, no serve listening), 2 bad usage.`;
 
 const OPTIONS = {
@@ -114,6 +115,7 @@ export async function ctl(argv: readonly string[]): Promise<void> {
     const m = /^(\d+)x(\d+)$/.exec(rest[0]!);
     if (!m) throw usage(`output: expected WIDTHxHEIGHT such as 1280x720, got '${rest[0]}'`);
     size = [Number(m[1]), Number(m[2])];
+    if (size.some((n) => n < 1 || n > MAX_MODE)) throw usage(`output: width and height must be in 1..${MAX_MODE}, got '${rest[0]}'`);
   }
   const timeoutMs = milliseconds('timeout', values.timeout, 5000);
   const quietMs = milliseconds('quiet', values.quiet, 500);

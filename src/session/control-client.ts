@@ -9,7 +9,7 @@
 //    ERR_NOSIGBUS_NO_SERVER error naming the path, not a raw errno.
 import { connectWayland } from '../wire/socket.js';
 import { LineStream } from './line-stream.js';
-import { ControlError, type Control, type OperationArgs, type OperationName, type OperationResults } from './operations.js';
+import { ControlError, type Control, type OperationArgs, type OperationName, type OperationResults } from './requests.js';
 import { decodeResponse, encodeRequest, responseError, type Response } from './protocol.js';
 
 /** A response line longer than this (bytes) ends the connection (a server of ours caps its own at 256 Mi characters). */

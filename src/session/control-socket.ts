@@ -24,10 +24,11 @@
 // Cost per connection: at most MAX_REQUEST_BYTES of partial line, MAX_PENDING
 // operations in flight (each wait: one listener, one timer), and the answers
 // it has not read (a new request is refused past MAX_UNSENT_BYTES).
+import { setMaxListeners } from 'node:events';
 import { chmodSync } from 'node:fs';
 import { listenWayland, type Listener, type UnixStream } from '../wire/socket.js';
 import { LineStream } from './line-stream.js';
-import { ControlError, checkArgs, isOperation, type Control } from './operations.js';
+import { ControlError, checkArgs, isOperation, type Control } from './requests.js';
 import { decodeRequest, encodeResponse, errorResponse, MAX_REQUEST_BYTES, ProtocolViolation, reviveArgs, type Request, type Response } from './protocol.js';
 
 /** Requests one connection may have unanswered (or answered but not yet written). */
@@ -94,6 +95,8 @@ export function listenControl(control: Control, path: string, options: ControlSe
 
 function serveConnection(control: Control, socket: UnixStream, log: (level: 'error' | 'info', message: string) => void, closed: () => void): LineStream {
   const cancel = new AbortController();
+  // One abort listener per pending wait: up to MAX_PENDING, by design (not a leak to warn of).
+  setMaxListeners(MAX_PENDING + 1, cancel.signal);
   let pending = 0;
   let ending = false;
 

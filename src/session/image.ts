@@ -18,6 +18,13 @@ export interface Image {
   data: Uint8Array;
 }
 
+export interface Screenshot {
+  png: Uint8Array;
+  /** Pixels (logical size × output scale). */
+  width: number;
+  height: number;
+}
+
 type FastPng = typeof import('fast-png');
 let fastPng: FastPng | null = null;
 

@@ -46,11 +46,12 @@ import { join } from 'node:path';
 import { Compositor, type CompositorOptions } from '../compositor/compositor.js';
 import { listenControl, type ControlServer } from './control-socket.js';
 import { ControlClient } from './control-client.js';
+import { Operations } from './operations.js';
 import {
   ControlError,
   describeMatch,
   describeWindows,
-  Operations,
+  textMatches,
   type Button,
   type Control,
   type OperationArgs,
@@ -58,14 +59,13 @@ import {
   type OperationResults,
   type OutputInfo,
   type SessionInfo,
-  type TextMatch,
   type WindowInfo,
   type WindowMatch,
-} from './operations.js';
+} from './requests.js';
 import { controlSocketPath, resolveControlPath } from './protocol.js';
 
 export { compareImages, decodePng, encodePng, type CompareOptions, type Image, type ImageComparison } from './image.js';
-export { ControlError, describeWindows, type Button, type ControlErrorCode, type OutputInfo, type SessionInfo, type TextMatch, type WindowInfo, type WindowMatch } from './operations.js';
+export { ControlError, describeWindows, type Button, type ControlErrorCode, type OutputInfo, type SessionInfo, type TextMatch, type WindowInfo, type WindowMatch } from './requests.js';
 
 /** How long close() gives the program after SIGTERM before SIGKILL. */
 const TERM_GRACE_MS = 5000;
@@ -189,13 +189,6 @@ export class Window implements WindowInfo {
   async close(options: { timeout?: number } = {}): Promise<void> {
     await this.#session.call('close', { window: this.id, timeoutMs: options.timeout ?? 5000 });
   }
-}
-
-function textMatches(m: TextMatch | undefined, value: string): boolean {
-  if (m === undefined) return true;
-  if (typeof m === 'string') return m === value;
-  m.lastIndex = 0;
-  return m.test(value);
 }
 
 interface SessionParts {

@@ -20,10 +20,10 @@
 //    (the `l` flag, --enable-experimental-regexp-engine, set once in this
 //    process when the first one arrives): matching it against any title
 //    costs time linear in the title. Patterns that engine cannot run
-//    (back-references, lookaround) are refused; the flags accepted are i,
-//    m, s and u, at most MAX_REGEX characters of source.
+//    (back-references, lookaround) are refused; the flags accepted are m
+//    and s (that engine has no i or u), at most MAX_REGEX characters of source.
 import { isAbsolute, join } from 'node:path';
-import { ControlError, type ControlErrorCode, type OperationName } from './operations.js';
+import { ControlError, type ControlErrorCode, type OperationName } from './requests.js';
 
 /** The longest request line a server reads (bytes, without the newline); longer is a violation. */
 export const MAX_REQUEST_BYTES = 1 << 20;
@@ -79,7 +79,8 @@ let linearEngine = false;
 function peerRegExp(source: unknown, flags: unknown): RegExp {
   if (typeof source !== 'string' || source.length > MAX_REGEX) throw new ControlError('ERR_NOSIGBUS_BAD_REQUEST', `a regular expression must be a string of at most ${MAX_REGEX} characters`);
   const f = flags ?? '';
-  if (typeof f !== 'string' || !/^[imsu]*$/.test(f)) throw new ControlError('ERR_NOSIGBUS_BAD_REQUEST', `regular expression flags may be i, m, s and u, got ${JSON.stringify(f)}`);
+  if (typeof f !== 'string' || !/^[ms]*$/.test(f))
+    throw new ControlError('ERR_NOSIGBUS_BAD_REQUEST', `regular expression flags over the control socket may be m and s (V8's linear-time engine runs neither i nor u: write [Aa] for a letter in either case), got ${JSON.stringify(f)}`);
   if (!linearEngine) {
     // node:v8 only now (1.3 MiB when loaded): most control sessions send no regular expression.
     process.getBuiltinModule('node:v8').setFlagsFromString('--enable-experimental-regexp-engine');

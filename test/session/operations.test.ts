@@ -9,10 +9,12 @@ import { closeSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Proxy, WaylandClient } from '../../src/client/index.js';
 import { wl_seat } from '../../src/protocol/wayland.js';
-import { checkArgs, ControlError, Operations, type OperationName, type WindowInfo } from '../../src/session/operations.js';
+import { Operations } from '../../src/session/operations.js';
+import { checkArgs, ControlError, MAX_MODE, type OperationName, type WindowInfo } from '../../src/session/requests.js';
 import { compareImages, decodePng, encodePng, type Image } from '../../src/session/image.js';
 import { bindCore, mappedWindow, present, shmBuffer, startCompositor, type Globals, type TestCompositor, type Toplevel } from '../support/compositor.js';
 import { sleep } from '../support/common.js';
+import { MAX_OUTPUT_SIZE } from '../../src/compositor/output/output.js';
 
 const RED = 0xffff0000;
 const BLUE = 0xff0000ff;
@@ -341,6 +343,7 @@ test('close() ends pending waits; later calls are refused', async () => {
 });
 
 test('output: the mode changes, screenshots follow', async () => {
+  assert.equal(MAX_MODE, MAX_OUTPUT_SIZE, 'the checks take what the output takes');
   const { t, ops } = setup();
   assert.deepEqual(await ops.call('output', { width: 320, height: 200 }), { width: 320, height: 200, scale: 1, refreshMilliHz: 60000 });
   const img = await decodePng((await ops.call('screenshot', {})).png);
