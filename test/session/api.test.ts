@@ -8,23 +8,14 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { attach, compareImages, ControlError, decodePng, launch, type Session } from '../../src/session/index.js';
+import { attach, compareImages, decodePng, launch, type Session } from '../../src/session/index.js';
 import { needPeer } from '../support/peers.js';
 import { start } from '../support/peer-compositors.js';
 import { nosigbus, runtimeDir } from '../support/cli.js';
 import { privateDir, waitFor } from '../support/common.js';
+import { rejection } from '../support/session.js';
 
 const FOOT = ['foot', '--override=font=DejaVu Sans Mono:size=10', 'sh'];
-
-async function rejection(p: Promise<unknown>): Promise<ControlError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ControlError, String(e));
-    return e;
-  }
-  assert.fail('resolved, expected a rejection');
-}
 
 /** A private HOME, removed after the test; the session closed after it too. */
 function home(t: TestContext): string {

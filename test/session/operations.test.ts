@@ -14,6 +14,7 @@ import { checkArgs, ControlError, MAX_MODE, type OperationName, type WindowInfo 
 import { compareImages, decodePng, encodePng, type Image } from '../../src/session/image.js';
 import { bindCore, mappedWindow, present, shmBuffer, startCompositor, type Globals, type TestCompositor, type Toplevel } from '../support/compositor.js';
 import { sleep } from '../support/common.js';
+import { rejection } from '../support/session.js';
 import { MAX_OUTPUT_SIZE } from '../../src/compositor/output/output.js';
 
 const RED = 0xffff0000;
@@ -75,16 +76,6 @@ const setup = (options: { scale?: number } = {}): { t: TestCompositor; ops: Oper
   const t = startCompositor({ width: 640, height: 480, ...options });
   return { t, ops: new Operations(t.compositor, { waylandDisplay: 'wayland-test', runtimeDir: '/run/test' }) };
 };
-
-async function rejection(p: Promise<unknown>): Promise<ControlError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ControlError, String(e));
-    return e;
-  }
-  assert.fail('resolved, expected a rejection');
-}
 
 function solid(img: Image, argb: number): boolean {
   const [r, g, b] = [(argb >>> 16) & 255, (argb >>> 8) & 255, argb & 255];
