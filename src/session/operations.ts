@@ -315,8 +315,13 @@ export class Operations implements Control {
     const w = this.#resolve(op, ref);
     if (x < 0 || y < 0 || x >= w.windowWidth || y >= w.windowHeight)
       throw new ControlError('ERR_NOSIGBUS_CANNOT', `${op}: ${x},${y} is outside window ${describeWindow(this.#info(w))}`);
+    const at = { x: w.x + x, y: w.y + y };
+    // The pointer stays on the output: a point of the window beyond it would be clicked at the edge instead.
+    const o = this.compositor.output;
+    if (at.x < 0 || at.y < 0 || at.x >= o.logicalWidth || at.y >= o.logicalHeight)
+      throw new ControlError('ERR_NOSIGBUS_CANNOT', `${op}: ${x},${y} of window ${describeWindow(this.#info(w))} is at ${at.x},${at.y}, off the output (${o.logicalWidth}x${o.logicalHeight}); make the output larger`);
     this.#focus(w);
-    return { x: w.x + x, y: w.y + y };
+    return at;
   }
 
   async #click(ref: WindowRef | undefined, x: number, y: number, button: Button): Promise<null> {
@@ -358,7 +363,11 @@ export class Operations implements Control {
   }
 
   async #screenshot(ref: WindowRef | undefined): Promise<Screenshot> {
-    const image = ref === undefined ? captureRgba(this.compositor.output, this.compositor.snapshot()) : this.#windowImage(this.#resolve('screenshot', ref));
+    let image: Image;
+    if (ref === undefined) {
+      this.compositor.paint(); // everything committed so far, shown
+      image = captureRgba(this.compositor.output);
+    } else image = this.#windowImage(this.#resolve('screenshot', ref));
     return { png: await encodePng(image), width: image.width, height: image.height };
   }
 

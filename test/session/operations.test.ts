@@ -178,6 +178,10 @@ test('click, move and scroll in window coordinates: the window is focused and ra
   const outside = await rejection(ops.call('click', { window: 1, x: 100, y: 5 }));
   assert.equal(outside.code, 'ERR_NOSIGBUS_CANNOT');
   assert.match(outside.message, /^click: 100,5 is outside window 1 "Below" .* 100x100 at 32,32/);
+  await ops.call('output', { width: 100, height: 100 });
+  const beyond = await rejection(ops.call('move', { window: 1, x: 90, y: 10 }));
+  assert.match(beyond.message, /^move: 90,10 of window 1 "Below" .* is at 122,42, off the output \(100x100\); make the output larger$/);
+  await ops.call('output', { width: 640, height: 480 });
   const offOutput = await rejection(ops.call('click', { x: 640, y: 0 }));
   assert.match(offOutput.message, /click: 640,0 is outside the output \(640x480\)/);
   ops.close();
