@@ -19,7 +19,8 @@
 //  - input aimed at a window focuses and raises it first (what a click on
 //    it would do), then goes through the scripted input (input/scripted.ts)
 //    at output coordinates = window geometry origin + (x, y); a point
-//    outside the window's geometry is refused, not sent elsewhere;
+//    outside the window's geometry, or off the output (the pointer stays
+//    on it), is refused, not sent elsewhere;
 //  - window ids are small integers given to toplevels as they first map
 //    (1, 2, ... in mapping order), stable while the xdg_surface lives
 //    (unmapping and mapping again keeps its id); only mapped toplevels are
@@ -28,10 +29,13 @@
 //    linear-time engine (protocol.ts), so a pattern cannot stall the loop.
 //
 // Cost: a request is O(windows) at most (a lookup by match walks the stack);
-// a pending wait holds one listener and one timer; per commit, each pending
-// idle or resize wait costs O(1). The window screenshot renders the
+// a pending wait holds one listener and one timer; per window event or
+// commit, each pending wait costs O(1) (a window wait looks at the window
+// the event is about, a title or app id at most once each). The window screenshot renders the
 // window's surfaces (and its popups) alone into a buffer of its size, so
-// another window over it does not show.
+// another window over it does not show; a failure or a rescue while it
+// reads a client's buffer is left to the output's next paint, which reads
+// the same buffer and applies the truncation policy.
 import { captureRgba } from '../compositor/output/capture.js';
 import type { Compositor } from '../compositor/compositor.js';
 import { xdgSurfaceOf } from '../compositor/desktop/desktop.js';
@@ -65,8 +69,6 @@ import {
   type WindowMatch,
   type WindowRef,
 } from './requests.js';
-
-// ---- the operations
 
 export interface OperationsOptions {
   /** What info() reports: the Wayland socket's name and directory. */
@@ -252,11 +254,18 @@ export class Operations implements Control {
 
   #waitWindow(match: WindowMatch, timeoutMs: number, signal?: AbortSignal): Promise<WindowInfo> {
     const start = Date.now();
+    // After the first look (the whole stack), only the window an event is about: O(1) per event.
+    let candidate: XdgSurface | null = null;
     return this.#wait(
-      (wake) => this.compositor.desktop.windowEvents.add((e) => e.type !== 'unmapped' && wake()),
+      (wake) =>
+        this.compositor.desktop.windowEvents.add((e) => {
+          if (e.type === 'unmapped' || !this.#matches(e.window, match)) return;
+          candidate = e.window;
+          wake();
+        }),
       () => {
-        const w = this.#find(match);
-        return w ? this.#info(w) : null;
+        const w = candidate ?? this.#find(match);
+        return w && this.#live(w) && this.#matches(w, match) ? this.#info(w) : null;
       },
       timeoutMs,
       () => new ControlError('ERR_NOSIGBUS_TIMEOUT', `timed out after ${Date.now() - start} ms waiting for ${describeMatch(match)}; ${describeWindows(this.windows())}`),
