@@ -14,9 +14,9 @@
 //    while more than MAX_UNSENT_BYTES of answers wait to be read gets an
 //    error (id null, or the request's) and the connection is ended (closed
 //    for good 2 s later if the peer does not read); fds sent along are
-//    closed unread; a request whose
-//    arguments are wrong gets an error and the connection stays; an
-//    exception in an operation is an ERR_NOSIGBUS_INTERNAL answer, logged;
+//    closed unread; a request whose arguments are wrong gets an error and
+//    the connection stays; an exception in an operation is an
+//    ERR_NOSIGBUS_INTERNAL answer, logged;
 //  - at most MAX_CONNECTIONS connections: one more gets an error and is closed;
 //  - a connection that closes cancels its pending waits (their listeners
 //    and timers go at once).
