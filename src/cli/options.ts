@@ -40,6 +40,7 @@ export interface CompositorArgs {
 
 export const USAGE = `usage: nosigbus run [options] [--] CLIENT [ARGS...]
        nosigbus serve [options]
+       nosigbus ctl [--socket NAME] VERB [ARGS...]   (drive a serve: windows, wait-window, type, key, click, screenshot, output; ctl --help)
        nosigbus demo
        nosigbus preload [--] PROGRAM [ARGS...]   (an unmodified program with libnosigbus-preload.so)
        nosigbus              (the main job: built-in honest and hostile clients, a report, screenshot.png)

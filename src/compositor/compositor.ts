@@ -37,6 +37,7 @@
 //  - client pixels cost the compositor at most the pixel budget (per client
 //    and in all, core/content.ts): past it buffers are shown in place.
 import { LEVELS, type LogLevel } from './log.js';
+import { Listeners } from './events.js';
 import { ClientStatsBook, type ClientStats } from './client-stats.js';
 import { writeFileSync } from 'node:fs';
 import { Display, type Client, type Resource } from '../server/index.js';
@@ -161,6 +162,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   #closed = false;
   /** Refreshes that ran (painted or answered callbacks). */
   ticks = 0;
+  /** Every surface commit, as its state is applied (src/session waits for a quiet spell on it). */
+  readonly commits = new Listeners<Surface>((e) => this.log('error', `a commit listener failed: ${stackOf(e)}`));
 
   constructor(options: CompositorOptions = {}) {
     this.policy = options.onTruncate ?? 'error';
@@ -311,7 +314,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.log('warn', `${stats?.label ?? 'a client'} truncated a buffer under us: ${policy === 'error' ? 'invalid_fd posted' : 'showing zeros'}`);
   }
 
-  countCommit(client: Client): void {
+  countCommit(client: Client, surface: Surface): void {
+    this.commits.emit(surface);
     const stats = this.#stats.of(client);
     if (!stats) return;
     stats.commits++;
@@ -354,6 +358,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
 
   usableAreaChanged(): void {
     this.desktop.usableAreaChanged();
+  }
+
+  toplevelChanged(window: XdgSurface): void {
+    this.desktop.windowChanged(window);
   }
 
   /** Mapped windows (toplevels and popups), bottom to top (the desktop's stack). */

@@ -124,7 +124,7 @@ export interface SurfaceHost {
   /** Accounting: a page was rescued while copying this client's buffer. */
   countRescue(client: Client, policy: TruncationPolicy): void;
   /** Accounting: one commit applied. */
-  countCommit(client: Client): void;
+  countCommit(client: Client, surface: Surface): void;
   surfaceDestroyed(surface: Surface): void;
 }
 
@@ -432,7 +432,7 @@ export class Surface {
     // Children: the new stacking order now; their positions and cached state
     // by the caller's worklist (#applyChildren).
     this.#applyStack();
-    this.host.countCommit(this.client);
+    this.host.countCommit(this.client, this);
     this.role?.committed?.(this);
     this.onApplied?.();
     if (state.frames.length || state.feedbacks.length) this.host.queueFrame(this, state.frames, state.feedbacks);
