@@ -14,8 +14,9 @@
 // Invariants:
 //  - the globals are created by the `create…Global` calls in the
 //    constructor, in the order clients see them; each area's function names
-//    its interface and version (Debian 12's XML); zwlr_data_control_manager_v1 is
-//    left out with options.dataControl false; wl_data_device_manager and
+//    its interface and version (Debian 12's XML, or the published XML of
+//    the version served); zwlr_data_control_manager_v1 and
+//    ext_data_control_manager_v1 are left out with options.dataControl false; wl_data_device_manager and
 //    zwp_primary_selection_device_manager_v1 come with the seat
 //    (attachSelectionSeat: GTK crashes on primary selection without a seat);
 //  - the first paint (the background) is pending from the start, so a
@@ -49,7 +50,7 @@ import { createPresentationGlobal, discard, presented } from './core/presentatio
 import { captureRgba } from './output/capture.js';
 import { Renderer, type SceneRoot } from './output/renderer.js';
 import { createScreencopyGlobal, type Screencopy } from './output/screencopy.js';
-import { createDataControlGlobal } from './selection/data-control.js';
+import { createDataControlGlobal, EXT_DATA_CONTROL, WLR_DATA_CONTROL } from './selection/data-control.js';
 import { createDataDeviceGlobal, type DataDevices } from './selection/data-device.js';
 import { createPrimarySelectionGlobal } from './selection/primary-selection.js';
 import { Selections, type SelectionSeat } from './selection/selection.js';
@@ -99,7 +100,7 @@ export interface CompositorOptions {
   keymapOnFirstUse?: boolean;
   /** Draw the cursor a client set into the output (screenshots, screen capture; default false). */
   cursor?: boolean;
-  /** Advertise zwlr_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
+  /** Advertise zwlr_data_control_manager_v1 and ext_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
   dataControl?: boolean;
   /** Gives the JavaScript heap back (the CLI's runs full collections until
    * V8 shrinks it): called a second after a client with 1,000 objects or more
@@ -196,7 +197,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createVirtualPointerGlobal(display, this.seat);
     createActivationGlobal(display, { activate: (surface) => this.desktop.activate(surface) });
     this.attachSelectionSeat(this.seat);
-    if (options.dataControl !== false) createDataControlGlobal(display, this.selections);
+    if (options.dataControl !== false) createDataControlGlobal(display, this.selections, WLR_DATA_CONTROL);
+    if (options.dataControl !== false) createDataControlGlobal(display, this.selections, EXT_DATA_CONTROL);
     this.layerShell = createLayerShellGlobal(display, this);
     createDecorationGlobal(display);
     createOutputManagementGlobal(display, this.output);
