@@ -182,11 +182,14 @@ export class XdgSurface implements SurfaceRole, PopupParent {
       this.mapped = true;
       this.shell.mapWindow(this);
     } else if (!surface.mapped && this.mapped) {
-      this.unmap();
-      // Back to the state before the first commit.
+      // Back to the state before the first commit, before leaving the scene:
+      // the focus change the unmapping makes (no longer activated) then
+      // configures nothing until the next initial commit (a configure sent,
+      // then forgotten here, made the client's ack invalid_serial).
       this.#initialCommitDone = false;
       this.configured = false;
       this.#sentSerials.clear();
+      this.unmap();
     }
   }
 
