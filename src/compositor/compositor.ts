@@ -60,6 +60,7 @@ import { createSubcompositorGlobal } from './core/subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/surface.js';
 import { createViewporterGlobal } from './core/viewporter.js';
 import { createSinglePixelBufferGlobal } from './core/single-pixel-buffer.js';
+import { createIdleInhibitGlobal, type IdleInhibitHost, type IdleInhibitors } from './core/idle-inhibit.js';
 import { createActivationGlobal } from './shell/activation.js';
 import { createXdgForeignGlobals } from './shell/xdg-foreign.js';
 import { Input } from './input/scripted.js';
@@ -132,6 +133,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly seat: Seat;
   /** zwp_pointer_constraints_v1: which constraint is active, how many surfaces have one. */
   readonly pointerConstraints: PointerConstraints;
+  /** zwp_idle_inhibit_manager_v1: the inhibitors, and whether a shown surface inhibits idling (idleInhibited). */
+  readonly idleInhibitors: IdleInhibitors;
   /** Window policy: the stack, placement, focus and activation, the scene (desktop/desktop.ts). */
   readonly desktop: Desktop;
   /** Scripted keyboard and pointer input (see input/scripted.ts). */
@@ -206,9 +209,11 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createXdgForeignGlobals(display);
     createRelativePointerGlobal(display, this.seat);
     this.pointerConstraints = createPointerConstraintsGlobal(display, this.seat);
+    this.idleInhibitors = createIdleInhibitGlobal(display, this.#idleInhibitHost());
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());
+    this.idleInhibitors.onChange((on) => this.log('info', on ? 'idle inhibited: a shown surface has an idle inhibitor' : 'idle no longer inhibited'));
 
     this.display.onClient((client) => this.#track(client));
     const ping = options.pingIntervalMs ?? 10_000;
@@ -216,6 +221,22 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
       this.#pingTimer = setInterval(() => this.#guarded('ping', () => this.#shell.ping()), ping);
       this.#pingTimer.unref();
     }
+  }
+
+  #idleInhibitHost(): IdleInhibitHost {
+    return {
+      shown: (surface) => this.renderer.shows(surface),
+      onPainted: (listener) => this.renderer.onDamage(listener),
+      countInhibitors: (client, live) => {
+        const stats = this.#stats.of(client);
+        if (stats) stats.idleInhibitors = live;
+      },
+    };
+  }
+
+  /** A shown surface has an idle inhibitor: an idle feature (none yet: the output never idles) must not idle. */
+  get idleInhibited(): boolean {
+    return this.idleInhibitors.inhibited;
   }
 
   /** Advertises the focus-dependent selection globals for `seat` (once). */
