@@ -68,6 +68,7 @@ import { createSeatGlobal, type Seat, type SeatHost } from './input/seat.js';
 import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './input/virtual-input.js';
 import { createRelativePointerGlobal } from './input/relative-pointer.js';
 import { createPointerConstraintsGlobal, type PointerConstraints } from './input/pointer-constraints.js';
+import { createCursorShapeGlobal } from './input/cursor-shape.js';
 import type { KeymapNames } from './input/xkb.js';
 import { createDecorationGlobal } from './shell/decoration.js';
 import { createLayerShellGlobal, type LayerShell, type LayerShellHost } from './shell/layer-shell.js';
@@ -210,6 +211,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createRelativePointerGlobal(display, this.seat);
     this.pointerConstraints = createPointerConstraintsGlobal(display, this.seat);
     this.idleInhibitors = createIdleInhibitGlobal(display, this.#idleInhibitHost());
+    createCursorShapeGlobal(display, this.seat);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());
