@@ -49,7 +49,8 @@ import { createOutputGlobals, Output } from './output/output.js';
 import { createPresentationGlobal, discard, presented } from './core/presentation.js';
 import { captureRgba } from './output/capture.js';
 import { Renderer, type SceneRoot } from './output/renderer.js';
-import { createScreencopyGlobal, type Screencopy } from './output/screencopy.js';
+import { createScreencopyGlobal } from './output/screencopy.js';
+import { CaptureQueue } from './output/capture-queue.js';
 import { createDataControlGlobal, EXT_DATA_CONTROL, WLR_DATA_CONTROL } from './selection/data-control.js';
 import { createDataDeviceGlobal, type DataDevices } from './selection/data-device.js';
 import { createPrimarySelectionGlobal } from './selection/primary-selection.js';
@@ -146,7 +147,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly #log: (line: string) => void;
   readonly #level: number;
   readonly #shell: Shell;
-  readonly #screencopy: Screencopy;
+  /** Screen capture into clients' buffers, for both capture protocols (output/capture-queue.ts). */
+  readonly captures: CaptureQueue;
   /** The clipboard and primary selections, shared by the three selection protocols. */
   readonly selections = new Selections();
   #dataDevices: DataDevices | null = null;
@@ -185,7 +187,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.#shell = createXdgShellGlobal(display, this);
     createViewporterGlobal(display);
     createPresentationGlobal(display);
-    this.#screencopy = createScreencopyGlobal(display, this);
+    this.captures = new CaptureQueue(this);
+    createScreencopyGlobal(display, this.captures);
     const seatHost: SeatHost = {
       display,
       output: this.output,
@@ -384,7 +387,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
 
   #outputChanged(): void {
     this.renderer.invalidate();
-    this.#screencopy.outputChanged();
+    this.captures.outputChanged(this.output);
     this.desktop.outputChanged();
     this.scheduleRepaint();
     this.log('info', `output mode ${this.output.width}x${this.output.height} @ ${this.output.refreshMilliHz} mHz, scale ${this.output.scale}`);
@@ -436,7 +439,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
       this.paint();
     }
     try {
-      this.#screencopy.refresh(vblank);
+      this.captures.refresh(vblank);
     } catch (e) {
       this.log('error', `screen capture failed: ${stackOf(e)}`);
     }
