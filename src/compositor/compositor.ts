@@ -51,6 +51,7 @@ import { captureRgba } from './output/capture.js';
 import { Renderer, type SceneRoot } from './output/renderer.js';
 import { createScreencopyGlobal } from './output/screencopy.js';
 import { CaptureQueue } from './output/capture-queue.js';
+import { createImageCopyCaptureGlobals, type ImageCopyCapture } from './output/image-copy-capture.js';
 import { createDataControlGlobal, EXT_DATA_CONTROL, WLR_DATA_CONTROL } from './selection/data-control.js';
 import { createDataDeviceGlobal, type DataDevices } from './selection/data-device.js';
 import { createPrimarySelectionGlobal } from './selection/primary-selection.js';
@@ -149,6 +150,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly #shell: Shell;
   /** Screen capture into clients' buffers, for both capture protocols (output/capture-queue.ts). */
   readonly captures: CaptureQueue;
+  /** ext_image_copy_capture_manager_v1 and its output capture sources: the sessions. */
+  readonly imageCopyCapture: ImageCopyCapture;
   /** The clipboard and primary selections, shared by the three selection protocols. */
   readonly selections = new Selections();
   #dataDevices: DataDevices | null = null;
@@ -189,6 +192,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createPresentationGlobal(display);
     this.captures = new CaptureQueue(this);
     createScreencopyGlobal(display, this.captures);
+    this.imageCopyCapture = createImageCopyCaptureGlobals(display, this.captures, { outputOf: () => this.output });
     const seatHost: SeatHost = {
       display,
       output: this.output,
