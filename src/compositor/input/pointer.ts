@@ -405,6 +405,11 @@ export class Pointer {
       this.#unwatchFocus = null;
       this.#focusOrigin = null;
       this.#buttons.clear();
+      // The cursor was the focused client's (a named shape outlives no surface of its own).
+      if (this.cursor) {
+        this.cursor = null;
+        this.#host.cursorChanged();
+      }
     }
     if (!this.grab && this.#buttons.size === 0) {
       const hit = this.#target();

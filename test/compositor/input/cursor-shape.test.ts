@@ -11,6 +11,7 @@ import { MAX_CURSOR_SHAPE_DEVICES } from '../../../src/compositor/input/cursor-s
 import { wp_cursor_shape_device_v1, wp_cursor_shape_manager_v1 } from '../../../src/protocol/cursor-shape.js';
 import { wl_seat } from '../../../src/protocol/wayland.js';
 import { DisplayError } from '../../../src/wire/codec.js';
+import { waitFor } from '../../support/common.js';
 import { bindCore, expectProtocolError, hex, mappedWindow, pixelAt, present, shmBuffer, startCompositor, type Globals, type TestCompositor } from '../../support/compositor.js';
 
 const SHAPE = wp_cursor_shape_device_v1.enums.shape.entries;
@@ -143,6 +144,22 @@ test('a device whose wl_pointer is gone is inert (an unknown shape is still inva
   assert.equal(cursorOf(t), 'shape move', 'inert: ignored');
   orphan.request('set_shape', serial, 99);
   await expectProtocolError(a.c, 'wp_cursor_shape_device_v1', INVALID_SHAPE, /99 is not a cursor shape/);
+  t.close();
+});
+
+test('a client leaving takes its named cursor with it (the fuzzer found it kept)', async () => {
+  const t = startCompositor();
+  const a = await peer(t, 'a', 0xff0000ff);
+  await t.compositor.input.pointer.move(40, 40);
+  await a.c.roundtrip();
+  a.device.request('set_shape', a.enters.at(-1)!, SHAPE.wait);
+  await a.c.roundtrip();
+  assert.equal(cursorOf(t), 'shape wait');
+  a.c.close();
+  await waitFor(() => t.compositor.display.clients.size === 0, 'a gone');
+  await t.compositor.input.pointer.move(41, 41); // the next input event sees the scene as it is
+  assert.equal(cursorOf(t), null);
+  assert.equal(t.compositor.seat.pointer.focus, null);
   t.close();
 });
 
