@@ -40,6 +40,15 @@ async function peer(t: TestCompositor, label: string, color: number): Promise<Pe
   return { c, g, pointer, device, manager, enters };
 }
 
+/** A compositor and one peer with pointer focus (the pointer over its window): its latest enter serial is at enters.at(-1). */
+async function focusedPeer(options = {}): Promise<{ t: TestCompositor; a: Peer }> {
+  const t = startCompositor(options);
+  const a = await peer(t, 'a', 0xff0000ff); // 100×100 at 32,32
+  await t.compositor.input.pointer.move(40, 40);
+  await a.c.roundtrip();
+  return { t, a };
+}
+
 const cursorOf = (t: TestCompositor): string | null => {
   const c = t.compositor.seat.pointer.cursor;
   return c === null ? null : c.kind === 'shape' ? `shape ${c.shape}` : 'surface';
@@ -104,10 +113,7 @@ test('a cursor surface and a shape replace each other; a shape draws no picture,
 });
 
 test('every shape of the version-1 enum is taken by name; 0 and 35 are invalid_shape on the device, for that client only', async () => {
-  const t = startCompositor();
-  const a = await peer(t, 'a', 0xff0000ff);
-  await t.compositor.input.pointer.move(40, 40);
-  await a.c.roundtrip();
+  const { t, a } = await focusedPeer();
   for (const [name, value] of Object.entries(SHAPE)) {
     a.device.request('set_shape', a.enters.at(-1)!, value);
     await a.c.roundtrip();
@@ -148,10 +154,7 @@ test('a device whose wl_pointer is gone is inert (an unknown shape is still inva
 });
 
 test('a client leaving takes its named cursor with it (the fuzzer found it kept)', async () => {
-  const t = startCompositor();
-  const a = await peer(t, 'a', 0xff0000ff);
-  await t.compositor.input.pointer.move(40, 40);
-  await a.c.roundtrip();
+  const { t, a } = await focusedPeer();
   a.device.request('set_shape', a.enters.at(-1)!, SHAPE.wait);
   await a.c.roundtrip();
   assert.equal(cursorOf(t), 'shape wait');

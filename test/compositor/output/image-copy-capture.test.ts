@@ -124,6 +124,14 @@ async function shot(s: Session, into: Target, whole: [number, number] = [640, 48
   return outcome;
 }
 
+/** A session's first frame taken, then a second frame captured into a 640×480 buffer: it waits for a change. */
+async function waitingFrame(x: Ext, s: Session): Promise<Frame> {
+  assert.equal(await shot(s, target(x, 640, 480)), 'ready');
+  const f = frame(s, target(x, 640, 480));
+  await x.c.roundtrip();
+  return f;
+}
+
 /** The framebuffer's bytes (xrgb8888 little-endian: what an xrgb8888 or argb8888 capture holds) after painting. */
 function screen(t: TestCompositor): Buffer {
   t.compositor.paint();
@@ -258,9 +266,7 @@ test('an output mode change: the session gets the new buffer_size, a frame waiti
   const t = startCompositor();
   const x = await extClient(t);
   const s = session(x);
-  assert.equal(await shot(s, target(x, 640, 480)), 'ready');
-  const waiting = frame(s, target(x, 640, 480)); // waits for a change
-  await x.c.roundtrip();
+  const waiting = await waitingFrame(x, s);
   const before = s.events.length;
   t.compositor.output.setMode({ width: 320, height: 240 });
   assert.equal(await waiting.settled, `failed ${FAILURE.buffer_constraints}`);
@@ -279,9 +285,7 @@ test('stopped: a session whose output goes fails its waiting frame and every lat
   const t = startCompositor();
   const x = await extClient(t);
   const s = session(x);
-  assert.equal(await shot(s, target(x, 640, 480)), 'ready');
-  const waiting = frame(s, target(x, 640, 480));
-  await x.c.roundtrip();
+  const waiting = await waitingFrame(x, s);
   t.compositor.imageCopyCapture.outputRemoved(t.compositor.output);
   assert.equal(await waiting.settled, `failed ${FAILURE.stopped}`);
   await x.c.roundtrip();
