@@ -2,7 +2,7 @@
 // Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,wlr-data-control,
 // virtual-keyboard,wlr-virtual-pointer,xdg-activation,primary-selection,wlr-layer-shell,
 // wlr-output-management,xdg-decoration,viewporter,presentation-time,
-// single-pixel-buffer,xdg-foreign,relative-pointer,pointer-constraints,
+// single-pixel-buffer,xdg-foreign,relative-pointer,pointer-constraints,fractional-scale,
 // idle-inhibit,tablet,cursor-shape,ext-data-control,ext-foreign-toplevel-list,
 // ext-image-capture-source,ext-image-copy-capture}.ts from
 // the protocol XML: facts only (names, versions, opcodes = array order,
@@ -63,6 +63,10 @@ const PROTOCOLS = [
   {
     xml: '/usr/share/wayland-protocols/unstable/pointer-constraints/pointer-constraints-unstable-v1.xml',
     out: 'src/protocol/pointer-constraints.ts',
+  },
+  {
+    xml: '/usr/share/wayland-protocols/staging/fractional-scale/fractional-scale-v1.xml',
+    out: 'src/protocol/fractional-scale.ts',
   },
   {
     xml: '/usr/share/wayland-protocols/unstable/idle-inhibit/idle-inhibit-unstable-v1.xml',

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { LogLevel, TruncationPolicy } from '../compositor/index.js';
 import { Keymap } from '../compositor/input/xkb.js';
+import { parseScale } from '../compositor/output/scale.js';
 
 export class UsageError extends Error {}
 
@@ -29,6 +30,10 @@ export interface CompositorArgs {
   xwayland: boolean;
   /** Where Xwayland's stderr goes (xvfb-run's -e FILE); undefined: shown only if it fails. */
   xwaylandLog: string | undefined;
+  /** Encode the output into this .webm, .mp4 or .mkv with ffmpeg. */
+  record: string | undefined;
+  /** Serve the live view (src/view) on this address. */
+  view: { host?: string; port: number } | undefined;
   help: boolean;
   version: boolean;
 }
@@ -47,7 +52,8 @@ was killed). serve runs until SIGINT or SIGTERM.
 options:
   --socket NAME            socket name in $XDG_RUNTIME_DIR (default: first free wayland-N)
   --width N, --height N    output mode in pixels (default 1024 x 768)
-  --scale N                output scale (default 1)
+  --scale S                output scale: a multiple of 1/120 in 0.25..8, e.g. 1, 1.25, 1.5, 2 or 4/3
+                           (default 1); the mode stays --width x --height pixels
   --refresh HZ             output refresh rate (default 60)
   --on-truncate POLICY     error (default: invalid_fd on the wl_buffer, as libwayland)
                            or zero (keep the client, show zeros)
@@ -66,6 +72,12 @@ options:
                            and give CLIENT DISPLAY and XAUTHORITY: a drop-in for xvfb-run
                            (serve prints DISPLAY and XAUTHORITY)
   --xwayland-log FILE      append Xwayland's stderr to FILE (default: shown only if it fails)
+  --record FILE            record the output with ffmpeg into FILE.webm (VP9), .mp4 (H.264)
+                           or .mkv (lossless FFV1): a frame whenever it changes, up to the
+                           refresh rate, none while it is still; complete on every exit
+  --view [HOST:]PORT       show the output live in a browser, and take its keyboard and pointer
+                           (default host 127.0.0.1; port 0: any free one; bound to another
+                           address, the printed URL carries a random token, required)
   --help, --version`;
 
 const OPTIONS = {
@@ -85,6 +97,8 @@ const OPTIONS = {
   'memory-budget-total': { type: 'string' },
   xwayland: { type: 'boolean' },
   'xwayland-log': { type: 'string' },
+  record: { type: 'string' },
+  view: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -111,6 +125,13 @@ function integer(name: string, text: string | undefined, dflt: number, min: numb
   return n;
 }
 
+function scale(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const s = parseScale(text);
+  if (s === null) throw new UsageError(`--scale: expected a multiple of 1/120 in 0.25..8 (such as 1, 1.25, 1.5, 2 or 4/3), got '${text}'`);
+  return s;
+}
+
 function oneOf<T extends string>(name: string, text: string | undefined, values: readonly T[], dflt: T): T {
   if (text === undefined) return dflt;
   const found = values.find((v) => v === text);
@@ -130,6 +151,23 @@ function keyboardLayout(text: string | undefined): string {
   return text;
 }
 
+/** --record's file: its extension picks the encoding (record.ts), checked here so a typo is a usage error. */
+function recordPath(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/\.(webm|mp4|mkv)$/i.test(text)) throw new UsageError(`--record: expected a file ending in .webm, .mp4 or .mkv, got '${text}'`);
+  return text;
+}
+
+/** --view's [HOST:]PORT (an IPv6 host in brackets). */
+function viewAddress(text: string | undefined): { host?: string; port: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new UsageError(`--view: expected [HOST:]PORT such as 8080 or 0.0.0.0:8080, got '${text}'`);
+  const host = m[1]?.replace(/^\[(.*)\]$/, '$1');
+  return host === undefined ? { port } : { host, port };
+}
+
 export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
   let values;
   try {
@@ -147,7 +185,7 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     socket,
     width: integer('width', values.width, 1024, 1, 16384),
     height: integer('height', values.height, 768, 1, 16384),
-    scale: integer('scale', values.scale, 1, 1, 8),
+    scale: scale(values.scale),
     refresh,
     onTruncate: oneOf('on-truncate', values['on-truncate'], ['error', 'zero'], 'error'),
     screenshot: values.screenshot,
@@ -161,6 +199,8 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
       values['memory-budget-total'] === undefined ? undefined : integer('memory-budget-total', values['memory-budget-total'], 0, 0, 1 << 20) * MIB,
     xwayland: (values.xwayland ?? false) || values['xwayland-log'] !== undefined,
     xwaylandLog: values['xwayland-log'],
+    record: recordPath(values.record),
+    view: viewAddress(values.view),
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -23,6 +23,8 @@ import { Compositor, loadPngEncoder } from '../compositor/index.js';
 import type { CompositorArgs } from './options.js';
 import { heapRelease } from './gc.js';
 import { startXwayland, XwaylandError, type Xwayland } from './xwayland.js';
+import type { Recorder } from './record.js';
+import type { View } from '../view/view.js';
 
 interface Session {
   compositor: Compositor;
@@ -32,6 +34,10 @@ interface Session {
   freezeScreenshot(): void;
   /** Removes everything this session made; idempotent and synchronous. */
   cleanup(): void;
+  /** The --record encoder, once started. */
+  recorder: Recorder | undefined;
+  /** The --view server, once listening. */
+  view: View | undefined;
 }
 
 /** What SIGINT/SIGTERM/SIGHUP do; set by run/serve once the session exists. */
@@ -71,11 +77,14 @@ function startSession(args: CompositorArgs): Session {
   const freezeScreenshot = (): void => {
     if (args.screenshot && !frozen) frozen = compositor.windows.length > 0 ? compositor.snapshot() : lastShown;
   };
+  const recording: { recorder: Recorder | undefined; view: View | undefined } = { recorder: undefined, view: undefined };
   let done = false;
   const cleanup = (): void => {
     if (done) return;
     done = true;
     try {
+      recording.recorder?.finishSync();
+      void recording.view?.close();
       freezeScreenshot();
       if (args.screenshot) compositor.writeScreenshot(args.screenshot, frozen);
       if (args.stats) writeFileSync(args.stats, JSON.stringify(compositor.clientStats, null, 2));
@@ -93,7 +102,61 @@ function startSession(args: CompositorArgs): Session {
     throw e;
   }
   compositor.log('info', `listening on ${listener.path}`);
-  return { compositor, runtimeDir, socketName: listener.name, freezeScreenshot, cleanup };
+  return {
+    compositor, runtimeDir, socketName: listener.name, freezeScreenshot, cleanup,
+    get recorder() {
+      return recording.recorder;
+    },
+    set recorder(r) {
+      recording.recorder = r;
+    },
+    get view() {
+      return recording.view;
+    },
+    set view(v) {
+      recording.view = v;
+    },
+  };
+}
+
+/** Starts --record's encoder for `session`; a RecordError ends the process (status 1) after cleanup. */
+async function maybeRecord(args: CompositorArgs, session: Session): Promise<void> {
+  if (!args.record) return;
+  // Loaded only here: it brings node:child_process, which `serve` otherwise never needs.
+  const { Recorder, RecordError } = await import('./record.js');
+  try {
+    session.recorder = await Recorder.start(session.compositor, args.record);
+  } catch (e) {
+    if (!(e instanceof RecordError)) throw e;
+    process.stderr.write(`nosigbus: ${e.message}\n`);
+    session.cleanup();
+    process.exit(1);
+  }
+}
+
+/** Starts --view's server for `session`; a ViewError (the address is taken, say) ends the process (status 1) after cleanup. */
+async function maybeView(args: CompositorArgs, session: Session, tellOnStderr: boolean): Promise<void> {
+  if (!args.view) return;
+  // Loaded only here: node:http and ws are for the view alone.
+  const { startView, ViewError } = await import('../view/view.js');
+  try {
+    session.view = await startView(session.compositor, args.view);
+    // serve prints it with the socket (VIEW=…); run's stdout is the client's.
+    if (tellOnStderr) process.stderr.write(`nosigbus: live view at ${session.view.url}\n`);
+  } catch (e) {
+    if (!(e instanceof ViewError)) throw e;
+    process.stderr.write(`nosigbus: ${e.message}\n`);
+    session.cleanup();
+    process.exit(1);
+  }
+}
+
+/** Ends the recording, the file written; false (and a message) when it failed. */
+async function finishRecording(session: Session): Promise<boolean> {
+  const failure = await session.recorder?.finish();
+  if (!failure) return true;
+  process.stderr.write(`nosigbus: the recording failed: ${failure}\n`);
+  return false;
 }
 
 /** Exit status for a child that ended with `code` or by `signal`. */
@@ -144,6 +207,8 @@ export async function run(args: CompositorArgs, command: readonly string[]): Pro
   const { spawn } = await import('node:child_process');
   const session = startSession(args);
   const xwayland = await maybeXwayland(args, session);
+  await maybeRecord(args, session);
+  await maybeView(args, session, true);
   const child = spawn(command[0]!, command.slice(1), { env: clientEnv(session, xwayland), stdio: 'inherit' });
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -157,12 +222,13 @@ export async function run(args: CompositorArgs, command: readonly string[]): Pro
     child.kill('SIGTERM');
     setTimeout(kill, CLIENT_TERM_MS).unref();
   });
-  /** The client is gone: screenshot, then Xwayland, then the compositor. */
+  /** The client is gone: screenshot, recording, then Xwayland, then the compositor. */
   const finish = async (status: number): Promise<never> => {
     session.freezeScreenshot();
+    const recorded = await finishRecording(session);
     await xwayland?.stop();
     session.cleanup();
-    process.exit(xwaylandDied && status === 0 ? 1 : status);
+    process.exit((xwaylandDied || !recorded) && status === 0 ? 1 : status);
   };
   child.on('error', (e) => {
     session.compositor.log('error', `cannot run ${command[0]}: ${e.message}`);
@@ -194,8 +260,11 @@ export async function serve(args: CompositorArgs): Promise<void> {
   const session = startSession(args);
   onUncaught(session, () => {});
   const xwayland = await maybeXwayland(args, session);
+  await maybeRecord(args, session);
+  await maybeView(args, session, false);
   const x11 = xwayland ? `\nDISPLAY=${xwayland.display}\nXAUTHORITY=${xwayland.authority}` : '';
-  printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}${x11}`);
+  const view = session.view ? `\nVIEW=${session.view.url}` : '';
+  printLine(`XDG_RUNTIME_DIR=${session.runtimeDir}\nWAYLAND_DISPLAY=${session.socketName}${x11}${view}`);
   xwayland?.onUnexpectedExit((why) => {
     process.stderr.write(`nosigbus: ${why}\n`);
     session.cleanup();
@@ -203,6 +272,7 @@ export async function serve(args: CompositorArgs): Promise<void> {
   });
   onSignal = (sig) =>
     void (async () => {
+      await finishRecording(session);
       await xwayland?.stop();
       session.cleanup();
       process.exit(128 + (constants.signals[sig] ?? 0));

@@ -62,6 +62,7 @@ import { createSubcompositorGlobal } from './core/subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/surface.js';
 import { createViewporterGlobal } from './core/viewporter.js';
 import { createSinglePixelBufferGlobal } from './core/single-pixel-buffer.js';
+import { createFractionalScaleGlobal, type FractionalScales } from './core/fractional-scale.js';
 import { createIdleInhibitGlobal, type IdleInhibitHost, type IdleInhibitors } from './core/idle-inhibit.js';
 import { createActivationGlobal } from './shell/activation.js';
 import { createXdgForeignGlobals } from './shell/xdg-foreign.js';
@@ -136,6 +137,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly seat: Seat;
   /** zwp_pointer_constraints_v1: which constraint is active, how many surfaces have one. */
   readonly pointerConstraints: PointerConstraints;
+  /** wp_fractional_scale_manager_v1: the objects that are told the output's scale. */
+  readonly fractionalScales: FractionalScales;
   /** zwp_idle_inhibit_manager_v1: the inhibitors, and whether a shown surface inhibits idling (idleInhibited). */
   readonly idleInhibitors: IdleInhibitors;
   /** Window policy: the stack, placement, focus and activation, the scene (desktop/desktop.ts). */
@@ -217,6 +220,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createXdgForeignGlobals(display);
     createRelativePointerGlobal(display, this.seat);
     this.pointerConstraints = createPointerConstraintsGlobal(display, this.seat);
+    this.fractionalScales = createFractionalScaleGlobal(display, this.output);
     this.idleInhibitors = createIdleInhibitGlobal(display, this.#idleInhibitHost());
     createCursorShapeGlobal(display, this.seat);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).

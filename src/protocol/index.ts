@@ -5,7 +5,7 @@
 // primary-selection-unstable-v1, wlr-layer-shell-unstable-v1 (v4),
 // wlr-output-management-unstable-v1 (v2), xdg-decoration-unstable-v1,
 // viewporter, presentation-time, single-pixel-buffer-v1, xdg-foreign-unstable-v2,
-// relative-pointer-unstable-v1, pointer-constraints-unstable-v1,
+// relative-pointer-unstable-v1, pointer-constraints-unstable-v1, fractional-scale-v1,
 // idle-inhibit-unstable-v1, tablet-unstable-v2 (not served: cursor-shape names
 // it), cursor-shape-v1, ext-data-control-v1, ext-foreign-toplevel-list-v1 (not
 // served: ext-image-capture-source names it), ext-image-capture-source-v1 and
@@ -30,6 +30,7 @@ import * as singlePixelBuffer from './single-pixel-buffer.js';
 import * as xdgForeign from './xdg-foreign.js';
 import * as relativePointer from './relative-pointer.js';
 import * as pointerConstraints from './pointer-constraints.js';
+import * as fractionalScale from './fractional-scale.js';
 import * as idleInhibit from './idle-inhibit.js';
 import * as tablet from './tablet.js';
 import * as cursorShape from './cursor-shape.js';
@@ -57,6 +58,7 @@ export * from './single-pixel-buffer.js';
 export * from './xdg-foreign.js';
 export * from './relative-pointer.js';
 export * from './pointer-constraints.js';
+export * from './fractional-scale.js';
 export * from './idle-inhibit.js';
 export * from './tablet.js';
 export * from './cursor-shape.js';
@@ -85,6 +87,7 @@ const modules = {
   xdg_foreign_unstable_v2: xdgForeign,
   relative_pointer_unstable_v1: relativePointer,
   pointer_constraints_unstable_v1: pointerConstraints,
+  fractional_scale_v1: fractionalScale,
   idle_inhibit_unstable_v1: idleInhibit,
   tablet_unstable_v2: tablet,
   cursor_shape_v1: cursorShape,

@@ -27,6 +27,7 @@ import * as singlePixelBuffer from '../../src/protocol/single-pixel-buffer.js';
 import * as xdgForeign from '../../src/protocol/xdg-foreign.js';
 import * as relativePointer from '../../src/protocol/relative-pointer.js';
 import * as pointerConstraints from '../../src/protocol/pointer-constraints.js';
+import * as fractionalScale from '../../src/protocol/fractional-scale.js';
 import * as idleInhibit from '../../src/protocol/idle-inhibit.js';
 import * as tablet from '../../src/protocol/tablet.js';
 import * as cursorShape from '../../src/protocol/cursor-shape.js';
@@ -69,6 +70,8 @@ import {
   zwp_relative_pointer_v1,
   zwp_pointer_constraints_v1,
   zwp_locked_pointer_v1,
+  wp_fractional_scale_manager_v1,
+  wp_fractional_scale_v1,
 } from '../../src/protocol/index.js';
 import type { InterfaceDesc, MessageDesc, EnumDesc } from '../../src/protocol/index.js';
 
@@ -178,6 +181,12 @@ const SOURCES = [
     xml: '/usr/share/wayland-protocols/unstable/pointer-constraints/pointer-constraints-unstable-v1.xml',
     pkg: 'wayland-protocols',
     mod: pointerConstraints,
+  },
+  {
+    name: 'fractional_scale_v1',
+    xml: '/usr/share/wayland-protocols/staging/fractional-scale/fractional-scale-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: fractionalScale,
   },
   {
     name: 'idle_inhibit_unstable_v1',
@@ -655,6 +664,15 @@ test('spot checks: single-pixel-buffer, xdg-foreign v2, relative-pointer, pointe
   assert.deepEqual(zwp_pointer_constraints_v1.enums.lifetime.entries, { oneshot: 1, persistent: 2 });
   assert.equal(zwp_pointer_constraints_v1.requests[1].signature, 'noo?ou');
   assert.deepEqual(zwp_locked_pointer_v1.events.map((m) => m.name), ['locked', 'unlocked']);
+});
+
+test('spot checks: fractional-scale-v1', () => {
+  assert.equal(wp_fractional_scale_manager_v1.version, 1);
+  assert.deepEqual(wp_fractional_scale_manager_v1.requests.map((m) => [m.name, m.signature]), [['destroy', ''], ['get_fractional_scale', 'no']]);
+  assert.deepEqual(wp_fractional_scale_manager_v1.requests[1].types, ['wp_fractional_scale_v1', 'wl_surface']);
+  assert.deepEqual(wp_fractional_scale_manager_v1.enums.error.entries, { fractional_scale_exists: 0 });
+  assert.deepEqual(wp_fractional_scale_v1.requests.map((m) => [m.name, m.signature, m.destructor]), [['destroy', '', true]]);
+  assert.deepEqual(wp_fractional_scale_v1.events.map((m) => [m.name, m.signature]), [['preferred_scale', 'u']]);
 });
 
 test('spot checks: idle-inhibit, cursor-shape v1 (wayland-protocols 1.32, the published facts, by hand)', () => {

@@ -12,14 +12,18 @@ export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Resolves once `predicate` holds (checked every `stepMs`), rejects after `timeoutMs` naming `what`. */
-export function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000, stepMs = 5): Promise<void> {
+/** Resolves once `predicate` holds (checked every `stepMs`; it may be async), rejects after `timeoutMs` naming `what`. */
+export function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000, stepMs = 5): Promise<void> {
   return new Promise((resolve, reject) => {
     const start = Date.now();
     const check = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() - start > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(check, stepMs);
+      void Promise.resolve()
+        .then(predicate)
+        .then((held) => {
+          if (held) resolve();
+          else if (Date.now() - start > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
+          else setTimeout(check, stepMs);
+        }, reject);
     };
     check();
   });

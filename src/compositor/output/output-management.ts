@@ -19,8 +19,10 @@
 //    more than MAX_CLIENT_MODE_PIXELS, 7680 × 4320 pixels) is `failed` (a
 //    single output cannot go away, and the renderer has no transforms); `test` validates only; `apply` changes
 //    the output, whose listeners repaint and reconfigure windows and layer
-//    surfaces, then `succeeded`. A fractional scale is rounded (the
-//    protocol allows it; surfaces have integer scales);
+//    surfaces, then `succeeded`. A scale is a multiple of 1/120 in 0.25..8
+//    (the wl_fixed on the wire is the one such multiple it rounds; scale.ts):
+//    `wlr-randr --scale 1.5` gives 1.5, a scale out of that range, or one no
+//    multiple of 1/120 rounds to, is `failed`;
 //  - protocol errors: a head enabled or disabled twice
 //    (already_configured_head), a configuration applied or tested that
 //    omits our head (unconfigured_head), requests after apply/test
@@ -59,6 +61,7 @@ import {
 import type { Display, Resource } from '../../server/index.js';
 import { MAX_OUTPUT_SIZE, MAX_REFRESH_MILLIHZ, type Output } from './output.js';
 import { dataOf, implement } from '../../server/typed.js';
+import { scaleFromFixed } from './scale.js';
 
 const CONFIG_ERROR = zwlr_output_configuration_v1.enums.error.entries;
 const HEAD_ERROR = zwlr_output_configuration_head_v1.enums.error.entries;
@@ -317,8 +320,8 @@ export class OutputManagement {
     if (size.width * size.height > MAX_CLIENT_MODE_PIXELS && !(size.width === current.width && size.height === current.height)) return null;
     const refresh = size.refresh > 0 ? size.refresh : this.#output.refreshMilliHz;
     if (refresh > MAX_REFRESH_MILLIHZ) return null; // what Output.setMode takes: failed, not an exception
-    const scale = req.scale === null ? this.#output.scale : Math.max(1, Math.round(req.scale));
-    if (scale > 64) return null;
+    const scale = req.scale === null ? this.#output.scale : scaleFromFixed(req.scale);
+    if (scale === null) return null;
     return { width: size.width, height: size.height, refreshMilliHz: refresh, scale };
   }
 

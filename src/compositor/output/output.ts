@@ -1,8 +1,16 @@
 // The one output: wl_output v4, zxdg_output_manager_v1 v3, and its framebuffer.
 //
 // Invariants:
-//  - the mode is width × height pixels at `refreshMilliHz`; the logical size
-//    (what windows are sized to) is the mode divided by the scale;
+//  - the mode is width × height pixels at `refreshMilliHz`; the scale is a
+//    multiple of 1/120 in 0.25..8 (scale.ts), held as its numerator; the
+//    logical size (what windows are sized to, what xdg_output says) is the
+//    mode divided by the scale, rounded down as wlroots does (1024 px at 1.5
+//    is 682); wl_output.scale, an integer, says ceil(scale), as wlroots and
+//    KWin do: a client that knows no fractional scale draws at 2 for 1.5 and
+//    is scaled down (wp_fractional_scale_v1 tells the others 1.5);
+//  - logical coordinates become output pixels by toOutputPixels(), one
+//    rounding (half up) for every edge, so that two surfaces meeting at a
+//    logical edge meet at the same pixel edge: no gap, no overlap;
 //  - every wl_output bind gets geometry, mode, scale, name, description and
 //    done, in that order (each only from the version that has it);
 //  - zxdg_output_v1 v3 ends with wl_output.done (its own done is deprecated
@@ -30,10 +38,13 @@ import { zxdg_output_manager_v1, zxdg_output_v1 } from '../../protocol/xdg-outpu
 import type { Client, Display, Resource } from '../../server/index.js';
 import { ClientQuota } from '../../server/client-quota.js';
 import { implement } from '../../server/typed.js';
+import { rect, type Rect } from '../core/region.js';
+import { SCALE_DENOMINATOR, scale120Of } from './scale.js';
 
 export interface OutputOptions {
   width: number;
   height: number;
+  /** A multiple of 1/120 in 0.25..8 (scale.ts). */
   scale: number;
   /** Refresh rate in Hz. */
   refresh: number;
@@ -62,7 +73,8 @@ const NO_RESOURCES: ReadonlySet<Resource<typeof wl_output>> = new Set();
 export class Output {
   #width: number;
   #height: number;
-  #scale: number;
+  /** The scale's numerator over SCALE_DENOMINATOR (120). */
+  #scale120: number;
   #refreshMilliHz: number;
   readonly name: string;
   readonly description: string;
@@ -77,7 +89,7 @@ export class Output {
   constructor(options: OutputOptions) {
     this.#width = options.width;
     this.#height = options.height;
-    this.#scale = options.scale;
+    this.#scale120 = checkedScale120(options.scale);
     this.#refreshMilliHz = Math.round(options.refresh * 1000);
     this.name = options.name ?? 'HEADLESS-1';
     this.description = 'nosigbus headless output';
@@ -92,8 +104,43 @@ export class Output {
     return this.#height;
   }
 
+  /** The scale (1.5 for 3 output pixels per 2 logical units). */
   get scale(): number {
-    return this.#scale;
+    return this.#scale120 / SCALE_DENOMINATOR;
+  }
+
+  /** The scale's numerator over 120: what wp_fractional_scale_v1.preferred_scale says. */
+  get scale120(): number {
+    return this.#scale120;
+  }
+
+  /** What wl_output.scale (an integer) advertises: the scale rounded up. */
+  get integerScale(): number {
+    return Math.ceil(this.#scale120 / SCALE_DENOMINATOR);
+  }
+
+  /** A logical coordinate (an edge) in output pixels: the one rounding every edge gets. */
+  toOutputPixels(logical: number): number {
+    return Math.round((logical * this.#scale120) / SCALE_DENOMINATOR);
+  }
+
+  /**
+   * The logical point that input at output pixel `px` means (the live view's
+   * pointer): at a fractional scale the pixel's centre, which lies in the
+   * surface the renderer drew there whatever the rounding of its edges (its
+   * corner may not: a surface at x·s = 49.33 starts at pixel 49, whose corner
+   * is left of it); at integer scales its corner, whole logical units.
+   */
+  toLogical(px: number): number {
+    const centre = this.#scale120 % SCALE_DENOMINATOR === 0 ? px : px + 0.5;
+    return (centre * SCALE_DENOMINATOR) / this.#scale120;
+  }
+
+  /** A logical rectangle in output pixels: its edges through toOutputPixels(). */
+  toOutputRect(x: number, y: number, width: number, height: number): Rect {
+    const x0 = this.toOutputPixels(x);
+    const y0 = this.toOutputPixels(y);
+    return rect(x0, y0, this.toOutputPixels(x + width) - x0, this.toOutputPixels(y + height) - y0);
   }
 
   get refreshMilliHz(): number {
@@ -105,12 +152,13 @@ export class Output {
     return this.#framebuffer;
   }
 
+  /** The mode in logical units, rounded down (exact: integers over the numerator). */
   get logicalWidth(): number {
-    return Math.floor(this.#width / this.#scale);
+    return Math.floor((this.#width * SCALE_DENOMINATOR) / this.#scale120);
   }
 
   get logicalHeight(): number {
-    return Math.floor(this.#height / this.#scale);
+    return Math.floor((this.#height * SCALE_DENOMINATOR) / this.#scale120);
   }
 
   /** Nanoseconds per refresh. */
@@ -140,22 +188,21 @@ export class Output {
 
   /**
    * Changes the mode (and scale): throws a RangeError for a size outside
-   * 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz or a scale below 1. A change
-   * to the current values sends nothing.
+   * 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz or a scale that is not a
+   * multiple of 1/120 in 0.25..8. A change to the current values sends nothing.
    */
   setMode(mode: OutputMode): void {
     const refresh = mode.refreshMilliHz ?? this.#refreshMilliHz;
-    const scale = mode.scale ?? this.#scale;
     const ok = (n: number, max: number): boolean => Number.isInteger(n) && n >= 1 && n <= max;
     if (!ok(mode.width, MAX_OUTPUT_SIZE) || !ok(mode.height, MAX_OUTPUT_SIZE)) throw new RangeError(`output size ${mode.width}x${mode.height} is outside 1..${MAX_OUTPUT_SIZE}`);
     if (!ok(refresh, MAX_REFRESH_MILLIHZ)) throw new RangeError(`refresh ${refresh} mHz is not a positive integer`);
-    if (!ok(scale, 64)) throw new RangeError(`scale ${scale} is not an integer in 1..64`);
-    if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale === this.#scale) return;
+    const scale120 = mode.scale === undefined ? this.#scale120 : checkedScale120(mode.scale);
+    if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale120 === this.#scale120) return;
     const resized = mode.width !== this.#width || mode.height !== this.#height;
     this.#width = mode.width;
     this.#height = mode.height;
     this.#refreshMilliHz = refresh;
-    this.#scale = scale;
+    this.#scale120 = scale120;
     if (resized) this.#framebuffer = new Uint32Array(this.#width * this.#height);
     // xdg_output v3 state is applied by the wl_output.done that follows it.
     for (const [x, o] of this.#xdgOutputs) this.#sendXdgState(x, o, false);
@@ -191,7 +238,7 @@ export class Output {
     // A headless output has no physical size; 0 × 0 mm is what the protocol allows for that.
     resource.send('geometry', 0, 0, 0, 0, wl_output.enums.subpixel.entries.unknown, 'nosigbus', 'headless', 0);
     resource.send('mode', MODE.current | MODE.preferred, this.#width, this.#height, this.#refreshMilliHz);
-    if (v >= 2) resource.send('scale', this.#scale);
+    if (v >= 2) resource.send('scale', this.integerScale);
     if (v >= 4 && first) {
       resource.send('name', this.name);
       resource.send('description', this.description);
@@ -220,6 +267,13 @@ export class Output {
       if (first && !outputResource.destroyed && outputResource.version >= 2) outputResource.send('done');
     } else resource.send('done');
   }
+}
+
+/** `scale`'s numerator over 120; a RangeError if it is not a multiple of 1/120 in 0.25..8. */
+function checkedScale120(scale: number): number {
+  const k = scale120Of(scale);
+  if (k === null) throw new RangeError(`scale ${scale} is not a multiple of 1/120 in 0.25..8`);
+  return k;
 }
 
 /** Creates the wl_output and zxdg_output_manager_v1 globals of `output`. */

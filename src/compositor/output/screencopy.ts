@@ -8,7 +8,8 @@
 //    bytes, so a full-width copy is one memcpy), then buffer_done (v3); no
 //    linux_dmabuf (no GPU), no y_invert (rows are written top down);
 //  - capture_output_region is in output-logical coordinates, scaled to
-//    output pixels and clamped to the output; an empty result is `failed`;
+//    output pixels (Output.toOutputRect: the edges the renderer gives a
+//    surface there) and clamped to the output; an empty result is `failed`;
 //  - `copy` goes as soon as the framebuffer is current; `copy_with_damage`
 //    once the client's damage log (one per client, made at its first such
 //    copy) meets the frame's area, and sends damage (buffer-local) before
@@ -77,9 +78,8 @@ class Screencopy {
     implement(manager, zwlr_screencopy_manager_v1, {
       capture_output: (_m, frame) => this.#capture(frame, output, rect(0, 0, output.width, output.height)),
       capture_output_region: (_m, frame, _cursor, _output, x, y, width, height) => {
-        const s = output.scale;
-        // Logical to output pixels; a negative size is an empty box.
-        this.#capture(frame, output, rect(x * s, y * s, Math.max(0, width) * s, Math.max(0, height) * s));
+        // Logical to output pixels, the edges rounded as the renderer rounds them; a negative size is an empty box.
+        this.#capture(frame, output, output.toOutputRect(x, y, Math.max(0, width), Math.max(0, height)));
       },
     });
   }

@@ -118,6 +118,25 @@ test('translucent pixels inside the opaque region are shown opaque; outside it t
   t.close();
 });
 
+test('set_opaque_region(NULL) empties the opaque region: a transparent argb buffer committed with it shows what is below', async () => {
+  // Chromium's popups do exactly this: the whole surface declared opaque before
+  // the first buffer, then the first (still transparent) buffer with the region
+  // unset. Read as "no change", the zeros were shown as opaque black.
+  const { t, c, g } = await setup();
+  const w = await toplevel(c, g);
+  const region = g.compositor.request('create_region', null)!;
+  region.request('add', 0, 0, 20, 10);
+  w.surface.request('set_opaque_region', region);
+  w.surface.request('commit');
+  await c.roundtrip();
+  w.surface.request('set_opaque_region', null);
+  present(w.surface, shmBuffer(g, 20, 10, () => 0, ARGB).buffer, 20, 10);
+  await c.roundtrip();
+  const win = t.compositor.windows.at(-1)!;
+  assert.equal(hex(pixelAt(t.compositor, win.x + 5, win.y + 5)), hex(BACKGROUND), 'transparent: the background, not black');
+  t.close();
+});
+
 test('frame callbacks fire once per refresh, only for commits, with a timestamp that advances', async () => {
   const { t, c, g } = await setup({ refresh: 50 });
   const w = await toplevel(c, g);

@@ -21,7 +21,6 @@
 // Missing wf-recorder or ffmpeg fails in CI (needPeer). Every wait is
 // bounded; what the test starts is stopped by pid.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,10 +32,9 @@ import { nosigbus } from '../../support/cli.js';
 import { privateDir, sleep, until, waitFor } from '../../support/common.js';
 import { needPeer } from '../../support/peers.js';
 import { start, type Exit } from '../../support/peer-compositors.js';
+import { decodeFrames, FFMPEG, FFPROBE, probe, type Probe } from '../../support/video.js';
 
 const WF_RECORDER = '/usr/bin/wf-recorder';
-const FFPROBE = '/usr/bin/ffprobe';
-const FFMPEG = '/usr/bin/ffmpeg';
 const FIXTURE = fileURLToPath(new URL('../../fixtures/honest-then.js', import.meta.url));
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -52,26 +50,8 @@ function peers(t: Parameters<typeof needPeer>[0]): boolean {
   return needPeer(t, [WF_RECORDER], 'wf-recorder') && needPeer(t, [FFPROBE, FFMPEG], 'ffmpeg');
 }
 
-interface Probe { codec: string; width: number; height: number; frames: number }
-
-function probe(file: string): Probe {
-  const json: unknown = JSON.parse(execFileSync(FFPROBE, ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
-    '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', file], { encoding: 'utf8', timeout: 30_000 }));
-  const streams = typeof json === 'object' && json !== null && 'streams' in json && Array.isArray(json.streams) ? json.streams : [];
-  const s: unknown = streams[0];
-  assert.ok(typeof s === 'object' && s !== null, `no video stream in ${file}`);
-  const field = (k: string): unknown => (k in s ? Object.entries(s).find(([key]) => key === k)?.[1] : undefined);
-  return { codec: String(field('codec_name')), width: Number(field('width')), height: Number(field('height')), frames: Number(field('nb_read_frames')) };
-}
-
-/** The first `count` frames of `file`, decoded to RGBA; `distinct`: only those unlike the one before (mpdecimate). */
 function decode(file: string, count: number, distinct = false): Buffer[] {
-  const filter = distinct ? ['-vf', 'mpdecimate', '-fps_mode', 'passthrough'] : [];
-  const raw = execFileSync(FFMPEG, ['-v', 'error', '-i', file, ...filter, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
-    { maxBuffer: (count + 1) * WIDTH * HEIGHT * 4, timeout: 30_000 });
-  const size = WIDTH * HEIGHT * 4;
-  assert.equal(raw.length % size, 0);
-  return Array.from({ length: raw.length / size }, (_, i) => raw.subarray(i * size, (i + 1) * size));
+  return decodeFrames(file, WIDTH, HEIGHT, count, distinct);
 }
 
 const rgb = (argb: number): number => argb & 0xffffff;

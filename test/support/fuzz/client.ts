@@ -33,6 +33,8 @@ import { MAX_CURSOR_SHAPE_DEVICES } from '../../../src/compositor/input/cursor-s
 import { MAX_CAPTURE_SESSIONS, SESSION_FORMATS } from '../../../src/compositor/output/image-copy-capture.js';
 import { zwp_pointer_constraints_v1 } from '../../../src/protocol/pointer-constraints.js';
 import { MAX_POINTER_CONSTRAINTS } from '../../../src/compositor/input/pointer-constraints.js';
+import { wp_fractional_scale_manager_v1 } from '../../../src/protocol/fractional-scale.js';
+import { MAX_FRACTIONAL_SCALES } from '../../../src/compositor/core/fractional-scale.js';
 import { wp_single_pixel_buffer_manager_v1 } from '../../../src/protocol/single-pixel-buffer.js';
 import { wp_viewport, wp_viewporter } from '../../../src/protocol/viewporter.js';
 import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../../src/protocol/virtual-keyboard.js';
@@ -262,6 +264,11 @@ interface ConstraintModel extends SimpleObject {
   readonly lock: boolean;
 }
 
+/** A wp_fractional_scale_v1: its surface has one while it lives (inert once the surface is gone). */
+interface FractionalScaleModel extends SimpleObject {
+  readonly surface: SurfaceModel;
+}
+
 interface FrameModel {
   proxy: Proxy;
   /** The buffer the frame asked for (width, height, stride), 'failed' before any buffer, null: not known yet. */
@@ -385,6 +392,7 @@ export class FuzzClient {
   importer: SimpleObject | null = null;
   relativePointerManager: SimpleObject | null = null;
   constraintsManager: SimpleObject | null = null;
+  fractionalManager: SimpleObject | null = null;
   idleInhibitManager: SimpleObject | null = null;
   cursorShapeManager: SimpleObject | null = null;
   captureSourceManager: SimpleObject | null = null;
@@ -435,6 +443,8 @@ export class FuzzClient {
   readonly captureFrames: CaptureFrameModel[] = [];
   /** Pointer constraints: each holds its surface's place until destroyed (or the surface is). */
   readonly constraints: ConstraintModel[] = [];
+  /** wp_fractional_scale_v1 objects: each holds its surface's place until destroyed. */
+  readonly fractionalScales: FractionalScaleModel[] = [];
   /** Input serials received (enter, leave, button, key, modifiers), newest last. */
   readonly inputSerials: number[] = [];
   /** The drag offer of the last enter on a data device (what a drop is about). */
@@ -545,6 +555,7 @@ export class FuzzClient {
     if (r.chance(0.6)) this.importer = this.#simple(zxdg_importer_v2);
     if (r.chance(0.5)) this.relativePointerManager = this.#simple(zwp_relative_pointer_manager_v1);
     if (r.chance(0.5)) this.constraintsManager = this.#simple(zwp_pointer_constraints_v1);
+    if (r.chance(0.5)) this.fractionalManager = this.#simple(wp_fractional_scale_manager_v1);
     if (r.chance(0.4)) this.idleInhibitManager = this.#simple(zwp_idle_inhibit_manager_v1);
     if (r.chance(0.5)) this.cursorShapeManager = this.#simple(wp_cursor_shape_manager_v1);
     if (r.chance(0.5)) this.captureSourceManager = this.#simple(ext_output_image_capture_source_manager_v1);
@@ -807,6 +818,7 @@ export class FuzzClient {
       a('xdg_foreign', 2, () => this.#foreignRequest()),
       a('relative_pointer', 1, () => this.#relativePointerRequest()),
       a('pointer_constraint', 1.5, () => this.#constraintRequest()),
+      a('fractional_scale', 1.5, () => this.#fractionalScaleRequest()),
       a('idle_inhibit', 1, () => this.#idleInhibitRequest()),
       a('cursor_shape', 1.5, () => this.#cursorShapeRequest()),
       // seat
@@ -816,7 +828,7 @@ export class FuzzClient {
       a('virtual_pointer', 2, () => this.#virtualPointer()),
       // selections and drags
       a('data_device', 3, () => this.#dataDevice()),
-      a('start_drag', 1.5, () => this.#startDrag()),
+      a('start_drag', 2, () => this.#startDrag()),
       a('offer', 3, () => this.#offerRequest()),
       a('primary_selection', 3, () => this.#primarySelection()),
       a('data_control', 2, () => this.#dataControl('data-control')),
@@ -824,7 +836,7 @@ export class FuzzClient {
       // outputs, capture, activation
       a('output', 1.5, () => this.#outputRequest()),
       a('screencopy', 2, () => this.#screencopyRequest()),
-      a('image_capture', 3, () => this.#imageCaptureRequest()),
+      a('image_capture', 5, () => this.#imageCaptureRequest()),
       a('output_management', 1.5, () => this.#outputManagement()),
       a('activation', 1.5, () => this.#activationRequest()),
       a('globals', 0.5, () => this.#globalsRequest()),
@@ -2155,6 +2167,33 @@ export class FuzzClient {
     }
   }
 
+  // ---------------------------------------------------------------- fractional scale
+
+  #fractionalScaleRequest(): Outcome | null {
+    const r = this.rng;
+    const m = this.fractionalManager;
+    const f = this.#live(this.fractionalScales);
+    if (!f || (m && !m.destroyed && r.chance(0.6))) {
+      if (!m || m.destroyed) return null;
+      if (this.#managerGoes(m)) return 'ok';
+      // Mostly a surface without one; now and then one with (fractional_scale_exists).
+      const s = this.#liveSurface((x) => r.chance(0.1) || !this.#hasFractionalScale(x));
+      if (!s) return null;
+      const proxy = this.req(m.proxy, 'get_fractional_scale', null, s.proxy)!;
+      proxy.on('preferred_scale', () => {});
+      if (this.#hasFractionalScale(s)) return this.expect(spec(wp_fractional_scale_manager_v1, 'fractional_scale_exists', 'a second fractional scale of a surface'));
+      if (this.#count(this.fractionalScales) >= MAX_FRACTIONAL_SCALES) return this.expect(displayError('no_memory', 'too many fractional scale objects'));
+      this.fractionalScales.push({ proxy, version: m.version, destroyed: false, surface: s });
+      return 'ok';
+    }
+    return this.#destroyLive(this.fractionalScales);
+  }
+
+  /** `s` has a wp_fractional_scale_v1: one not destroyed, made for it. */
+  #hasFractionalScale(s: SurfaceModel): boolean {
+    return this.fractionalScales.some((f) => !f.destroyed && f.surface === s);
+  }
+
   /** `s` has a constraint: one not destroyed, made for it. */
   #constrained(s: SurfaceModel): boolean {
     return this.constraints.some((c) => !c.destroyed && c.surface === s);
@@ -2757,7 +2796,13 @@ export class FuzzClient {
         if (!cm || cm.destroyed || !source || !p || this.#captureSessionCount() >= MAX_CAPTURE_SESSIONS / 2) return null;
         const proxy = this.req(cm.proxy, 'create_pointer_cursor_session', null, source.proxy, p.proxy)!;
         for (const e of ['enter', 'leave', 'position', 'hotspot']) proxy.on(e, () => {});
-        this.cursorSessions.push({ proxy, gotSession: false, destroyed: false });
+        const cursorSession: CursorSessionModel = { proxy, gotSession: false, destroyed: false };
+        this.cursorSessions.push(cursorSession);
+        if (r.chance(0.5) && this.#captureSessionCount() < MAX_CAPTURE_SESSIONS / 2) {
+          // Its capture session at once, as a capture tool asks for it.
+          cursorSession.gotSession = true;
+          this.#newCaptureSession(this.req(proxy, 'get_capture_session', null)!);
+        }
         return 'ok';
       }
       case 4: {
@@ -3010,7 +3055,8 @@ export class FuzzClient {
         return 'ok';
       default:
         if (ch.scale) return null;
-        this.req(ch.proxy, 'set_scale', r.chance(0.7) ? 1 : lim.extremes && r.chance(0.2) ? this.#fixed(1, 80) : this.#fixed(1, 2));
+        // 1 mostly; fractional scales the output takes (multiples of 1/120), and wl_fixed values it may refuse.
+        this.req(ch.proxy, 'set_scale', r.chance(0.6) ? 1 : r.chance(0.5) ? r.pick([1.5, 1.25, 1.75, 2, 0.5, 4 / 3]) : lim.extremes && r.chance(0.2) ? this.#fixed(1, 80) : this.#fixed(1, 2));
         ch.scale = true;
         return 'ok';
     }
@@ -3081,7 +3127,7 @@ export class FuzzClient {
     const r = this.rng;
     if (r.chance(0.25)) {
       // A manager global goes; what it made stays.
-      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.extDataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager, this.idleInhibitManager, this.cursorShapeManager, this.captureSourceManager, this.imageCaptureManager];
+      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.extDataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager, this.idleInhibitManager, this.cursorShapeManager, this.captureSourceManager, this.imageCaptureManager, this.fractionalManager];
       const m = this.#live(managers.filter((x): x is SimpleObject => x !== null));
       if (!m || !r.chance(0.4)) return null;
       this.req(m.proxy, 'destroy');
@@ -3697,6 +3743,7 @@ export class FuzzClient {
     simple(this.imports);
     simple(this.relativePointers);
     simple(this.constraints);
+    simple(this.fractionalScales);
     simple(this.idleInhibitors);
     simple(this.cursorShapeDevices);
     simple(this.captureSources);
@@ -3721,7 +3768,7 @@ export class FuzzClient {
         detachSubsurface(sub);
       });
     }
-    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.extDataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager, this.idleInhibitManager, this.cursorShapeManager, this.captureSourceManager, this.imageCaptureManager, this.subcompositor];
+    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.extDataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager, this.idleInhibitManager, this.cursorShapeManager, this.captureSourceManager, this.imageCaptureManager, this.fractionalManager, this.subcompositor];
     for (const m of managers) if (m && !m.destroyed) add(m.proxy, () => (m.destroyed = true));
     for (const o of this.outputs) if (!o.released) add(o.proxy, () => (o.released = true));
     for (let i = destroyers.length - 1; i > 0; i--) {

@@ -334,7 +334,7 @@ export class Fuzzer {
       const w = r.int(64, Math.min(side, 1280));
       const h = r.int(64, Math.min(side, 1024));
       this.#outputSize = { width: w, height: h };
-      return { kind: 'mode', width: w, height: h, scale: r.chance(0.8) ? 1 : 2 };
+      return { kind: 'mode', width: w, height: h, scale: r.chance(0.7) ? 1 : r.pick([2, 1.5, 1.25]) };
     }
     return { kind: 'wait', ms: r.int(1, 20) };
   }
