@@ -21,7 +21,7 @@ export interface CompositorArgs {
   logLevel: LogLevel;
   keyboardLayout: string;
   cursor: boolean;
-  /** Advertise zwlr_data_control_manager_v1 (off: --no-data-control). */
+  /** Advertise zwlr_data_control_manager_v1 and ext_data_control_manager_v1 (off: --no-data-control). */
   dataControl: boolean;
   /** Bytes of client pixels copied into compositor memory, per client and in all. */
   memoryBudget: number;
@@ -64,7 +64,7 @@ options:
   --keyboard-layout LAYOUT xkb layout of the seat's keyboard, e.g. de or us,ru
                            (default us)
   --cursor                 draw the pointer's cursor in screenshots and captures
-  --no-data-control        do not offer wlr-data-control (clipboard tools then need keyboard focus)
+  --no-data-control        do not offer data control, wlr or ext (clipboard tools then need keyboard focus)
   --memory-budget MIB      client pixels copied into compositor memory at commit, per client
                            (default 128; past it, or with 0, buffers are shown straight from
                            the client's memory and released when replaced)

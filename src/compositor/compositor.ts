@@ -14,8 +14,9 @@
 // Invariants:
 //  - the globals are created by the `create…Global` calls in the
 //    constructor, in the order clients see them; each area's function names
-//    its interface and version (Debian 12's XML); zwlr_data_control_manager_v1 is
-//    left out with options.dataControl false; wl_data_device_manager and
+//    its interface and version (Debian 12's XML, or the published XML of
+//    the version served); zwlr_data_control_manager_v1 and
+//    ext_data_control_manager_v1 are left out with options.dataControl false; wl_data_device_manager and
 //    zwp_primary_selection_device_manager_v1 come with the seat
 //    (attachSelectionSeat: GTK crashes on primary selection without a seat);
 //  - the first paint (the background) is pending from the start, so a
@@ -49,8 +50,10 @@ import { createOutputGlobals, Output } from './output/output.js';
 import { createPresentationGlobal, discard, presented } from './core/presentation.js';
 import { captureRgba } from './output/capture.js';
 import { Renderer, type SceneRoot } from './output/renderer.js';
-import { createScreencopyGlobal, type Screencopy } from './output/screencopy.js';
-import { createDataControlGlobal } from './selection/data-control.js';
+import { createScreencopyGlobal } from './output/screencopy.js';
+import { CaptureQueue } from './output/capture-queue.js';
+import { createImageCopyCaptureGlobals, type ImageCopyCapture } from './output/image-copy-capture.js';
+import { createDataControlGlobal, EXT_DATA_CONTROL, WLR_DATA_CONTROL } from './selection/data-control.js';
 import { createDataDeviceGlobal, type DataDevices } from './selection/data-device.js';
 import { createPrimarySelectionGlobal } from './selection/primary-selection.js';
 import { Selections, type SelectionSeat } from './selection/selection.js';
@@ -61,6 +64,7 @@ import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/s
 import { createViewporterGlobal } from './core/viewporter.js';
 import { createSinglePixelBufferGlobal } from './core/single-pixel-buffer.js';
 import { createFractionalScaleGlobal, type FractionalScales } from './core/fractional-scale.js';
+import { createIdleInhibitGlobal, type IdleInhibitHost, type IdleInhibitors } from './core/idle-inhibit.js';
 import { createActivationGlobal } from './shell/activation.js';
 import { createXdgForeignGlobals } from './shell/xdg-foreign.js';
 import { Input } from './input/scripted.js';
@@ -68,6 +72,7 @@ import { createSeatGlobal, type Seat, type SeatHost } from './input/seat.js';
 import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './input/virtual-input.js';
 import { createRelativePointerGlobal } from './input/relative-pointer.js';
 import { createPointerConstraintsGlobal, type PointerConstraints } from './input/pointer-constraints.js';
+import { createCursorShapeGlobal } from './input/cursor-shape.js';
 import type { KeymapNames } from './input/xkb.js';
 import { createDecorationGlobal } from './shell/decoration.js';
 import { createLayerShellGlobal, type LayerShell, type LayerShellHost } from './shell/layer-shell.js';
@@ -101,7 +106,7 @@ export interface CompositorOptions {
   keymapOnFirstUse?: boolean;
   /** Draw the cursor a client set into the output (screenshots, screen capture; default false). */
   cursor?: boolean;
-  /** Advertise zwlr_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
+  /** Advertise zwlr_data_control_manager_v1 and ext_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
   dataControl?: boolean;
   /** Gives the JavaScript heap back (the CLI's runs full collections until
    * V8 shrinks it): called a second after a client with 1,000 objects or more
@@ -135,6 +140,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly pointerConstraints: PointerConstraints;
   /** wp_fractional_scale_manager_v1: the objects that are told the output's scale. */
   readonly fractionalScales: FractionalScales;
+  /** zwp_idle_inhibit_manager_v1: the inhibitors, and whether a shown surface inhibits idling (idleInhibited). */
+  readonly idleInhibitors: IdleInhibitors;
   /** Window policy: the stack, placement, focus and activation, the scene (desktop/desktop.ts). */
   readonly desktop: Desktop;
   /** Scripted keyboard and pointer input (see input/scripted.ts). */
@@ -145,7 +152,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly #log: (line: string) => void;
   readonly #level: number;
   readonly #shell: Shell;
-  readonly #screencopy: Screencopy;
+  /** Screen capture into clients' buffers, for both capture protocols (output/capture-queue.ts). */
+  readonly captures: CaptureQueue;
+  /** ext_image_copy_capture_manager_v1 and its output capture sources: the sessions. */
+  readonly imageCopyCapture: ImageCopyCapture;
   /** The clipboard and primary selections, shared by the three selection protocols. */
   readonly selections = new Selections();
   #dataDevices: DataDevices | null = null;
@@ -186,7 +196,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.#shell = createXdgShellGlobal(display, this);
     createViewporterGlobal(display);
     createPresentationGlobal(display);
-    this.#screencopy = createScreencopyGlobal(display, this);
+    this.captures = new CaptureQueue(this);
+    createScreencopyGlobal(display, this.captures);
+    this.imageCopyCapture = createImageCopyCaptureGlobals(display, this.captures, { outputOf: () => this.output });
     const seatHost: SeatHost = {
       display,
       output: this.output,
@@ -202,7 +214,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createVirtualPointerGlobal(display, this.seat);
     createActivationGlobal(display, { activate: (surface) => this.desktop.activate(surface) });
     this.attachSelectionSeat(this.seat);
-    if (options.dataControl !== false) createDataControlGlobal(display, this.selections);
+    if (options.dataControl !== false) createDataControlGlobal(display, this.selections, WLR_DATA_CONTROL);
+    if (options.dataControl !== false) createDataControlGlobal(display, this.selections, EXT_DATA_CONTROL);
     this.layerShell = createLayerShellGlobal(display, this);
     createDecorationGlobal(display);
     createOutputManagementGlobal(display, this.output);
@@ -211,9 +224,12 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createRelativePointerGlobal(display, this.seat);
     this.pointerConstraints = createPointerConstraintsGlobal(display, this.seat);
     this.fractionalScales = createFractionalScaleGlobal(display, this.output);
+    this.idleInhibitors = createIdleInhibitGlobal(display, this.#idleInhibitHost());
+    createCursorShapeGlobal(display, this.seat);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     this.output.onChange(() => this.#outputChanged());
+    this.idleInhibitors.onChange((on) => this.log('info', on ? 'idle inhibited: a shown surface has an idle inhibitor' : 'idle no longer inhibited'));
 
     this.display.onClient((client) => this.#track(client));
     const ping = options.pingIntervalMs ?? 10_000;
@@ -221,6 +237,22 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
       this.#pingTimer = setInterval(() => this.#guarded('ping', () => this.#shell.ping()), ping);
       this.#pingTimer.unref();
     }
+  }
+
+  #idleInhibitHost(): IdleInhibitHost {
+    return {
+      shown: (surface) => this.renderer.shows(surface),
+      onPainted: (listener) => this.renderer.onDamage(listener),
+      countInhibitors: (client, live) => {
+        const stats = this.#stats.of(client);
+        if (stats) stats.idleInhibitors = live;
+      },
+    };
+  }
+
+  /** A shown surface has an idle inhibitor: an idle feature (none yet: the output never idles) must not idle. */
+  get idleInhibited(): boolean {
+    return this.idleInhibitors.inhibited;
   }
 
   /** Advertises the focus-dependent selection globals for `seat` (once). */
@@ -371,7 +403,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
 
   #outputChanged(): void {
     this.renderer.invalidate();
-    this.#screencopy.outputChanged();
+    this.captures.outputChanged(this.output);
     this.desktop.outputChanged();
     this.scheduleRepaint();
     this.log('info', `output mode ${this.output.width}x${this.output.height} @ ${this.output.refreshMilliHz} mHz, scale ${this.output.scale}`);
@@ -423,7 +455,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
       this.paint();
     }
     try {
-      this.#screencopy.refresh(vblank);
+      this.captures.refresh(vblank);
     } catch (e) {
       this.log('error', `screen capture failed: ${stackOf(e)}`);
     }

@@ -1,7 +1,8 @@
 // Capture of the output into memory: the one writer of output pixels into
 // someone else's memory, used by screenshots (`--screenshot`,
-// Compositor.screenshotPng) and by wlr-screencopy (into a client's wl_shm
-// buffer), so the two cannot disagree.
+// Compositor.screenshotPng) and by screen capture (capture-queue.ts, for
+// wlr-screencopy and ext-image-copy-capture: into a client's wl_shm buffer),
+// so they cannot disagree.
 //
 // Invariants:
 //  - the source is the framebuffer (or a snapshot of it): argb

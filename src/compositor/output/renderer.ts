@@ -208,6 +208,12 @@ export class Renderer {
     this.#damageListeners.push(listener);
   }
 
+  /** Whether the last render showed `surface`: placed in the scene, mapped, some of it inside the output (occluded or not). O(1). */
+  shows(surface: Surface): boolean {
+    const shown = this.#last.get(surface);
+    return shown !== undefined && !isEmpty(intersect(shown.box, rect(0, 0, this.output.width, this.output.height)));
+  }
+
   /** Forgets what was drawn: the next render redraws everything. */
   invalidate(): void {
     this.#first = true;

@@ -179,6 +179,29 @@ test('ack_configure with a serial never sent is invalid_serial', async () => {
   t.close();
 });
 
+test('a focused toplevel unmapped by a null buffer: the focus change configures nothing it could not ack; it maps again', async () => {
+  // The unmapping configured the toplevel (no longer activated), then reset its serials: the client's ack was invalid_serial.
+  const { t, c, g } = await setup();
+  const { w } = await mappedWindow(t, c, g, 40, 40, 0xff00ff00);
+  assert.ok(w.configures.at(-1)!.states.includes(STATE.activated), 'focused: activated');
+  w.surface.request('attach', null, 0, 0);
+  w.surface.request('commit');
+  await c.roundtrip();
+  await c.roundtrip(); // the acks of whatever came
+  assert.equal(c.error, null, 'every configure it got could be acked');
+  assert.equal(t.compositor.windows.length, 0, 'unmapped');
+  // Mapped again: the initial commit, its configure, a buffer.
+  const n = w.serials.length;
+  w.surface.request('commit');
+  await waitFor(() => w.serials.length > n, 'the configure of the new initial commit');
+  present(w.surface, shmBuffer(g, 40, 40, () => 0xff0000ff).buffer, 40, 40);
+  await c.roundtrip();
+  assert.equal(c.error, null);
+  assert.equal(t.compositor.windows.length, 1, 'mapped again');
+  assert.equal(pixelAt(t.compositor, t.compositor.windows.at(0)!.x + 1, t.compositor.windows.at(0)!.y + 1), 0xff0000ff);
+  t.close();
+});
+
 test('roles: a second xdg_surface, or a subsurface of an xdg surface, is a role error; others go on', async () => {
   for (const misuse of ['xdg twice', 'xdg then subsurface', 'own parent'] as const) {
     const { t, c, g } = await setup();
