@@ -155,7 +155,7 @@ export function browserSuite(b: BrowserUnderTest): void {
       const pasteText = `pasted-${randomBytes(6).toString('hex')}`;
       const page = join(dir, 'page.html');
       writeFileSync(page, testPage(WORD, pasteText));
-      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: listener.name };
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: listener.name, TMPDIR: dir }; // wl-copy's temporary files go with the directory
       s = { name: b.name, t, compositor: t.compositor, dir, env, helpers: [], pasteText };
       if (b.paths.every((p) => existsSync(p))) browser = b.launch(`file://${page}`, dir, env);
     });

@@ -70,9 +70,11 @@ export function startGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
 /** The environment a browser gets: its own HOME and XDG directories under `dir`, no X display, no session bus. */
 export function browserEnv(dir: string, waylandDisplay: string): NodeJS.ProcessEnv {
   const home = join(dir, 'home');
-  for (const d of ['config', 'cache', 'data']) mkdirSync(join(home, d), { recursive: true });
+  for (const d of ['config', 'cache', 'data', 'tmp']) mkdirSync(join(home, d), { recursive: true });
   return {
     PATH: process.env.PATH, HOME: home, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: waylandDisplay, LANG: 'C.UTF-8',
+    // Its temporary files too (a browser killed by SIGKILL leaves org.chromium.* directories behind).
+    TMPDIR: join(home, 'tmp'),
     XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache'), XDG_DATA_HOME: join(home, 'data'),
     // No session bus here: an address that cannot be parsed fails at once instead of autolaunching dbus.
     DBUS_SESSION_BUS_ADDRESS: 'disabled:',

@@ -37,7 +37,7 @@ function session(options: CompositorOptions = {}): Session {
   const dir = privateDir('nosigbus-clip-');
   const t = startCompositor(options);
   t.compositor.listen('wayland-clip', dir);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: 'wayland-clip' };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: 'wayland-clip', TMPDIR: dir }; // wl-copy's temporary files go with the directory
   return { t, env, dir, copies: [] };
 }
 
