@@ -2,7 +2,9 @@
 // Generates src/protocol/{wayland,xdg-shell,xdg-output,wlr-screencopy,wlr-data-control,
 // virtual-keyboard,wlr-virtual-pointer,xdg-activation,primary-selection,wlr-layer-shell,
 // wlr-output-management,xdg-decoration,viewporter,presentation-time,
-// single-pixel-buffer,xdg-foreign,relative-pointer,pointer-constraints}.ts from
+// single-pixel-buffer,xdg-foreign,relative-pointer,pointer-constraints,fractional-scale,
+// idle-inhibit,tablet,cursor-shape,ext-data-control,ext-foreign-toplevel-list,
+// ext-image-capture-source,ext-image-copy-capture}.ts from
 // the protocol XML: facts only (names, versions, opcodes = array order,
 // argument types, enum values), never description text.
 //
@@ -62,6 +64,22 @@ const PROTOCOLS = [
     xml: '/usr/share/wayland-protocols/unstable/pointer-constraints/pointer-constraints-unstable-v1.xml',
     out: 'src/protocol/pointer-constraints.ts',
   },
+  {
+    xml: '/usr/share/wayland-protocols/staging/fractional-scale/fractional-scale-v1.xml',
+    out: 'src/protocol/fractional-scale.ts',
+  },
+  {
+    xml: '/usr/share/wayland-protocols/unstable/idle-inhibit/idle-inhibit-unstable-v1.xml',
+    out: 'src/protocol/idle-inhibit.ts',
+  },
+  // Not served: cursor-shape's get_tablet_tool_v2 names zwp_tablet_tool_v2.
+  { xml: '/usr/share/wayland-protocols/unstable/tablet/tablet-unstable-v2.xml', out: 'src/protocol/tablet.ts' },
+  { xml: join(root, 'protocol/cursor-shape-v1.xml'), out: 'src/protocol/cursor-shape.ts' },
+  { xml: join(root, 'protocol/ext-data-control-v1.xml'), out: 'src/protocol/ext-data-control.ts' },
+  // Not served: ext-image-capture-source's toplevel source manager names ext_foreign_toplevel_handle_v1.
+  { xml: join(root, 'protocol/ext-foreign-toplevel-list-v1.xml'), out: 'src/protocol/ext-foreign-toplevel-list.ts' },
+  { xml: join(root, 'protocol/ext-image-capture-source-v1.xml'), out: 'src/protocol/ext-image-capture-source.ts' },
+  { xml: join(root, 'protocol/ext-image-copy-capture-v1.xml'), out: 'src/protocol/ext-image-copy-capture.ts' },
 ];
 
 const TYPE_CHARS = {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `nosigbus` command: run, serve, demo, preload, and the main job (no
+// `nosigbus` command: run, serve, ctl, demo, preload, and the main job (no
 // arguments, what `npm start` runs).
 import { closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
 import { map, memfd } from '../shm/index.js';
@@ -37,6 +37,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (command === '--version' || command === '-V') return void console.log(version());
   if (command === 'demo') return demo();
   if (command === 'preload') return (await import('./preload.js')).preload(rest);
+  if (command === 'ctl') return (await import('./ctl.js')).ctl(rest);
   if (command !== 'run' && command !== 'serve') throw new UsageError(`unknown command '${command}' (try --help)`);
   const split = command === 'run' ? splitAtClient(rest) : { options: [...rest], command: [] };
   const args = parseCompositorArgs(split.options);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { LogLevel, OutputSpec, TruncationPolicy } from '../compositor/index.js';
 import { Keymap } from '../compositor/input/xkb.js';
 import { checkLayout, MAX_OUTPUTS, placeOutputs } from '../compositor/output/layout.js';
+import { parseScale } from '../compositor/output/scale.js';
 
 export class UsageError extends Error {}
 
@@ -24,7 +25,7 @@ export interface CompositorArgs {
   logLevel: LogLevel;
   keyboardLayout: string;
   cursor: boolean;
-  /** Advertise zwlr_data_control_manager_v1 (off: --no-data-control). */
+  /** Advertise zwlr_data_control_manager_v1 and ext_data_control_manager_v1 (off: --no-data-control). */
   dataControl: boolean;
   /** Bytes of client pixels copied into compositor memory, per client and in all. */
   memoryBudget: number;
@@ -43,6 +44,7 @@ export interface CompositorArgs {
 
 export const USAGE = `usage: nosigbus run [options] [--] CLIENT [ARGS...]
        nosigbus serve [options]
+       nosigbus ctl [--socket NAME] VERB [ARGS...]   (drive a serve: windows, wait-window, type, key, click, screenshot, output; ctl --help)
        nosigbus demo
        nosigbus preload [--] PROGRAM [ARGS...]   (an unmodified program with libnosigbus-preload.so)
        nosigbus              (the main job: built-in honest and hostile clients, a report, screenshot.png)
@@ -55,11 +57,12 @@ was killed). serve runs until SIGINT or SIGTERM.
 options:
   --socket NAME            socket name in $XDG_RUNTIME_DIR (default: first free wayland-N)
   --width N, --height N    output mode in pixels (default 1024 x 768)
-  --scale N                output scale (default 1)
+  --scale S                output scale: a multiple of 1/120 in 0.25..8, e.g. 1, 1.25, 1.5, 2 or 4/3
+                           (default 1); the mode stays --width x --height pixels
   --output WxH[@SCALE][+X,Y]  an output (repeat for several, up to ${MAX_OUTPUTS}: HEADLESS-1,
-                           HEADLESS-2, ... in order) of W x H pixels at SCALE, at logical
-                           position X,Y (default: right of the previous one); instead of
-                           --width/--height/--scale. Outputs may not overlap
+                           HEADLESS-2, ... in order) of W x H pixels at SCALE (as --scale), at
+                           logical position X,Y (default: right of the previous one); instead
+                           of --width/--height/--scale. Outputs may not overlap
   --refresh HZ             output refresh rate (default 60)
   --on-truncate POLICY     error (default: invalid_fd on the wl_buffer, as libwayland)
                            or zero (keep the client, show zeros)
@@ -69,7 +72,7 @@ options:
   --keyboard-layout LAYOUT xkb layout of the seat's keyboard, e.g. de or us,ru
                            (default us)
   --cursor                 draw the pointer's cursor in screenshots and captures
-  --no-data-control        do not offer wlr-data-control (clipboard tools then need keyboard focus)
+  --no-data-control        do not offer data control, wlr or ext (clipboard tools then need keyboard focus)
   --memory-budget MIB      client pixels copied into compositor memory at commit, per client
                            (default 128; past it, or with 0, buffers are shown straight from
                            the client's memory and released when replaced)
@@ -134,9 +137,12 @@ function integer(name: string, text: string | undefined, dflt: number, min: numb
   return n;
 }
 
-/** An output scale (--scale, --output's @SCALE). */
-function outputScale(name: string, text: string | undefined): number {
-  return integer(name, text, 1, 1, 8);
+/** An output scale (--scale, --output's @SCALE): a multiple of 1/120 in 0.25..8. */
+function scale(text: string | undefined, name = 'scale'): number {
+  if (text === undefined) return 1;
+  const s = parseScale(text);
+  if (s === null) throw new UsageError(`--${name}: expected a multiple of 1/120 in 0.25..8 (such as 1, 1.25, 1.5, 2 or 4/3), got '${text}'`);
+  return s;
 }
 
 /** --output WxH[@SCALE][+X,Y], in order: each placed (right of the previous one unless +X,Y), checked together. */
@@ -148,7 +154,7 @@ function outputSpecs(texts: readonly string[]): OutputSpec[] {
     const spec: OutputSpec = {
       width: integer('output width', m[1], 0, 1, 16384),
       height: integer('output height', m[2], 0, 1, 16384),
-      scale: outputScale('output scale', m[3]),
+      scale: scale(m[3], 'output scale'),
     };
     if (m[4] !== undefined) {
       spec.x = integer('output x', m[4], 0, 0, 1 << 20);
@@ -216,7 +222,7 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     socket,
     width: integer('width', values.width, 1024, 1, 16384),
     height: integer('height', values.height, 768, 1, 16384),
-    scale: outputScale('scale', values.scale),
+    scale: scale(values.scale),
     outputs: values.output ? outputSpecs(values.output) : undefined,
     refresh,
     onTruncate: oneOf('on-truncate', values['on-truncate'], ['error', 'zero'], 'error'),

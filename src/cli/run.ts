@@ -12,6 +12,8 @@
 //  - the screenshot is the whole layout (every output at its place) when
 //    the client exits (before Xwayland is stopped), or, when no window is
 //    left then, as it was just before the last window left;
+//  - both listen on the control socket NAME.ctl beside the Wayland socket
+//    (control.ts; `nosigbus ctl`, the session API's attach()), removed at exit;
 //  - with --xwayland (xwayland.ts): the client starts only once the X
 //    server accepts connections; Xwayland is stopped (by pid, waited for,
 //    bounded) on every exit path; if it exits first, the client is
@@ -26,6 +28,7 @@ import { heapRelease } from './gc.js';
 import { startXwayland, XwaylandError, type Xwayland } from './xwayland.js';
 import type { Recorder } from './record.js';
 import type { View } from '../view/view.js';
+import { serveControl } from './control.js';
 
 interface Session {
   compositor: Compositor;
@@ -205,6 +208,7 @@ export async function run(args: CompositorArgs, command: readonly string[]): Pro
   // Loaded here, not at import: `serve` has no child (node:child_process costs a start ~2 MiB).
   const { spawn } = await import('node:child_process');
   const session = startSession(args);
+  serveControl(session.compositor, session.runtimeDir, session.socketName);
   const xwayland = await maybeXwayland(args, session);
   await maybeRecord(args, session);
   await maybeView(args, session, true);
@@ -258,6 +262,7 @@ export async function serve(args: CompositorArgs): Promise<void> {
   if (args.screenshot) await loadPngEncoder();
   const session = startSession(args);
   onUncaught(session, () => {});
+  serveControl(session.compositor, session.runtimeDir, session.socketName);
   const xwayland = await maybeXwayland(args, session);
   await maybeRecord(args, session);
   await maybeView(args, session, false);

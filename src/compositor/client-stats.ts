@@ -18,6 +18,8 @@ export interface ClientStats {
   frames: number;
   presented: number;
   rescues: number;
+  /** zwp_idle_inhibitor_v1 objects the client holds now (0 once it left). */
+  idleInhibitors: number;
   /** The client got a protocol error (and was disconnected). */
   protocolError: boolean;
   disconnected: boolean;
@@ -39,12 +41,13 @@ export class ClientStatsBook {
 
   /** Starts a record for a client that connected (labelled from its credentials: "foot (pid 12)"). */
   track(client: Client): ClientStats {
-    const stats: ClientStats = { label: peerLabel(client), commits: 0, frames: 0, presented: 0, rescues: 0, protocolError: false, disconnected: false, unresponsive: false, firstCommitMs: null, lastFrameMs: null };
+    const stats: ClientStats = { label: peerLabel(client), commits: 0, frames: 0, presented: 0, rescues: 0, idleInhibitors: 0, protocolError: false, disconnected: false, unresponsive: false, firstCommitMs: null, lastFrameMs: null };
     this.#live.set(client, stats);
     this.#history.push(stats);
     client.onDestroy((c) => {
       stats.disconnected = true;
       stats.protocolError = c.errored;
+      stats.idleInhibitors = 0;
       this.#live.delete(c);
       if (++this.#goneInHistory > 2 * MAX_GONE_STATS) {
         let drop = this.#goneInHistory - MAX_GONE_STATS;

@@ -14,8 +14,9 @@
 // Invariants:
 //  - the globals are created by the `create…Global` calls in the
 //    constructor, in the order clients see them; each area's function names
-//    its interface and version (Debian 12's XML); zwlr_data_control_manager_v1 is
-//    left out with options.dataControl false; wl_data_device_manager and
+//    its interface and version (Debian 12's XML, or the published XML of
+//    the version served); zwlr_data_control_manager_v1 and
+//    ext_data_control_manager_v1 are left out with options.dataControl false; wl_data_device_manager and
 //    zwp_primary_selection_device_manager_v1 come with the seat
 //    (attachSelectionSeat: GTK crashes on primary selection without a seat);
 //  - the first paint (the background) is pending from the start, so a
@@ -46,6 +47,7 @@
 //  - client pixels cost the compositor at most the pixel budget (per client
 //    and in all, core/content.ts): past it buffers are shown in place.
 import { LEVELS, type LogLevel } from './log.js';
+import { Listeners } from './events.js';
 import { ClientStatsBook, type ClientStats } from './client-stats.js';
 import { writeFileSync } from 'node:fs';
 import { Display, type Client, type Resource } from '../server/index.js';
@@ -53,15 +55,17 @@ import type { wl_callback } from '../protocol/wayland.js';
 import type { wp_presentation_feedback } from '../protocol/presentation-time.js';
 import type { Listener } from '../wire/socket.js';
 import type { UnixStream } from '../wire/socket.js';
-import { createOutputGlobals, MAX_OUTPUT_SIZE, Output } from './output/output.js';
+import { createOutputGlobals, MAX_OUTPUT_SIZE, Output, outputOfResource } from './output/output.js';
 import { checkLayout, OutputLayout, placeOutputs, type OutputSpec } from './output/layout.js';
 import { OutputPresence } from './output/presence.js';
 import { createPresentationGlobal, discard, presented } from './core/presentation.js';
 import { composeLayout, imageRgba } from './output/capture.js';
 import type { TargetImage } from './core/pixman.js';
 import { Renderer, type SceneRoot } from './output/renderer.js';
-import { createScreencopyGlobal, type Screencopy } from './output/screencopy.js';
-import { createDataControlGlobal } from './selection/data-control.js';
+import { createScreencopyGlobal } from './output/screencopy.js';
+import { CaptureQueue } from './output/capture-queue.js';
+import { createImageCopyCaptureGlobals, type ImageCopyCapture } from './output/image-copy-capture.js';
+import { createDataControlGlobal, EXT_DATA_CONTROL, WLR_DATA_CONTROL } from './selection/data-control.js';
 import { createDataDeviceGlobal, type DataDevices } from './selection/data-device.js';
 import { createPrimarySelectionGlobal } from './selection/primary-selection.js';
 import { Selections, type SelectionSeat } from './selection/selection.js';
@@ -71,6 +75,8 @@ import { createSubcompositorGlobal } from './core/subsurface.js';
 import { createCompositorGlobal, type Surface, type SurfaceHost } from './core/surface.js';
 import { createViewporterGlobal } from './core/viewporter.js';
 import { createSinglePixelBufferGlobal } from './core/single-pixel-buffer.js';
+import { createFractionalScaleGlobal, type FractionalScales } from './core/fractional-scale.js';
+import { createIdleInhibitGlobal, type IdleInhibitHost, type IdleInhibitors } from './core/idle-inhibit.js';
 import { createActivationGlobal } from './shell/activation.js';
 import { createXdgForeignGlobals } from './shell/xdg-foreign.js';
 import { Input } from './input/scripted.js';
@@ -78,6 +84,7 @@ import { createSeatGlobal, type Seat, type SeatHost } from './input/seat.js';
 import { createVirtualKeyboardGlobal, createVirtualPointerGlobal } from './input/virtual-input.js';
 import { createRelativePointerGlobal } from './input/relative-pointer.js';
 import { createPointerConstraintsGlobal, type PointerConstraints } from './input/pointer-constraints.js';
+import { createCursorShapeGlobal } from './input/cursor-shape.js';
 import type { KeymapNames } from './input/xkb.js';
 import { createDecorationGlobal } from './shell/decoration.js';
 import { createLayerShellGlobal, type LayerShell, type LayerShellHost } from './shell/layer-shell.js';
@@ -116,7 +123,7 @@ export interface CompositorOptions {
   keymapOnFirstUse?: boolean;
   /** Draw the cursor a client set into the output (screenshots, screen capture; default false). */
   cursor?: boolean;
-  /** Advertise zwlr_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
+  /** Advertise zwlr_data_control_manager_v1 and ext_data_control_manager_v1 (default true; false: clipboard tools need keyboard focus). */
   dataControl?: boolean;
   /** Gives the JavaScript heap back (the CLI's runs full collections until
    * V8 shrinks it): called a second after a client with 1,000 objects or more
@@ -157,6 +164,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly seat: Seat;
   /** zwp_pointer_constraints_v1: which constraint is active, how many surfaces have one. */
   readonly pointerConstraints: PointerConstraints;
+  /** wp_fractional_scale_manager_v1: the objects that are told the output's scale. */
+  readonly fractionalScales: FractionalScales;
+  /** zwp_idle_inhibit_manager_v1: the inhibitors, and whether a shown surface inhibits idling (idleInhibited). */
+  readonly idleInhibitors: IdleInhibitors;
   /** Window policy: the stack, placement, focus and activation, the scene (desktop/desktop.ts). */
   readonly desktop: Desktop;
   /** Scripted keyboard and pointer input (see input/scripted.ts). */
@@ -167,7 +178,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   readonly #log: (line: string) => void;
   readonly #level: number;
   readonly #shell: Shell;
-  readonly #screencopy: Screencopy;
+  /** Screen capture into clients' buffers, for both capture protocols (output/capture-queue.ts). */
+  readonly captures: CaptureQueue;
+  /** ext_image_copy_capture_manager_v1 and its output capture sources: the sessions. */
+  readonly imageCopyCapture: ImageCopyCapture;
   /** The clipboard and primary selections, shared by the three selection protocols. */
   readonly selections = new Selections();
   #dataDevices: DataDevices | null = null;
@@ -184,6 +198,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   #closed = false;
   /** Refreshes that ran (painted or answered callbacks). */
   ticks = 0;
+  /** Every surface commit, as its state is applied (src/session waits for a quiet spell on it). */
+  readonly commits = new Listeners<Surface>((e) => this.log('error', `a commit listener failed: ${stackOf(e)}`));
 
   constructor(options: CompositorOptions = {}) {
     this.policy = options.onTruncate ?? 'error';
@@ -210,7 +226,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.#shell = createXdgShellGlobal(display, this);
     createViewporterGlobal(display);
     createPresentationGlobal(display);
-    this.#screencopy = createScreencopyGlobal(display, this);
+    this.captures = new CaptureQueue(this);
+    createScreencopyGlobal(display, this.captures);
+    this.imageCopyCapture = createImageCopyCaptureGlobals(display, this.captures, { outputOf: (r) => outputOfResource(r) });
     const seatHost: SeatHost = {
       display,
       layout: this.layout,
@@ -226,7 +244,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createVirtualPointerGlobal(display, this.seat);
     createActivationGlobal(display, { activate: (surface) => this.desktop.activate(surface) });
     this.attachSelectionSeat(this.seat);
-    if (options.dataControl !== false) createDataControlGlobal(display, this.selections);
+    if (options.dataControl !== false) createDataControlGlobal(display, this.selections, WLR_DATA_CONTROL);
+    if (options.dataControl !== false) createDataControlGlobal(display, this.selections, EXT_DATA_CONTROL);
     this.layerShell = createLayerShellGlobal(display, this);
     createDecorationGlobal(display);
     createOutputManagementGlobal(display, this.layout);
@@ -234,12 +253,16 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createXdgForeignGlobals(display);
     createRelativePointerGlobal(display, this.seat);
     this.pointerConstraints = createPointerConstraintsGlobal(display, this.seat);
+    this.fractionalScales = createFractionalScaleGlobal(display, { scale120Of: (surface) => this.#scale120Of(surface) });
+    this.idleInhibitors = createIdleInhibitGlobal(display, this.#idleInhibitHost());
+    createCursorShapeGlobal(display, this.seat);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     for (const o of this.outputs) o.onChange(() => this.#outputChanged(o));
     // The pointer starts at 0,0: on an output, wherever the first one was put.
     const start = this.layout.clamp(0, 0);
     if (start.x !== 0 || start.y !== 0) this.seat.pointer.warp(start.x, start.y);
+    this.idleInhibitors.onChange((on) => this.log('info', on ? 'idle inhibited: a shown surface has an idle inhibitor' : 'idle no longer inhibited'));
 
     this.display.onClient((client) => this.#track(client));
     const ping = options.pingIntervalMs ?? 10_000;
@@ -247,6 +270,31 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
       this.#pingTimer = setInterval(() => this.#guarded('ping', () => this.#shell.ping()), ping);
       this.#pingTimer.unref();
     }
+  }
+
+  /** The scale a surface is best drawn at (numerator over 120): the highest of the outputs it is on, else the first output's. */
+  #scale120Of(surface: Surface): number {
+    let best = 0;
+    for (const o of this.presence.outputsOf(surface)) best = Math.max(best, o.scale120);
+    return best || this.output.scale120;
+  }
+
+  #idleInhibitHost(): IdleInhibitHost {
+    return {
+      shown: (surface) => this.renderers.some((r) => r.shows(surface)),
+      onPainted: (listener) => {
+        for (const r of this.renderers) r.onDamage(listener);
+      },
+      countInhibitors: (client, live) => {
+        const stats = this.#stats.of(client);
+        if (stats) stats.idleInhibitors = live;
+      },
+    };
+  }
+
+  /** A shown surface has an idle inhibitor: an idle feature (none yet: the output never idles) must not idle. */
+  get idleInhibited(): boolean {
+    return this.idleInhibitors.inhibited;
   }
 
   /** Advertises the focus-dependent selection globals for `seat` (once). */
@@ -340,7 +388,8 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.log('warn', `${stats?.label ?? 'a client'} truncated a buffer under us: ${policy === 'error' ? 'invalid_fd posted' : 'showing zeros'}`);
   }
 
-  countCommit(client: Client): void {
+  countCommit(client: Client, surface: Surface): void {
+    this.commits.emit(surface);
     const stats = this.#stats.of(client);
     if (!stats) return;
     stats.commits++;
@@ -402,6 +451,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.desktop.usableAreaChanged();
   }
 
+  toplevelChanged(window: XdgSurface): void {
+    this.desktop.windowChanged(window);
+  }
+
   /** Mapped windows (toplevels and popups), bottom to top (the desktop's stack). */
   get windows(): WindowStack {
     return this.desktop.windows;
@@ -409,8 +462,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
 
   #outputChanged(output: Output): void {
     this.rendererOf(output).invalidate();
-    this.#screencopy.outputChanged(output);
+    this.captures.outputChanged(output);
     this.desktop.outputChanged(output);
+    this.fractionalScales.outputChanged();
     this.scheduleRepaint();
     this.log('info', `output ${output.name} mode ${output.width}x${output.height} @ ${output.refreshMilliHz} mHz, scale ${output.scale}, at ${output.x},${output.y}`);
   }
@@ -466,7 +520,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
       this.paint();
     }
     try {
-      this.#screencopy.refresh(vblank);
+      this.captures.refresh(vblank);
     } catch (e) {
       this.log('error', `screen capture failed: ${stackOf(e)}`);
     }
@@ -518,7 +572,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
       const failed = [...failures].map(([surface, error]) => ({ surface, error }));
       // Every output read the surfaces' damage: it is spent.
       for (const s of this.renderer.placedSurfaces) s.damage = [];
-      this.presence.update(this.renderers.map((r) => ({ output: r.output, surfaces: r.surfacesOnOutput })));
+      this.presence.update(
+        this.renderers.map((r) => ({ output: r.output, surfaces: r.surfacesOnOutput })),
+        (surface) => this.fractionalScales.surfaceMoved(surface),
+      );
       let again = false;
       for (const { surface, error } of failed) {
         surface.client.postImplementationError(error); // logged with its stack by the display

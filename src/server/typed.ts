@@ -105,6 +105,12 @@ export function implement<I extends InterfaceDesc>(resource: Resource<NoInfer<I>
   return resource.implementWithParameters(handlers, data);
 }
 
+/** Whether `resource` is an object of `iface` (checked at run time): narrows a resource of a
+ * union of interfaces where one member's typed event takes an object of that same member. */
+export function isResourceOf<I extends InterfaceDesc>(resource: Resource, iface: I): resource is Resource<I> {
+  return resource.iface === iface;
+}
+
 /** The owner data of `resource` if it is an instance of `type`, else null. */
 export function dataOf<T>(resource: Resource | null, type: abstract new (...args: never[]) => T): T | null {
   const d: unknown = resource?.data;

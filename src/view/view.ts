@@ -175,7 +175,7 @@ export async function startView(compositor: Compositor, options: ViewOptions): P
     switch (m.t) {
       case 'move':
         // The page shows the first output: its pixels, placed where it is in the layout.
-        seat.pointer.move(output.x + num('x', 0, output.width - 1) / output.scale, output.y + num('y', 0, output.height - 1) / output.scale);
+        seat.pointer.move(output.x + output.toLogical(num('x', 0, output.width - 1)), output.y + output.toLogical(num('y', 0, output.height - 1)));
         return;
       case 'button': {
         const button = BUTTONS[num('button', 0, 2)]!;

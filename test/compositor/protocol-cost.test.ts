@@ -13,7 +13,7 @@ import type { Proxy, WaylandClient } from '../../src/client/index.js';
 import { MAX_SELECTION_DEVICES, MAX_MIME_TYPES, MAX_SOURCE_MIME_BYTES, MAX_CLIENT_MIME_BYTES } from '../../src/compositor/selection/selection.js';
 import { MAX_XDG_OUTPUTS } from '../../src/compositor/output/output.js';
 import { MAX_CLIENT_MODE_PIXELS, MAX_CUSTOM_MODES } from '../../src/compositor/output/output-management.js';
-import { MAX_PENDING_CAPTURES } from '../../src/compositor/output/screencopy.js';
+import { MAX_PENDING_CAPTURES } from '../../src/compositor/output/capture-queue.js';
 import { feedbackQuota, MAX_FEEDBACKS } from '../../src/compositor/core/presentation.js';
 import { addDamage, MAX_DAMAGE_RECTS, MAX_REGION_OPS, Region, rect, type Rect } from '../../src/compositor/core/region.js';
 import { MAX_HELD_BUTTONS, MAX_HELD_KEYS, MAX_KEYMAP_BYTES, MAX_KEYMAP_INCLUDES, MAX_VIRTUAL_KEYMAPS } from '../../src/compositor/input/virtual-input.js';

@@ -17,7 +17,10 @@
 // and applied); xdg-activation; xdg-output; single-pixel buffers shown like
 // shm ones; xdg-foreign exports, imports and set_parent_of (loops across
 // clients avoided by rank); relative pointers; pointer constraints (locks and
-// confinements, already_constrained, the per-client bound).
+// confinements, already_constrained, the per-client bound); ext data control
+// beside wlr's; idle inhibitors; cursor shapes; ext image capture (sources,
+// sessions, frames into buffers of the right and wrong sizes, cursor
+// sessions, the XML's errors, the session bound).
 //
 // Invariants checked (a failure of any is reported with its seed and the
 // client's last requests): no protocol error but the model's; no internal

@@ -27,6 +27,14 @@ import * as singlePixelBuffer from '../../src/protocol/single-pixel-buffer.js';
 import * as xdgForeign from '../../src/protocol/xdg-foreign.js';
 import * as relativePointer from '../../src/protocol/relative-pointer.js';
 import * as pointerConstraints from '../../src/protocol/pointer-constraints.js';
+import * as fractionalScale from '../../src/protocol/fractional-scale.js';
+import * as idleInhibit from '../../src/protocol/idle-inhibit.js';
+import * as tablet from '../../src/protocol/tablet.js';
+import * as cursorShape from '../../src/protocol/cursor-shape.js';
+import * as extDataControl from '../../src/protocol/ext-data-control.js';
+import * as extForeignToplevelList from '../../src/protocol/ext-foreign-toplevel-list.js';
+import * as extImageCaptureSource from '../../src/protocol/ext-image-capture-source.js';
+import * as extImageCopyCapture from '../../src/protocol/ext-image-copy-capture.js';
 import {
   interfaces,
   protocols,
@@ -62,6 +70,8 @@ import {
   zwp_relative_pointer_v1,
   zwp_pointer_constraints_v1,
   zwp_locked_pointer_v1,
+  wp_fractional_scale_manager_v1,
+  wp_fractional_scale_v1,
 } from '../../src/protocol/index.js';
 import type { InterfaceDesc, MessageDesc, EnumDesc } from '../../src/protocol/index.js';
 
@@ -171,6 +181,54 @@ const SOURCES = [
     xml: '/usr/share/wayland-protocols/unstable/pointer-constraints/pointer-constraints-unstable-v1.xml',
     pkg: 'wayland-protocols',
     mod: pointerConstraints,
+  },
+  {
+    name: 'fractional_scale_v1',
+    xml: '/usr/share/wayland-protocols/staging/fractional-scale/fractional-scale-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: fractionalScale,
+  },
+  {
+    name: 'idle_inhibit_unstable_v1',
+    xml: '/usr/share/wayland-protocols/unstable/idle-inhibit/idle-inhibit-unstable-v1.xml',
+    pkg: 'wayland-protocols',
+    mod: idleInhibit,
+  },
+  {
+    name: 'tablet_unstable_v2',
+    xml: '/usr/share/wayland-protocols/unstable/tablet/tablet-unstable-v2.xml',
+    pkg: 'wayland-protocols',
+    mod: tablet,
+  },
+  {
+    name: 'cursor_shape_v1',
+    xml: `${repoRoot}protocol/cursor-shape-v1.xml`,
+    pkg: '(in this repository)',
+    mod: cursorShape,
+  },
+  {
+    name: 'ext_data_control_v1',
+    xml: `${repoRoot}protocol/ext-data-control-v1.xml`,
+    pkg: '(in this repository)',
+    mod: extDataControl,
+  },
+  {
+    name: 'ext_foreign_toplevel_list_v1',
+    xml: `${repoRoot}protocol/ext-foreign-toplevel-list-v1.xml`,
+    pkg: '(in this repository)',
+    mod: extForeignToplevelList,
+  },
+  {
+    name: 'ext_image_capture_source_v1',
+    xml: `${repoRoot}protocol/ext-image-capture-source-v1.xml`,
+    pkg: '(in this repository)',
+    mod: extImageCaptureSource,
+  },
+  {
+    name: 'ext_image_copy_capture_v1',
+    xml: `${repoRoot}protocol/ext-image-copy-capture-v1.xml`,
+    pkg: '(in this repository)',
+    mod: extImageCopyCapture,
   },
 ] as const;
 
@@ -606,6 +664,77 @@ test('spot checks: single-pixel-buffer, xdg-foreign v2, relative-pointer, pointe
   assert.deepEqual(zwp_pointer_constraints_v1.enums.lifetime.entries, { oneshot: 1, persistent: 2 });
   assert.equal(zwp_pointer_constraints_v1.requests[1].signature, 'noo?ou');
   assert.deepEqual(zwp_locked_pointer_v1.events.map((m) => m.name), ['locked', 'unlocked']);
+});
+
+test('spot checks: fractional-scale-v1', () => {
+  assert.equal(wp_fractional_scale_manager_v1.version, 1);
+  assert.deepEqual(wp_fractional_scale_manager_v1.requests.map((m) => [m.name, m.signature]), [['destroy', ''], ['get_fractional_scale', 'no']]);
+  assert.deepEqual(wp_fractional_scale_manager_v1.requests[1].types, ['wp_fractional_scale_v1', 'wl_surface']);
+  assert.deepEqual(wp_fractional_scale_manager_v1.enums.error.entries, { fractional_scale_exists: 0 });
+  assert.deepEqual(wp_fractional_scale_v1.requests.map((m) => [m.name, m.signature, m.destructor]), [['destroy', '', true]]);
+  assert.deepEqual(wp_fractional_scale_v1.events.map((m) => [m.name, m.signature]), [['preferred_scale', 'u']]);
+});
+
+test('spot checks: idle-inhibit, cursor-shape v1 (wayland-protocols 1.32, the published facts, by hand)', () => {
+  const shape = (i: InterfaceDesc, kind: 'requests' | 'events'): (string | number)[][] => i[kind].map((m) => [m.name, m.since, m.signature]);
+  const { zwp_idle_inhibit_manager_v1, zwp_idle_inhibitor_v1 } = idleInhibit;
+  assert.deepEqual(shape(zwp_idle_inhibit_manager_v1, 'requests'), [['destroy', 1, ''], ['create_inhibitor', 1, 'no']]);
+  assert.deepEqual(zwp_idle_inhibit_manager_v1.requests[1].types, ['zwp_idle_inhibitor_v1', 'wl_surface']);
+  assert.deepEqual(shape(zwp_idle_inhibitor_v1, 'requests'), [['destroy', 1, '']]);
+  const { wp_cursor_shape_manager_v1, wp_cursor_shape_device_v1 } = cursorShape;
+  assert.equal(wp_cursor_shape_manager_v1.version, 1);
+  assert.deepEqual(shape(wp_cursor_shape_manager_v1, 'requests'), [['destroy', 1, ''], ['get_pointer', 1, 'no'], ['get_tablet_tool_v2', 1, 'no']]);
+  assert.deepEqual(wp_cursor_shape_manager_v1.requests[1].types, ['wp_cursor_shape_device_v1', 'wl_pointer']);
+  assert.deepEqual(wp_cursor_shape_manager_v1.requests[2].types, ['wp_cursor_shape_device_v1', 'zwp_tablet_tool_v2']);
+  assert.equal(wp_cursor_shape_device_v1.version, 1);
+  assert.deepEqual(shape(wp_cursor_shape_device_v1, 'requests'), [['destroy', 1, ''], ['set_shape', 1, 'uu']]);
+  assert.deepEqual(wp_cursor_shape_device_v1.events, []);
+  assert.deepEqual(wp_cursor_shape_device_v1.enums.error.entries, { invalid_shape: 1 });
+  // The CSS names, 1 to 34 in this order; version 2's dnd_ask (35) and all_resize (36) are not in v1.
+  const names = ['default', 'context_menu', 'help', 'pointer', 'progress', 'wait', 'cell', 'crosshair', 'text', 'vertical_text', 'alias', 'copy', 'move', 'no_drop', 'not_allowed', 'grab', 'grabbing',
+    'e_resize', 'n_resize', 'ne_resize', 'nw_resize', 's_resize', 'se_resize', 'sw_resize', 'w_resize', 'ew_resize', 'ns_resize', 'nesw_resize', 'nwse_resize', 'col_resize', 'row_resize', 'all_scroll', 'zoom_in', 'zoom_out'];
+  assert.deepEqual(wp_cursor_shape_device_v1.enums.shape, { bitfield: false, since: 1, entries: Object.fromEntries(names.map((n, i) => [n, i + 1])) });
+});
+
+test('spot checks: ext-data-control v1 is wlr-data-control v2 renamed, every message since 1 (the published facts, by hand)', () => {
+  const shape = (i: InterfaceDesc, kind: 'requests' | 'events'): (string | number)[][] => i[kind].map((m) => [m.name, m.since, m.signature]);
+  const { ext_data_control_manager_v1, ext_data_control_device_v1, ext_data_control_source_v1, ext_data_control_offer_v1 } = extDataControl;
+  for (const i of [ext_data_control_manager_v1, ext_data_control_device_v1, ext_data_control_source_v1, ext_data_control_offer_v1]) assert.equal(i.version, 1, i.name);
+  assert.deepEqual(shape(ext_data_control_manager_v1, 'requests'), [['create_data_source', 1, 'n'], ['get_data_device', 1, 'no'], ['destroy', 1, '']]);
+  assert.deepEqual(ext_data_control_manager_v1.requests[1].types, ['ext_data_control_device_v1', 'wl_seat']);
+  assert.deepEqual(shape(ext_data_control_device_v1, 'requests'), [['set_selection', 1, '?o'], ['destroy', 1, ''], ['set_primary_selection', 1, '?o']]);
+  assert.deepEqual(shape(ext_data_control_device_v1, 'events'), [['data_offer', 1, 'n'], ['selection', 1, '?o'], ['finished', 1, ''], ['primary_selection', 1, '?o']]);
+  assert.deepEqual(ext_data_control_device_v1.enums.error, { bitfield: false, since: 1, entries: { used_source: 1 } });
+  assert.deepEqual(shape(ext_data_control_source_v1, 'requests'), [['offer', 1, 's'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(ext_data_control_source_v1, 'events'), [['send', 1, 'sh'], ['cancelled', 1, '']]);
+  assert.deepEqual(ext_data_control_source_v1.enums.error.entries, { invalid_offer: 1 });
+  assert.deepEqual(shape(ext_data_control_offer_v1, 'requests'), [['receive', 1, 'sh'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(ext_data_control_offer_v1, 'events'), [['offer', 1, 's']]);
+});
+
+test('spot checks: ext-image-capture-source v1, ext-image-copy-capture v1 (wayland-protocols 1.37, the published facts, by hand)', () => {
+  const shape = (i: InterfaceDesc, kind: 'requests' | 'events'): (string | number)[][] => i[kind].map((m) => [m.name, m.since, m.signature]);
+  const { ext_image_capture_source_v1, ext_output_image_capture_source_manager_v1, ext_foreign_toplevel_image_capture_source_manager_v1 } = extImageCaptureSource;
+  assert.deepEqual(shape(ext_image_capture_source_v1, 'requests'), [['destroy', 1, '']]);
+  assert.deepEqual(shape(ext_output_image_capture_source_manager_v1, 'requests'), [['create_source', 1, 'no'], ['destroy', 1, '']]);
+  assert.deepEqual(ext_output_image_capture_source_manager_v1.requests[0].types, ['ext_image_capture_source_v1', 'wl_output']);
+  assert.deepEqual(ext_foreign_toplevel_image_capture_source_manager_v1.requests[0].types, ['ext_image_capture_source_v1', 'ext_foreign_toplevel_handle_v1']);
+  const { ext_image_copy_capture_manager_v1, ext_image_copy_capture_session_v1, ext_image_copy_capture_frame_v1, ext_image_copy_capture_cursor_session_v1 } = extImageCopyCapture;
+  for (const i of [ext_image_copy_capture_manager_v1, ext_image_copy_capture_session_v1, ext_image_copy_capture_frame_v1, ext_image_copy_capture_cursor_session_v1]) assert.equal(i.version, 1, i.name);
+  assert.deepEqual(shape(ext_image_copy_capture_manager_v1, 'requests'), [['create_session', 1, 'nou'], ['create_pointer_cursor_session', 1, 'noo'], ['destroy', 1, '']]);
+  assert.deepEqual(ext_image_copy_capture_manager_v1.requests[0].types, ['ext_image_copy_capture_session_v1', 'ext_image_capture_source_v1', null]);
+  assert.deepEqual(ext_image_copy_capture_manager_v1.enums.error.entries, { invalid_option: 1 });
+  assert.deepEqual(ext_image_copy_capture_manager_v1.enums.options, { bitfield: true, since: 1, entries: { paint_cursors: 1 } });
+  assert.deepEqual(shape(ext_image_copy_capture_session_v1, 'requests'), [['create_frame', 1, 'n'], ['destroy', 1, '']]);
+  assert.deepEqual(shape(ext_image_copy_capture_session_v1, 'events'), [['buffer_size', 1, 'uu'], ['shm_format', 1, 'u'], ['dmabuf_device', 1, 'a'], ['dmabuf_format', 1, 'ua'], ['done', 1, ''], ['stopped', 1, '']]);
+  assert.deepEqual(ext_image_copy_capture_session_v1.enums.error.entries, { duplicate_frame: 1 });
+  assert.deepEqual(shape(ext_image_copy_capture_frame_v1, 'requests'), [['destroy', 1, ''], ['attach_buffer', 1, 'o'], ['damage_buffer', 1, 'iiii'], ['capture', 1, '']]);
+  assert.deepEqual(shape(ext_image_copy_capture_frame_v1, 'events'), [['transform', 1, 'u'], ['damage', 1, 'iiii'], ['presentation_time', 1, 'uuu'], ['ready', 1, ''], ['failed', 1, 'u']]);
+  assert.deepEqual(ext_image_copy_capture_frame_v1.enums.error.entries, { no_buffer: 1, invalid_buffer_damage: 2, already_captured: 3 });
+  assert.deepEqual(ext_image_copy_capture_frame_v1.enums.failure_reason.entries, { unknown: 0, buffer_constraints: 1, stopped: 2 });
+  assert.deepEqual(shape(ext_image_copy_capture_cursor_session_v1, 'requests'), [['destroy', 1, ''], ['get_capture_session', 1, 'n']]);
+  assert.deepEqual(shape(ext_image_copy_capture_cursor_session_v1, 'events'), [['enter', 1, ''], ['leave', 1, ''], ['position', 1, 'ii'], ['hotspot', 1, 'ii']]);
+  assert.deepEqual(ext_image_copy_capture_cursor_session_v1.enums.error.entries, { duplicate_session: 1 });
 });
 
 test('opcode helpers reject unknown names', () => {

@@ -42,7 +42,7 @@ export class Browser {
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
       '--disable-features=Translate,MediaRouter,OptimizationHints', '--metrics-recording-only', '--mute-audio',
       `--user-data-dir=${profile}`, `--window-size=${size.width},${size.height}`, '--remote-debugging-port=0', url,
-    ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, TMPDIR: profile } }); // what it leaves in TMPDIR goes with the profile
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const kill = (): void => {

@@ -86,12 +86,12 @@ export const asRoot = process.getuid?.() === 0;
 /** What the sway tests need, for needPeer(). */
 export const SWAY_PEERS = [SWAY, ...(asRoot ? [SETPRIV] : []), ...WESTON_PEERS.slice(2)];
 
-/** Starts weston headless (pixman) on a private runtime dir, with or without the preload. */
-export function startWeston(preload: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<Compositor> {
+/** Starts weston headless (pixman) on a private runtime dir, with or without the preload (`extraArgs`: e.g. --width, --height). */
+export function startWeston(preload: boolean, extraEnv: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): Promise<Compositor> {
   const socket = `nosigbus-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   return launch('weston', socket, () => ({
     cmd: WESTON,
-    args: ['--backend=headless-backend.so', '--use-pixman', `--socket=${socket}`, '--idle-time=0', '--no-config'],
+    args: ['--backend=headless-backend.so', '--use-pixman', `--socket=${socket}`, '--idle-time=0', '--no-config', ...extraArgs],
     env: { ...extraEnv, ...(preload ? { LD_PRELOAD: PRELOAD } : {}) },
   }));
 }

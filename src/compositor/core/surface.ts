@@ -124,7 +124,7 @@ export interface SurfaceHost {
   /** Accounting: a page was rescued while copying this client's buffer. */
   countRescue(client: Client, policy: TruncationPolicy): void;
   /** Accounting: one commit applied. */
-  countCommit(client: Client): void;
+  countCommit(client: Client, surface: Surface): void;
   surfaceDestroyed(surface: Surface): void;
 }
 
@@ -334,7 +334,9 @@ export class Surface {
     const scale = state.scale ?? this.scale;
     const transform = state.transform ?? this.transform;
     const viewport = state.viewport ?? this.viewport;
-    const opaque = buffer.opaque || (state.opaque ?? this.opaqueRegion)?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
+    // The region this commit sets (null: set_opaque_region(NULL) emptied it), else the one in force.
+    const opaqueRegion = state.opaque !== undefined ? state.opaque : this.opaqueRegion;
+    const opaque = buffer.opaque || opaqueRegion?.covers(rect(0, 0, buffer.width / scale, buffer.height / scale)) === true;
     if (buffer instanceof SolidBuffer) {
       // One colour: nothing to copy, released now as a copied buffer is.
       this.#replaceStateContent(state, new SolidContent(buffer.argb, opaque));
@@ -413,9 +415,11 @@ export class Surface {
       const whole = rect(0, 0, wholeWidth, wholeHeight);
       const damage: Rect[] = [];
       for (const d of state.surfaceDamage) addDamage(damage, intersect(d, whole));
-      // Buffer damage in surface units: exact when only the buffer scale stands between them.
+      // Buffer damage in surface units, rounded outwards: through the buffer scale and the viewport
+      // (fractional-scale clients damage a few buffer rects through one); with a transform, all of it.
       const plain = this.transform === 0 && this.viewport.source === null && this.viewport.destination === null;
-      for (const d of state.bufferDamage) addDamage(damage, intersect(plain ? outwards(d, this.scale) : whole, whole));
+      const map = plain || this.transform !== 0 || !this.content ? null : viewportMap(this.viewport, this.content.width / this.scale, this.content.height / this.scale);
+      for (const d of state.bufferDamage) addDamage(damage, intersect(plain ? outwards(d, this.scale) : map ? bufferToSurface(d, this.scale, map) : whole, whole));
       const all = (state.attached && (oldW !== width || oldH !== height || state.content === null)) || reshaped;
       if (all) addDamage(damage, whole);
       if (damage.length > 0) {
@@ -426,7 +430,7 @@ export class Surface {
     // Children: the new stacking order now; their positions and cached state
     // by the caller's worklist (#applyChildren).
     this.#applyStack();
-    this.host.countCommit(this.client);
+    this.host.countCommit(this.client, this);
     this.role?.committed?.(this);
     this.onApplied?.();
     if (state.frames.length || state.feedbacks.length) this.host.queueFrame(this, state.frames, state.feedbacks);
@@ -468,12 +472,43 @@ function outwards(d: Rect, scale: number): Rect {
   return rect(x, y, Math.ceil((d.x + d.width) / scale) - x, Math.ceil((d.y + d.height) / scale) - y);
 }
 
+/** How a viewport maps its source (buffer-scale units) onto the surface: surface = (u − x, v − y) × (kx, ky). */
+interface ViewportMap {
+  x: number;
+  y: number;
+  kx: number;
+  ky: number;
+}
+
+/** The map of `viewport` over a buffer of width × height buffer-scale units (no transform). */
+function viewportMap(viewport: ViewportState, width: number, height: number): ViewportMap {
+  const src = viewport.source ?? { x: 0, y: 0, width, height };
+  const dst = viewport.destination ?? { width: Math.round(src.width), height: Math.round(src.height) };
+  return { x: src.x, y: src.y, kx: dst.width / src.width, ky: dst.height / src.height };
+}
+
+/** Buffer pixels `d` in surface units through the buffer scale and a viewport, rounded outwards. */
+function bufferToSurface(d: Rect, scale: number, m: ViewportMap): Rect {
+  const x0 = Math.floor((d.x / scale - m.x) * m.kx);
+  const y0 = Math.floor((d.y / scale - m.y) * m.ky);
+  return rect(x0, y0, Math.ceil(((d.x + d.width) / scale - m.x) * m.kx) - x0, Math.ceil(((d.y + d.height) / scale - m.y) * m.ky) - y0);
+}
+
+/** Surface units `d` in buffer pixels through a viewport and the buffer scale, rounded outwards. */
+function surfaceToBuffer(d: Rect, scale: number, m: ViewportMap): Rect {
+  const x0 = Math.floor((d.x / m.kx + m.x) * scale);
+  const y0 = Math.floor((d.y / m.ky + m.y) * scale);
+  return rect(x0, y0, Math.ceil(((d.x + d.width) / m.kx + m.x) * scale) - x0, Math.ceil(((d.y + d.height) / m.ky + m.y) * scale) - y0);
+}
+
 /** Damage of a commit in buffer pixels (a damage list; empty: none). */
 function damageInBuffer(state: SurfaceState, scale: number, transform: number, viewport: ViewportState, buffer: ShmBuffer): Rect[] {
   const d = state.bufferDamage.slice();
-  // Surface damage maps to the buffer simply only without transform or viewport; else damage everything.
+  // Surface damage maps to the buffer through the buffer scale and the viewport; with a transform, damage everything.
   const simple = transform === 0 && viewport.source === null && viewport.destination === null;
-  for (const s of state.surfaceDamage) addDamage(d, simple ? rect(s.x * scale, s.y * scale, s.width * scale, s.height * scale) : rect(0, 0, buffer.width, buffer.height));
+  const map = simple || transform !== 0 ? null : viewportMap(viewport, buffer.width / scale, buffer.height / scale);
+  for (const s of state.surfaceDamage)
+    addDamage(d, simple ? rect(s.x * scale, s.y * scale, s.width * scale, s.height * scale) : map ? surfaceToBuffer(s, scale, map) : rect(0, 0, buffer.width, buffer.height));
   return d;
 }
 

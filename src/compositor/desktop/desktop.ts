@@ -58,6 +58,13 @@ import type { SceneRoot } from '../output/renderer.js';
 import { LAYER, LayerSurface, type LayerShell } from '../shell/layer-shell.js';
 import { windowTitle, XdgSurface, type Shell } from '../shell/xdg-shell.js';
 import { WindowStack } from './window-stack.js';
+import { Listeners } from '../events.js';
+
+/** A window mapped or unmapped, or a toplevel's title, app id or state (maximized, fullscreen, activated) changed. */
+export interface WindowEvent {
+  readonly type: 'mapped' | 'unmapped' | 'changed';
+  readonly window: XdgSurface;
+}
 
 /** Cascade step of new toplevels, logical pixels. */
 const CASCADE_STEP = 32;
@@ -109,9 +116,12 @@ export class Desktop {
   #placed = 0;
   /** Each output's logical box as the windows last saw it (an output that moves takes its windows along). */
   readonly #outputBoxes = new Map<Output, Rect>();
+  /** Windows mapping, unmapping and changing, for those who wait on them (src/session); after the desktop's own work. */
+  readonly windowEvents: Listeners<WindowEvent>;
 
   constructor(host: DesktopHost, parts: DesktopParts) {
     this.#host = host;
+    this.windowEvents = new Listeners((e) => host.log('error', `a window listener failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
     this.#seat = parts.seat;
     this.#shell = parts.shell;
     this.#layerShell = parts.layerShell;
@@ -233,6 +243,12 @@ export class Desktop {
       this.focus(surface);
     }
     this.#seat.pointer.invalidate();
+    this.windowEvents.emit({ type: 'mapped', window });
+  }
+
+  /** A toplevel's title, app id or state changed (the shell reports it). */
+  windowChanged(window: XdgSurface): void {
+    this.windowEvents.emit({ type: 'changed', window });
   }
 
   /** Runs `listener` just before a window leaves the scene (it is still painted). */
@@ -250,6 +266,7 @@ export class Desktop {
     const f = this.#seat.keyboardFocus;
     if ((f && xdgSurfaceOf(f) === window) || window === this.#activated) this.focus(this.#nextFocus());
     this.#seat.pointer.invalidate();
+    this.windowEvents.emit({ type: 'unmapped', window });
   }
 
   /** Puts a toplevel and its popups on top. O(1). */

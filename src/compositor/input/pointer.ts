@@ -26,8 +26,12 @@
 //    axis_source and, for wheels, axis_discrete (v5..v7: the seat is v7);
 //  - set_cursor gives the surface the cursor role (wl_pointer.error.role
 //    when it has another one); it is honoured only from the client with
-//    pointer focus (others are ignored, as the protocol allows); the
-//    cursor's picture is the surface's content, placed at pointer − hotspot;
+//    pointer focus and with the serial of its latest enter (others are
+//    ignored, as the protocol allows); the cursor's picture is the surface's
+//    content, placed at pointer − hotspot. A named shape
+//    (wp_cursor_shape_device_v1.set_shape, cursor-shape.ts) replaces it under
+//    the same rule and is recorded by name (we have no cursor theme: a
+//    shape draws nothing); either is dropped when focus leaves the client;
 //  - a PointerGrab (drag and drop, popup grabs) takes motion and buttons
 //    while set; nothing is sent to clients then but what the grab sends;
 //  - relative motion (zwp_relative_pointer_v1, relative-pointer.ts) goes to
@@ -132,6 +136,11 @@ export class CursorRole implements SurfaceRole {
   }
 }
 
+/** The cursor a client set: a surface (wl_pointer.set_cursor) or a named shape (cursor-shape-v1, e.g. 'text'). */
+export type Cursor =
+  | { readonly kind: 'surface'; readonly client: Client; readonly surface: Surface; readonly hotspotX: number; readonly hotspotY: number }
+  | { readonly kind: 'shape'; readonly client: Client; readonly shape: string };
+
 export interface PointerHost {
   inputSerial(client: Client): number;
   timeMs(): number;
@@ -170,8 +179,8 @@ export class Pointer {
   grab: PointerGrab | null = null;
   /** Pointer constraints, if their global exists. */
   constraints: MotionConstraints | null = null;
-  /** What the focused client set with set_cursor (null: no cursor). */
-  cursor: { surface: Surface; hotspotX: number; hotspotY: number } | null = null;
+  /** What the focused client set with set_cursor or a cursor shape device (null: no cursor). */
+  cursor: Cursor | null = null;
   readonly #roles = new WeakMap<Surface, CursorRole>();
 
   constructor(host: PointerHost) {
@@ -229,28 +238,41 @@ export class Pointer {
       let role = this.#roles.get(surface);
       if (!role || surface.role !== role) {
         role = new CursorRole(() => {
-          if (this.cursor?.surface === surface) this.#host.cursorChanged();
+          if (this.#cursorSurface() === surface) this.#host.cursorChanged();
         });
         if (!surface.setRole(role, r, POINTER_ERROR.role)) return;
         this.#roles.set(surface, role);
         surface.resource.onDestroy(() => {
-          if (this.cursor?.surface === surface) {
+          if (this.#cursorSurface() === surface) {
             this.cursor = null;
             this.#host.cursorChanged();
           }
         });
       }
     }
-    // Only the client under the pointer sets the cursor, with the serial of its enter.
-    if (this.#focus?.client !== r.client || serial !== this.#enterSerial) return;
-    this.cursor = surface ? { surface, hotspotX: hx, hotspotY: hy } : null;
+    this.#setCursorOf(r.client, serial, surface ? { kind: 'surface', client: r.client, surface, hotspotX: hx, hotspotY: hy } : null);
+  }
+
+  /** A named cursor shape from `client` (wp_cursor_shape_device_v1.set_shape, shape already checked), with the rule of set_cursor. */
+  setCursorShape(client: Client, serial: number, shape: string): void {
+    this.#setCursorOf(client, serial, { kind: 'shape', client, shape });
+  }
+
+  /** Only the client under the pointer sets the cursor, with the serial of its latest enter; anything else is ignored. */
+  #setCursorOf(client: Client, serial: number, cursor: Cursor | null): void {
+    if (this.#focus?.client !== client || serial !== this.#enterSerial) return;
+    this.cursor = cursor;
     this.#host.cursorChanged();
   }
 
-  /** Where the cursor picture goes (null: no cursor to draw). */
+  #cursorSurface(): Surface | null {
+    return this.cursor?.kind === 'surface' ? this.cursor.surface : null;
+  }
+
+  /** Where the cursor picture goes (null: no cursor to draw; a named shape draws nothing: no cursor theme). */
   cursorRoot(): SceneRoot | null {
     const c = this.cursor;
-    if (!c || c.surface.destroyed || !c.surface.mapped || this.#focus?.client !== c.surface.client) return null;
+    if (c?.kind !== 'surface' || c.surface.destroyed || !c.surface.mapped || this.#focus?.client !== c.client) return null;
     return { surface: c.surface, x: Math.floor(this.x) - c.hotspotX + c.surface.offsetX, y: Math.floor(this.y) - c.hotspotY + c.surface.offsetY };
   }
 
@@ -277,7 +299,7 @@ export class Pointer {
         this.#frame(rs);
       }
     }
-    if (this.cursor && this.cursor.surface.client !== next?.client) {
+    if (this.cursor && this.cursor.client !== next?.client) {
       this.cursor = null;
       this.#host.cursorChanged();
     }
@@ -385,6 +407,11 @@ export class Pointer {
       this.#unwatchFocus = null;
       this.#focusOrigin = null;
       this.#buttons.clear();
+      // The cursor was the focused client's (a named shape outlives no surface of its own).
+      if (this.cursor) {
+        this.cursor = null;
+        this.#host.cursorChanged();
+      }
     }
     if (!this.grab && this.#buttons.size === 0) {
       const hit = this.#target();

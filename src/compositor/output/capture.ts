@@ -1,8 +1,9 @@
 // Capture of the outputs into memory: the one writer of output pixels into
 // someone else's memory, used by screenshots (`--screenshot`,
-// Compositor.screenshotPng) and by wlr-screencopy (into a client's wl_shm
-// buffer), so the two cannot disagree; and the whole layout composed into
-// one image for screenshots.
+// Compositor.screenshotPng) and by screen capture (capture-queue.ts, for
+// wlr-screencopy and ext-image-copy-capture: into a client's wl_shm buffer),
+// so they cannot disagree; and the whole layout composed into one image for
+// screenshots.
 //
 // Invariants:
 //  - the source is a framebuffer (or a snapshot of it): argb

@@ -140,6 +140,15 @@ export class OutputLayout {
     return null;
   }
 
+  /** Some output's logical box holds (x, y), half-open ([x, x + w) on each axis: fractional points too). */
+  covers(x: number, y: number): boolean {
+    for (const o of this.outputs) {
+      const b = o.logicalBox;
+      if (x >= b.x && y >= b.y && x < b.x + b.width && y < b.y + b.height) return true;
+    }
+    return false;
+  }
+
   /** The nearest point of some output to (x, y) (itself if it is on one). */
   clamp(x: number, y: number): { x: number; y: number } {
     return this.#nearest(x, y, (o) => o.logicalBox).point;

@@ -25,8 +25,10 @@
 //    `failed` (outputs are fixed at start, and the renderer has no
 //    transforms); `test` validates only; `apply` changes the outputs, whose
 //    listeners repaint and reconfigure windows and layer surfaces, then
-//    `succeeded`. A fractional scale is rounded (the protocol allows it;
-//    surfaces have integer scales);
+//    `succeeded`. A scale is a multiple of 1/120 in 0.25..8 (the wl_fixed
+//    on the wire is the one such multiple it rounds; scale.ts): `wlr-randr
+//    --scale 1.5` gives 1.5, a scale out of that range, or one no multiple
+//    of 1/120 rounds to, is `failed`;
 //  - protocol errors: a head object enabled or disabled twice
 //    (already_configured_head), a configuration applied or tested that
 //    configures no head of some output (unconfigured_head; heads of two
@@ -68,6 +70,7 @@ import type { Display, Resource } from '../../server/index.js';
 import { MAX_OUTPUT_SIZE, MAX_REFRESH_MILLIHZ, logicalLength, type Output, type OutputMode } from './output.js';
 import { checkLayout, layoutBoxOf, pixelExtent, type LayoutBox, type OutputLayout } from './layout.js';
 import { dataOf, implement } from '../../server/typed.js';
+import { scaleFromFixed } from './scale.js';
 
 const CONFIG_ERROR = zwlr_output_configuration_v1.enums.error.entries;
 const HEAD_ERROR = zwlr_output_configuration_head_v1.enums.error.entries;
@@ -402,8 +405,8 @@ export class OutputManagement {
     if (size.width * size.height > MAX_CLIENT_MODE_PIXELS && !(size.width === o.width && size.height === o.height)) return null;
     const refresh = size.refresh > 0 ? size.refresh : o.refreshMilliHz;
     if (refresh > MAX_REFRESH_MILLIHZ) return null; // what Output.setMode takes: failed, not an exception
-    const scale = req.scale === null ? o.scale : Math.max(1, Math.round(req.scale));
-    if (scale > 64) return null;
+    const scale = req.scale === null ? o.scale : scaleFromFixed(req.scale);
+    if (scale === null) return null;
     return { width: size.width, height: size.height, refreshMilliHz: refresh, scale, x, y };
   }
 

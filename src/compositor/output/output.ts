@@ -3,10 +3,19 @@
 // framebuffer.
 //
 // Invariants:
-//  - the mode is width × height pixels at `refreshMilliHz`; the logical size
-//    (what windows are sized to) is the mode divided by the scale; the
-//    logical position (x, y) places it in the layout's one logical
-//    coordinate space (layout.ts keeps outputs from overlapping);
+//  - the mode is width × height pixels at `refreshMilliHz`; the scale is a
+//    multiple of 1/120 in 0.25..8 (scale.ts), held as its numerator; the
+//    logical size (what windows are sized to, what xdg_output says) is the
+//    mode divided by the scale, rounded down as wlroots does (1024 px at 1.5
+//    is 682); wl_output.scale, an integer, says ceil(scale), as wlroots and
+//    KWin do: a client that knows no fractional scale draws at 2 for 1.5 and
+//    is scaled down (wp_fractional_scale_v1 tells the others 1.5);
+//  - the logical position (x, y) places the output in the layout's one
+//    logical coordinate space (layout.ts keeps outputs from overlapping);
+//  - logical coordinates (relative to the output's position) become output
+//    pixels by toOutputPixels(), one rounding (half up) for every edge, so
+//    that two surfaces meeting at a logical edge meet at the same pixel
+//    edge: no gap, no overlap;
 //  - every wl_output resource carries its Output (outputOfResource): a
 //    request naming a wl_output (screen capture, fullscreen, layer surfaces,
 //    xdg_output) finds the output it names in O(1);
@@ -38,10 +47,12 @@ import type { Client, Display, Resource } from '../../server/index.js';
 import { ClientQuota } from '../../server/client-quota.js';
 import { dataOf, implement } from '../../server/typed.js';
 import { rect, type Rect } from '../core/region.js';
+import { SCALE_DENOMINATOR, scale120Of } from './scale.js';
 
 export interface OutputOptions {
   width: number;
   height: number;
+  /** A multiple of 1/120 in 0.25..8 (scale.ts). */
   scale: number;
   /** Refresh rate in Hz. */
   refresh: number;
@@ -73,9 +84,9 @@ export const MAX_XDG_OUTPUTS = 64;
 
 const MODE = wl_output.enums.mode.entries;
 
-/** A length in output pixels at `scale`, in logical units (what windows are sized to). */
+/** A length in output pixels at `scale`, in logical units (what windows are sized to): Output.logicalWidth's rounding. */
 export function logicalLength(pixels: number, scale: number): number {
-  return Math.floor(pixels / scale);
+  return Math.floor((pixels * SCALE_DENOMINATOR) / Math.round(scale * SCALE_DENOMINATOR));
 }
 const NO_RESOURCES: ReadonlySet<Resource<typeof wl_output>> = new Set();
 
@@ -85,7 +96,8 @@ const xdgOutputQuota = new ClientQuota('zxdg_output_v1 objects', MAX_XDG_OUTPUTS
 export class Output {
   #width: number;
   #height: number;
-  #scale: number;
+  /** The scale's numerator over SCALE_DENOMINATOR (120). */
+  #scale120: number;
   #refreshMilliHz: number;
   #x: number;
   #y: number;
@@ -101,7 +113,7 @@ export class Output {
   constructor(options: OutputOptions) {
     this.#width = options.width;
     this.#height = options.height;
-    this.#scale = options.scale;
+    this.#scale120 = checkedScale120(options.scale);
     this.#refreshMilliHz = Math.round(options.refresh * 1000);
     this.#x = options.x ?? 0;
     this.#y = options.y ?? 0;
@@ -132,8 +144,43 @@ export class Output {
     return this.#height;
   }
 
+  /** The scale (1.5 for 3 output pixels per 2 logical units). */
   get scale(): number {
-    return this.#scale;
+    return this.#scale120 / SCALE_DENOMINATOR;
+  }
+
+  /** The scale's numerator over 120: what wp_fractional_scale_v1.preferred_scale says. */
+  get scale120(): number {
+    return this.#scale120;
+  }
+
+  /** What wl_output.scale (an integer) advertises: the scale rounded up. */
+  get integerScale(): number {
+    return Math.ceil(this.#scale120 / SCALE_DENOMINATOR);
+  }
+
+  /** A logical coordinate (an edge) in output pixels: the one rounding every edge gets. */
+  toOutputPixels(logical: number): number {
+    return Math.round((logical * this.#scale120) / SCALE_DENOMINATOR);
+  }
+
+  /**
+   * The logical point that input at output pixel `px` means (the live view's
+   * pointer): at a fractional scale the pixel's centre, which lies in the
+   * surface the renderer drew there whatever the rounding of its edges (its
+   * corner may not: a surface at x·s = 49.33 starts at pixel 49, whose corner
+   * is left of it); at integer scales its corner, whole logical units.
+   */
+  toLogical(px: number): number {
+    const centre = this.#scale120 % SCALE_DENOMINATOR === 0 ? px : px + 0.5;
+    return (centre * SCALE_DENOMINATOR) / this.#scale120;
+  }
+
+  /** A logical rectangle in output pixels: its edges through toOutputPixels(). */
+  toOutputRect(x: number, y: number, width: number, height: number): Rect {
+    const x0 = this.toOutputPixels(x);
+    const y0 = this.toOutputPixels(y);
+    return rect(x0, y0, this.toOutputPixels(x + width) - x0, this.toOutputPixels(y + height) - y0);
   }
 
   get refreshMilliHz(): number {
@@ -145,12 +192,13 @@ export class Output {
     return this.#framebuffer;
   }
 
+  /** The mode in logical units, rounded down (exact: integers over the numerator). */
   get logicalWidth(): number {
-    return logicalLength(this.#width, this.#scale);
+    return Math.floor((this.#width * SCALE_DENOMINATOR) / this.#scale120);
   }
 
   get logicalHeight(): number {
-    return logicalLength(this.#height, this.#scale);
+    return Math.floor((this.#height * SCALE_DENOMINATOR) / this.#scale120);
   }
 
   /** Nanoseconds per refresh. */
@@ -180,27 +228,26 @@ export class Output {
 
   /**
    * Changes the mode (and scale, and position): throws a RangeError for a
-   * size outside 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz, a scale below 1
-   * or a position that is not an integer. A change to the current values
-   * sends nothing. Overlaps are the layout's business (layout.ts checks a
-   * layout before anything applies it).
+   * size outside 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz, a scale that is
+   * not a multiple of 1/120 in 0.25..8 or a position that is not integers.
+   * A change to the current values sends nothing. Overlaps are the layout's
+   * business (layout.ts checks a layout before anything applies it).
    */
   setMode(mode: OutputMode): void {
     const refresh = mode.refreshMilliHz ?? this.#refreshMilliHz;
-    const scale = mode.scale ?? this.#scale;
     const x = mode.x ?? this.#x;
     const y = mode.y ?? this.#y;
     const ok = (n: number, max: number): boolean => Number.isInteger(n) && n >= 1 && n <= max;
     if (!ok(mode.width, MAX_OUTPUT_SIZE) || !ok(mode.height, MAX_OUTPUT_SIZE)) throw new RangeError(`output size ${mode.width}x${mode.height} is outside 1..${MAX_OUTPUT_SIZE}`);
     if (!ok(refresh, MAX_REFRESH_MILLIHZ)) throw new RangeError(`refresh ${refresh} mHz is not a positive integer`);
-    if (!ok(scale, 64)) throw new RangeError(`scale ${scale} is not an integer in 1..64`);
+    const scale120 = mode.scale === undefined ? this.#scale120 : checkedScale120(mode.scale);
     if (!Number.isSafeInteger(x) || !Number.isSafeInteger(y)) throw new RangeError(`position ${x},${y} is not a pair of integers`);
-    if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale === this.#scale && x === this.#x && y === this.#y) return;
+    if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale120 === this.#scale120 && x === this.#x && y === this.#y) return;
     const resized = mode.width !== this.#width || mode.height !== this.#height;
     this.#width = mode.width;
     this.#height = mode.height;
     this.#refreshMilliHz = refresh;
-    this.#scale = scale;
+    this.#scale120 = scale120;
     this.#x = x;
     this.#y = y;
     if (resized) this.#framebuffer = new Uint32Array(this.#width * this.#height);
@@ -232,7 +279,7 @@ export class Output {
     // x, y: the position in the compositor's space (as weston sends it), the logical one here.
     resource.send('geometry', this.#x, this.#y, 0, 0, wl_output.enums.subpixel.entries.unknown, 'nosigbus', 'headless', 0);
     resource.send('mode', MODE.current | MODE.preferred, this.#width, this.#height, this.#refreshMilliHz);
-    if (v >= 2) resource.send('scale', this.#scale);
+    if (v >= 2) resource.send('scale', this.integerScale);
     if (v >= 4 && first) {
       resource.send('name', this.name);
       resource.send('description', this.description);
@@ -262,6 +309,13 @@ export class Output {
       if (first && !outputResource.destroyed && outputResource.version >= 2) outputResource.send('done');
     } else resource.send('done');
   }
+}
+
+/** `scale`'s numerator over 120; a RangeError if it is not a multiple of 1/120 in 0.25..8. */
+function checkedScale120(scale: number): number {
+  const k = scale120Of(scale);
+  if (k === null) throw new RangeError(`scale ${scale} is not a multiple of 1/120 in 0.25..8`);
+  return k;
 }
 
 /** The output a wl_output object was bound for (null: none of ours). O(1). */

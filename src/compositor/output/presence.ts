@@ -13,7 +13,8 @@
 //    no enter (as before several outputs: enter is sent when the surface
 //    comes onto an output); clients bind their outputs at start;
 //  - primaryOf(surface) is the first output (in layout order) it is on:
-//    presentation feedback's sync_output.
+//    presentation feedback's sync_output; a surface whose outputs changed
+//    is reported once per update (its preferred fractional scale follows).
 //
 // Cost: update() is O(outputs × surfaces placed) per paint (the renderers
 // walked as much), plus one event per wl_output object of an output a
@@ -45,9 +46,10 @@ export class OutputPresence {
     return null;
   }
 
-  /** After a paint: enter and leave as the surfaces moved between outputs. */
-  update(shown: readonly OutputShown[]): void {
+  /** After a paint: enter and leave as the surfaces moved between outputs; `moved` hears of each surface that did (once a call). */
+  update(shown: readonly OutputShown[], moved: (surface: Surface) => void = () => {}): void {
     const byOutput = new Map(shown.map((x) => [x.output, x.surfaces]));
+    const changed = new Set<Surface>();
     for (const { output, surfaces } of shown) {
       for (const s of surfaces) {
         if (s.destroyed) continue;
@@ -55,6 +57,7 @@ export class OutputPresence {
         if (!set) this.#on.set(s, (set = new Set()));
         if (set.has(output)) continue;
         set.add(output);
+        changed.add(s);
         for (const r of output.outputsOf(s.client)) if (!r.destroyed) s.resource.send('enter', r);
       }
     }
@@ -66,10 +69,12 @@ export class OutputPresence {
       for (const output of set) {
         if (byOutput.get(output)?.has(s)) continue;
         set.delete(output);
+        changed.add(s);
         for (const r of output.outputsOf(s.client)) if (!r.destroyed) s.resource.send('leave', r);
       }
       if (set.size === 0) this.#on.delete(s);
     }
+    for (const s of changed) moved(s);
   }
 
   /** A surface went away: forgotten at once. */

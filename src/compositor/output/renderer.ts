@@ -19,15 +19,25 @@
 //    nothing below it is drawn — GTK's windows are argb for their shadows
 //    and corners, with the rest declared opaque;
 //  - the scene is in the layout's logical coordinates: a surface at (x, y)
-//    is at ((x − output.x) × scale, (y − output.y) × scale) output pixels,
-//    so what falls outside this output is clipped away and a window
-//    straddling two outputs is drawn on both, each by its own Renderer;
+//    is at (x − output.x, y − output.y) in the output's own logical
+//    coordinates, so what falls outside this output is clipped away and a
+//    window straddling two outputs is drawn on both, each by its own
+//    Renderer;
 //  - surfaces' content damage is read, not consumed: every output's
 //    renderer reads it in the same paint, then the compositor clears it
 //    (Compositor.#render, after the last output);
-//  - one surface unit is `output.scale` output pixels; content is sampled
-//    nearest-neighbour when its buffer scale, transform or viewport make it
-//    differ from the output's pixel grid, copied directly otherwise;
+//  - a surface at output-logical (x, y), w × h covers the output pixels from
+//    round(x·s) to round((x+w)·s) (Output.toOutputRect: the same rounding
+//    for every edge, so neighbours meet without gap or overlap at any
+//    scale), except content drawn for the output's scale, kept at its own
+//    pixel size (outputBox): crisp at fractional scales;
+//  - content whose pixels fall on the output's pixel grid (same size,
+//    whole-pixel offset, right-angle transforms) is copied pixel for pixel;
+//    other content is resampled (samplingFilter, pixman.ts: bilinear when
+//    magnified, an area average when shrunk by less than 2);
+//  - surface-local damage, opaque regions and the surface's pixels reach
+//    the output through the same box: damage rounded outwards, what is
+//    opaque rounded inwards;
 //  - everything is clipped to the output and to the damage;
 //  - content copied at commit is read from compositor memory; content shown
 //    in place (past the pixel budget, content.ts) is read from the client's
@@ -40,11 +50,11 @@
 //    in linear time (simplify), no recursion (tree.ts walks the subsurface
 //    trees).
 import type { Output } from './output.js';
-import { addDamage, intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union, type Rect } from '../core/region.js';
 import type { Content } from '../core/content.js';
+import { addDamage, intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union, type Rect } from '../core/region.js';
 import type { Surface } from '../core/surface.js';
 import { placeTree, type PlacedSurface } from '../core/tree.js';
-import { composite, Filter, Op, pixelExact, type Affine, type TargetImage } from '../core/pixman.js';
+import { composite, Op, samplingFilter, type Affine, type TargetImage } from '../core/pixman.js';
 
 /** A window root: a surface whose origin is at (x, y) logical output units. */
 export interface SceneRoot {
@@ -90,10 +100,13 @@ function keptInOrder(placed: readonly Placed[], last: ReadonlyMap<Surface, Shown
   return kept;
 }
 
-/** One surface placed on the output, in output pixels. */
+/** One surface placed on the output: the output pixels it covers, and the logical size they show. */
 interface Placed {
   surface: Surface;
   box: Rect;
+  /** Surface-local size (logical units) shown in `box`. */
+  width: number;
+  height: number;
 }
 
 export const BACKGROUND = 0xff203040; // opaque dark blue-grey, argb
@@ -123,7 +136,6 @@ export class Renderer {
   /** Draws what changed; returns the damaged output rectangles (empty: nothing drawn). */
   render(roots: readonly SceneRoot[]): Rect[] {
     const placed: Placed[] = [];
-    const s = this.output.scale;
     // The layout's logical space to this output's: its position is its origin.
     const ox = this.output.x;
     const oy = this.output.y;
@@ -132,7 +144,7 @@ export class Renderer {
       tree.length = 0;
       try {
         for (const t of placeTree(root.surface, root.x, root.y, tree))
-          placed.push({ surface: t.surface, box: rect(Math.round((t.x - ox) * s), Math.round((t.y - oy) * s), Math.round(t.surface.width * s), Math.round(t.surface.height * s)) });
+          placed.push({ surface: t.surface, box: outputBox(this.output, t.surface, t.x - ox, t.y - oy), width: t.surface.width, height: t.surface.height });
       } catch (error) {
         this.#fail(root.surface, error);
       }
@@ -157,8 +169,8 @@ export class Renderer {
         // New, moved, resized or restacked against another surface: its old and new places.
         if (old) add(old);
         add(p.box);
-      } else {
-        for (const d of p.surface.damage) add(intersect(p.box, rect(p.box.x + d.x * s, p.box.y + d.y * s, d.width * s, d.height * s)));
+      } else if (!isEmpty(p.box)) {
+        for (const d of p.surface.damage) add(intersect(p.box, onBox(p, d, true)));
       }
     }
     for (const [surface, old] of this.#last) if (!next.has(surface)) add(old.box);
@@ -171,7 +183,7 @@ export class Renderer {
     for (const d of rects) {
       // Start at the topmost opaque surface that covers the whole rect: nothing below it shows.
       let first = placed.length - 1;
-      while (first >= 0 && !covers(placed[first]!, d, s)) first--;
+      while (first >= 0 && !covers(placed[first]!, d)) first--;
       if (first < 0) this.#fill(d, this.background);
       for (let i = Math.max(0, first); i < placed.length; i++) {
         const p = placed[i]!;
@@ -223,6 +235,12 @@ export class Renderer {
     this.#damageListeners.push(listener);
   }
 
+  /** Whether the last render showed `surface`: placed in the scene, mapped, some of it inside the output (occluded or not). O(1). */
+  shows(surface: Surface): boolean {
+    const shown = this.#last.get(surface);
+    return shown !== undefined && !isEmpty(intersect(shown.box, rect(0, 0, this.output.width, this.output.height)));
+  }
+
   /** Forgets what was drawn: the next render redraws everything. */
   invalidate(): void {
     this.#first = true;
@@ -239,14 +257,13 @@ export class Renderer {
     if (!c) return;
     const area = intersect(p.box, d);
     if (isEmpty(area)) return;
-    const scale = this.output.scale;
     if (c.opaque) this.#drawArea(p, area, 'copy');
-    else if (inOpaqueRegion(p, area, scale)) this.#drawArea(p, area, 'force');
+    else if (inOpaqueRegion(p, area)) this.#drawArea(p, area, 'force');
     else {
       // Part opaque: the region's largest rect without alpha, the strips around it blended
       // (a whole GTK window's first paint: its inside opaque, shadow and corners not).
       const core = p.surface.opaqueRegion?.largestRect();
-      const inner = core ? intersect(area, rect(p.box.x + core.x * scale, p.box.y + core.y * scale, core.width * scale, core.height * scale)) : null;
+      const inner = core ? intersect(area, onBox(p, core, false)) : null;
       if (!inner || isEmpty(inner)) this.#drawArea(p, area, 'blend');
       else {
         this.#drawArea(p, inner, 'force');
@@ -268,11 +285,61 @@ export class Renderer {
     }
     const before = c.kind === 'direct' ? c.buffer.rescueCount : 0;
     const m = toBuffer(p.surface, p.box, c.width, c.height);
-    composite(fb, image, op, pixelExact(m) ? Filter.Nearest : Filter.Bilinear, m, area);
+    composite(fb, image, op, samplingFilter(m), m, area);
     // Shown in place (past the memory budget): the truncation policy applies now, after the read.
     if (c.kind === 'direct' && c.buffer.rescueCount !== before) this.#rescued.add(p.surface);
   }
 
+}
+
+/** What of its buffer a surface shows: the transformed buffer (TW × TH pixels, what the client
+ * meant to show), the viewport's source rectangle in it (else all of it), in surface units at buffer scale `bs`. */
+function shownSource(surface: Surface, bufferWidth: number, bufferHeight: number): { TW: number; TH: number; bs: number; src: { x: number; y: number; width: number; height: number } } {
+  const swap = (surface.transform & 1) === 1;
+  const TW = swap ? bufferHeight : bufferWidth;
+  const TH = swap ? bufferWidth : bufferHeight;
+  const bs = surface.scale;
+  return { TW, TH, bs, src: surface.viewport.source ?? { x: 0, y: 0, width: TW / bs, height: TH / bs } };
+}
+
+/**
+ * The output pixels a surface at logical (x, y) covers: its logical edges
+ * rounded (Output.toOutputRect), so that neighbours meet without a gap or an
+ * overlap — except content drawn for the output's scale. When the pixels it
+ * shows (after transform and viewport source) number its logical size ×
+ * scale, give or take the client's rounding (less than one), its box is
+ * that many pixels from round(x·s): copied one for one, crisp, instead of
+ * stretched or squeezed by a pixel. That is what wp_fractional_scale_v1
+ * clients draw (a 150 × 75 buffer, viewport destination 100 × 50, at 1.5),
+ * whose rounding of their size the edges' rounding would miss by one at
+ * half-pixel positions; such a box may then overlap a neighbour by one pixel.
+ * At integer scales the two rules give the same box.
+ */
+function outputBox(output: Output, surface: Surface, x: number, y: number): Rect {
+  const w = surface.width;
+  const h = surface.height;
+  const box = output.toOutputRect(x, y, w, h);
+  const c = surface.content;
+  if (!c || output.scale120 % 120 === 0) return box;
+  const { bs, src } = shownSource(surface, c.width, c.height);
+  const pw = src.width * bs;
+  const ph = src.height * bs;
+  const s = output.scale;
+  if (!Number.isInteger(pw) || !Number.isInteger(ph) || Math.abs(pw - w * s) >= 1 || Math.abs(ph - h * s) >= 1) return box;
+  return rect(box.x, box.y, pw, ph);
+}
+
+/** Surface-local rect `r` in output pixels on `p`'s box (not empty), rounded outwards (damage) or inwards (what is opaque).
+ * Products first, one division: exact at integer scales. */
+function onBox(p: Placed, r: Rect, outwards: boolean): Rect {
+  const { box } = p;
+  const lo = outwards ? Math.floor : Math.ceil;
+  const hi = outwards ? Math.ceil : Math.floor;
+  const x0 = lo((r.x * box.width) / p.width);
+  const y0 = lo((r.y * box.height) / p.height);
+  const x1 = hi(((r.x + r.width) * box.width) / p.width);
+  const y1 = hi(((r.y + r.height) * box.height) / p.height);
+  return rect(box.x + x0, box.y + y0, x1 - x0, y1 - y0);
 }
 
 /**
@@ -283,12 +350,7 @@ export class Renderer {
  */
 function toBuffer(surface: Surface, box: Rect, bufferWidth: number, bufferHeight: number): Affine {
   const t = surface.transform & 7;
-  const swap = (t & 1) === 1;
-  // The transformed buffer: what the client meant to show, TW × TH pixels.
-  const TW = swap ? bufferHeight : bufferWidth;
-  const TH = swap ? bufferWidth : bufferHeight;
-  const bs = surface.scale;
-  const src = surface.viewport.source ?? { x: 0, y: 0, width: TW / bs, height: TH / bs };
+  const { TW, TH, bs, src } = shownSource(surface, bufferWidth, bufferHeight);
   // Output point (X, Y) -> transformed buffer point (kx·X + ox, ky·Y + oy).
   const kx = (src.width * bs) / box.width;
   const ky = (src.height * bs) / box.height;
@@ -316,9 +378,9 @@ const UNTRANSFORM: readonly ((TW: number, TH: number) => Linear)[] = [
 type Mode = 'copy' | 'force' | 'blend';
 
 /** `p` shows opaque pixels over all of `d`. */
-function covers(p: Placed, d: Rect, scale: number): boolean {
+function covers(p: Placed, d: Rect): boolean {
   const c = p.surface.content;
-  return c !== null && sameRect(intersect(p.box, d), d) && (c.opaque || inOpaqueRegion(p, d, scale));
+  return c !== null && sameRect(intersect(p.box, d), d) && (c.opaque || inOpaqueRegion(p, d));
 }
 
 /** `outer` minus `inner` (inside it): the strips above, below, left and right. */
@@ -333,14 +395,15 @@ function around(outer: Rect, inner: Rect): Rect[] {
 }
 
 /** `area` (output pixels, within the surface's box) lies inside the surface's opaque region. */
-function inOpaqueRegion(p: Placed, area: Rect, scale: number): boolean {
+function inOpaqueRegion(p: Placed, area: Rect): boolean {
   const r = p.surface.opaqueRegion;
-  if (!r) return false;
-  // The region is in surface-local units: round the area outwards into them.
-  const x0 = Math.floor((area.x - p.box.x) / scale);
-  const y0 = Math.floor((area.y - p.box.y) / scale);
-  const x1 = Math.ceil((area.x + area.width - p.box.x) / scale);
-  const y1 = Math.ceil((area.y + area.height - p.box.y) / scale);
+  if (!r || isEmpty(p.box)) return false;
+  // The region is in surface-local units: round the area outwards into them (products first: exact at integer scales).
+  const { box } = p;
+  const x0 = Math.floor(((area.x - box.x) * p.width) / box.width);
+  const y0 = Math.floor(((area.y - box.y) * p.height) / box.height);
+  const x1 = Math.ceil(((area.x + area.width - box.x) * p.width) / box.width);
+  const y1 = Math.ceil(((area.y + area.height - box.y) * p.height) / box.height);
   return r.covers(rect(x0, y0, x1 - x0, y1 - y0));
 }
 

@@ -1,6 +1,6 @@
 // The selection model shared by wl_data_device (data-device.ts),
-// zwp_primary_selection_v1 (primary-selection.ts) and zwlr_data_control_v1
-// (data-control.ts): two slots (clipboard, primary), each holding at most
+// zwp_primary_selection_v1 (primary-selection.ts) and data control
+// (data-control.ts: zwlr_data_control_v1 and ext_data_control_v1): two slots (clipboard, primary), each holding at most
 // one client's source; offers of every protocol read from the same slot, so
 // a data-control copy pastes into a wl_data_device client and back.
 //
@@ -38,6 +38,7 @@ import type { wl_data_source } from '../../protocol/wayland.js';
 import type { zwp_primary_selection_source_v1 } from '../../protocol/primary-selection.js';
 import type { InterfaceDesc } from '../../protocol/types.js';
 import type { zwlr_data_control_source_v1 } from '../../protocol/wlr-data-control.js';
+import type { ext_data_control_source_v1 } from '../../protocol/ext-data-control.js';
 import type { Client, Resource } from '../../server/index.js';
 import { DisplayError } from '../../wire/codec.js';
 import { ClientQuota } from '../../server/client-quota.js';
@@ -75,10 +76,10 @@ export const MAX_SELECTION_DEVICES = 16;
 /** Mime type bytes held per client, over every protocol's sources. */
 const mimeBytes = new ClientQuota('mime type bytes', MAX_CLIENT_MIME_BYTES);
 
-/** The source interfaces of the three protocols: each has the events `send` and `cancelled`. */
-export type SourceInterface = typeof wl_data_source | typeof zwp_primary_selection_source_v1 | typeof zwlr_data_control_source_v1;
+/** The source interfaces of the selection protocols: each has the events `send` and `cancelled`. */
+export type SourceInterface = typeof wl_data_source | typeof zwp_primary_selection_source_v1 | typeof zwlr_data_control_source_v1 | typeof ext_data_control_source_v1;
 
-/** A client's source object (wl_data_source, zwp_primary_selection_source_v1, zwlr_data_control_source_v1). */
+/** A client's source object (wl_data_source, zwp_primary_selection_source_v1, zwlr_/ext_data_control_source_v1). */
 export class DataSource<I extends SourceInterface = SourceInterface> {
   readonly resource: Resource<I>;
   /** In the order offered; emptied when the source is destroyed. */

@@ -78,6 +78,8 @@ export interface ShellHost {
   usableArea(output: Output): Rect;
   /** A mapped toplevel became (or stopped being) maximized or fullscreen: its configure is sent. */
   toplevelStateChanged?(window: XdgSurface): void;
+  /** A toplevel's title, app id or state (maximized, fullscreen, activated) changed. */
+  toplevelChanged?(window: XdgSurface): void;
 }
 
 /** What a popup is placed relative to: an xdg_surface, or a layer surface (zwlr_layer_surface_v1.get_popup). */
@@ -129,6 +131,8 @@ export class XdgSurface implements SurfaceRole, PopupParent {
   /** Window geometry origin on the output, logical units. */
   x = 0;
   y = 0;
+  /** The serial of the last configure the client acked (null: none yet). */
+  lastAckedSerial: number | null = null;
 
   constructor(resource: Resource<typeof xdg_surface>, surface: Surface, shell: ShellHost, wmBase: WmBase) {
     this.resource = resource;
@@ -187,11 +191,14 @@ export class XdgSurface implements SurfaceRole, PopupParent {
       this.mapped = true;
       this.shell.mapWindow(this);
     } else if (!surface.mapped && this.mapped) {
-      this.unmap();
-      // Back to the state before the first commit.
+      // Back to the state before the first commit, before the desktop hears
+      // of the unmap: the focus change it makes must not configure (and
+      // remember a serial for) a surface that is now unconfigured (foot,
+      // closing, acked that configure and got invalid_serial).
       this.#initialCommitDone = false;
       this.configured = false;
       this.#sentSerials.clear();
+      this.unmap();
     }
   }
 
@@ -221,14 +228,15 @@ export class XdgSurface implements SurfaceRole, PopupParent {
     if (t && t.activated !== on) t.changeState(() => (t.activated = on));
   }
 
-  /** Sends the role's configure, then xdg_surface.configure with a new serial. */
-  sendConfigure(): void {
-    if (this.resource.destroyed) return;
+  /** Sends the role's configure, then xdg_surface.configure with a new serial (returned; null: the xdg_surface is gone). */
+  sendConfigure(): number | null {
+    if (this.resource.destroyed) return null;
     if (this.toplevel) this.toplevel.sendConfigure();
     else if (this.popup) this.popup.sendConfigure();
     const serial = this.shell.display.nextSerial();
     this.#sentSerials.push(serial);
     this.resource.send('configure', serial);
+    return serial;
   }
 
   ack(serial: number): boolean {
@@ -237,6 +245,7 @@ export class XdgSurface implements SurfaceRole, PopupParent {
       return false;
     }
     this.configured = true;
+    this.lastAckedSerial = serial;
     return true;
   }
 }
@@ -262,6 +271,8 @@ export class Toplevel {
   /** The output set_fullscreen named (null: none, the one it is on). */
   fullscreenOutput: Output | null = null;
   activated = false;
+  /** The size asked for by requestSize() (null: the client picks), when neither maximized nor fullscreen. */
+  requestedSize: [number, number] | null = null;
   minSize: [number, number] = [0, 0];
   maxSize: [number, number] = [0, 0];
   #pendingMin: [number, number] | null = null;
@@ -323,7 +334,7 @@ export class Toplevel {
       const area = this.xdg.shell.usableArea(out);
       return [area.width, area.height];
     }
-    return [0, 0];
+    return this.requestedSize ?? [0, 0];
   }
 
   /** Configures again if the size it would get changed (output mode, exclusive zones). */
@@ -374,14 +385,25 @@ export class Toplevel {
     release(this.#node);
   }
 
-  /** A state request: answered with a configure once the client made its first commit. */
-  changeState(apply: () => void): void {
+  /** A state request: answered with a configure once the client made its first commit (its serial returned, else null). */
+  changeState(apply: () => void): number | null {
     const sized = this.maximized || this.fullscreen;
     apply();
     if (this.maximized || this.fullscreen) this.xdg.wmBase.sized.add(this);
     else this.xdg.wmBase.sized.delete(this);
-    if (this.xdg.initialCommitDone) this.xdg.sendConfigure();
+    this.xdg.shell.toplevelChanged?.(this.xdg);
+    const serial = this.xdg.initialCommitDone ? this.xdg.sendConfigure() : null;
+    // Sized now or before: the desktop makes it fill its output (or leaves it where it is).
     if (this.xdg.mapped && (sized || this.maximized || this.fullscreen)) this.xdg.shell.toplevelStateChanged?.(this.xdg);
+    return serial;
+  }
+
+  /** The compositor asks for a size (a session's resize): neither maximized nor fullscreen, configured with width × height. */
+  requestSize(width: number, height: number): number | null {
+    return this.changeState(() => {
+      this.requestedSize = [width, height];
+      this.maximized = this.fullscreen = false;
+    });
   }
 }
 
@@ -754,8 +776,14 @@ function serveToplevel(resource: Resource<typeof xdg_toplevel>, xdg: XdgSurface)
     xdg_toplevel,
     {
       set_parent: (_r, parentResource) => t.setParent(dataOf(parentResource, Toplevel)),
-      set_title: (_r, title) => (t.title = title),
-      set_app_id: (_r, appId) => (t.appId = appId),
+      set_title: (_r, title) => {
+        t.title = title;
+        xdg.shell.toplevelChanged?.(xdg);
+      },
+      set_app_id: (_r, appId) => {
+        t.appId = appId;
+        xdg.shell.toplevelChanged?.(xdg);
+      },
       resize: (r, _seat, _serial, edges) => {
         if (edges > RESIZE_EDGE_MAX) r.postError(TOPLEVEL_ERROR.invalid_resize_edge, `invalid resize edge ${edges}`);
       },

@@ -118,6 +118,25 @@ test('translucent pixels inside the opaque region are shown opaque; outside it t
   t.close();
 });
 
+test('set_opaque_region(NULL) empties the opaque region: a transparent argb buffer committed with it shows what is below', async () => {
+  // Chromium's popups do exactly this: the whole surface declared opaque before
+  // the first buffer, then the first (still transparent) buffer with the region
+  // unset. Read as "no change", the zeros were shown as opaque black.
+  const { t, c, g } = await setup();
+  const w = await toplevel(c, g);
+  const region = g.compositor.request('create_region', null)!;
+  region.request('add', 0, 0, 20, 10);
+  w.surface.request('set_opaque_region', region);
+  w.surface.request('commit');
+  await c.roundtrip();
+  w.surface.request('set_opaque_region', null);
+  present(w.surface, shmBuffer(g, 20, 10, () => 0, ARGB).buffer, 20, 10);
+  await c.roundtrip();
+  const win = t.compositor.windows.at(-1)!;
+  assert.equal(hex(pixelAt(t.compositor, win.x + 5, win.y + 5)), hex(BACKGROUND), 'transparent: the background, not black');
+  t.close();
+});
+
 test('frame callbacks fire once per refresh, only for commits, with a timestamp that advances', async () => {
   const { t, c, g } = await setup({ refresh: 50 });
   const w = await toplevel(c, g);
@@ -157,6 +176,29 @@ test('ack_configure with a serial never sent is invalid_serial', async () => {
   const w = await toplevel(c, g, false);
   w.xdgSurface.request('ack_configure', w.serials[0]! + 1000);
   await expectProtocolError(c, 'xdg_surface', XDG_SURFACE.invalid_serial, /wrong configure serial/);
+  t.close();
+});
+
+test('a focused toplevel unmapped by a null buffer: the focus change configures nothing it could not ack; it maps again', async () => {
+  // The unmapping configured the toplevel (no longer activated), then reset its serials: the client's ack was invalid_serial.
+  const { t, c, g } = await setup();
+  const { w } = await mappedWindow(t, c, g, 40, 40, 0xff00ff00);
+  assert.ok(w.configures.at(-1)!.states.includes(STATE.activated), 'focused: activated');
+  w.surface.request('attach', null, 0, 0);
+  w.surface.request('commit');
+  await c.roundtrip();
+  await c.roundtrip(); // the acks of whatever came
+  assert.equal(c.error, null, 'every configure it got could be acked');
+  assert.equal(t.compositor.windows.length, 0, 'unmapped');
+  // Mapped again: the initial commit, its configure, a buffer.
+  const n = w.serials.length;
+  w.surface.request('commit');
+  await waitFor(() => w.serials.length > n, 'the configure of the new initial commit');
+  present(w.surface, shmBuffer(g, 40, 40, () => 0xff0000ff).buffer, 40, 40);
+  await c.roundtrip();
+  assert.equal(c.error, null);
+  assert.equal(t.compositor.windows.length, 1, 'mapped again');
+  assert.equal(pixelAt(t.compositor, t.compositor.windows.at(0)!.x + 1, t.compositor.windows.at(0)!.y + 1), 0xff0000ff);
   t.close();
 });
 

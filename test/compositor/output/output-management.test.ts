@@ -209,8 +209,14 @@ test('configurations: set_mode applies a listed mode, test changes nothing, an o
   assert.notEqual(m.serial, first);
   assert.equal(await configure(c, m, 'apply', (h) => h.request('set_custom_mode', 800, 600, 0), first), 'cancelled');
   assert.deepEqual([t.compositor.output.width, t.compositor.output.height], [1280, 720]);
+  // 2.4 is 2.3984375 as a wl_fixed: the multiple of 1/120 it rounds is 2.4 (288/120).
   assert.equal(await configure(c, m, 'apply', (h) => h.request('set_scale', 2.4)), 'succeeded');
-  assert.equal(t.compositor.output.scale, 2, 'a fractional scale is rounded');
+  assert.equal(t.compositor.output.scale120, 288, 'a fractional scale, to the 1/120 its wl_fixed stands for');
+  // 1.00390625 (257/256) is no multiple of 1/120's rounding; 8.125 and 0.125 are out of 0.25..8: failed, nothing changes.
+  for (const bad of [257 / 256, 8.125, 0.125]) {
+    assert.equal(await configure(c, m, 'apply', (h) => h.request('set_scale', bad)), 'failed', `scale ${bad}`);
+    assert.equal(t.compositor.output.scale120, 288);
+  }
   t.close();
 });
 

@@ -1,5 +1,6 @@
 // Selections and drag and drop against our own clients: wl_data_device,
-// primary selection and wlr-data-control sharing one model; what each client
+// primary selection and data control (wlr and ext, one implementation)
+// sharing one model; what each client
 // receives (offers, mime types, bytes through the pipes it hands over,
 // cancelled/action/drop events) and the protocol errors of the XML.
 //
@@ -8,56 +9,23 @@
 // input (`compositor.input.pointer`); the serials a client uses are the ones
 // it got in wl_keyboard.enter and wl_pointer.button.
 import assert from 'node:assert/strict';
-import { closeSync, constants, readlinkSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { closeSync, readlinkSync, readdirSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
 import { Proxy, type WaylandClient } from '../../../src/client/index.js';
 import type { Surface, XdgSurface } from '../../../src/compositor/index.js';
 import { zwp_primary_selection_device_manager_v1 } from '../../../src/protocol/primary-selection.js';
 import { wl_data_device, wl_data_device_manager, wl_data_offer, wl_data_source, wl_display, wl_seat } from '../../../src/protocol/wayland.js';
 import { zwlr_data_control_device_v1, zwlr_data_control_manager_v1, zwlr_data_control_source_v1 } from '../../../src/protocol/wlr-data-control.js';
+import { ext_data_control_device_v1, ext_data_control_manager_v1, ext_data_control_source_v1 } from '../../../src/protocol/ext-data-control.js';
+import type { InterfaceDesc } from '../../../src/protocol/types.js';
 import { bindCore, expectProtocolError, present, shmBuffer, startCompositor, toplevel, type Globals, type TestCompositor } from '../../support/compositor.js';
-import { privateDir, waitFor } from '../../support/common.js';
+import { waitFor } from '../../support/common.js';
+import { readablePipe, readToEnd } from '../../support/pipe.js';
 
 const ACTION = wl_data_device_manager.enums.dnd_action.entries;
 const SOURCE_ERROR = wl_data_source.enums.error.entries;
 const OFFER_ERROR = wl_data_offer.enums.error.entries;
 const DEVICE_ERROR = wl_data_device.enums.error.entries;
-
-// ---- pipes the reader hands over (a FIFO: read end non-blocking, EOF once every writer closed)
-
-function pipe(): { r: number; w: number } {
-  const dir = privateDir('nosigbus-sel-');
-  const path = join(dir, 'fifo');
-  assert.equal(spawnSync('mkfifo', [path]).status, 0);
-  const r = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  const w = openSync(path, constants.O_WRONLY);
-  rmSync(dir, { recursive: true });
-  return { r, w };
-}
-
-/** Everything until EOF (polling the non-blocking read end), then closes it. */
-async function readAll(fd: number, timeoutMs = 5000): Promise<string> {
-  const chunks: Buffer[] = [];
-  const buf = Buffer.alloc(65536);
-  const start = Date.now();
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(fd, buf, 0, buf.length, null);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      if (Date.now() - start > timeoutMs) throw new Error('timed out reading the pipe');
-      await new Promise((r) => setTimeout(r, 5));
-      continue;
-    }
-    if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-  }
-  closeSync(fd);
-  return Buffer.concat(chunks).toString();
-}
 
 /** An object argument of an event, which must be a proxy. */
 function asProxy(v: unknown): Proxy {
@@ -219,11 +187,11 @@ function source(factory: Proxy, create: string, mimes: Record<string, string>): 
 
 /** receive(mime) on `offer` with a fresh pipe: what the source wrote. */
 async function receive(c: WaylandClient, offer: Proxy, mime: string): Promise<string> {
-  const { r, w } = pipe();
+  const { r, w } = readablePipe();
   offer.request('receive', mime, w);
   closeSync(w); // request() sent a dup: the reader keeps no write end
   await c.roundtrip();
-  return readAll(r);
+  return (await readToEnd(r)).toString();
 }
 
 function setup(): { t: TestCompositor } {
@@ -319,12 +287,19 @@ test('set_selection with a serial the client never got, from a client without fo
   t.close();
 });
 
-test('data-control and wl_data_device paste into each other, and data-control hears every change', async () => {
+/** The two data-control protocols (one implementation): the manager and the version bound, primary selection included. */
+const DATA_CONTROLS: readonly { manager: InterfaceDesc; version: number; device: InterfaceDesc; source: InterfaceDesc }[] = [
+  { manager: zwlr_data_control_manager_v1, version: 2, device: zwlr_data_control_device_v1, source: zwlr_data_control_source_v1 },
+  { manager: ext_data_control_manager_v1, version: 1, device: ext_data_control_device_v1, source: ext_data_control_source_v1 },
+];
+
+for (const { manager: managerIface, version } of DATA_CONTROLS)
+test(`${managerIface.name} and wl_data_device paste into each other, and data control hears every change`, async () => {
   const { t } = setup();
   const a = await peer(t, 'a', 1);
   const dc = await t.client('data-control');
   const dcSeat = dc.bind(wl_seat, 7).on('capabilities', () => {}).on('name', () => {});
-  const manager = dc.bind(zwlr_data_control_manager_v1, 2);
+  const manager = dc.bind(managerIface, version);
   const dcOffers = new Map<Proxy, string[]>();
   const dcSelections: (Proxy | null)[] = [];
   const dcPrimary: (Proxy | null)[] = [];
@@ -362,7 +337,7 @@ test('data-control and wl_data_device paste into each other, and data-control he
   assert.deepEqual(offer?.mimes, ['text/plain', 'image/png']);
   assert.equal(await receive(a.c, offer!.proxy, 'text/plain'), 'from data-control');
 
-  // Primary through data-control v2, into the focused client's primary selection device.
+  // Primary through data control (wlr v2, ext v1), into the focused client's primary selection device.
   const pm = a.c.bind(zwp_primary_selection_device_manager_v1, 1);
   const pdev = pm.request('get_device', null, a.seat)!;
   const primaryOffers: { proxy: Proxy; mimes: string[] }[] = [];
@@ -403,7 +378,7 @@ test('a client dying mid-transfer leaks no fd, and the others keep working', asy
   await focus(t, b);
   const offer = b.selections.at(-1)!;
   // The reader asks and dies at once, its pipe's read end still open.
-  const p1 = pipe();
+  const p1 = readablePipe();
   offer.proxy.request('receive', 'text/plain', p1.w);
   closeSync(p1.w);
   b.c.flush();
@@ -413,7 +388,7 @@ test('a client dying mid-transfer leaks no fd, and the others keep working', asy
   // The source dies holding it: the reader sees EOF.
   for (const fd of held) closeSync(fd);
   a.c.close();
-  assert.equal(await readAll(p1.r), '');
+  assert.equal((await readToEnd(p1.r)).toString(), '');
 
   // A reader whose source dies before the request arrives.
   const c = await peer(t, 'c', 3);
@@ -427,11 +402,11 @@ test('a client dying mid-transfer leaks no fd, and the others keep working', asy
   const late = d.selections.at(-1)!;
   c.c.close();
   await waitFor(() => d.selections.at(-1) === null, 'the selection emptied by the source client going');
-  const p2 = pipe();
+  const p2 = readablePipe();
   late.proxy.request('receive', 'text/plain', p2.w);
   closeSync(p2.w);
   await d.c.roundtrip();
-  assert.equal(await readAll(p2.r), '', 'an inert offer: EOF');
+  assert.equal((await readToEnd(p2.r)).toString(), '', 'an inert offer: EOF');
   d.c.close();
   await waitFor(() => t.compositor.display.clients.size === 0, 'every client gone');
   await waitFor(() => openFds() === before, `fds back to ${before} (now ${openFds()}: ${fdList()})`);
@@ -697,27 +672,37 @@ test('protocol errors from the XML reach the client that erred, and no other', a
         for (let i = 0; i <= 256; i++) s.request('offer', `text/x-${i}`);
       },
     },
-    {
-      what: 'data-control: a source set twice',
-      iface: 'zwlr_data_control_device_v1', code: zwlr_data_control_device_v1.enums.error.entries.used_source, message: /only once/,
-      run: (p) => {
-        const m = p.c.bind(zwlr_data_control_manager_v1, 2);
-        const dev = m.request('get_data_device', null, p.seat)!.on('data_offer', () => {}).on('selection', () => {}).on('primary_selection', () => {});
-        const s = m.request('create_data_source', null)!.on('send', (_m, fd) => closeSync(Number(fd))).on('cancelled', () => {});
-        dev.request('set_selection', s);
-        dev.request('set_primary_selection', s);
+    ...DATA_CONTROLS.flatMap(({ manager, version, device, source: sourceIface }) => [
+      {
+        what: `${manager.name}: a source set twice`,
+        iface: device.name, code: device.enums.error!.entries.used_source!, message: /only once/,
+        run: (p: Peer) => {
+          const m = p.c.bind(manager, version);
+          const dev = m.request('get_data_device', null, p.seat)!.on('data_offer', () => {}).on('selection', () => {}).on('primary_selection', () => {});
+          const s = m.request('create_data_source', null)!.on('send', (_m, fd) => closeSync(Number(fd))).on('cancelled', () => {});
+          dev.request('set_selection', s);
+          dev.request('set_primary_selection', s);
+        },
       },
-    },
+      {
+        what: `${manager.name}: offer after set_selection`,
+        iface: sourceIface.name, code: sourceIface.enums.error!.entries.invalid_offer!, message: /offer after/,
+        run: (p: Peer) => {
+          const m = p.c.bind(manager, version);
+          const dev = m.request('get_data_device', null, p.seat)!.on('data_offer', () => {}).on('selection', () => {}).on('primary_selection', () => {});
+          const s = m.request('create_data_source', null)!.on('cancelled', () => {});
+          s.request('offer', 'text/plain');
+          dev.request('set_selection', s);
+          s.request('offer', 'text/html');
+        },
+      },
+    ]),
     {
-      what: 'data-control: offer after set_selection',
-      iface: 'zwlr_data_control_source_v1', code: zwlr_data_control_source_v1.enums.error.entries.invalid_offer, message: /offer after/,
+      what: "ext_data_control_device_v1.set_selection with a zwlr_data_control_source_v1 (another protocol's source)",
+      iface: 'wl_display', code: wl_display.enums.error.entries.invalid_method, message: /invalid object .*zwlr_data_control_source_v1/,
       run: (p) => {
-        const m = p.c.bind(zwlr_data_control_manager_v1, 2);
-        const dev = m.request('get_data_device', null, p.seat)!.on('data_offer', () => {}).on('selection', () => {}).on('primary_selection', () => {});
-        const s = m.request('create_data_source', null)!.on('cancelled', () => {});
-        s.request('offer', 'text/plain');
-        dev.request('set_selection', s);
-        s.request('offer', 'text/html');
+        const dev = p.c.bind(ext_data_control_manager_v1, 1).request('get_data_device', null, p.seat)!.on('data_offer', () => {}).on('selection', () => {}).on('primary_selection', () => {});
+        dev.request('set_selection', p.c.bind(zwlr_data_control_manager_v1, 2).request('create_data_source', null)!);
       },
     },
   ];

@@ -151,7 +151,7 @@ export class ChildTarget implements FuzzTarget {
       // gone between the question and now: its last figures stand
     }
     this.#peak = Math.max(this.#peak, mem.hwm);
-    const empty: Leftovers = { connectedClients: -1, clientsNotMarkedDisconnected: -1, windows: -1, layerSurfaces: -1, clipboardSource: -1, primarySource: -1, keyboardFocus: -1, pointerFocus: -1, pointerGrab: -1, cursor: -1, dragIcon: -1, pointerConstraints: -1, mappings: -1, polls: -1 };
+    const empty: Leftovers = { connectedClients: -1, clientsNotMarkedDisconnected: -1, windows: -1, layerSurfaces: -1, clipboardSource: -1, primarySource: -1, keyboardFocus: -1, pointerFocus: -1, pointerGrab: -1, cursor: -1, dragIcon: -1, pointerConstraints: -1, idleInhibitors: -1, captureSessions: -1, captureDamageLogs: -1, capturesWaiting: -1, mappings: -1, polls: -1 };
     return { fds, rssBytes: mem.rss, peakRssBytes: this.#peak, leftovers: a.leftovers ?? empty, clientStats: a.clientStats ?? -1 };
   }
 

@@ -24,8 +24,17 @@ import type { InterfaceDesc } from '../../../src/protocol/index.js';
 import { wp_presentation } from '../../../src/protocol/presentation-time.js';
 import { zwp_primary_selection_device_manager_v1 } from '../../../src/protocol/primary-selection.js';
 import { zwp_relative_pointer_manager_v1 } from '../../../src/protocol/relative-pointer.js';
+import { zwp_idle_inhibit_manager_v1 } from '../../../src/protocol/idle-inhibit.js';
+import { wp_cursor_shape_device_v1, wp_cursor_shape_manager_v1 } from '../../../src/protocol/cursor-shape.js';
+import { ext_output_image_capture_source_manager_v1 } from '../../../src/protocol/ext-image-capture-source.js';
+import { ext_image_copy_capture_cursor_session_v1, ext_image_copy_capture_frame_v1, ext_image_copy_capture_manager_v1, ext_image_copy_capture_session_v1 } from '../../../src/protocol/ext-image-copy-capture.js';
+import { MAX_IDLE_INHIBITORS } from '../../../src/compositor/core/idle-inhibit.js';
+import { MAX_CURSOR_SHAPE_DEVICES } from '../../../src/compositor/input/cursor-shape.js';
+import { MAX_CAPTURE_SESSIONS, SESSION_FORMATS } from '../../../src/compositor/output/image-copy-capture.js';
 import { zwp_pointer_constraints_v1 } from '../../../src/protocol/pointer-constraints.js';
 import { MAX_POINTER_CONSTRAINTS } from '../../../src/compositor/input/pointer-constraints.js';
+import { wp_fractional_scale_manager_v1 } from '../../../src/protocol/fractional-scale.js';
+import { MAX_FRACTIONAL_SCALES } from '../../../src/compositor/core/fractional-scale.js';
 import { wp_single_pixel_buffer_manager_v1 } from '../../../src/protocol/single-pixel-buffer.js';
 import { wp_viewport, wp_viewporter } from '../../../src/protocol/viewporter.js';
 import { zwp_virtual_keyboard_manager_v1, zwp_virtual_keyboard_v1 } from '../../../src/protocol/virtual-keyboard.js';
@@ -45,6 +54,7 @@ import {
   wl_surface,
 } from '../../../src/protocol/wayland.js';
 import { zwlr_data_control_device_v1, zwlr_data_control_manager_v1, zwlr_data_control_source_v1 } from '../../../src/protocol/wlr-data-control.js';
+import { ext_data_control_device_v1, ext_data_control_manager_v1, ext_data_control_source_v1 } from '../../../src/protocol/ext-data-control.js';
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../../src/protocol/wlr-layer-shell.js';
 import { zwlr_output_configuration_head_v1, zwlr_output_configuration_v1, zwlr_output_manager_v1 } from '../../../src/protocol/wlr-output-management.js';
 import { zwlr_screencopy_frame_v1, zwlr_screencopy_manager_v1 } from '../../../src/protocol/wlr-screencopy.js';
@@ -209,10 +219,14 @@ function formatArg(v: unknown): string {
   return String(v);
 }
 
+/** The selection protocols; 'data-control' is wlr's, 'ext-data-control' its standard successor (one implementation). */
+type SelectionProtocol = 'data-device' | 'primary' | 'data-control' | 'ext-data-control';
+const isDataControl = (p: SelectionProtocol): boolean => p === 'data-control' || p === 'ext-data-control';
+
 /** A selection or drag offer we were given. */
 interface OfferModel {
   proxy: Proxy;
-  protocol: 'data-device' | 'primary' | 'data-control';
+  protocol: SelectionProtocol;
   use: 'unknown' | 'selection' | 'drag';
   mimes: string[];
   dropped: boolean;
@@ -222,7 +236,7 @@ interface OfferModel {
 
 interface SourceModel {
   proxy: Proxy;
-  protocol: 'data-device' | 'primary' | 'data-control';
+  protocol: SelectionProtocol;
   mimes: Set<string>;
   actionsSet: boolean;
   /** Given to start_drag: whether the drag started is not known, so it is used for nothing else. */
@@ -234,7 +248,7 @@ interface SourceModel {
 
 interface DeviceModel {
   proxy: Proxy;
-  protocol: 'data-device' | 'primary' | 'data-control';
+  protocol: SelectionProtocol;
   destroyed: boolean;
 }
 
@@ -250,11 +264,41 @@ interface ConstraintModel extends SimpleObject {
   readonly lock: boolean;
 }
 
+/** A wp_fractional_scale_v1: its surface has one while it lives (inert once the surface is gone). */
+interface FractionalScaleModel extends SimpleObject {
+  readonly surface: SurfaceModel;
+}
+
 interface FrameModel {
   proxy: Proxy;
   /** The buffer the frame asked for (width, height, stride), 'failed' before any buffer, null: not known yet. */
   box: { width: number; height: number; stride: number } | 'failed' | null;
   copied: boolean;
+  destroyed: boolean;
+}
+
+/** An ext_image_copy_capture_session_v1 (of a source, or of a cursor session: stopped at once). */
+interface CaptureSessionModel {
+  proxy: Proxy;
+  /** From buffer_size (null: not known yet, or none: stopped). */
+  size: { width: number; height: number } | null;
+  /** Its frame object while it lives (a second is duplicate_frame). */
+  frame: CaptureFrameModel | null;
+  destroyed: boolean;
+}
+
+interface CaptureFrameModel {
+  proxy: Proxy;
+  session: CaptureSessionModel;
+  attached: boolean;
+  captured: boolean;
+  destroyed: boolean;
+}
+
+interface CursorSessionModel {
+  proxy: Proxy;
+  /** get_capture_session was sent (a second is duplicate_session). */
+  gotSession: boolean;
   destroyed: boolean;
 }
 
@@ -342,11 +386,17 @@ export class FuzzClient {
   dataDeviceManager: SimpleObject | null = null;
   primaryManager: SimpleObject | null = null;
   dataControlManager: SimpleObject | null = null;
+  extDataControlManager: SimpleObject | null = null;
   singlePixelManager: SimpleObject | null = null;
   exporter: SimpleObject | null = null;
   importer: SimpleObject | null = null;
   relativePointerManager: SimpleObject | null = null;
   constraintsManager: SimpleObject | null = null;
+  fractionalManager: SimpleObject | null = null;
+  idleInhibitManager: SimpleObject | null = null;
+  cursorShapeManager: SimpleObject | null = null;
+  captureSourceManager: SimpleObject | null = null;
+  imageCaptureManager: SimpleObject | null = null;
   readonly wms: WmModel[] = [];
   readonly layerShells: LayerShellModel[] = [];
   readonly outputs: OutputModel[] = [];
@@ -385,8 +435,16 @@ export class FuzzClient {
   readonly exports: ExportModel[] = [];
   readonly imports: ImportModel[] = [];
   readonly relativePointers: SimpleObject[] = [];
+  readonly idleInhibitors: SimpleObject[] = [];
+  readonly cursorShapeDevices: SimpleObject[] = [];
+  readonly captureSources: SimpleObject[] = [];
+  readonly captureSessions: CaptureSessionModel[] = [];
+  readonly cursorSessions: CursorSessionModel[] = [];
+  readonly captureFrames: CaptureFrameModel[] = [];
   /** Pointer constraints: each holds its surface's place until destroyed (or the surface is). */
   readonly constraints: ConstraintModel[] = [];
+  /** wp_fractional_scale_v1 objects: each holds its surface's place until destroyed. */
+  readonly fractionalScales: FractionalScaleModel[] = [];
   /** Input serials received (enter, leave, button, key, modifiers), newest last. */
   readonly inputSerials: number[] = [];
   /** The drag offer of the last enter on a data device (what a drop is about). */
@@ -479,6 +537,7 @@ export class FuzzClient {
     if (r.chance(0.7)) this.dataDeviceManager = this.#simple(wl_data_device_manager);
     if (r.chance(0.5)) this.primaryManager = this.#simple(zwp_primary_selection_device_manager_v1);
     if (r.chance(0.5)) this.dataControlManager = this.#simple(zwlr_data_control_manager_v1);
+    if (r.chance(0.4)) this.extDataControlManager = this.#simple(ext_data_control_manager_v1);
     if (r.chance(0.5)) this.#bindLayerShell();
     if (r.chance(0.4)) this.#bindOutputManager();
     // What most real clients do first: a keyboard, a pointer, a data device.
@@ -489,12 +548,18 @@ export class FuzzClient {
       if (this.dataDeviceManager && r.chance(0.6)) this.#newDevice('data-device', this.dataDeviceManager.proxy, seat.proxy);
       if (this.primaryManager && r.chance(0.4)) this.#newDevice('primary', this.primaryManager.proxy, seat.proxy);
       if (this.dataControlManager && r.chance(0.4)) this.#newDevice('data-control', this.dataControlManager.proxy, seat.proxy);
+      if (this.extDataControlManager && r.chance(0.3)) this.#newDevice('ext-data-control', this.extDataControlManager.proxy, seat.proxy);
     }
     if (r.chance(0.6)) this.singlePixelManager = this.#simple(wp_single_pixel_buffer_manager_v1);
     if (r.chance(0.5)) this.exporter = this.#simple(zxdg_exporter_v2);
     if (r.chance(0.6)) this.importer = this.#simple(zxdg_importer_v2);
     if (r.chance(0.5)) this.relativePointerManager = this.#simple(zwp_relative_pointer_manager_v1);
     if (r.chance(0.5)) this.constraintsManager = this.#simple(zwp_pointer_constraints_v1);
+    if (r.chance(0.5)) this.fractionalManager = this.#simple(wp_fractional_scale_manager_v1);
+    if (r.chance(0.4)) this.idleInhibitManager = this.#simple(zwp_idle_inhibit_manager_v1);
+    if (r.chance(0.5)) this.cursorShapeManager = this.#simple(wp_cursor_shape_manager_v1);
+    if (r.chance(0.5)) this.captureSourceManager = this.#simple(ext_output_image_capture_source_manager_v1);
+    if (r.chance(0.5)) this.imageCaptureManager = this.#simple(ext_image_copy_capture_manager_v1);
   }
 
   #bindWm(): void {
@@ -753,6 +818,9 @@ export class FuzzClient {
       a('xdg_foreign', 2, () => this.#foreignRequest()),
       a('relative_pointer', 1, () => this.#relativePointerRequest()),
       a('pointer_constraint', 1.5, () => this.#constraintRequest()),
+      a('fractional_scale', 1.5, () => this.#fractionalScaleRequest()),
+      a('idle_inhibit', 1, () => this.#idleInhibitRequest()),
+      a('cursor_shape', 1.5, () => this.#cursorShapeRequest()),
       // seat
       a('seat', 2, () => this.#seatRequest()),
       a('cursor', 2, () => this.#setCursor()),
@@ -760,13 +828,15 @@ export class FuzzClient {
       a('virtual_pointer', 2, () => this.#virtualPointer()),
       // selections and drags
       a('data_device', 3, () => this.#dataDevice()),
-      a('start_drag', 1.5, () => this.#startDrag()),
+      a('start_drag', 2, () => this.#startDrag()),
       a('offer', 3, () => this.#offerRequest()),
-      a('primary_selection', 2, () => this.#primarySelection()),
-      a('data_control', 2, () => this.#dataControl()),
+      a('primary_selection', 3, () => this.#primarySelection()),
+      a('data_control', 2, () => this.#dataControl('data-control')),
+      a('ext_data_control', 2, () => this.#dataControl('ext-data-control')),
       // outputs, capture, activation
       a('output', 1.5, () => this.#outputRequest()),
       a('screencopy', 2, () => this.#screencopyRequest()),
+      a('image_capture', 5, () => this.#imageCaptureRequest()),
       a('output_management', 1.5, () => this.#outputManagement()),
       a('activation', 1.5, () => this.#activationRequest()),
       a('globals', 0.5, () => this.#globalsRequest()),
@@ -2086,13 +2156,42 @@ export class FuzzClient {
         this.req(c.proxy, 'set_region', region?.proxy ?? null);
         return 'ok';
       }
-      case 1:
-        if (!c.lock) return null;
-        this.req(c.proxy, 'set_cursor_position_hint', r.int(-20, 300), r.int(-20, 300));
+      case 1: {
+        const lock = c.lock ? c : this.#live(this.constraints, (x) => x.lock);
+        if (!lock) return null;
+        this.req(lock.proxy, 'set_cursor_position_hint', r.int(-20, 300), r.int(-20, 300));
         return 'ok';
+      }
       default:
         return this.#destroyLive(this.constraints);
     }
+  }
+
+  // ---------------------------------------------------------------- fractional scale
+
+  #fractionalScaleRequest(): Outcome | null {
+    const r = this.rng;
+    const m = this.fractionalManager;
+    const f = this.#live(this.fractionalScales);
+    if (!f || (m && !m.destroyed && r.chance(0.6))) {
+      if (!m || m.destroyed) return null;
+      if (this.#managerGoes(m)) return 'ok';
+      // Mostly a surface without one; now and then one with (fractional_scale_exists).
+      const s = this.#liveSurface((x) => r.chance(0.1) || !this.#hasFractionalScale(x));
+      if (!s) return null;
+      const proxy = this.req(m.proxy, 'get_fractional_scale', null, s.proxy)!;
+      proxy.on('preferred_scale', () => {});
+      if (this.#hasFractionalScale(s)) return this.expect(spec(wp_fractional_scale_manager_v1, 'fractional_scale_exists', 'a second fractional scale of a surface'));
+      if (this.#count(this.fractionalScales) >= MAX_FRACTIONAL_SCALES) return this.expect(displayError('no_memory', 'too many fractional scale objects'));
+      this.fractionalScales.push({ proxy, version: m.version, destroyed: false, surface: s });
+      return 'ok';
+    }
+    return this.#destroyLive(this.fractionalScales);
+  }
+
+  /** `s` has a wp_fractional_scale_v1: one not destroyed, made for it. */
+  #hasFractionalScale(s: SurfaceModel): boolean {
+    return this.fractionalScales.some((f) => !f.destroyed && f.surface === s);
   }
 
   /** `s` has a constraint: one not destroyed, made for it. */
@@ -2326,7 +2425,7 @@ export class FuzzClient {
       const offer = byProxy(o);
       if (offer) offer.use = 'selection';
     });
-    if (protocol === 'data-control') {
+    if (isDataControl(protocol)) {
       proxy.on('primary_selection', (o) => {
         const offer = byProxy(o);
         if (offer) offer.use = 'selection';
@@ -2548,24 +2647,25 @@ export class FuzzClient {
     return 'ok';
   }
 
-  #dataControl(): Outcome | null {
-    const m = this.dataControlManager;
+  /** zwlr_data_control (v2: primary since 2) or ext_data_control (v1: primary since 1): the same requests. */
+  #dataControl(protocol: 'data-control' | 'ext-data-control'): Outcome | null {
+    const m = protocol === 'data-control' ? this.dataControlManager : this.extDataControlManager;
     if (!m || m.destroyed) return null;
     const r = this.rng;
     const k = r.below(7);
     if (k === 0) {
       if (this.#count(this.sources) >= MAX_LIVE) return null;
-      this.#newSource('data-control', m.proxy);
+      this.#newSource(protocol, m.proxy);
       return 'ok';
     }
     if (k === 1) {
       const seat = this.#liveSeat();
       if (!seat || this.#count(this.devices) >= 16) return null;
-      this.#newDevice('data-control', m.proxy, seat.proxy);
+      this.#newDevice(protocol, m.proxy, seat.proxy);
       return 'ok';
     }
     if (k === 2) {
-      const src = this.#live(this.sources, (s) => s.protocol === 'data-control' && !s.used);
+      const src = this.#live(this.sources, (s) => s.protocol === protocol && !s.used);
       if (!src || src.mimes.size >= MIME_LIMIT) return null;
       if (r.chance(0.3)) {
         this.req(src.proxy, 'destroy');
@@ -2578,18 +2678,183 @@ export class FuzzClient {
       m.destroyed = true;
       return 'ok';
     }
-    const dev = this.#live(this.devices, (d) => d.protocol === 'data-control');
+    const dev = this.#live(this.devices, (d) => d.protocol === protocol);
     if (!dev) return null;
     if (k === 4 && r.chance(0.2) && this.#deviceMayGo()) {
       this.req(dev.proxy, 'destroy');
       dev.destroyed = true;
       return 'ok';
     }
-    const src = r.chance(0.85) ? this.#live(this.sources, (s) => s.protocol === 'data-control' && !s.used) : null;
-    const primary = dev.proxy.version >= 2 && r.chance(0.4);
+    const src = r.chance(0.85) ? this.#live(this.sources, (s) => s.protocol === protocol && !s.used) : null;
+    const primary = (protocol === 'ext-data-control' || dev.proxy.version >= 2) && r.chance(0.4);
     this.req(dev.proxy, primary ? 'set_primary_selection' : 'set_selection', src?.proxy ?? null);
     if (src) src.used = true;
     return 'ok';
+  }
+
+  // ---------------------------------------------------------------- idle inhibitors, cursor shapes
+
+  #idleInhibitRequest(): Outcome | null {
+    const m = this.idleInhibitManager;
+    if (!m || m.destroyed) return null;
+    const live = this.#live(this.idleInhibitors);
+    if (!live || (this.rng.chance(0.6) && this.#count(this.idleInhibitors) < MAX_LIVE / 2)) {
+      const s = this.#liveSurface();
+      if (!s) return null;
+      this.idleInhibitors.push({ proxy: this.req(m.proxy, 'create_inhibitor', null, s.proxy)!, version: m.version, destroyed: false });
+      return 'ok';
+    }
+    this.req(live.proxy, 'destroy');
+    live.destroyed = true;
+    return 'ok';
+  }
+
+  #cursorShapeRequest(): Outcome | null {
+    const m = this.cursorShapeManager;
+    if (!m || m.destroyed) return null;
+    const r = this.rng;
+    const dev = this.#live(this.cursorShapeDevices);
+    const k = r.below(6);
+    if (!dev || k === 0) {
+      const p = this.#live(this.pointers);
+      if (!p || this.#count(this.cursorShapeDevices) >= MAX_LIVE / 2) return null;
+      this.cursorShapeDevices.push({ proxy: this.req(m.proxy, 'get_pointer', null, p.proxy)!, version: m.version, destroyed: false });
+      return 'ok';
+    }
+    if (k === 1) {
+      this.req(dev.proxy, 'destroy');
+      dev.destroyed = true;
+      return 'ok';
+    }
+    this.req(dev.proxy, 'set_shape', this.#serial(), r.int(1, 34));
+    return 'ok';
+  }
+
+  // ---------------------------------------------------------------- ext image capture
+
+  /** Sessions and cursor sessions count together against MAX_CAPTURE_SESSIONS. */
+  #captureSessionCount(): number {
+    return this.#count(this.captureSessions) + this.#count(this.cursorSessions);
+  }
+
+  #newCaptureSession(proxy: Proxy): CaptureSessionModel {
+    const session: CaptureSessionModel = { proxy, size: null, frame: null, destroyed: false };
+    proxy
+      .on('buffer_size', (w, h) => (session.size = { width: asNumber(w), height: asNumber(h) }))
+      .on('stopped', () => (session.size = null));
+    for (const e of ['shm_format', 'dmabuf_device', 'dmabuf_format', 'done']) proxy.on(e, () => {});
+    this.captureSessions.push(session);
+    return session;
+  }
+
+  #imageCaptureRequest(): Outcome | null {
+    const r = this.rng;
+    // The managers (again, once destroyed) and an output, as a capture tool binds them.
+    if (!this.captureSourceManager?.proxy || (this.captureSourceManager.destroyed && r.chance(0.3))) {
+      this.captureSourceManager = this.#simple(ext_output_image_capture_source_manager_v1);
+      return this.captureSourceManager ? 'ok' : null;
+    }
+    if (!this.imageCaptureManager?.proxy || (this.imageCaptureManager.destroyed && r.chance(0.3))) {
+      this.imageCaptureManager = this.#simple(ext_image_copy_capture_manager_v1);
+      return this.imageCaptureManager ? 'ok' : null;
+    }
+    if (!this.#liveOutput()) {
+      this.#bindOutput();
+      return 'ok';
+    }
+    const sm = this.captureSourceManager;
+    const cm = this.imageCaptureManager;
+    const source = this.#live(this.captureSources);
+    // What is missing first (a source, a session, a frame), then anything.
+    const missing = !source ? 0 : !this.#live(this.captureSessions) ? 2 : !this.#live(this.captureFrames) ? 5 : null;
+    switch (missing !== null && r.chance(0.7) ? missing : r.below(12)) {
+      case 0: {
+        const o = this.#liveOutput();
+        if (!sm || sm.destroyed || !o || this.#count(this.captureSources) >= 8) return null;
+        this.captureSources.push({ proxy: this.req(sm.proxy, 'create_source', null, o.proxy)!, version: sm.version, destroyed: false });
+        return 'ok';
+      }
+      case 1: {
+        if (!source || !r.chance(0.3)) return null;
+        this.req(source.proxy, 'destroy'); // its sessions go on
+        source.destroyed = true;
+        return 'ok';
+      }
+      case 2: {
+        if (!cm || cm.destroyed || !source || this.#captureSessionCount() >= MAX_CAPTURE_SESSIONS / 2) return null;
+        this.#newCaptureSession(this.req(cm.proxy, 'create_session', null, source.proxy, r.int(0, 1))!);
+        return 'ok';
+      }
+      case 3: {
+        const c = this.#live(this.cursorSessions, (x) => !x.gotSession);
+        if (c && r.chance(0.8)) {
+          c.gotSession = true;
+          this.#newCaptureSession(this.req(c.proxy, 'get_capture_session', null)!);
+          return 'ok';
+        }
+        const p = this.#live(this.pointers);
+        if (!cm || cm.destroyed || !source || !p || this.#captureSessionCount() >= MAX_CAPTURE_SESSIONS / 2) return null;
+        const proxy = this.req(cm.proxy, 'create_pointer_cursor_session', null, source.proxy, p.proxy)!;
+        for (const e of ['enter', 'leave', 'position', 'hotspot']) proxy.on(e, () => {});
+        const cursorSession: CursorSessionModel = { proxy, gotSession: false, destroyed: false };
+        this.cursorSessions.push(cursorSession);
+        if (r.chance(0.5) && this.#captureSessionCount() < MAX_CAPTURE_SESSIONS / 2) {
+          // Its capture session at once, as a capture tool asks for it.
+          cursorSession.gotSession = true;
+          this.#newCaptureSession(this.req(proxy, 'get_capture_session', null)!);
+        }
+        return 'ok';
+      }
+      case 4: {
+        const s = r.chance(0.7) ? this.#live(this.captureSessions) : this.#live(this.cursorSessions);
+        if (!s || !r.chance(0.4)) return null;
+        this.req(s.proxy, 'destroy');
+        s.destroyed = true;
+        return 'ok';
+      }
+      case 5: {
+        const s = this.#live(this.captureSessions, (x) => !x.frame || x.frame.destroyed);
+        if (!s) return null;
+        const proxy = this.req(s.proxy, 'create_frame', null)!;
+        for (const e of ['transform', 'damage', 'presentation_time', 'ready', 'failed']) proxy.on(e, () => {});
+        const f: CaptureFrameModel = { proxy, session: s, attached: false, captured: false, destroyed: false };
+        s.frame = f;
+        this.captureFrames.push(f);
+        return 'ok';
+      }
+      default: {
+        const f = this.#live(this.captureFrames);
+        if (!f) return null;
+        const k = r.below(5);
+        if (f.captured || k === 0) {
+          if (!f.captured && !r.chance(0.3)) return null;
+          this.req(f.proxy, 'destroy');
+          f.destroyed = true;
+          return 'ok';
+        }
+        if (k === 1 || !f.attached) {
+          const size = f.session.size;
+          let b: BufferModel | null = null;
+          if (size && r.chance(0.85)) {
+            const pool = this.#createPool(true, size.width * size.height * 4);
+            if (pool) b = this.#sendCreateBuffer(pool, 0, size.width, size.height, size.width * 4, r.pick(SESSION_FORMATS));
+          }
+          b ??= this.#live(this.buffers); // another size or format: buffer_constraints, no error
+          if (!b) return null;
+          this.req(f.proxy, 'attach_buffer', b.proxy);
+          f.attached = true;
+          return 'ok';
+        }
+        if (k === 2) {
+          const [x, y, w, h] = this.#rect();
+          this.req(f.proxy, 'damage_buffer', Math.max(0, x), Math.max(0, y), Math.max(1, w), Math.max(1, h));
+          return 'ok';
+        }
+        this.req(f.proxy, 'capture');
+        f.captured = true;
+        return 'ok';
+      }
+    }
   }
 
   // ---------------------------------------------------------------- outputs, capture
@@ -2790,7 +3055,8 @@ export class FuzzClient {
         return 'ok';
       default:
         if (ch.scale) return null;
-        this.req(ch.proxy, 'set_scale', r.chance(0.7) ? 1 : lim.extremes && r.chance(0.2) ? this.#fixed(1, 80) : this.#fixed(1, 2));
+        // 1 mostly; fractional scales the output takes (multiples of 1/120), and wl_fixed values it may refuse.
+        this.req(ch.proxy, 'set_scale', r.chance(0.6) ? 1 : r.chance(0.5) ? r.pick([1.5, 1.25, 1.75, 2, 0.5, 4 / 3]) : lim.extremes && r.chance(0.2) ? this.#fixed(1, 80) : this.#fixed(1, 2));
         ch.scale = true;
         return 'ok';
     }
@@ -2861,7 +3127,7 @@ export class FuzzClient {
     const r = this.rng;
     if (r.chance(0.25)) {
       // A manager global goes; what it made stays.
-      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager];
+      const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.extDataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager, this.idleInhibitManager, this.cursorShapeManager, this.captureSourceManager, this.imageCaptureManager, this.fractionalManager];
       const m = this.#live(managers.filter((x): x is SimpleObject => x !== null));
       if (!m || !r.chance(0.4)) return null;
       this.req(m.proxy, 'destroy');
@@ -3167,7 +3433,7 @@ export class FuzzClient {
         return this.expect(spec(wl_data_source, 'invalid_source', 'a source with actions set as the selection'));
       },
       () => {
-        const src = this.#live(this.sources, (s) => s.mimes.size < MIME_LIMIT && s.protocol !== 'data-control' && !s.dragUsed);
+        const src = this.#live(this.sources, (s) => s.mimes.size < MIME_LIMIT && !isDataControl(s.protocol) && !s.dragUsed);
         if (!src) return null;
         for (let i = src.mimes.size; i <= MIME_LIMIT; i++) this.req(src.proxy, 'offer', `x-fuzz/${i}-${r.u32()}`);
         return this.expect(displayError('no_memory', 'more than 256 mime types'));
@@ -3193,17 +3459,17 @@ export class FuzzClient {
         return this.expect(spec(wl_data_offer, 'invalid_action', 'preferred action outside the mask'));
       },
       () => {
-        const src = this.#live(this.sources, (s) => s.protocol === 'data-control' && s.used);
+        const src = this.#live(this.sources, (s) => isDataControl(s.protocol) && s.used);
         if (!src) return null;
         this.req(src.proxy, 'offer', 'text/plain');
-        return this.expect(spec(zwlr_data_control_source_v1, 'invalid_offer', 'offer after the source was used'));
+        return this.expect(spec(src.protocol === 'data-control' ? zwlr_data_control_source_v1 : ext_data_control_source_v1, 'invalid_offer', 'offer after the source was used'));
       },
       () => {
-        const src = this.#live(this.sources, (s) => s.protocol === 'data-control' && s.used);
-        const dev = this.#live(this.devices, (d) => d.protocol === 'data-control');
+        const src = this.#live(this.sources, (s) => isDataControl(s.protocol) && s.used);
+        const dev = src && this.#live(this.devices, (d) => d.protocol === src.protocol);
         if (!src || !dev) return null;
         this.req(dev.proxy, 'set_selection', src.proxy);
-        return this.expect(spec(zwlr_data_control_device_v1, 'used_source', 'a source set twice'));
+        return this.expect(spec(src.protocol === 'data-control' ? zwlr_data_control_device_v1 : ext_data_control_device_v1, 'used_source', 'a source set twice'));
       },
       () => {
         const vk = this.#live(this.virtualKeyboards, (v) => !v.keymap);
@@ -3306,6 +3572,68 @@ export class FuzzClient {
         if (!b) return null;
         this.req(f.proxy, 'copy', b.proxy);
         return this.expect(spec(zwlr_screencopy_frame_v1, 'invalid_buffer', 'copy into a buffer of other attributes'));
+      },
+      () => {
+        const m = this.idleInhibitManager;
+        const s = this.#liveSurface();
+        const n = this.#count(this.idleInhibitors);
+        if (!m || m.destroyed || !s || n > MAX_IDLE_INHIBITORS) return null;
+        for (let i = n; i <= MAX_IDLE_INHIBITORS; i++) this.idleInhibitors.push({ proxy: this.req(m.proxy, 'create_inhibitor', null, s.proxy)!, version: m.version, destroyed: false });
+        return this.expect(displayError('no_memory', 'more idle inhibitors than a client may hold'));
+      },
+      () => {
+        const m = this.cursorShapeManager;
+        const dev = this.#live(this.cursorShapeDevices);
+        if (dev && r.chance(0.6)) {
+          this.req(dev.proxy, 'set_shape', this.#serial(), r.pick([0, 35, 36, 0xffffffff]));
+          return this.expect(spec(wp_cursor_shape_device_v1, 'invalid_shape', 'a shape outside the v1 enum'));
+        }
+        const p = this.#live(this.pointers);
+        const n = this.#count(this.cursorShapeDevices);
+        if (!m || m.destroyed || !p || n > MAX_CURSOR_SHAPE_DEVICES) return null;
+        for (let i = n; i <= MAX_CURSOR_SHAPE_DEVICES; i++) this.cursorShapeDevices.push({ proxy: this.req(m.proxy, 'get_pointer', null, p.proxy)!, version: m.version, destroyed: false });
+        return this.expect(displayError('no_memory', 'more cursor shape devices than a client may hold'));
+      },
+      () => {
+        const f = this.#live(this.captureFrames);
+        if (!f) return null;
+        if (f.captured) {
+          const k = r.below(3);
+          const b = this.#live(this.buffers);
+          if (k === 0 || !b) this.req(f.proxy, k === 0 ? 'capture' : 'damage_buffer', ...(k === 0 ? [] : [0, 0, 1, 1]));
+          else this.req(f.proxy, 'attach_buffer', b.proxy);
+          return this.expect(spec(ext_image_copy_capture_frame_v1, 'already_captured', 'a frame request after capture'));
+        }
+        if (!f.attached && r.chance(0.5)) {
+          this.req(f.proxy, 'capture');
+          return this.expect(spec(ext_image_copy_capture_frame_v1, 'no_buffer', 'capture without a buffer'));
+        }
+        const [x, y, w, h] = r.pick([[-1, 0, 5, 5], [0, r.int(-100, -1), 5, 5], [0, 0, 0, 5], [0, 0, 5, r.int(-100, 0)]] as const);
+        this.req(f.proxy, 'damage_buffer', x, y, w, h);
+        return this.expect(spec(ext_image_copy_capture_frame_v1, 'invalid_buffer_damage', 'damage outside the buffer\'s corner or empty'));
+      },
+      () => {
+        const s = this.#live(this.captureSessions, (x) => x.frame !== null && !x.frame.destroyed);
+        if (s && r.chance(0.5)) {
+          this.req(s.proxy, 'create_frame', null);
+          return this.expect(spec(ext_image_copy_capture_session_v1, 'duplicate_frame', 'a second frame while the first lives'));
+        }
+        const c = this.#live(this.cursorSessions, (x) => x.gotSession);
+        if (c && r.chance(0.5)) {
+          this.req(c.proxy, 'get_capture_session', null);
+          return this.expect(spec(ext_image_copy_capture_cursor_session_v1, 'duplicate_session', 'get_capture_session twice'));
+        }
+        const cm = this.imageCaptureManager;
+        const source = this.#live(this.captureSources);
+        if (!cm || cm.destroyed || !source) return null;
+        if (r.chance(0.5)) {
+          this.#newCaptureSession(this.req(cm.proxy, 'create_session', null, source.proxy, r.pick([2, 3, 0x80000000]))!);
+          return this.expect(spec(ext_image_copy_capture_manager_v1, 'invalid_option', 'an unknown option'));
+        }
+        const n = this.#captureSessionCount();
+        if (n > MAX_CAPTURE_SESSIONS) return null;
+        for (let i = n; i <= MAX_CAPTURE_SESSIONS; i++) this.#newCaptureSession(this.req(cm.proxy, 'create_session', null, source.proxy, 0)!);
+        return this.expect(displayError('no_memory', 'more capture sessions than a client may hold'));
       },
       () => {
         const c = this.#live(this.configs, (x) => !x.used);
@@ -3415,6 +3743,13 @@ export class FuzzClient {
     simple(this.imports);
     simple(this.relativePointers);
     simple(this.constraints);
+    simple(this.fractionalScales);
+    simple(this.idleInhibitors);
+    simple(this.cursorShapeDevices);
+    simple(this.captureSources);
+    simple(this.captureFrames);
+    simple(this.captureSessions);
+    simple(this.cursorSessions);
     simple(this.configs);
     simple(this.pointers);
     simple(this.keyboards);
@@ -3433,7 +3768,7 @@ export class FuzzClient {
         detachSubsurface(sub);
       });
     }
-    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager, this.subcompositor];
+    const managers = [this.viewporter, this.presentation, this.xdgOutputManager, this.screencopy, this.vpManager, this.activation, this.decorationManager, this.primaryManager, this.dataControlManager, this.extDataControlManager, this.singlePixelManager, this.exporter, this.importer, this.relativePointerManager, this.constraintsManager, this.idleInhibitManager, this.cursorShapeManager, this.captureSourceManager, this.imageCaptureManager, this.fractionalManager, this.subcompositor];
     for (const m of managers) if (m && !m.destroyed) add(m.proxy, () => (m.destroyed = true));
     for (const o of this.outputs) if (!o.released) add(o.proxy, () => (o.released = true));
     for (let i = destroyers.length - 1; i > 0; i--) {

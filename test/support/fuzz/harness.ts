@@ -334,7 +334,7 @@ export class Fuzzer {
       const w = r.int(64, Math.min(side, 1280));
       const h = r.int(64, Math.min(side, 1024));
       this.#outputSize = { width: w, height: h };
-      return { kind: 'mode', width: w, height: h, scale: r.chance(0.8) ? 1 : 2 };
+      return { kind: 'mode', width: w, height: h, scale: r.chance(0.7) ? 1 : r.pick([2, 1.5, 1.25]) };
     }
     return { kind: 'wait', ms: r.int(1, 20) };
   }
@@ -532,9 +532,25 @@ export function describeFailure(f: FuzzFailure): string[] {
 /**
  * Every request of every interface reachable from `globals` (through new_id
  * arguments of requests and events), as "interface.request": what a run
- * should drive. wl_registry.bind is reached through the registry.
+ * should drive. wl_registry.bind is reached through the registry. A request
+ * that needs an object of an interface no client can have (no global or new_id
+ * makes one: cursor-shape's get_tablet_tool_v2 without a tablet global) is
+ * not in it: no well-formed client sends it.
  */
-export function requestUniverse(globals: readonly string[], interfaces: ReadonlyMap<string, { requests: readonly { name: string; types: readonly (string | null)[] }[]; events: readonly { types: readonly (string | null)[] }[] }>): string[] {
+export function requestUniverse(
+  globals: readonly string[],
+  interfaces: ReadonlyMap<string, { requests: readonly { name: string; signature: string; types: readonly (string | null)[] }[]; events: readonly { signature: string; types: readonly (string | null)[] }[] }>,
+): string[] {
+  /** Argument codes of a signature, each with whether it is nullable. */
+  const codes = (signature: string): { code: string; nullable: boolean }[] => {
+    const out: { code: string; nullable: boolean }[] = [];
+    for (let i = 0; i < signature.length; i++) {
+      const nullable = signature[i] === '?';
+      if (nullable) i++;
+      out.push({ code: signature[i]!, nullable });
+    }
+    return out;
+  };
   const seen = new Set<string>();
   const todo = ['wl_display', ...globals];
   while (todo.length > 0) {
@@ -543,9 +559,19 @@ export function requestUniverse(globals: readonly string[], interfaces: Readonly
     seen.add(name);
     const iface = interfaces.get(name);
     if (!iface) continue;
-    for (const m of [...iface.requests, ...iface.events]) for (const t of m.types) if (t && !seen.has(t)) todo.push(t);
+    for (const m of [...iface.requests, ...iface.events]) {
+      codes(m.signature).forEach(({ code }, k) => {
+        const t = m.types[k];
+        if (code === 'n' && t && !seen.has(t)) todo.push(t);
+      });
+    }
   }
   const out: string[] = [];
-  for (const name of [...seen].sort()) for (const r of interfaces.get(name)?.requests ?? []) out.push(`${name}.${r.name}`);
+  for (const name of [...seen].sort()) {
+    for (const r of interfaces.get(name)?.requests ?? []) {
+      const needsUnreachable = codes(r.signature).some(({ code, nullable }, k) => code === 'o' && !nullable && r.types[k] != null && !seen.has(r.types[k]!));
+      if (!needsUnreachable) out.push(`${name}.${r.name}`);
+    }
+  }
   return out;
 }

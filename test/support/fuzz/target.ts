@@ -46,6 +46,11 @@ export interface Leftovers {
   dragIcon: number;
   /** Surfaces with a pointer constraint. */
   pointerConstraints: number;
+  /** Live idle inhibitors, ext capture sessions not stopped, capture damage logs, captures waiting. */
+  idleInhibitors: number;
+  captureSessions: number;
+  captureDamageLogs: number;
+  capturesWaiting: number;
   /** Guarded mappings and native polls beyond the baseline (in-process only; -1: not known). */
   mappings: number;
   polls: number;
@@ -128,6 +133,10 @@ export function leftoversOf(compositor: Compositor, baseline: { mappings: number
     cursor: seat.pointer.cursor ? 1 : 0,
     dragIcon: compositor.dragIcon ? 1 : 0,
     pointerConstraints: compositor.pointerConstraints.size,
+    idleInhibitors: compositor.idleInhibitors.count,
+    captureSessions: compositor.imageCopyCapture.sessions,
+    captureDamageLogs: compositor.captures.logs,
+    capturesWaiting: compositor.captures.waiting,
     mappings: baseline ? activeMappings() - baseline.mappings : -1,
     polls: baseline ? activePolls() - baseline.polls : -1,
   };
