@@ -16,6 +16,7 @@ import { BACKGROUND, loadPngEncoder, type OutputSpec } from '../../../src/compos
 import type { LayerSurface } from '../../../src/compositor/shell/layer-shell.js';
 import { wl_output } from '../../../src/protocol/wayland.js';
 import { wp_presentation } from '../../../src/protocol/presentation-time.js';
+import { wp_fractional_scale_manager_v1 } from '../../../src/protocol/fractional-scale.js';
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../../src/protocol/wlr-layer-shell.js';
 import { zwlr_virtual_pointer_manager_v1 } from '../../../src/protocol/wlr-virtual-pointer.js';
 import { bindCore, mappedWindow, present, shmBuffer, socketSession, startCompositor, toplevel, type SocketSession } from '../../support/compositor.js';
@@ -360,6 +361,31 @@ test('the pointer moves over the union of the outputs: off every output it stops
   away.close();
 });
 
+test('fractional scale per output: preferred_scale follows the window from a scale-1 output to a 1.5 one and back (the higher while it straddles)', async () => {
+  // HEADLESS-2: 960 × 720 pixels at 1.5, 640 × 480 logical, at 640,0.
+  const t = startCompositor({ outputs: [{ width: 640, height: 480 }, { width: 960, height: 720, scale: 1.5 }] });
+  const c = await t.client();
+  const g = bindCore(c);
+  const { w, win } = await mappedWindow(t, c, g, 100, 100, RED);
+  const scales: number[] = [];
+  c.bind(wp_fractional_scale_manager_v1, 1).request('get_fractional_scale', null, w.surface)!.on('preferred_scale', (k) => scales.push(Number(k)));
+  const moveTo = async (x: number, y: number): Promise<void> => {
+    t.compositor.desktop.moveWindow(win, x, y);
+    t.compositor.paint();
+    await c.roundtrip();
+  };
+  t.compositor.paint();
+  await c.roundtrip();
+  assert.deepEqual(scales, [120], 'on HEADLESS-1: 1');
+  await moveTo(600, 0);
+  assert.deepEqual(scales, [120, 180], 'across both: the higher, 1.5');
+  await moveTo(700, 0);
+  assert.deepEqual(scales, [120, 180], 'all on HEADLESS-2: still 1.5, nothing new');
+  await moveTo(10, 10);
+  assert.deepEqual(scales, [120, 180, 120]);
+  t.close();
+});
+
 test('presentation feedback names the output its surface was shown on (sync_output)', async () => {
   const t = startCompositor({ outputs: TWO });
   const c = await t.client();
@@ -498,7 +524,7 @@ test('--output usage errors: a bad form, overlapping outputs, more than 16, mixe
     [['--output', '640'], /--output: expected WxH\[@SCALE\]\[\+X,Y\]/],
     [['--output', '640x480+10'], /--output: expected WxH/],
     [['--output', '0x480'], /--output width: expected an integer in 1\.\.16384/],
-    [['--output', '640x480@9'], /--output scale: expected an integer in 1\.\.8/],
+    [['--output', '640x480@9'], /--output scale: expected a multiple of 1\/120 in 0\.25\.\.8/],
     [['--output', '640x480', '--output', '640x480+600,0'], /--output: HEADLESS-1 \(640x480\+0,0\) and HEADLESS-2 \(640x480\+600,0\) overlap/],
     [Array.from({ length: 17 }, (_, i) => ['--output', `10x10+${i * 10},0`]).flat(), /--output: 17 outputs, at most 16/],
     [['--output', '640x480', '--width', '800'], /--output cannot be combined with --width, --height or --scale/],
