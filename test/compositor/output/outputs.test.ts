@@ -17,6 +17,8 @@ import type { LayerSurface } from '../../../src/compositor/shell/layer-shell.js'
 import { wl_output } from '../../../src/protocol/wayland.js';
 import { wp_presentation } from '../../../src/protocol/presentation-time.js';
 import { wp_fractional_scale_manager_v1 } from '../../../src/protocol/fractional-scale.js';
+import { ext_output_image_capture_source_manager_v1 } from '../../../src/protocol/ext-image-capture-source.js';
+import { ext_image_copy_capture_manager_v1 } from '../../../src/protocol/ext-image-copy-capture.js';
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../../src/protocol/wlr-layer-shell.js';
 import { zwlr_virtual_pointer_manager_v1 } from '../../../src/protocol/wlr-virtual-pointer.js';
 import { bindCore, mappedWindow, present, shmBuffer, socketSession, startCompositor, toplevel, type SocketSession } from '../../support/compositor.js';
@@ -476,6 +478,24 @@ test('screencopy per output: HEADLESS-2 is its own source (size, pixels, damage)
   const one = await capture(c, { ...on2, output: first! });
   assert.equal(one.outcome, 'ready');
   assert.deepEqual([one.width, one.height], [640, 480]);
+  t.close();
+});
+
+test('ext-image-copy-capture: a source made with HEADLESS-2\'s wl_output has HEADLESS-2\'s buffer size; one of HEADLESS-1 its own', async () => {
+  const t = startCompositor({ outputs: TWO });
+  const c = await t.client('ext');
+  const outputs = bindOutputs(c);
+  const sources = c.bind(ext_output_image_capture_source_manager_v1, 1);
+  const manager = c.bind(ext_image_copy_capture_manager_v1, 1);
+  const sizes: string[] = [];
+  for (const o of [outputs[1]!, outputs[0]!]) {
+    const source = sources.request('create_source', null, o)!;
+    const session = manager.request('create_session', null, source, 0)!;
+    session.on('buffer_size', (w, h) => sizes.push(`${String(w)}x${String(h)}`));
+    for (const e of ['shm_format', 'dmabuf_device', 'dmabuf_format', 'done', 'stopped']) session.on(e, () => {});
+  }
+  await c.roundtrip();
+  assert.deepEqual(sizes, ['800x600', '640x480']);
   t.close();
 });
 
