@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { decode } from 'fast-png';
 import type { Proxy, WaylandClient } from '../../../src/client/index.js';
-import { BACKGROUND, loadPngEncoder, type OutputSpec } from '../../../src/compositor/index.js';
+import { BACKGROUND, loadPngEncoder, type OutputSpec, type XdgSurface } from '../../../src/compositor/index.js';
 import type { LayerSurface } from '../../../src/compositor/shell/layer-shell.js';
 import { wl_output } from '../../../src/protocol/wayland.js';
 import { wp_presentation } from '../../../src/protocol/presentation-time.js';
@@ -21,7 +21,7 @@ import { ext_output_image_capture_source_manager_v1 } from '../../../src/protoco
 import { ext_image_copy_capture_manager_v1 } from '../../../src/protocol/ext-image-copy-capture.js';
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../../src/protocol/wlr-layer-shell.js';
 import { zwlr_virtual_pointer_manager_v1 } from '../../../src/protocol/wlr-virtual-pointer.js';
-import { bindCore, mappedWindow, present, shmBuffer, socketSession, startCompositor, toplevel, type SocketSession } from '../../support/compositor.js';
+import { bindCore, mappedWindow, present, shmBuffer, socketSession, startCompositor, toplevel, type SocketSession, type TestCompositor } from '../../support/compositor.js';
 import { start } from '../../support/peer-compositors.js';
 import { needPeer } from '../../support/peers.js';
 import { privateDir, waitFor } from '../../support/common.js';
@@ -99,6 +99,13 @@ function colorsIn(p: Png, x0: number, y0: number, width: number, height: number)
 }
 
 const hexOf = (c: number): string => `0x${(c >>> 0).toString(16).padStart(8, '0')}`;
+
+/** Moves `win` to (x, y), paints, and waits until what that sent (enter, leave, scales) reached `c`. */
+async function moveAndPaint(t: TestCompositor, c: WaylandClient, win: XdgSurface, x: number, y: number): Promise<void> {
+  t.compositor.desktop.moveWindow(win, x, y);
+  t.compositor.paint();
+  await c.roundtrip();
+}
 
 /** The client's wl_output proxies, in registry order (HEADLESS-1 first), events ignored. */
 function bindOutputs(c: WaylandClient): Proxy[] {
@@ -281,13 +288,8 @@ test('wl_surface.enter and leave follow a window across outputs: enter HEADLESS-
   present(w.surface, shmBuffer(g, 100, 100, () => RED).buffer, 100, 100);
   await c.roundtrip();
   const win = t.compositor.windows.at(-1)!;
-  const step = async (x: number, y: number): Promise<void> => {
-    t.compositor.desktop.moveWindow(win, x, y);
-    t.compositor.paint();
-    await c.roundtrip();
-  };
-  t.compositor.paint();
-  await c.roundtrip();
+  const step = (x: number, y: number): Promise<void> => moveAndPaint(t, c, win, x, y);
+  await step(win.x, win.y);
   assert.deepEqual(events, ['enter HEADLESS-1']);
   await step(600, 0);
   assert.deepEqual(events, ['enter HEADLESS-1', 'enter HEADLESS-2']);
@@ -371,13 +373,8 @@ test('fractional scale per output: preferred_scale follows the window from a sca
   const { w, win } = await mappedWindow(t, c, g, 100, 100, RED);
   const scales: number[] = [];
   c.bind(wp_fractional_scale_manager_v1, 1).request('get_fractional_scale', null, w.surface)!.on('preferred_scale', (k) => scales.push(Number(k)));
-  const moveTo = async (x: number, y: number): Promise<void> => {
-    t.compositor.desktop.moveWindow(win, x, y);
-    t.compositor.paint();
-    await c.roundtrip();
-  };
-  t.compositor.paint();
-  await c.roundtrip();
+  const moveTo = (x: number, y: number): Promise<void> => moveAndPaint(t, c, win, x, y);
+  await moveTo(win.x, win.y);
   assert.deepEqual(scales, [120], 'on HEADLESS-1: 1');
   await moveTo(600, 0);
   assert.deepEqual(scales, [120, 180], 'across both: the higher, 1.5');
