@@ -3,7 +3,9 @@
 // refuses root), both with one 1920×1080 output and nothing on it, runs
 // alternating between the two so the machine's load weighs on both alike.
 // Medians of RUNS, as a ratio; `grim -t ppm` too (no PNG compression: the
-// capture path shows more).
+// capture path shows more). Then two 1920×1080 outputs side by side
+// (`--output` twice; sway: WLR_HEADLESS_OUTPUTS=2): `grim -o HEADLESS-2`
+// (one output of two) and `grim` (both, composed by grim).
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,17 +48,20 @@ async function launch(name: string, socket: string, cmd: string, args: string[],
 
 const benchDir = (name: string): string => privateDir(`nosigbus-bench-grim-${name}-`);
 
-function startOurs(): Promise<Running> {
+/** `nosigbus serve` with `outputs` WIDTH × HEIGHT outputs side by side. */
+function startOurs(outputs: number): Promise<Running> {
   const dir = benchDir('nosigbus');
-  return launch('nosigbus', 'bench-grim', process.execPath, [MAIN, 'serve', '--socket', 'bench-grim', '--width', String(WIDTH), '--height', String(HEIGHT)],
-    { PATH: process.env.PATH, XDG_RUNTIME_DIR: dir }, dir);
+  const size = outputs === 1 ? ['--width', String(WIDTH), '--height', String(HEIGHT)] : Array.from({ length: outputs }, () => ['--output', `${WIDTH}x${HEIGHT}`]).flat();
+  return launch('nosigbus', 'bench-grim', process.execPath, [MAIN, 'serve', '--socket', 'bench-grim', ...size], { PATH: process.env.PATH, XDG_RUNTIME_DIR: dir }, dir);
 }
 
-function startSway(): Promise<Running> {
+/** sway headless with `outputs` WIDTH × HEIGHT outputs side by side. */
+function startSway(outputs: number): Promise<Running> {
   const dir = benchDir('sway');
   const config = join(dir, 'config');
-  writeFileSync(config, `xwayland disable\noutput HEADLESS-1 resolution ${WIDTH}x${HEIGHT}\n`);
-  const env = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WLR_BACKENDS: 'headless', WLR_RENDERER: 'pixman', WLR_LIBINPUT_NO_DEVICES: '1' };
+  const lines = Array.from({ length: outputs }, (_, i) => `output HEADLESS-${i + 1} resolution ${WIDTH}x${HEIGHT} position ${i * WIDTH} 0`);
+  writeFileSync(config, `xwayland disable\n${lines.join('\n')}\n`);
+  const env = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WLR_BACKENDS: 'headless', WLR_RENDERER: 'pixman', WLR_LIBINPUT_NO_DEVICES: '1', WLR_HEADLESS_OUTPUTS: String(outputs) };
   if (!asRoot) return launch('sway 1.7', 'wayland-1', SWAY, ['-c', config], env, dir);
   const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
   const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }));
@@ -83,24 +88,33 @@ export async function run(): Promise<void> {
     return;
   }
   const out = privateDir('nosigbus-bench-grim-out-');
+  try {
+    await scenario(out, 1, `on a ${WIDTH}×${HEIGHT} output`, [['grim out.png', [join(out, 'out.png')]], ['grim -t ppm out.ppm', ['-t', 'ppm', join(out, 'out.ppm')]]]);
+    await scenario(out, 2, `on two ${WIDTH}×${HEIGHT} outputs side by side`, [['grim -o HEADLESS-2 o.png', ['-o', 'HEADLESS-2', join(out, 'o.png')]], ['grim out.png (both)', [join(out, 'out.png')]]]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** Both compositors with `outputs` outputs; each row's grim, alternating, medians and their ratio. */
+async function scenario(out: string, outputs: number, what: string, rows: readonly (readonly [string, readonly string[]])[]): Promise<void> {
   const contenders: Running[] = [];
   try {
-    contenders.push(await startOurs());
-    contenders.push(await startSway());
+    contenders.push(await startOurs(outputs));
+    contenders.push(await startSway(outputs));
     for (const c of contenders) {
       await grim(c, [join(out, 'check.png')]);
       const png = decode(readFileSync(join(out, 'check.png')));
-      if (png.width !== WIDTH || png.height !== HEIGHT) throw new Error(`${c.name}: grim gave ${png.width}×${png.height}, not ${WIDTH}×${HEIGHT}`);
+      if (png.width !== outputs * WIDTH || png.height !== HEIGHT) throw new Error(`${c.name}: grim gave ${png.width}×${png.height}, not ${outputs * WIDTH}×${HEIGHT}`);
     }
-    console.log(`grim end to end (spawn to exit) on a ${WIDTH}×${HEIGHT} output, median of ${RUNS} runs each, alternating`);
-    for (const [what, args] of [['grim out.png', [join(out, 'out.png')]], ['grim -t ppm out.ppm', ['-t', 'ppm', join(out, 'out.ppm')]]] as const) {
+    console.log(`grim end to end (spawn to exit) ${what}, median of ${RUNS} runs each, alternating`);
+    for (const [row, args] of rows) {
       const times: number[][] = contenders.map(() => []);
       for (let i = 0; i < RUNS; i++) for (const [k, c] of contenders.entries()) times[k]!.push(await grim(c, [...args]));
       const [ours, sway] = times.map(median) as [number, number];
-      console.log(`${what.padEnd(22)} nosigbus ${ours.toFixed(1).padStart(7)} ms   sway 1.7 ${sway.toFixed(1).padStart(7)} ms   ratio ${(ours / sway).toFixed(2)} (lower is better)`);
+      console.log(`${row.padEnd(26)} nosigbus ${ours.toFixed(1).padStart(7)} ms   sway 1.7 ${sway.toFixed(1).padStart(7)} ms   ratio ${(ours / sway).toFixed(2)} (lower is better)`);
     }
   } finally {
     for (const c of contenders) await c.stop();
-    rmSync(out, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,10 @@
 // Command-line options of `nosigbus run` and `nosigbus serve`, parsed with
 // util.parseArgs. A bad option is a UsageError: one line, exit status 2.
 import { parseArgs } from 'node:util';
-import type { LogLevel, TruncationPolicy } from '../compositor/index.js';
+import type { LogLevel, OutputSpec, TruncationPolicy } from '../compositor/index.js';
 import { Keymap } from '../compositor/input/xkb.js';
 import { parseScale } from '../compositor/output/scale.js';
+import { checkLayout, MAX_OUTPUTS, placeOutputs } from '../compositor/output/layout.js';
 
 export class UsageError extends Error {}
 
@@ -11,9 +12,12 @@ const MIB = 1024 * 1024;
 
 export interface CompositorArgs {
   socket: string | undefined;
+  /** The one output (--width, --height, --scale), when --output is not given. */
   width: number;
   height: number;
   scale: number;
+  /** --output, in order (HEADLESS-1, HEADLESS-2, …), each placed; undefined: the one output above. */
+  outputs: OutputSpec[] | undefined;
   refresh: number;
   onTruncate: TruncationPolicy;
   screenshot: string | undefined;
@@ -55,10 +59,14 @@ options:
   --width N, --height N    output mode in pixels (default 1024 x 768)
   --scale S                output scale: a multiple of 1/120 in 0.25..8, e.g. 1, 1.25, 1.5, 2 or 4/3
                            (default 1); the mode stays --width x --height pixels
+  --output WxH[@SCALE][+X,Y]  an output (repeat for several, up to ${MAX_OUTPUTS}: HEADLESS-1,
+                           HEADLESS-2, ... in order) of W x H pixels at SCALE (as --scale), at logical
+                           position X,Y (default: right of the previous one); instead of
+                           --width/--height/--scale. Outputs may not overlap
   --refresh HZ             output refresh rate (default 60)
   --on-truncate POLICY     error (default: invalid_fd on the wl_buffer, as libwayland)
                            or zero (keep the client, show zeros)
-  --screenshot FILE.png    write the output as PNG at exit
+  --screenshot FILE.png    write the output (all outputs, at their places) as PNG at exit
   --stats FILE.json        write what each client did (commits, frames, rescues) at exit
   --log-level LEVEL        error, warn (default), info or debug
   --keyboard-layout LAYOUT xkb layout of the seat's keyboard, e.g. de or us,ru
@@ -73,10 +81,12 @@ options:
                            and give CLIENT DISPLAY and XAUTHORITY: a drop-in for xvfb-run
                            (serve prints DISPLAY and XAUTHORITY)
   --xwayland-log FILE      append Xwayland's stderr to FILE (default: shown only if it fails)
-  --record FILE            record the output with ffmpeg into FILE.webm (VP9), .mp4 (H.264)
-                           or .mkv (lossless FFV1): a frame whenever it changes, up to the
-                           refresh rate, none while it is still; complete on every exit
-  --view [HOST:]PORT       show the output live in a browser, and take its keyboard and pointer
+  --record FILE            record the output (the first of several) with ffmpeg into FILE.webm
+                           (VP9), .mp4 (H.264) or .mkv (lossless FFV1): a frame whenever it
+                           changes, up to the refresh rate, none while it is still; complete
+                           on every exit
+  --view [HOST:]PORT       show the output (the first of several) live in a browser, and take
+                           its keyboard and pointer
                            (default host 127.0.0.1; port 0: any free one; bound to another
                            address, the printed URL carries a random token, required)
   --help, --version`;
@@ -86,6 +96,7 @@ const OPTIONS = {
   width: { type: 'string' },
   height: { type: 'string' },
   scale: { type: 'string' },
+  output: { type: 'string', multiple: true },
   refresh: { type: 'string' },
   'on-truncate': { type: 'string' },
   screenshot: { type: 'string' },
@@ -126,11 +137,34 @@ function integer(name: string, text: string | undefined, dflt: number, min: numb
   return n;
 }
 
-function scale(text: string | undefined): number {
+/** An output scale (--scale, --output's @SCALE). */
+function outputScale(name: string, text: string | undefined): number {
   if (text === undefined) return 1;
   const s = parseScale(text);
-  if (s === null) throw new UsageError(`--scale: expected a multiple of 1/120 in 0.25..8 (such as 1, 1.25, 1.5, 2 or 4/3), got '${text}'`);
+  if (s === null) throw new UsageError(`--${name}: expected a multiple of 1/120 in 0.25..8 (such as 1, 1.25, 1.5, 2 or 4/3), got '${text}'`);
   return s;
+}
+
+/** --output WxH[@SCALE][+X,Y], in order: each placed (right of the previous one unless +X,Y), checked together. */
+function outputSpecs(texts: readonly string[]): OutputSpec[] {
+  if (texts.length > MAX_OUTPUTS) throw new UsageError(`--output: ${texts.length} outputs, at most ${MAX_OUTPUTS}`);
+  const specs = texts.map((text): OutputSpec => {
+    const m = /^(\d+)x(\d+)(?:@([^+]+))?(?:\+(\d+),(\d+))?$/.exec(text);
+    if (!m) throw new UsageError(`--output: expected WxH[@SCALE][+X,Y] such as 1280x720 or 1280x720@2+1280,0, got '${text}'`);
+    const spec: OutputSpec = {
+      width: integer('output width', m[1], 0, 1, 16384),
+      height: integer('output height', m[2], 0, 1, 16384),
+      scale: outputScale('output scale', m[3]),
+    };
+    if (m[4] !== undefined) {
+      spec.x = integer('output x', m[4], 0, 0, 1 << 20);
+      spec.y = integer('output y', m[5], 0, 0, 1 << 20);
+    }
+    return spec;
+  });
+  const why = checkLayout(placeOutputs(specs));
+  if (why) throw new UsageError(`--output: ${why}`);
+  return specs;
 }
 
 function oneOf<T extends string>(name: string, text: string | undefined, values: readonly T[], dflt: T): T {
@@ -182,11 +216,14 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     throw new UsageError(`--refresh: expected a rate in Hz in 1..1000, got '${refreshText}'`);
   const socket = values.socket;
   if (socket !== undefined && (socket === '' || socket.includes('\0'))) throw new UsageError(`--socket: expected a socket name, got '${socket}'`);
+  if (values.output && (values.width !== undefined || values.height !== undefined || values.scale !== undefined))
+    throw new UsageError('--output cannot be combined with --width, --height or --scale (the one-output form)');
   return {
     socket,
     width: integer('width', values.width, 1024, 1, 16384),
     height: integer('height', values.height, 768, 1, 16384),
-    scale: scale(values.scale),
+    scale: outputScale('scale', values.scale),
+    outputs: values.output ? outputSpecs(values.output) : undefined,
     refresh,
     onTruncate: oneOf('on-truncate', values['on-truncate'], ['error', 'zero'], 'error'),
     screenshot: values.screenshot,

@@ -9,9 +9,9 @@
 //  - `run` exits with the client's status, or 128 + signal number when the
 //    client was killed by a signal; signals sent to us go to the client
 //    first, so it can end in its own way;
-//  - the screenshot is the output when the client exits (before Xwayland is
-//    stopped), or, when no window is left then, as it was just before the
-//    last window left;
+//  - the screenshot is the whole layout (every output at its place) when
+//    the client exits (before Xwayland is stopped), or, when no window is
+//    left then, as it was just before the last window left;
 //  - both listen on the control socket NAME.ctl beside the Wayland socket
 //    (control.ts; `nosigbus ctl`, the session API's attach()), removed at exit;
 //  - with --xwayland (xwayland.ts): the client starts only once the X
@@ -22,6 +22,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync, writeSync } from 'node:f
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Compositor, loadPngEncoder } from '../compositor/index.js';
+import type { TargetImage } from '../compositor/core/pixman.js';
 import type { CompositorArgs } from './options.js';
 import { heapRelease } from './gc.js';
 import { startXwayland, XwaylandError, type Xwayland } from './xwayland.js';
@@ -58,9 +59,7 @@ function startSession(args: CompositorArgs): Session {
     runtimeDir = privateDir;
   }
   const compositor = new Compositor({
-    width: args.width,
-    height: args.height,
-    scale: args.scale,
+    ...(args.outputs ? { outputs: args.outputs } : { width: args.width, height: args.height, scale: args.scale }),
     refresh: args.refresh,
     onTruncate: args.onTruncate,
     logLevel: args.logLevel,
@@ -74,11 +73,11 @@ function startSession(args: CompositorArgs): Session {
   // The screenshot shows the last windows shown: clients destroy their
   // windows before they exit, so the output is kept as it was just before
   // the last window left.
-  let lastShown: Uint32Array | undefined;
-  if (args.screenshot) compositor.desktop.onUnmap(() => (lastShown = compositor.snapshot()));
-  let frozen: Uint32Array | undefined;
+  let lastShown: TargetImage | undefined;
+  if (args.screenshot) compositor.desktop.onUnmap(() => (lastShown = compositor.screenshot()));
+  let frozen: TargetImage | undefined;
   const freezeScreenshot = (): void => {
-    if (args.screenshot && !frozen) frozen = compositor.windows.length > 0 ? compositor.snapshot() : lastShown;
+    if (args.screenshot && !frozen) frozen = compositor.windows.length > 0 ? compositor.screenshot() : lastShown;
   };
   const recording: { recorder: Recorder | undefined; view: View | undefined } = { recorder: undefined, view: undefined };
   let done = false;

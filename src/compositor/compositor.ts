@@ -22,14 +22,23 @@
 //  - the first paint (the background) is pending from the start, so a
 //    screen capture before any client committed shows the background, not
 //    the zeros of a framebuffer never painted (no timer is armed for it);
-//  - an output mode change repaints everything; the desktop re-arranges
-//    what is sized to the output (maximized and fullscreen toplevels,
-//    layer surfaces);
-//  - the refresh timer runs only while something waits for it (a frame
-//    callback, feedback or damage), ticking on the output's refresh grid
-//    (start + k × period): an idle compositor has no timer and uses no CPU;
-//  - at each tick: paint the damage, then answer the frame callbacks and
-//    presentation feedback of every commit made before the tick, once;
+//  - outputs are fixed at start (options.outputs, else one of width ×
+//    height at scale): HEADLESS-1, HEADLESS-2, … in one logical layout
+//    (output/layout.ts), each with its own wl_output global, framebuffer
+//    and renderer; no client can add one;
+//  - an output mode change repaints that output; the desktop re-arranges
+//    what is sized to an output (maximized and fullscreen toplevels,
+//    layer surfaces) and moves the windows on an output that moved;
+//  - one frame clock for every output: the refresh timer runs only while
+//    something waits for it (a frame callback, feedback or damage),
+//    ticking on the grid of the fastest output's refresh (start + k ×
+//    period), so every output is painted at least as often as its own rate
+//    asks: an idle compositor has no timer and uses no CPU;
+//  - at each tick: paint the damage of every output, send wl_surface.enter
+//    and leave as surfaces moved between outputs (output/presence.ts),
+//    then answer the frame callbacks and presentation feedback of every
+//    commit made before the tick, once (sync_output: the first output the
+//    surface is on);
 //  - one client's failure (truncated buffer, protocol error, hang-up) touches
 //    no other client: its surfaces leave the scene, the others go on; an
 //    exception while painting one client's surface, answering its frame
@@ -46,9 +55,12 @@ import type { wl_callback } from '../protocol/wayland.js';
 import type { wp_presentation_feedback } from '../protocol/presentation-time.js';
 import type { Listener } from '../wire/socket.js';
 import type { UnixStream } from '../wire/socket.js';
-import { createOutputGlobals, Output } from './output/output.js';
+import { createOutputGlobals, MAX_OUTPUT_SIZE, Output, outputOfResource } from './output/output.js';
+import { checkLayout, OutputLayout, placeOutputs, type OutputSpec } from './output/layout.js';
+import { OutputPresence } from './output/presence.js';
 import { createPresentationGlobal, discard, presented } from './core/presentation.js';
-import { captureRgba } from './output/capture.js';
+import { composeLayout, imageRgba } from './output/capture.js';
+import type { TargetImage } from './core/pixman.js';
 import { Renderer, type SceneRoot } from './output/renderer.js';
 import { createScreencopyGlobal } from './output/screencopy.js';
 import { CaptureQueue } from './output/capture-queue.js';
@@ -84,11 +96,16 @@ import type { WindowStack } from './desktop/window-stack.js';
 
 export type { LogLevel } from './log.js';
 export type { ClientStats } from './client-stats.js';
+export type { OutputSpec } from './output/layout.js';
 
 export interface CompositorOptions {
+  /** The one output's size in pixels and scale (defaults 1024 × 768, 1), when `outputs` is not given. */
   width?: number;
   height?: number;
   scale?: number;
+  /** Several outputs, HEADLESS-1, HEADLESS-2, … in this order (instead of width, height and
+   * scale: giving both is a TypeError); each without a position goes right of the previous one. */
+  outputs?: readonly OutputSpec[];
   /** Hz (default 60). */
   refresh?: number;
   onTruncate?: TruncationPolicy;
@@ -128,8 +145,17 @@ const RELEASE_AFTER_OBJECTS = 1000;
 
 export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, DesktopHost {
   readonly display: Display;
+  /** Every output, in order (HEADLESS-1 first). */
+  readonly outputs: readonly Output[];
+  readonly layout: OutputLayout;
+  /** The first output (where new toplevels open). */
   readonly output: Output;
+  /** One renderer per output, in the outputs' order. */
+  readonly renderers: readonly Renderer[];
+  /** The first output's renderer. */
   readonly renderer: Renderer;
+  /** Which outputs each surface is on (wl_surface.enter/leave). */
+  readonly presence = new OutputPresence();
   readonly policy: TruncationPolicy;
   readonly shm: ShmStats = { pools: 0, buffers: 0 };
   readonly pixelBudget: PixelBudget;
@@ -179,9 +205,13 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.policy = options.onTruncate ?? 'error';
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.#level = LEVELS.indexOf(options.logLevel ?? 'warn');
+    // First: a bad layout throws before anything is made.
+    this.outputs = makeOutputs(options);
+    this.layout = new OutputLayout(this.outputs);
     this.display = new Display({ onInternalError: (e) => this.log('error', `internal error: ${stackOf(e)}`) });
-    this.output = new Output({ width: options.width ?? 1024, height: options.height ?? 768, scale: options.scale ?? 1, refresh: options.refresh ?? 60 });
-    this.renderer = new Renderer(this.output);
+    this.output = this.layout.first;
+    this.renderers = this.outputs.map((o) => new Renderer(o));
+    this.renderer = this.renderers[0]!;
     this.#releaseMemory = options.releaseMemory ?? null;
     const perClient = options.pixelBudget?.perClient ?? DEFAULT_CLIENT_PIXEL_BUDGET;
     // A per-client budget alone lets three clients copy that much.
@@ -192,16 +222,16 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createCompositorGlobal(display, this);
     createSubcompositorGlobal(display);
     createShmGlobal(display, this.shm);
-    createOutputGlobals(display, this.output);
+    createOutputGlobals(display, this.outputs);
     this.#shell = createXdgShellGlobal(display, this);
     createViewporterGlobal(display);
     createPresentationGlobal(display);
     this.captures = new CaptureQueue(this);
     createScreencopyGlobal(display, this.captures);
-    this.imageCopyCapture = createImageCopyCaptureGlobals(display, this.captures, { outputOf: () => this.output });
+    this.imageCopyCapture = createImageCopyCaptureGlobals(display, this.captures, { outputOf: (resource) => outputOfResource(resource) });
     const seatHost: SeatHost = {
       display,
-      output: this.output,
+      layout: this.layout,
       sceneRoots: () => this.desktop.sceneRoots(),
       pointerPressed: (hit) => this.desktop.pointerPressed(hit),
       scheduleRepaint: () => this.scheduleRepaint(),
@@ -218,7 +248,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     if (options.dataControl !== false) createDataControlGlobal(display, this.selections, EXT_DATA_CONTROL);
     this.layerShell = createLayerShellGlobal(display, this);
     createDecorationGlobal(display);
-    createOutputManagementGlobal(display, this.output);
+    createOutputManagementGlobal(display, this.layout);
     createSinglePixelBufferGlobal(display);
     createXdgForeignGlobals(display);
     createRelativePointerGlobal(display, this.seat);
@@ -228,8 +258,11 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createCursorShapeGlobal(display, this.seat);
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
-    this.output.onChange(() => this.#outputChanged());
+    for (const o of this.outputs) o.onChange(() => this.#outputChanged(o));
     this.idleInhibitors.onChange((on) => this.log('info', on ? 'idle inhibited: a shown surface has an idle inhibitor' : 'idle no longer inhibited'));
+    // The pointer starts at 0,0: on an output, wherever the first one was put.
+    const start = this.layout.clamp(0, 0);
+    if (start.x !== 0 || start.y !== 0) this.seat.pointer.warp(start.x, start.y);
 
     this.display.onClient((client) => this.#track(client));
     const ping = options.pingIntervalMs ?? 10_000;
@@ -355,6 +388,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
   }
 
   surfaceDestroyed(surface: Surface): void {
+    this.presence.forget(surface);
     // O(this surface's callbacks), whatever every other surface has queued.
     const q = this.#queued.get(surface);
     if (q) {
@@ -367,8 +401,20 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
 
   // ---- ShellHost, LayerShellHost: what the shells report, the desktop decides on
 
-  usableArea(): Rect {
-    return this.desktop.usableArea();
+  usableArea(output: Output = this.output): Rect {
+    return this.desktop.usableArea(output);
+  }
+
+  /** The output a window is on (sized to, constrained to): see Desktop.outputOf. */
+  outputOf(window: XdgSurface): Output {
+    return this.desktop.outputOf(window);
+  }
+
+  /** The renderer of `output` (one of ours). */
+  rendererOf(output: Output): Renderer {
+    const i = this.outputs.indexOf(output);
+    if (i < 0) throw new RangeError(`${output.name} is not an output of this compositor`);
+    return this.renderers[i]!;
   }
 
   mapWindow(window: XdgSurface): void {
@@ -377,6 +423,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
 
   unmapWindow(window: XdgSurface): void {
     this.desktop.unmapWindow(window);
+  }
+
+  toplevelStateChanged(window: XdgSurface): void {
+    this.desktop.toplevelStateChanged(window);
   }
 
   grabPopup(popup: XdgSurface, serial: number): boolean {
@@ -401,12 +451,12 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     return this.desktop.windows;
   }
 
-  #outputChanged(): void {
-    this.renderer.invalidate();
-    this.captures.outputChanged(this.output);
-    this.desktop.outputChanged();
+  #outputChanged(output: Output): void {
+    this.rendererOf(output).invalidate();
+    this.captures.outputChanged(output);
+    this.desktop.outputChanged(output);
     this.scheduleRepaint();
-    this.log('info', `output mode ${this.output.width}x${this.output.height} @ ${this.output.refreshMilliHz} mHz, scale ${this.output.scale}`);
+    this.log('info', `output ${output.name} mode ${output.width}x${output.height} @ ${output.refreshMilliHz} mHz, scale ${output.scale}, at ${output.x},${output.y}`);
   }
 
   reportUnresponsive(client: Client): void {
@@ -422,10 +472,15 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
 
   // ---- refresh
 
-  /** Arms the refresh timer for the next tick on the output's grid, if not armed. */
+  /** Nanoseconds between ticks: the fastest output's refresh period. */
+  get #periodNs(): number {
+    return this.layout.refreshNs;
+  }
+
+  /** Arms the refresh timer for the next tick on the clock's grid, if not armed. */
   #arm(): void {
     if (this.#timer || this.#closed) return;
-    const period = BigInt(this.output.refreshNs);
+    const period = BigInt(this.#periodNs);
     const now = process.hrtime.bigint();
     let next = ((now - this.#epoch) / period + 1n) * period + this.#epoch;
     // A timer may fire a little early: never the same refresh twice.
@@ -476,7 +531,9 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
           }
         }
         if (q.feedbacks.length) {
-          presented(q.feedbacks, this.output, vblank, this.#sequence);
+          // Shown on no output (yet): the first, as before several outputs.
+          const shownOn = this.presence.primaryOf(q.surface, this.outputs) ?? this.output;
+          presented(q.feedbacks, shownOn, vblank, this.#sequence, this.#periodNs);
           if (stats) stats.presented += q.feedbacks.length;
         }
       } catch (e) {
@@ -493,9 +550,19 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
    */
   #render(): void {
     for (let pass = 0; pass < 3; pass++) {
-      this.renderer.render(this.#paintRoots());
-      const failed = this.renderer.takeFailures();
-      const rescued = this.renderer.takeRescued();
+      const roots = this.#paintRoots();
+      // A surface that fails on several outputs is one failure.
+      const failures = new Map<Surface, unknown>();
+      const rescued = new Set<Surface>();
+      for (const r of this.renderers) {
+        r.render(roots);
+        for (const f of r.takeFailures()) if (!failures.has(f.surface)) failures.set(f.surface, f.error);
+        for (const s of r.takeRescued()) rescued.add(s);
+      }
+      const failed = [...failures].map(([surface, error]) => ({ surface, error }));
+      // Every output read the surfaces' damage: it is spent.
+      for (const s of this.renderer.placedSurfaces) s.damage = [];
+      this.presence.update(this.renderers.map((r) => ({ output: r.output, surfaces: r.surfacesOnOutput })));
       let again = false;
       for (const { surface, error } of failed) {
         surface.client.postImplementationError(error); // logged with its stack by the display
@@ -547,24 +614,43 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     } catch (e) {
       // Not one surface's fault (the scene itself): log it, paint everything next time.
       this.log('error', `painting failed: ${stackOf(e)}`);
-      this.renderer.invalidate();
+      for (const r of this.renderers) r.invalidate();
     }
   }
 
-  /** A copy of the output with everything committed so far painted. */
-  snapshot(): Uint32Array {
+  /**
+   * The whole layout with everything committed so far painted: the
+   * outputs' bounding box (logical) at their highest scale, transparent
+   * where no output is (output/capture.ts: composeLayout). One output: a
+   * copy of its framebuffer.
+   */
+  screenshot(): TargetImage {
     this.paint();
-    return this.output.framebuffer.slice();
+    return composeLayout(this.outputs);
   }
 
-  /** PNG bytes of `frame` (default: a snapshot now). Needs loadPngEncoder() first. */
-  screenshotPng(frame: Uint32Array = this.snapshot()): Uint8Array {
+  /** The pixels of screenshot() (one output: a copy of its framebuffer, width × height). */
+  snapshot(): Uint32Array {
+    return this.screenshot().pixels;
+  }
+
+  /** PNG bytes of `frame` (default: a screenshot now; pixels alone are taken to be the layout's
+   * size now). Needs loadPngEncoder() first. */
+  screenshotPng(frame: TargetImage | Uint32Array = this.screenshot()): Uint8Array {
     if (!pngEncode) throw new Error('call loadPngEncoder() before taking PNG screenshots');
-    const { width, height, data } = captureRgba(this.output, frame);
+    const image = frame instanceof Uint32Array ? { pixels: frame, ...this.#layoutImageSize() } : frame;
+    const { width, height, data } = imageRgba(image);
     return pngEncode({ width, height, data, channels: 4, depth: 8 });
   }
 
-  writeScreenshot(path: string, frame?: Uint32Array): void {
+  /** The size of screenshot()'s image now. */
+  #layoutImageSize(): { width: number; height: number } {
+    if (this.outputs.length === 1) return { width: this.output.width, height: this.output.height };
+    const { width, height } = this.layout.extent;
+    return { width, height };
+  }
+
+  writeScreenshot(path: string, frame?: TargetImage | Uint32Array): void {
     writeFileSync(path, this.screenshotPng(frame));
   }
 
@@ -579,6 +665,25 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     this.display.destroy();
     this.seat.close();
   }
+}
+
+/** The outputs of `options`: `outputs` (checked as a layout before any framebuffer is
+ * allocated: a RangeError), else the one of width × height at scale. */
+function makeOutputs(options: CompositorOptions): Output[] {
+  const refresh = options.refresh ?? 60;
+  if (!options.outputs) return [new Output({ width: options.width ?? 1024, height: options.height ?? 768, scale: options.scale ?? 1, refresh })];
+  if (options.width !== undefined || options.height !== undefined || options.scale !== undefined)
+    throw new TypeError('CompositorOptions: give either outputs or width, height and scale, not both');
+  const boxes = placeOutputs(options.outputs);
+  for (const b of boxes) {
+    const size = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= MAX_OUTPUT_SIZE;
+    if (!size(b.pixelWidth) || !size(b.pixelHeight) || !(b.scale >= 1)) throw new RangeError(`${b.name}: ${b.pixelWidth}x${b.pixelHeight} at scale ${b.scale} is not an output (1..${MAX_OUTPUT_SIZE} pixels a side, scale ≥ 1)`);
+  }
+  const why = checkLayout(boxes);
+  if (why) throw new RangeError(`bad output layout: ${why}`);
+  return boxes.map((b, i) =>
+    new Output({ width: b.pixelWidth, height: b.pixelHeight, scale: b.scale, refresh, x: b.x, y: b.y, name: b.name, ...(i > 0 ? { description: `nosigbus headless output ${i + 1}` } : {}) }),
+  );
 }
 
 let pngEncode: typeof import('fast-png').encode | null = null;

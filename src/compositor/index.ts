@@ -1,8 +1,9 @@
 // nosigbus/compositor: the headless compositor (see compositor.ts).
 export { Compositor, loadPngEncoder } from './compositor.js';
-export type { ClientStats, CompositorOptions, LogLevel } from './compositor.js';
+export type { ClientStats, CompositorOptions, LogLevel, OutputSpec } from './compositor.js';
 export { Output } from './output/output.js';
 export type { OutputOptions } from './output/output.js';
+export { OutputLayout, MAX_OUTPUTS } from './output/layout.js';
 export { Renderer, BACKGROUND } from './output/renderer.js';
 export { captureRgba, writeFrame } from './output/capture.js';
 export type { SceneRoot } from './output/renderer.js';

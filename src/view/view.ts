@@ -174,7 +174,8 @@ export async function startView(compositor: Compositor, options: ViewOptions): P
     const flag = (k: string): boolean => k in m && Object.entries(m).find(([key]) => key === k)?.[1] === true;
     switch (m.t) {
       case 'move':
-        seat.pointer.move(output.toLogical(num('x', 0, output.width - 1)), output.toLogical(num('y', 0, output.height - 1)));
+        // The page shows the first output: its pixels, placed where it is in the layout.
+        seat.pointer.move(output.x + output.toLogical(num('x', 0, output.width - 1)), output.y + output.toLogical(num('y', 0, output.height - 1)));
         return;
       case 'button': {
         const button = BUTTONS[num('button', 0, 2)]!;

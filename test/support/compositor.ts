@@ -1,6 +1,7 @@
 // An in-process compositor and clients connected to it over socketpairs.
 import assert from 'node:assert/strict';
-import { writeSync } from 'node:fs';
+import { rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { after } from 'node:test';
 import { WaylandClient, type Proxy } from '../../src/client/index.js';
 import { Compositor, type CompositorOptions, type XdgSurface } from '../../src/compositor/index.js';
@@ -8,6 +9,8 @@ import { wl_compositor, wl_shm } from '../../src/protocol/wayland.js';
 import { xdg_wm_base } from '../../src/protocol/xdg-shell.js';
 import { memfd } from '../../src/shm/index.js';
 import { socketPair, type UnixStream } from '../../src/wire/socket.js';
+import { privateDir } from './common.js';
+import type { Proc } from './peer-compositors.js';
 
 export interface TestCompositor {
   compositor: Compositor;
@@ -25,7 +28,8 @@ after(() => {
 });
 
 export function startCompositor(options: CompositorOptions = {}): TestCompositor {
-  const compositor = new Compositor({ width: 640, height: 480, logLevel: 'error', pingIntervalMs: 0, ...options });
+  // Several outputs replace the one 640 × 480 output (width and height would be a TypeError with them).
+  const compositor = new Compositor({ ...(options.outputs ? {} : { width: 640, height: 480 }), logLevel: 'error', pingIntervalMs: 0, ...options });
   const clients: WaylandClient[] = [];
   const stream = (label = 'test'): UnixStream => {
     const [server, client] = socketPair();
@@ -152,4 +156,38 @@ export async function mappedWindow(t: TestCompositor, c: WaylandClient, g: Globa
   const win = t.compositor.windows.at(-1);
   assert.ok(win, 'mapped');
   return { w, win };
+}
+
+/** The compositor on a socket, for real clients (Debian peers) started with `env`. */
+export interface SocketSession {
+  t: TestCompositor;
+  /** The private 0700 runtime directory, also HOME (fuzzel writes its cache there). */
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  /** Peers to stop (SIGTERM by pid, waited for) at close(). */
+  procs: Proc[];
+  close(): Promise<void>;
+}
+
+/** startCompositor(options) listening on wayland-1 in a private runtime dir named after `prefix`. */
+export function socketSession(options: CompositorOptions, prefix: string): SocketSession {
+  const t = startCompositor(options);
+  const dir = privateDir(prefix);
+  const listener = t.compositor.listen('wayland-1', dir);
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: listener.name, XDG_CONFIG_HOME: join(dir, 'config') };
+  const procs: Proc[] = [];
+  return {
+    t,
+    dir,
+    env,
+    procs,
+    close: async () => {
+      for (const p of procs) {
+        if (p.child.exitCode === null && p.child.signalCode === null && p.child.pid) process.kill(p.child.pid, 'SIGTERM');
+        await p.exited;
+      }
+      t.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -24,7 +24,7 @@
 //  - frame callbacks and presentation feedback of a commit are handed to the
 //    host in commit order and fire once, at the next output refresh (the
 //    compositor answers them surface by surface, each in its commit order).
-import { wl_callback, wl_compositor, wl_shm, wl_surface, type wl_output } from '../../protocol/wayland.js';
+import { wl_callback, wl_compositor, wl_shm, wl_surface } from '../../protocol/wayland.js';
 import type { wp_presentation_feedback } from '../../protocol/presentation-time.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { addDamage, clientRect, intersect, isEmpty, rect, Region, serveRegion, type Rect } from './region.js';
@@ -153,8 +153,6 @@ export class Surface {
   #children: Children | null = null;
   /** Parent surface when this is a subsurface. */
   parent: Surface | null = null;
-  /** Output resources this surface has entered. */
-  readonly entered = new Set<Resource<typeof wl_output>>();
   destroyed = false;
 
   constructor(resource: Resource<typeof wl_surface>, host: SurfaceHost) {

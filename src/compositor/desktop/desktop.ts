@@ -1,7 +1,8 @@
 // The desktop: window policy, in one place. The protocol modules report what
 // happened (a window mapped or unmapped, a press, an activation token used,
-// a layer surface wants the keyboard, the usable area or the output
+// a layer surface wants the keyboard, the usable area or an output
 // changed); this module alone decides what follows: where a window goes,
+// which output it is on,
 // how windows stack, who has keyboard focus, which toplevel is activated,
 // which popups hold a grab, and what the scene is made of.
 //
@@ -10,13 +11,21 @@
 //    windows (each toplevel with its popups above it, in the order raised:
 //    window-stack.ts), top and overlay layer surfaces, then popups of layer
 //    surfaces;
-//  - placement: a toplevel that maps is placed in the usable area (the
-//    output less the layer surfaces' exclusive zones): fullscreen at the
-//    output's origin, maximized at the usable area's, otherwise cascaded
-//    from its top-left corner (32 px steps, 10 places), kept inside it;
-//    maximized and fullscreen toplevels follow the usable area and the
-//    output when they change; a popup is placed by its positioner
-//    (xdg-shell.ts), relative to its parent;
+//  - the scene is in the layout's one logical coordinate space (outputs
+//    side by side, output/layout.ts); a window is on the output it overlaps
+//    most (outputOf), a fullscreen one on the output set_fullscreen named
+//    if any, a popup on its toplevel's (or its parent's) output, a window
+//    not mapped yet on the first output;
+//  - placement: a toplevel that maps opens on the first output, in its
+//    usable area (the output less its layer surfaces' exclusive zones):
+//    fullscreen at its output's origin, maximized at the usable area's,
+//    otherwise cascaded from the area's top-left corner (32 px steps, 10
+//    places), kept inside it; a mapped toplevel that becomes maximized or
+//    fullscreen moves to fill the output it is on (or the one it asked
+//    for); maximized and fullscreen toplevels follow the usable area and
+//    their output when they change; the windows on an output that moves
+//    move with it; a popup is placed by its positioner (xdg-shell.ts),
+//    relative to its parent;
 //  - keyboard focus (the only place it changes): a toplevel that maps gets
 //    it and goes on top; so does a toplevel that is clicked or activated
 //    (xdg_activation_v1), and a popup that maps with a grab granted for a
@@ -32,17 +41,19 @@
 //  - cost: mapping, unmapping, raising, focusing, the next focus and popup
 //    grabs are O(1), whatever the number of windows or popups (the window
 //    stack and the grabs are StackSets, a popup knows its chain's root);
-//    re-placing sized windows is O(maximized and fullscreen toplevels);
+//    re-placing sized windows is O(maximized and fullscreen toplevels), and
+//    an output moving O(windows); finding a window's output is O(outputs);
 //    sceneRoots() is O(scene): once per frame or per input event.
 import type { Client } from '../../server/index.js';
 import { rootOf } from '../core/tree.js';
 import { StackSet } from '../core/stack-set.js';
-import type { Rect } from '../core/region.js';
+import { rect, type Rect } from '../core/region.js';
 import type { Surface } from '../core/surface.js';
 import type { Seat } from '../input/seat.js';
 import type { Hit } from '../input/pointer.js';
 import type { LogLevel } from '../log.js';
 import type { Output } from '../output/output.js';
+import type { OutputLayout } from '../output/layout.js';
 import type { SceneRoot } from '../output/renderer.js';
 import { LAYER, LayerSurface, type LayerShell } from '../shell/layer-shell.js';
 import { windowTitle, XdgSurface, type Shell } from '../shell/xdg-shell.js';
@@ -62,7 +73,7 @@ const CASCADE_PLACES = 10;
 
 /** What the desktop needs from the compositor (repaints and log lines). */
 export interface DesktopHost {
-  readonly output: Output;
+  readonly layout: OutputLayout;
   scheduleRepaint(): void;
   log(level: LogLevel, message: string): void;
   /** A client's name for log lines ("foot (pid 12)"). */
@@ -105,6 +116,8 @@ export class Desktop {
   #placed = 0;
   /** Windows mapping, unmapping and changing, for those who wait on them (src/session); after the desktop's own work. */
   readonly windowEvents: Listeners<WindowEvent>;
+  /** Each output's logical box as the windows last saw it (an output that moves takes its windows along). */
+  readonly #outputBoxes = new Map<Output, Rect>();
 
   constructor(host: DesktopHost, parts: DesktopParts) {
     this.#host = host;
@@ -112,49 +125,102 @@ export class Desktop {
     this.#seat = parts.seat;
     this.#shell = parts.shell;
     this.#layerShell = parts.layerShell;
+    for (const o of host.layout.outputs) this.#outputBoxes.set(o, o.logicalBox);
   }
 
   // ---- placement
 
-  /** The output less the layer surfaces' exclusive zones, logical units (maximized windows fill it). */
-  usableArea(): Rect {
-    return this.#layerShell.usableArea;
+  /** `output` (default: the first) less its layer surfaces' exclusive zones, logical units (maximized windows fill it). */
+  usableArea(output: Output = this.#host.layout.first): Rect {
+    return this.#layerShell.usableAreaOf(output);
   }
 
-  /** Where a toplevel that maps goes. */
+  /** The output a window is on: what it is sized to (maximized, fullscreen) and its popups are kept on. O(outputs). */
+  outputOf(window: XdgSurface): Output {
+    const layout = this.#host.layout;
+    const t = window.toplevel;
+    if (t?.fullscreen && t.fullscreenOutput && layout.outputs.includes(t.fullscreenOutput)) return t.fullscreenOutput;
+    const popup = window.popup;
+    if (popup) {
+      const root = popup.chainRoot;
+      if (root !== window && root.toplevel) return this.outputOf(root);
+      const parent = popup.parent;
+      if (parent instanceof LayerSurface) return parent.output;
+      return parent ? layout.outputFor(rect(parent.x, parent.y, 1, 1)) : layout.first;
+    }
+    if (!window.mapped) return layout.first;
+    return layout.outputFor(rect(window.x, window.y, window.windowWidth, window.windowHeight));
+  }
+
+  /** Where a sized toplevel goes on its output: the output's origin (fullscreen) or its usable area's (maximized). */
+  #placeSized(window: XdgSurface): void {
+    const t = window.toplevel;
+    if (!t) return;
+    const output = this.outputOf(window);
+    if (t.fullscreen) [window.x, window.y] = [output.x, output.y];
+    else if (t.maximized) {
+      const area = this.usableArea(output);
+      [window.x, window.y] = [area.x, area.y];
+    }
+  }
+
+  /** Where a toplevel that maps goes: on the first output (or the one it asked to be fullscreen on). */
   #place(window: XdgSurface): void {
     const toplevel = window.toplevel;
     if (!toplevel) return; // a popup: its positioner places it
-    const area = this.usableArea();
-    if (toplevel.fullscreen) [window.x, window.y] = [0, 0];
-    else if (toplevel.maximized) [window.x, window.y] = [area.x, area.y];
-    else {
-      const k = this.#placed++ % CASCADE_PLACES;
-      window.x = area.x + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.width - window.windowWidth));
-      window.y = area.y + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.height - window.windowHeight));
+    if (toplevel.fullscreen || toplevel.maximized) {
+      this.#placeSized(window);
+      return;
     }
+    const area = this.usableArea();
+    const k = this.#placed++ % CASCADE_PLACES;
+    window.x = area.x + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.width - window.windowWidth));
+    window.y = area.y + Math.max(0, Math.min(CASCADE_STEP * (k + 1), area.height - window.windowHeight));
   }
 
-  /** Maximized and fullscreen toplevels follow the usable area and the output: placed again, configured with their new size. */
+  /** Maximized and fullscreen toplevels follow the usable areas and the outputs: placed again, configured with their new size. */
   #replaceSized(): void {
-    const area = this.usableArea();
-    for (const t of this.#shell.sized) {
-      const w = t.xdg;
-      if (!w.mapped) continue;
-      if (t.fullscreen) [w.x, w.y] = [0, 0];
-      else if (t.maximized) [w.x, w.y] = [area.x, area.y];
-    }
+    for (const t of this.#shell.sized) if (t.xdg.mapped) this.#placeSized(t.xdg);
     this.#shell.reconfigureSized();
     this.#host.scheduleRepaint();
   }
 
-  /** The layer surfaces took a different part of the output. */
+  /** A mapped toplevel became maximized or fullscreen (it fills its output), or stopped being so (it stays). */
+  toplevelStateChanged(window: XdgSurface): void {
+    if (!window.mapped) return;
+    this.#placeSized(window);
+    this.#host.scheduleRepaint();
+    this.#seat.pointer.invalidate();
+  }
+
+  /** Moves a mapped window (its geometry's origin) to (x, y), layout-logical: tests and embedders; sized ones stay put. */
+  moveWindow(window: XdgSurface, x: number, y: number): void {
+    if (!window.mapped || window.popup) return;
+    [window.x, window.y] = [x, y];
+    this.#host.scheduleRepaint();
+    this.#seat.pointer.invalidate();
+  }
+
+  /** The layer surfaces took a different part of an output. */
   usableAreaChanged(): void {
     this.#replaceSized();
   }
 
-  /** The output's mode or scale changed: layer surfaces are arranged again, sized windows follow, the pointer stays on the output. */
-  outputChanged(): void {
+  /** An output's mode, scale or place changed: the windows on it move with it, layer surfaces are arranged again, sized windows follow, the pointer stays on the outputs. */
+  outputChanged(output: Output): void {
+    const before = this.#outputBoxes.get(output) ?? output.logicalBox;
+    const now = output.logicalBox;
+    this.#outputBoxes.set(output, now);
+    const [dx, dy] = [now.x - before.x, now.y - before.y];
+    if (dx !== 0 || dy !== 0) {
+      // Which output each window was on, with this one where it was.
+      const boxOf = (o: Output): Rect => (o === output ? before : o.logicalBox);
+      for (const w of this.windows) {
+        if (!w.toplevel || this.#host.layout.outputFor(rect(w.x, w.y, w.windowWidth, w.windowHeight), boxOf) !== output) continue;
+        w.x += dx;
+        w.y += dy;
+      }
+    }
     this.#layerShell.arrange();
     this.#replaceSized();
     const { x, y } = this.#seat.pointerPosition;
@@ -169,11 +235,6 @@ export class Desktop {
     const root = window.popup?.chainRoot ?? window;
     this.windows.add(window, root, root.popup?.parent instanceof LayerSurface);
     const surface = window.surface;
-    for (const o of this.#host.output.resourcesOf(surface.client)) {
-      if (surface.entered.has(o)) continue;
-      surface.entered.add(o);
-      surface.resource.send('enter', o);
-    }
     this.#host.log('info', `${this.#host.labelOf(surface.client)}: mapped ${windowTitle(window)} at ${window.x},${window.y}`);
     this.#host.scheduleRepaint();
     if (window.toplevel) this.focus(surface);

@@ -17,6 +17,9 @@
 //    windows costs one hit test per frame, not 3,000; where the focus is
 //    for the enter a new wl_pointer gets is remembered from the last hit
 //    test, not searched for;
+//  - the pointer moves over the union of the outputs (layout-logical
+//    coordinates): a motion off every output stops at the nearest point of
+//    one (OutputLayout.clamp), not at the layout's bounding box;
 //  - at most 16 buttons are held at once (as wlroots): a press of a 17th
 //    distinct button is dropped, so a virtual pointer cannot grow the set;
 //  - every event group ends with wl_pointer.frame (v5+); axis events carry
@@ -82,14 +85,14 @@ export interface PointerGrab {
 
 /** What pointer constraints do with motion (pointer-constraints.ts); set while their global exists. */
 export interface MotionConstraints {
-  /** Where a motion to (x, y), output-logical, takes the pointer: (x, y) itself, a point of
+  /** Where a motion to (x, y), layout-logical, takes the pointer: (x, y) itself, a point of
    * the active confinement, or null while locked (the pointer stays where it is). */
   constrain(x: number, y: number): { x: number; y: number } | null;
   /** The position, the focus or the scene changed: activates or deactivates constraints. */
   update(): void;
 }
 
-/** The topmost surface accepting input at (x, y), output-logical. O(surfaces in the scene), iterative. */
+/** The topmost surface accepting input at (x, y), layout-logical. O(surfaces in the scene), iterative. */
 export function hitTest(roots: readonly SceneRoot[], x: number, y: number): Hit | null {
   const placed: PlacedSurface[] = [];
   for (let i = roots.length - 1; i >= 0; i--) {
@@ -107,7 +110,7 @@ export function hitTest(roots: readonly SceneRoot[], x: number, y: number): Hit 
   return null;
 }
 
-/** Where `surface` is in the scene (its origin, output-logical), or null if it is not shown. O(surfaces in the scene), iterative. */
+/** Where `surface` is in the scene (its origin, layout-logical), or null if it is not shown. O(surfaces in the scene), iterative. */
 export function positionOf(roots: readonly SceneRoot[], surface: Surface): { x: number; y: number } | null {
   const placed: PlacedSurface[] = [];
   for (const root of roots) {
@@ -143,8 +146,8 @@ export interface PointerHost {
   timeMs(): number;
   /** The scene without the cursor, bottom to top. */
   sceneRoots(): SceneRoot[];
-  readonly outputWidth: number;
-  readonly outputHeight: number;
+  /** The nearest point of some output to (x, y), layout-logical (the pointer stays on the outputs). */
+  clamp(x: number, y: number): { x: number; y: number };
   /** The output's refresh period: scene changes re-evaluate focus at most once per period. */
   readonly refreshIntervalMs: number;
   /** A press at `hit` (before it is sent): false consumes it (a popup grab was dismissed). */
@@ -203,7 +206,7 @@ export class Pointer {
     }
   }
 
-  /** Where the focus's origin was at the last hit test, output-logical (null: no focus). */
+  /** Where the focus's origin was at the last hit test, layout-logical (null: no focus). */
   get focusOrigin(): { x: number; y: number } | null {
     return this.focus ? this.#focusOrigin : null;
   }
@@ -314,7 +317,7 @@ export class Pointer {
     }
   }
 
-  /** Moves the pointer to (x, y), output-logical (clamped to the output). */
+  /** Moves the pointer to (x, y), layout-logical (clamped to the nearest point of an output). */
   move(x: number, y: number, timeMs = this.#host.timeMs(), frame = true): void {
     this.#catchUp();
     const [dx, dy] = [x - this.x, y - this.y];
@@ -338,11 +341,10 @@ export class Pointer {
     this.#place(x, y, 0, 0, this.#host.timeMs(), true);
   }
 
-  /** Puts the pointer at (x, y) (clamped to the output) after a motion of (dx, dy): relative
+  /** Puts the pointer at (x, y) (clamped to the outputs) after a motion of (dx, dy): relative
    * motion, then focus or motion, then the constraints hear of it. */
   #place(x: number, y: number, dx: number, dy: number, timeMs: number, frame: boolean): void {
-    this.x = Math.min(Math.max(0, x), Math.max(0, this.#host.outputWidth - 1));
-    this.y = Math.min(Math.max(0, y), Math.max(0, this.#host.outputHeight - 1));
+    ({ x: this.x, y: this.y } = this.#host.clamp(x, y));
     if (this.cursor) this.#host.cursorChanged();
     if (this.grab) {
       this.grab.motion(this.x, this.y, timeMs);

@@ -38,7 +38,7 @@ export class ScriptedPointer {
     this.#seat = seat;
   }
 
-  /** Moves the pointer to (x, y), output-logical. */
+  /** Moves the pointer to (x, y), layout-logical. */
   async move(x: number, y: number): Promise<void> {
     this.#seat.pointer.move(x, y);
     await flushed();

@@ -26,7 +26,7 @@ import { RecentSerials } from '../core/serials.js';
 import type { Surface } from '../core/surface.js';
 import { implement } from '../../server/typed.js';
 import { Keymap, type KeymapNames } from './xkb.js';
-import type { Output } from '../output/output.js';
+import type { OutputLayout } from '../output/layout.js';
 
 export type { PointerGrab } from './pointer.js';
 
@@ -37,7 +37,8 @@ const SERIALS_KEPT = 64;
 /** What the seat needs from the compositor. */
 export interface SeatHost {
   readonly display: Display;
-  readonly output: Output;
+  /** The outputs: the pointer moves over their union. */
+  readonly layout: OutputLayout;
   /** The scene without the cursor, bottom to top. */
   sceneRoots(): SceneRoot[];
   /** A button press at `hit` (null: nothing there): false consumes it. */
@@ -89,14 +90,9 @@ export class Seat {
       inputSerial,
       timeMs,
       sceneRoots: () => host.sceneRoots(),
-      get outputWidth() {
-        return host.output.logicalWidth;
-      },
-      get outputHeight() {
-        return host.output.logicalHeight;
-      },
+      clamp: (x, y) => host.layout.clamp(x, y),
       get refreshIntervalMs() {
-        return host.output.refreshNs / 1e6;
+        return host.layout.refreshNs / 1e6;
       },
       pressed: (hit) => host.pointerPressed(hit),
       cursorChanged: () => host.scheduleRepaint(),

@@ -14,7 +14,8 @@
 //    are released and the seat's keymap comes back; a key code without an
 //    xkb keycode (≥ 2^31 − 8: no keymap has that key) is ignored;
 //  - a virtual pointer moves the seat's pointer (relative, or absolute over
-//    the output's logical size) and presses its buttons; its events are
+//    the logical box of the output it was made for, else over the layout's
+//    bounding box, as wlroots maps it) and presses its buttons; its events are
 //    grouped by its own frame requests; a bad axis or axis source is its
 //    protocol error.
 //
@@ -45,6 +46,7 @@ import { KeyDevice } from './keyboard.js';
 import { AXIS, AXIS_SOURCE } from './pointer.js';
 import type { Seat } from './seat.js';
 import { implement } from '../../server/typed.js';
+import { outputOfResource, type Output } from '../output/output.js';
 import { includedFiles, Keymap } from './xkb.js';
 
 const VK_ERROR = zwp_virtual_keyboard_v1.enums.error.entries;
@@ -158,15 +160,14 @@ function serveVirtualKeyboard(resource: Resource<typeof zwp_virtual_keyboard_v1>
 export function createVirtualPointerGlobal(display: Display, seat: Seat): void {
   display.createGlobal(zwlr_virtual_pointer_manager_v1, 2, (manager) =>
     implement(manager, zwlr_virtual_pointer_manager_v1, {
-      create_virtual_pointer: (_m, _seat, pointer) => serveVirtualPointer(pointer, seat),
-      create_virtual_pointer_with_output: (_m, _seat, _output, pointer) => serveVirtualPointer(pointer, seat),
+      create_virtual_pointer: (_m, _seat, pointer) => serveVirtualPointer(pointer, seat, null),
+      create_virtual_pointer_with_output: (_m, _seat, output, pointer) => serveVirtualPointer(pointer, seat, outputOfResource(output)),
     }),
   );
 }
 
-function serveVirtualPointer(resource: Resource<typeof zwlr_virtual_pointer_v1>, seat: Seat): void {
+function serveVirtualPointer(resource: Resource<typeof zwlr_virtual_pointer_v1>, seat: Seat, output: Output | null): void {
   const p = seat.pointer;
-  const out = seat.host.output;
   let source: number | null = null;
   const axisOk = (r: Resource<typeof zwlr_virtual_pointer_v1>, axis: number): boolean => {
     if (axis === AXIS.vertical_scroll || axis === AXIS.horizontal_scroll) return true;
@@ -183,7 +184,9 @@ function serveVirtualPointer(resource: Resource<typeof zwlr_virtual_pointer_v1>,
     motion: (_r, time, dx, dy) => p.move(p.x + dx, p.y + dy, time, false),
     motion_absolute: (_r, time, x, y, xExtent, yExtent) => {
       if (xExtent === 0 || yExtent === 0) return;
-      p.move((x / xExtent) * out.logicalWidth, (y / yExtent) * out.logicalHeight, time, false);
+      // Its output's box (read now: the output may have moved), else the whole layout's.
+      const box = output?.logicalBox ?? seat.host.layout.extent.bounds;
+      p.move(box.x + (x / xExtent) * box.width, box.y + (y / yExtent) * box.height, time, false);
     },
     button: (r, time, button, state) => {
       if (state !== 0 && !pressed.has(button)) {

@@ -56,8 +56,9 @@ export const MAX_PENDING_CAPTURES = 16;
 
 /** What screen capture needs from the compositor. */
 export interface CaptureHost {
-  readonly output: Output;
-  readonly renderer: Renderer;
+  /** The capture sources: every output, each with its renderer. */
+  readonly outputs: readonly Output[];
+  rendererOf(output: Output): Renderer;
   readonly policy: TruncationPolicy;
   /** Run a refresh soon (a capture waits for it). */
   scheduleRefresh(): void;
@@ -144,7 +145,7 @@ export class CaptureQueue {
 
   constructor(host: CaptureHost) {
     this.#host = host;
-    host.renderer.onDamage((rects) => this.#damaged(host.output, rects));
+    for (const o of host.outputs) host.rendererOf(o).onDamage((rects) => this.#damaged(o, rects));
   }
 
   get host(): CaptureHost {

@@ -1,4 +1,6 @@
-// The one output: wl_output v4, zxdg_output_manager_v1 v3, and its framebuffer.
+// An output: wl_output v4 (one global per output), its zxdg_output_v1
+// objects (one zxdg_output_manager_v1 v3 global for all outputs), and its
+// framebuffer.
 //
 // Invariants:
 //  - the mode is width × height pixels at `refreshMilliHz`; the scale is a
@@ -11,6 +13,11 @@
 //  - logical coordinates become output pixels by toOutputPixels(), one
 //    rounding (half up) for every edge, so that two surfaces meeting at a
 //    logical edge meet at the same pixel edge: no gap, no overlap;
+//  - the logical position (x, y) places it in the layout's one logical
+//    coordinate space (layout.ts keeps outputs from overlapping);
+//  - every wl_output resource carries its Output (outputOfResource): a
+//    request naming a wl_output (screen capture, fullscreen, layer surfaces,
+//    xdg_output) finds the output it names in O(1);
 //  - every wl_output bind gets geometry, mode, scale, name, description and
 //    done, in that order (each only from the version that has it);
 //  - zxdg_output_v1 v3 ends with wl_output.done (its own done is deprecated
@@ -18,9 +25,9 @@
 //  - the framebuffer is compositor memory (argb premultiplied, one uint32 per
 //    pixel, row-major, no padding): the renderer writes it, screenshots and
 //    screen capture read it;
-//  - setMode() (output management, tests) changes mode and scale at run
-//    time: a new framebuffer of the new size, then every xdg_output gets its
-//    logical position and size (done by its version: v3 waits for
+//  - setMode() (output management, tests) changes mode, scale and position
+//    at run time: a new framebuffer of the new size, then every xdg_output
+//    gets its logical position and size (done by its version: v3 waits for
 //    wl_output.done) and every bound wl_output geometry, mode, scale and
 //    done again, then the change listeners
 //    run (the compositor repaints and reconfigures what is sized to the
@@ -37,7 +44,7 @@ import { wl_output } from '../../protocol/wayland.js';
 import { zxdg_output_manager_v1, zxdg_output_v1 } from '../../protocol/xdg-output.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { ClientQuota } from '../../server/client-quota.js';
-import { implement } from '../../server/typed.js';
+import { dataOf, implement } from '../../server/typed.js';
 import { rect, type Rect } from '../core/region.js';
 import { SCALE_DENOMINATOR, scale120Of } from './scale.js';
 
@@ -49,6 +56,10 @@ export interface OutputOptions {
   /** Refresh rate in Hz. */
   refresh: number;
   name?: string;
+  description?: string;
+  /** Logical position in the layout (default 0, 0). */
+  x?: number;
+  y?: number;
 }
 
 /** What setMode() changes (omitted fields keep their value). */
@@ -58,6 +69,9 @@ export interface OutputMode {
   /** mHz. */
   refreshMilliHz?: number;
   scale?: number;
+  /** Logical position in the layout. */
+  x?: number;
+  y?: number;
 }
 
 /** The largest mode accepted at run time, per axis (what --width/--height accept too). */
@@ -68,7 +82,15 @@ export const MAX_REFRESH_MILLIHZ = 1_000_000_000;
 export const MAX_XDG_OUTPUTS = 64;
 
 const MODE = wl_output.enums.mode.entries;
+
+/** A length in output pixels at `scale` (a multiple of 1/120), in logical units (what windows are sized to), rounded down as wlroots does; exact in integers. */
+export function logicalLength(pixels: number, scale: number): number {
+  return Math.floor((pixels * SCALE_DENOMINATOR) / Math.round(scale * SCALE_DENOMINATOR));
+}
 const NO_RESOURCES: ReadonlySet<Resource<typeof wl_output>> = new Set();
+
+/** zxdg_output_v1 objects per client, over every output. */
+const xdgOutputQuota = new ClientQuota('zxdg_output_v1 objects', MAX_XDG_OUTPUTS);
 
 export class Output {
   #width: number;
@@ -76,6 +98,8 @@ export class Output {
   /** The scale's numerator over SCALE_DENOMINATOR (120). */
   #scale120: number;
   #refreshMilliHz: number;
+  #x: number;
+  #y: number;
   readonly name: string;
   readonly description: string;
   /** argb premultiplied, width × height. */
@@ -83,7 +107,6 @@ export class Output {
   readonly #resources = new Map<Client, Set<Resource<typeof wl_output>>>();
   /** zxdg_output_v1 objects and the wl_output each was made for. */
   readonly #xdgOutputs = new Map<Resource<typeof zxdg_output_v1>, Resource<typeof wl_output>>();
-  readonly #xdgOutputQuota = new ClientQuota('zxdg_output_v1 objects', MAX_XDG_OUTPUTS);
   readonly #changeListeners: (() => void)[] = [];
 
   constructor(options: OutputOptions) {
@@ -91,9 +114,25 @@ export class Output {
     this.#height = options.height;
     this.#scale120 = checkedScale120(options.scale);
     this.#refreshMilliHz = Math.round(options.refresh * 1000);
+    this.#x = options.x ?? 0;
+    this.#y = options.y ?? 0;
     this.name = options.name ?? 'HEADLESS-1';
-    this.description = 'nosigbus headless output';
+    this.description = options.description ?? 'nosigbus headless output';
     this.#framebuffer = new Uint32Array(this.#width * this.#height);
+  }
+
+  /** Logical position in the layout. */
+  get x(): number {
+    return this.#x;
+  }
+
+  get y(): number {
+    return this.#y;
+  }
+
+  /** Where the output is in the layout, logical units. */
+  get logicalBox(): Rect {
+    return rect(this.#x, this.#y, this.logicalWidth, this.logicalHeight);
   }
 
   get width(): number {
@@ -187,34 +226,34 @@ export class Output {
   }
 
   /**
-   * Changes the mode (and scale): throws a RangeError for a size outside
-   * 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz or a scale that is not a
-   * multiple of 1/120 in 0.25..8. A change to the current values sends nothing.
+   * Changes the mode (and scale, and position): throws a RangeError for a
+   * size outside 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz, a scale that is
+   * not a multiple of 1/120 in 0.25..8 or a position that is not an
+   * integer. A change to the current values sends nothing. Overlaps are the
+   * layout's business (layout.ts checks a layout before anything applies it).
    */
   setMode(mode: OutputMode): void {
     const refresh = mode.refreshMilliHz ?? this.#refreshMilliHz;
+    const x = mode.x ?? this.#x;
+    const y = mode.y ?? this.#y;
     const ok = (n: number, max: number): boolean => Number.isInteger(n) && n >= 1 && n <= max;
     if (!ok(mode.width, MAX_OUTPUT_SIZE) || !ok(mode.height, MAX_OUTPUT_SIZE)) throw new RangeError(`output size ${mode.width}x${mode.height} is outside 1..${MAX_OUTPUT_SIZE}`);
     if (!ok(refresh, MAX_REFRESH_MILLIHZ)) throw new RangeError(`refresh ${refresh} mHz is not a positive integer`);
     const scale120 = mode.scale === undefined ? this.#scale120 : checkedScale120(mode.scale);
-    if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale120 === this.#scale120) return;
+    if (!Number.isSafeInteger(x) || !Number.isSafeInteger(y)) throw new RangeError(`position ${x},${y} is not a pair of integers`);
+    if (mode.width === this.#width && mode.height === this.#height && refresh === this.#refreshMilliHz && scale120 === this.#scale120 && x === this.#x && y === this.#y) return;
     const resized = mode.width !== this.#width || mode.height !== this.#height;
     this.#width = mode.width;
     this.#height = mode.height;
     this.#refreshMilliHz = refresh;
     this.#scale120 = scale120;
+    this.#x = x;
+    this.#y = y;
     if (resized) this.#framebuffer = new Uint32Array(this.#width * this.#height);
     // xdg_output v3 state is applied by the wl_output.done that follows it.
     for (const [x, o] of this.#xdgOutputs) this.#sendXdgState(x, o, false);
     for (const set of this.#resources.values()) for (const r of set) this.#sendState(r, false);
     for (const l of this.#changeListeners) l();
-  }
-
-  /** A client bound zxdg_output_manager_v1. */
-  bindXdgOutputManager(resource: Resource<typeof zxdg_output_manager_v1>): void {
-    implement(resource, zxdg_output_manager_v1, {
-      get_xdg_output: (_r, xdgOutput, outputResource) => this.#serveXdgOutput(xdgOutput, outputResource),
-    });
   }
 
   /** A client bound wl_output. */
@@ -227,7 +266,7 @@ export class Output {
     }
     set.add(resource);
     resource.onDestroy(() => set.delete(resource));
-    implement(resource, wl_output, {});
+    implement(resource, wl_output, {}, this);
     this.#sendState(resource, true);
   }
 
@@ -236,7 +275,8 @@ export class Output {
     if (resource.destroyed) return;
     const v = resource.version;
     // A headless output has no physical size; 0 × 0 mm is what the protocol allows for that.
-    resource.send('geometry', 0, 0, 0, 0, wl_output.enums.subpixel.entries.unknown, 'nosigbus', 'headless', 0);
+    // x, y: the position in the compositor's space (as weston sends it), the logical one here.
+    resource.send('geometry', this.#x, this.#y, 0, 0, wl_output.enums.subpixel.entries.unknown, 'nosigbus', 'headless', 0);
     resource.send('mode', MODE.current | MODE.preferred, this.#width, this.#height, this.#refreshMilliHz);
     if (v >= 2) resource.send('scale', this.integerScale);
     if (v >= 4 && first) {
@@ -246,9 +286,10 @@ export class Output {
     if (v >= 2) resource.send('done');
   }
 
-  #serveXdgOutput(resource: Resource<typeof zxdg_output_v1>, outputResource: Resource<typeof wl_output>): void {
+  /** get_xdg_output for one of this output's wl_output objects. */
+  serveXdgOutput(resource: Resource<typeof zxdg_output_v1>, outputResource: Resource<typeof wl_output>): void {
     implement(resource, zxdg_output_v1, {});
-    if (!this.#xdgOutputQuota.acquire(resource)) return;
+    if (!xdgOutputQuota.acquire(resource)) return;
     this.#xdgOutputs.set(resource, outputResource);
     resource.onDestroy(() => this.#xdgOutputs.delete(resource));
     this.#sendXdgState(resource, outputResource, true);
@@ -256,7 +297,7 @@ export class Output {
 
   #sendXdgState(resource: Resource<typeof zxdg_output_v1>, outputResource: Resource<typeof wl_output>, first: boolean): void {
     if (resource.destroyed) return;
-    resource.send('logical_position', 0, 0);
+    resource.send('logical_position', this.#x, this.#y);
     resource.send('logical_size', this.logicalWidth, this.logicalHeight);
     if (resource.version >= 2 && first) {
       resource.send('name', this.name);
@@ -276,8 +317,28 @@ function checkedScale120(scale: number): number {
   return k;
 }
 
-/** Creates the wl_output and zxdg_output_manager_v1 globals of `output`. */
-export function createOutputGlobals(display: Display, output: Output): void {
-  display.createGlobal(wl_output, 4, (resource) => output.bindOutput(resource));
-  display.createGlobal(zxdg_output_manager_v1, 3, (resource) => output.bindXdgOutputManager(resource));
+/** The output a wl_output object was bound for (null: none of ours). O(1). */
+export function outputOfResource(resource: Resource<typeof wl_output> | null): Output | null {
+  return dataOf(resource, Output);
+}
+
+/**
+ * Creates the zxdg_output_manager_v1 global, then a wl_output global per
+ * output, in order. The manager first, as wlroots compositors list it
+ * (their outputs come later): clients such as fuzzel ask for an
+ * xdg_output (whose name `--output NAME` matches) only for wl_outputs that
+ * arrive after the manager.
+ */
+export function createOutputGlobals(display: Display, outputs: readonly Output[]): void {
+  display.createGlobal(zxdg_output_manager_v1, 3, (resource) =>
+    implement(resource, zxdg_output_manager_v1, {
+      get_xdg_output: (_r, xdgOutput, outputResource) => {
+        // Every wl_output object is one of ours; a zombie's has no output: an inert xdg_output.
+        const output = outputOfResource(outputResource);
+        if (output) output.serveXdgOutput(xdgOutput, outputResource);
+        else implement(xdgOutput, zxdg_output_v1, {});
+      },
+    }),
+  );
+  for (const output of outputs) display.createGlobal(wl_output, 4, (resource) => output.bindOutput(resource));
 }

@@ -1,4 +1,5 @@
-// Software compositing into the output framebuffer.
+// Software compositing into an output's framebuffer (one Renderer per
+// output).
 //
 // Invariants:
 //  - the scene is drawn bottom to top: windows in stacking order, each with
@@ -29,6 +30,13 @@
 //  - surface-local damage, opaque regions and the surface's pixels reach
 //    the output through the same box: damage rounded outwards, what is
 //    opaque rounded inwards;
+//  - the scene is in the layout's logical coordinates: a surface at (x, y)
+//    is at (x − output.x, y − output.y) on this output (in pixels as above),
+//    so what falls outside this output is clipped away and a window
+//    straddling two outputs is drawn on both, each by its own Renderer;
+//  - surfaces' content damage is read, not consumed: every output's
+//    renderer reads it in the same paint, then the compositor clears it
+//    (Compositor.#render, after the last output);
 //  - everything is clipped to the output and to the damage;
 //  - content copied at commit is read from compositor memory; content shown
 //    in place (past the pixel budget, content.ts) is read from the client's
@@ -37,8 +45,9 @@
 //  - a surface that throws while placed or painted is skipped for the rest
 //    of the frame and reported (takeFailures): its client is ended, not the
 //    compositor;
-//  - cost per frame: O(surfaces × damage rects), damage merged in linear
-//    time (simplify), no recursion (tree.ts walks the subsurface trees).
+//  - cost per frame: O(surfaces × damage rects) per output, damage merged
+//    in linear time (simplify), no recursion (tree.ts walks the subsurface
+//    trees).
 import type { Output } from './output.js';
 import type { Content } from '../core/content.js';
 import { addDamage, intersect, isEmpty, MAX_DAMAGE_RECTS, rect, sameRect, union, type Rect } from '../core/region.js';
@@ -115,6 +124,8 @@ export class Renderer {
   readonly #failed = new Map<Surface, unknown>();
   /** The framebuffer as pixman's destination, taken once a render (a mode change replaces it). */
   #target: TargetImage | null = null;
+  /** Surfaces the last render placed on this output (their box meets it): what wl_surface.enter follows. */
+  #onOutput = new Set<Surface>();
 
   constructor(output: Output, background = BACKGROUND) {
     this.output = output;
@@ -124,12 +135,15 @@ export class Renderer {
   /** Draws what changed; returns the damaged output rectangles (empty: nothing drawn). */
   render(roots: readonly SceneRoot[]): Rect[] {
     const placed: Placed[] = [];
+    // The layout's logical space to this output's: its position is its origin.
+    const ox = this.output.x;
+    const oy = this.output.y;
     const tree: PlacedSurface[] = [];
     for (const root of roots) {
       tree.length = 0;
       try {
         for (const t of placeTree(root.surface, root.x, root.y, tree))
-          placed.push({ surface: t.surface, box: outputBox(this.output, t.surface, t.x, t.y), width: t.surface.width, height: t.surface.height });
+          placed.push({ surface: t.surface, box: outputBox(this.output, t.surface, t.x - ox, t.y - oy), width: t.surface.width, height: t.surface.height });
       } catch (error) {
         this.#fail(root.surface, error);
       }
@@ -143,11 +157,13 @@ export class Renderer {
     if (this.#first) add(screen);
     this.#first = false;
     const next = new Map<Surface, Shown>();
+    const onOutput = new Set<Surface>();
     const kept = keptInOrder(placed, this.#last);
     for (let i = 0; i < placed.length; i++) {
       const p = placed[i]!;
       const old = this.#last.get(p.surface)?.box;
       next.set(p.surface, { box: p.box, index: i });
+      if (!isEmpty(intersect(p.box, screen))) onOutput.add(p.surface);
       if (!sameRect(old, p.box) || !kept[i]) {
         // New, moved, resized or restacked against another surface: its old and new places.
         if (old) add(old);
@@ -155,10 +171,10 @@ export class Renderer {
       } else if (!isEmpty(p.box)) {
         for (const d of p.surface.damage) add(intersect(p.box, onBox(p, d, true)));
       }
-      p.surface.damage = [];
     }
     for (const [surface, old] of this.#last) if (!next.has(surface)) add(old.box);
     this.#last = next;
+    this.#onOutput = onOutput;
     if (damage.length === 0) return [];
     const rects = simplify(damage);
     const o = this.output;
@@ -182,6 +198,16 @@ export class Renderer {
     this.framesDrawn++;
     for (const l of this.#damageListeners) l(rects);
     return rects;
+  }
+
+  /** Every surface the last render placed, on this output or not (the compositor clears their damage once every output read it). */
+  get placedSurfaces(): Iterable<Surface> {
+    return this.#last.keys();
+  }
+
+  /** Surfaces the last render placed on this output (their box meets it). */
+  get surfacesOnOutput(): ReadonlySet<Surface> {
+    return this.#onOutput;
   }
 
   /** Surfaces that threw while placed or painted, with the error (then forgotten): their clients' fault, to be ended. */

@@ -313,7 +313,7 @@ function selectionOffer(device: Resource<typeof wl_data_device>, source: DataSou
 }
 
 export interface DataDevices {
-  /** The drag icon and where it is (surface origin, output-logical), while a drag with an icon is on. */
+  /** The drag icon and where it is (surface origin, layout-logical), while a drag with an icon is on. */
   readonly dragIcon: { surface: Surface; x: number; y: number } | null;
 }
 

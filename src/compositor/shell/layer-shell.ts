@@ -1,5 +1,9 @@
 // zwlr_layer_shell_v1 v4: panels, launchers, wallpapers and notifications as
-// layer surfaces anchored to the output's edges.
+// layer surfaces anchored to an output's edges.
+//
+// A layer surface is on the output whose wl_output get_layer_surface named
+// (null: the first output); everything below (arranging, exclusive zones,
+// the usable area) is per output, in the layout's logical coordinates.
 //
 // Invariants:
 //  - four layers, bottom to top: background, bottom, (the windows), top,
@@ -14,8 +18,8 @@
 //    configure, or an ack of a serial never sent (or superseded), is
 //    invalid_surface_state; unmapping (a null buffer) returns the surface to
 //    its state right after get_layer_surface;
-//  - arrange() places every surface on the output (logical units) and
-//    computes the usable area: surfaces with a positive exclusive zone are
+//  - arrange() places every surface on its output (logical units) and
+//    computes each output's usable area: surfaces with a positive exclusive zone are
 //    placed first, top layer down (within a layer, in the order they took
 //    their zone), each shrinking the usable area from the edge it is
 //    anchored to (one edge, or one edge and both perpendicular ones); the
@@ -39,7 +43,8 @@
 import { zwlr_layer_shell_v1, zwlr_layer_surface_v1 } from '../../protocol/wlr-layer-shell.js';
 import type { wl_output, wl_surface } from '../../protocol/wayland.js';
 import type { Display, Resource } from '../../server/index.js';
-import type { Output } from '../output/output.js';
+import { outputOfResource, type Output } from '../output/output.js';
+import type { OutputLayout } from '../output/layout.js';
 import { rect, sameRect, type Rect } from '../core/region.js';
 import type { SceneRoot } from '../output/renderer.js';
 import { PendingSerials } from '../core/serials.js';
@@ -61,12 +66,12 @@ const CONFIGURES_KEPT = 256;
 
 /** What the layer shell needs from the compositor. */
 export interface LayerShellHost {
-  readonly output: Output;
+  readonly layout: OutputLayout;
   readonly display: Display;
   scheduleRepaint(): void;
   /** A layer surface wants keyboard focus (null: the one that had it gives it back). */
   requestKeyboardFocus(surface: Surface | null): void;
-  /** The usable area changed (maximized windows are configured to it). */
+  /** An output's usable area changed (maximized windows are configured to it). */
   usableAreaChanged(): void;
 }
 
@@ -89,8 +94,10 @@ export class LayerSurface implements SurfaceRole, PopupParent {
   readonly surface: Surface;
   readonly namespace: string;
   readonly shell: LayerShell;
-  /** The wl_output the client asked for (null: ours). */
+  /** The wl_output the client asked for (null: none, the first output). */
   readonly outputResource: Resource<typeof wl_output> | null;
+  /** The output it is on: the one its wl_output names, else the first. */
+  readonly output: Output;
   pending: LayerState;
   current: LayerState;
   readonly popups = new Set<Popup>();
@@ -100,12 +107,12 @@ export class LayerSurface implements SurfaceRole, PopupParent {
   initialCommitDone = false;
   mapped = false;
   closed = false;
-  /** Place on the output (logical units), from arrange(). */
-  box: Rect = rect(0, 0, 0, 0);
+  /** Place on its output (layout-logical units), from arrange(). */
+  box: Rect;
   /** What this surface takes from the usable area, as of the last arrange (null: nothing, it has no exclusive zone or is not live). */
   exclusion: string | null = null;
   /** The usable area left when this exclusive surface's turn came in the last arrange (its bounds). */
-  turnBounds: Rect = rect(0, 0, 0, 0);
+  turnBounds: Rect;
   /** The layer whose stack it is in while mapped (null: not in one). */
   stackedIn: number | null = null;
   /** Size of the last configure. */
@@ -118,6 +125,8 @@ export class LayerSurface implements SurfaceRole, PopupParent {
     this.shell = shell;
     this.namespace = namespace;
     this.outputResource = outputResource;
+    this.output = outputOfResource(outputResource) ?? shell.host.layout.first;
+    this.box = this.turnBounds = { x: this.output.x, y: this.output.y, width: 0, height: 0 };
     this.current = { width: 0, height: 0, anchor: 0, zone: 0, margin: { top: 0, right: 0, bottom: 0, left: 0 }, keyboard: KEYBOARD.none, layer };
     this.pending = copyState(this.current);
   }
@@ -169,11 +178,6 @@ export class LayerSurface implements SurfaceRole, PopupParent {
     }
     if (surface.mapped && !this.mapped) {
       this.mapped = true;
-      for (const o of this.shell.host.output.resourcesOf(surface.client)) {
-        if (surface.entered.has(o)) continue;
-        surface.entered.add(o);
-        surface.resource.send('enter', o);
-      }
     } else if (!surface.mapped && this.mapped) {
       this.unmap();
       // Back to the state right after get_layer_surface.
@@ -255,13 +259,18 @@ export class LayerShell {
   readonly surfaces = new Set<LayerSurface>();
   /** Mapped surfaces of each layer, bottom to top (map order; a surface moved to another layer goes on top of it). */
   readonly #stacks = new Map<number, StackSet<LayerSurface>>(LAYERS_BOTTOM_UP.map((l) => [l, new StackSet<LayerSurface>()]));
-  /** Live surfaces with an exclusive zone, per layer, in the order they took it: the usable-area fold. */
-  readonly #exclusive = new Map<number, Set<LayerSurface>>(LAYERS_BOTTOM_UP.map((l) => [l, new Set<LayerSurface>()]));
-  #usable: Rect;
+  /** Per output: its usable area and its live surfaces with an exclusive zone, per layer, in the order they took it (the usable-area fold). */
+  readonly #outputs = new Map<Output, { usable: Rect; exclusive: Map<number, Set<LayerSurface>> }>();
 
   constructor(host: LayerShellHost) {
     this.host = host;
-    this.#usable = rect(0, 0, host.output.logicalWidth, host.output.logicalHeight);
+    for (const o of host.layout.outputs) this.#outputs.set(o, { usable: o.logicalBox, exclusive: new Map(LAYERS_BOTTOM_UP.map((l) => [l, new Set<LayerSurface>()])) });
+  }
+
+  #of(output: Output): { usable: Rect; exclusive: Map<number, Set<LayerSurface>> } {
+    const o = this.#outputs.get(output);
+    if (!o) throw new RangeError(`${output.name} is not an output of this layout`);
+    return o;
   }
 
   /** A client bound zwlr_layer_shell_v1. */
@@ -271,9 +280,14 @@ export class LayerShell {
     });
   }
 
-  /** The output less the exclusive zones, logical units. */
+  /** The first output less its exclusive zones, logical units. */
   get usableArea(): Rect {
-    return this.#usable;
+    return this.usableAreaOf(this.host.layout.first);
+  }
+
+  /** `output` less its exclusive zones, layout-logical units. */
+  usableAreaOf(output: Output): Rect {
+    return this.#of(output).usable;
   }
 
   #create(
@@ -368,63 +382,59 @@ export class LayerShell {
   arrangeFor(ls: LayerSurface): void {
     const exclusive = ls.live && this.surfaces.has(ls) && ls.current.zone > 0;
     const exclusion = exclusive ? exclusionOf(ls) : null;
+    const state = this.#of(ls.output);
     if (exclusion === ls.exclusion) {
       if (!ls.live || !this.surfaces.has(ls)) return;
-      const full = this.#full();
-      ls.box = place(ls.current, exclusive ? ls.turnBounds : ls.current.zone === -1 ? full : this.#usable);
+      const full = ls.output.logicalBox;
+      ls.box = place(ls.current, exclusive ? ls.turnBounds : ls.current.zone === -1 ? full : state.usable);
       ls.configure(ls.box.width, ls.box.height);
       return;
     }
-    for (const set of this.#exclusive.values()) set.delete(ls);
-    if (exclusive) this.#exclusive.get(ls.current.layer)?.add(ls);
+    for (const set of state.exclusive.values()) set.delete(ls);
+    if (exclusive) state.exclusive.get(ls.current.layer)?.add(ls);
     ls.exclusion = exclusion;
-    this.#fold(ls);
+    this.#fold(ls.output, ls);
   }
 
   /**
-   * Places every layer surface, recomputes the usable area (from mapped
-   * surfaces), configures the surfaces whose size changed or that have had
-   * no configure since their initial commit. O(layer surfaces): for output
-   * changes; a commit goes through arrangeFor().
+   * Places every layer surface, recomputes every output's usable area (from
+   * mapped surfaces), configures the surfaces whose size changed or that
+   * have had no configure since their initial commit. O(outputs × layer
+   * surfaces): for output changes; a commit goes through arrangeFor().
    */
   arrange(): void {
-    this.#fold(null);
-    const full = this.#full();
+    for (const output of this.#outputs.keys()) this.#fold(output, null);
     for (const s of this.surfaces) {
       if (!s.live || s.current.zone > 0) continue;
-      s.box = place(s.current, s.current.zone === -1 ? full : this.#usable);
+      s.box = place(s.current, s.current.zone === -1 ? s.output.logicalBox : this.#of(s.output).usable);
       s.configure(s.box.width, s.box.height);
     }
   }
 
-  #full(): Rect {
-    const out = this.host.output;
-    return rect(0, 0, out.logicalWidth, out.logicalHeight);
-  }
-
   /**
-   * The usable area, folded over the exclusive surfaces, top layer down:
-   * each is placed in what is left when its turn comes, and a mapped one
-   * takes its zone from it. O(exclusive surfaces). If the usable area
-   * changed, the others are placed in it again (and the host told);
-   * else only `changed` (a surface that left the fold) is.
+   * `output`'s usable area, folded over its exclusive surfaces, top layer
+   * down: each is placed in what is left when its turn comes, and a mapped
+   * one takes its zone from it. O(its exclusive surfaces). If the usable
+   * area changed, the others on it are placed in it again (and the host
+   * told); else only `changed` (a surface that left the fold) is.
    */
-  #fold(changed: LayerSurface | null): void {
-    const full = this.#full();
+  #fold(output: Output, changed: LayerSurface | null): void {
+    const state = this.#of(output);
+    const full = output.logicalBox;
     let usable = full;
     for (const l of LAYERS_TOP_DOWN) {
-      for (const s of this.#exclusive.get(l)!) {
+      for (const s of state.exclusive.get(l)!) {
         s.turnBounds = usable;
         s.box = place(s.current, usable);
         if (s.mapped) usable = exclude(usable, s.current);
         s.configure(s.box.width, s.box.height);
       }
     }
-    const usableChanged = !sameRect(usable, this.#usable);
-    this.#usable = usable;
+    const usableChanged = !sameRect(usable, state.usable);
+    state.usable = usable;
     if (usableChanged) {
       for (const s of this.surfaces) {
-        if (!s.live || s.current.zone > 0) continue;
+        if (s.output !== output || !s.live || s.current.zone > 0) continue;
         s.box = place(s.current, s.current.zone === -1 ? full : usable);
         s.configure(s.box.width, s.box.height);
       }

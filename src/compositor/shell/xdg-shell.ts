@@ -6,19 +6,21 @@
 //    one is unconfigured_buffer; ack_configure takes only a serial that was
 //    sent and not yet superseded (invalid_serial), and drops the older ones;
 //  - a toplevel is configured with size 0 × 0 (the client picks) unless it
-//    asked to be maximized (then the usable area's size: the output less the
-//    layer-shell exclusive zones) or fullscreen (the output's logical size),
-//    with the matching state; only the toplevel with keyboard focus is
-//    activated (the seat sets it; a change is a new configure); when those
-//    sizes change (output mode, exclusive zones) such toplevels are
-//    configured again;
+//    asked to be maximized (then the usable area's size: its output less
+//    the layer-shell exclusive zones) or fullscreen (its output's logical
+//    size), with the matching state; its output is the host's choice
+//    (ShellHost.outputOf: the output set_fullscreen named, else the one it
+//    is on); only the toplevel with keyboard focus is activated (the seat
+//    sets it; a change is a new configure); when those sizes change (output
+//    mode, exclusive zones) such toplevels are configured again;
 //  - toplevels are placed when first mapped, cascaded so each is visible;
 //    unmapping (a null buffer) resets the xdg_surface to before its first
 //    commit, as the protocol says;
 //  - a popup needs a complete positioner (size and anchor rectangle); its
 //    geometry follows anchor, gravity and offset, then the constraint
-//    adjustments (flip, slide, resize, per axis, in that order) against the
-//    output; destroying a popup that has a live child popup is
+//    adjustments (flip, slide, resize, per axis, in that order) against its
+//    output's logical box (the output of its toplevel, or of its parent);
+//    destroying a popup that has a live child popup is
 //    not_the_topmost_popup; when a parent unmaps or goes, its open popups
 //    and all theirs are dismissed (they leave the scene parents first, then
 //    get popup_done children first); a popup of a dismissed popup never maps;
@@ -40,7 +42,7 @@
 import { xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base } from '../../protocol/xdg-shell.js';
 import type { Client, Display, Resource } from '../../server/index.js';
 import { cut, ForestNode, link, rootOf } from './forest.js';
-import type { Output } from '../output/output.js';
+import { outputOfResource, type Output } from '../output/output.js';
 import { rect, type Rect } from '../core/region.js';
 import { PendingSerials } from '../core/serials.js';
 import { surfaceOf, type Surface, type SurfaceRole, type SurfaceState } from '../core/surface.js';
@@ -63,16 +65,19 @@ const CONFIGURES_KEPT = 256;
 
 /** What the shell needs from the compositor. */
 export interface ShellHost {
-  readonly output: Output;
   readonly display: Display;
+  /** The output a window is sized and constrained to. */
+  outputOf(window: XdgSurface): Output;
   mapWindow(window: XdgSurface): void;
   unmapWindow(window: XdgSurface): void;
   scheduleRepaint(): void;
   reportUnresponsive(client: Client): void;
   /** xdg_popup.grab: true if granted (the seat checks the input serial). */
   grabPopup?(popup: XdgSurface, serial: number): boolean;
-  /** The output less the exclusive zones of layer surfaces, logical units (maximized windows fill it). */
-  usableArea(): Rect;
+  /** `output` less the exclusive zones of its layer surfaces, logical units (maximized windows fill it). */
+  usableArea(output: Output): Rect;
+  /** A mapped toplevel became (or stopped being) maximized or fullscreen: its configure is sent. */
+  toplevelStateChanged?(window: XdgSurface): void;
   /** A toplevel's title, app id or state (maximized, fullscreen, activated) changed. */
   toplevelChanged?(window: XdgSurface): void;
 }
@@ -263,6 +268,8 @@ export class Toplevel {
   #node = new ForestNode();
   maximized = false;
   fullscreen = false;
+  /** The output set_fullscreen named (null: none, the one it is on). */
+  fullscreenOutput: Output | null = null;
   activated = false;
   /** The size asked for by requestSize() (null: the client picks), when neither maximized nor fullscreen. */
   requestedSize: [number, number] | null = null;
@@ -303,7 +310,7 @@ export class Toplevel {
   }
 
   sendConfigure(): void {
-    const out = this.xdg.shell.output;
+    const out = this.xdg.shell.outputOf(this.xdg);
     // Neither wm_capabilities (v5) nor configure_bounds (v4) is sent: clients
     // built against older XML that still bind v5, such as weston 10's
     // presentation-shm, abort on an event they have no listener for.
@@ -324,7 +331,7 @@ export class Toplevel {
   size(out: Output): [number, number] {
     if (this.fullscreen) return [out.logicalWidth, out.logicalHeight];
     if (this.maximized) {
-      const area = this.xdg.shell.usableArea();
+      const area = this.xdg.shell.usableArea(out);
       return [area.width, area.height];
     }
     return this.requestedSize ?? [0, 0];
@@ -333,7 +340,7 @@ export class Toplevel {
   /** Configures again if the size it would get changed (output mode, exclusive zones). */
   reconfigureIfResized(): void {
     if (!this.xdg.initialCommitDone || this.#configured === null) return;
-    const [w, h] = this.size(this.xdg.shell.output);
+    const [w, h] = this.size(this.xdg.shell.outputOf(this.xdg));
     if (w !== this.#configured[0] || h !== this.#configured[1]) this.xdg.sendConfigure();
   }
 
@@ -380,11 +387,14 @@ export class Toplevel {
 
   /** A state request: answered with a configure once the client made its first commit (its serial returned, else null). */
   changeState(apply: () => void): number | null {
+    const sized = this.maximized || this.fullscreen;
     apply();
     if (this.maximized || this.fullscreen) this.xdg.wmBase.sized.add(this);
     else this.xdg.wmBase.sized.delete(this);
     this.xdg.shell.toplevelChanged?.(this.xdg);
-    return this.xdg.initialCommitDone ? this.xdg.sendConfigure() : null;
+    const serial = this.xdg.initialCommitDone ? this.xdg.sendConfigure() : null;
+    if (this.xdg.mapped && (sized || this.maximized || this.fullscreen)) this.xdg.shell.toplevelStateChanged?.(this.xdg);
+    return serial;
   }
 
   /** The compositor asks for a size (a session's resize): neither maximized nor fullscreen, configured with width × height. */
@@ -468,7 +478,7 @@ export class Popup {
   }
 
   sendConfigure(): void {
-    this.box = place(this.positioner, this.#parent, this.xdg.shell.output);
+    this.box = place(this.positioner, this.#parent, this.xdg.shell.outputOf(this.xdg));
     if (this.#repositionToken !== null && this.resource.version >= 3) this.resource.send('repositioned', this.#repositionToken);
     this.#repositionToken = null;
     // A positioner's offsets are any int32: the sum may not be (the popup is far off the output anyway).
@@ -527,7 +537,7 @@ function uint32Array(values: readonly number[]): Uint8Array {
   return out;
 }
 
-/** Where a popup goes, relative to its parent's window geometry (xdg_positioner rules). */
+/** Where a popup goes, relative to its parent's window geometry (xdg_positioner rules), kept on `output`. */
 export function place(p: Positioner, parent: PopupParent | null, output: Output): Rect {
   const a = p.anchorRect ?? rect(0, 0, 0, 0);
   const compute = (anchor: number, gravity: number): Rect => {
@@ -537,9 +547,9 @@ export function place(p: Positioner, parent: PopupParent | null, output: Output)
     const y = hasTop(gravity) ? ay - p.height : hasBottom(gravity) ? ay : ay - Math.floor(p.height / 2);
     return rect(x + p.offsetX, y + p.offsetY, p.width, p.height);
   };
-  // Constraints are checked in output coordinates.
-  const px = parent?.x ?? 0;
-  const py = parent?.y ?? 0;
+  // Constraints are checked in the output's coordinates (its logical box's origin is 0, 0).
+  const px = (parent?.x ?? output.x) - output.x;
+  const py = (parent?.y ?? output.y) - output.y;
   const W = output.logicalWidth;
   const H = output.logicalHeight;
   const outX = (r: Rect): boolean => px + r.x < 0 || px + r.x + r.width > W;
@@ -780,8 +790,16 @@ function serveToplevel(resource: Resource<typeof xdg_toplevel>, xdg: XdgSurface)
       set_min_size: (_r, w, h) => t.setSizeLimit('min', w, h),
       set_maximized: () => t.changeState(() => (t.maximized = true)),
       unset_maximized: () => t.changeState(() => (t.maximized = false)),
-      set_fullscreen: () => t.changeState(() => (t.fullscreen = true)),
-      unset_fullscreen: () => t.changeState(() => (t.fullscreen = false)),
+      set_fullscreen: (_r, output) =>
+        t.changeState(() => {
+          t.fullscreen = true;
+          t.fullscreenOutput = outputOfResource(output);
+        }),
+      unset_fullscreen: () =>
+        t.changeState(() => {
+          t.fullscreen = false;
+          t.fullscreenOutput = null;
+        }),
     },
     t,
   );

@@ -2,50 +2,22 @@
 // compositor on a private socket: their layer surface is in the scene and
 // painted where they put it; fuzzel asks for keyboard focus.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Compositor, Surface } from '../../../src/compositor/index.js';
 import { BACKGROUND } from '../../../src/compositor/index.js';
 import type { LayerSurface } from '../../../src/compositor/shell/layer-shell.js';
-import { startCompositor, type TestCompositor } from '../../support/compositor.js';
-import { start, type Proc } from '../../support/peer-compositors.js';
+import { socketSession, type SocketSession } from '../../support/compositor.js';
+import { start } from '../../support/peer-compositors.js';
 import { needPeer } from '../../support/peers.js';
-import { privateDir, waitFor } from '../../support/common.js';
+import { waitFor } from '../../support/common.js';
 
 const FUZZEL = '/usr/bin/fuzzel';
 const BEMENU = '/usr/bin/bemenu';
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
 
-interface Session {
-  t: TestCompositor;
-  dir: string;
-  env: NodeJS.ProcessEnv;
-  procs: Proc[];
-  close(): Promise<void>;
-}
-
 /** The compositor on a socket in a private 0700 runtime dir that is also HOME (fuzzel writes its cache there). */
-function session(width = 800, height = 600): Session {
-  const t = startCompositor({ width, height });
-  const dir = privateDir('nosigbus-layer-');
-  const listener = t.compositor.listen('wayland-1', dir);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: listener.name, XDG_CONFIG_HOME: join(dir, 'config') };
-  const procs: Proc[] = [];
-  return {
-    t,
-    dir,
-    env,
-    procs,
-    close: async () => {
-      for (const p of procs) {
-        if (p.child.exitCode === null && p.child.signalCode === null && p.child.pid) process.kill(p.child.pid, 'SIGTERM');
-        await p.exited;
-      }
-      t.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+function session(width = 800, height = 600): SocketSession {
+  return socketSession({ width, height }, 'nosigbus-layer-');
 }
 
 function mappedLayer(compositor: Compositor, namespace: string): LayerSurface | undefined {
