@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import type { LogLevel, OutputSpec, TruncationPolicy } from '../compositor/index.js';
 import { Keymap } from '../compositor/input/xkb.js';
-import { checkLayout, MAX_OUTPUTS, placeOutputs } from '../compositor/output/layout.js';
 import { parseScale } from '../compositor/output/scale.js';
+import { checkLayout, MAX_OUTPUTS, placeOutputs } from '../compositor/output/layout.js';
 
 export class UsageError extends Error {}
 
@@ -60,9 +60,9 @@ options:
   --scale S                output scale: a multiple of 1/120 in 0.25..8, e.g. 1, 1.25, 1.5, 2 or 4/3
                            (default 1); the mode stays --width x --height pixels
   --output WxH[@SCALE][+X,Y]  an output (repeat for several, up to ${MAX_OUTPUTS}: HEADLESS-1,
-                           HEADLESS-2, ... in order) of W x H pixels at SCALE (as --scale), at
-                           logical position X,Y (default: right of the previous one); instead
-                           of --width/--height/--scale. Outputs may not overlap
+                           HEADLESS-2, ... in order) of W x H pixels at SCALE (as --scale), at logical
+                           position X,Y (default: right of the previous one); instead of
+                           --width/--height/--scale. Outputs may not overlap
   --refresh HZ             output refresh rate (default 60)
   --on-truncate POLICY     error (default: invalid_fd on the wl_buffer, as libwayland)
                            or zero (keep the client, show zeros)
@@ -137,8 +137,8 @@ function integer(name: string, text: string | undefined, dflt: number, min: numb
   return n;
 }
 
-/** An output scale (--scale, --output's @SCALE): a multiple of 1/120 in 0.25..8. */
-function scale(text: string | undefined, name = 'scale'): number {
+/** An output scale (--scale, --output's @SCALE). */
+function outputScale(name: string, text: string | undefined): number {
   if (text === undefined) return 1;
   const s = parseScale(text);
   if (s === null) throw new UsageError(`--${name}: expected a multiple of 1/120 in 0.25..8 (such as 1, 1.25, 1.5, 2 or 4/3), got '${text}'`);
@@ -154,7 +154,7 @@ function outputSpecs(texts: readonly string[]): OutputSpec[] {
     const spec: OutputSpec = {
       width: integer('output width', m[1], 0, 1, 16384),
       height: integer('output height', m[2], 0, 1, 16384),
-      scale: scale(m[3], 'output scale'),
+      scale: outputScale('output scale', m[3]),
     };
     if (m[4] !== undefined) {
       spec.x = integer('output x', m[4], 0, 0, 1 << 20);
@@ -222,7 +222,7 @@ export function parseCompositorArgs(args: readonly string[]): CompositorArgs {
     socket,
     width: integer('width', values.width, 1024, 1, 16384),
     height: integer('height', values.height, 768, 1, 16384),
-    scale: scale(values.scale),
+    scale: outputScale('scale', values.scale),
     outputs: values.output ? outputSpecs(values.output) : undefined,
     refresh,
     onTruncate: oneOf('on-truncate', values['on-truncate'], ['error', 'zero'], 'error'),

@@ -228,7 +228,7 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     createPresentationGlobal(display);
     this.captures = new CaptureQueue(this);
     createScreencopyGlobal(display, this.captures);
-    this.imageCopyCapture = createImageCopyCaptureGlobals(display, this.captures, { outputOf: (r) => outputOfResource(r) });
+    this.imageCopyCapture = createImageCopyCaptureGlobals(display, this.captures, { outputOf: (resource) => outputOfResource(resource) });
     const seatHost: SeatHost = {
       display,
       layout: this.layout,
@@ -259,10 +259,10 @@ export class Compositor implements SurfaceHost, ShellHost, LayerShellHost, Deskt
     // Window policy, over the areas it decides for (the hosts above reach it once clients talk).
     this.desktop = new Desktop(this, { seat: this.seat, shell: this.#shell, layerShell: this.layerShell });
     for (const o of this.outputs) o.onChange(() => this.#outputChanged(o));
+    this.idleInhibitors.onChange((on) => this.log('info', on ? 'idle inhibited: a shown surface has an idle inhibitor' : 'idle no longer inhibited'));
     // The pointer starts at 0,0: on an output, wherever the first one was put.
     const start = this.layout.clamp(0, 0);
     if (start.x !== 0 || start.y !== 0) this.seat.pointer.warp(start.x, start.y);
-    this.idleInhibitors.onChange((on) => this.log('info', on ? 'idle inhibited: a shown surface has an idle inhibitor' : 'idle no longer inhibited'));
 
     this.display.onClient((client) => this.#track(client));
     const ping = options.pingIntervalMs ?? 10_000;

@@ -114,10 +114,10 @@ export class Desktop {
   readonly #unmapListeners: ((window: XdgSurface) => void)[] = [];
   /** Toplevels cascaded so far (the next one's place). */
   #placed = 0;
-  /** Each output's logical box as the windows last saw it (an output that moves takes its windows along). */
-  readonly #outputBoxes = new Map<Output, Rect>();
   /** Windows mapping, unmapping and changing, for those who wait on them (src/session); after the desktop's own work. */
   readonly windowEvents: Listeners<WindowEvent>;
+  /** Each output's logical box as the windows last saw it (an output that moves takes its windows along). */
+  readonly #outputBoxes = new Map<Output, Rect>();
 
   constructor(host: DesktopHost, parts: DesktopParts) {
     this.#host = host;

@@ -1,8 +1,8 @@
 // Screen capture into clients' wl_shm buffers, for every capture protocol
 // (zwlr_screencopy_manager_v1: screencopy.ts; ext_image_copy_capture_v1:
 // image-copy-capture.ts): when a capture goes, what it writes, what it
-// reports as damage. A capture's source is an Output (each capture names
-// its own: every output is a source), its area a rectangle of that output.
+// reports as damage. A capture's source is an Output (one now; each capture
+// names its own, so more plug in), its area a rectangle of that output.
 //
 // Invariants:
 //  - a capture is answered as soon as the framebuffer holds everything
@@ -56,6 +56,7 @@ export const MAX_PENDING_CAPTURES = 16;
 
 /** What screen capture needs from the compositor. */
 export interface CaptureHost {
+  /** The capture sources: every output, each with its renderer. */
   readonly outputs: readonly Output[];
   rendererOf(output: Output): Renderer;
   readonly policy: TruncationPolicy;

@@ -10,12 +10,11 @@
 //    is 682); wl_output.scale, an integer, says ceil(scale), as wlroots and
 //    KWin do: a client that knows no fractional scale draws at 2 for 1.5 and
 //    is scaled down (wp_fractional_scale_v1 tells the others 1.5);
-//  - the logical position (x, y) places the output in the layout's one
-//    logical coordinate space (layout.ts keeps outputs from overlapping);
-//  - logical coordinates (relative to the output's position) become output
-//    pixels by toOutputPixels(), one rounding (half up) for every edge, so
-//    that two surfaces meeting at a logical edge meet at the same pixel
-//    edge: no gap, no overlap;
+//  - logical coordinates become output pixels by toOutputPixels(), one
+//    rounding (half up) for every edge, so that two surfaces meeting at a
+//    logical edge meet at the same pixel edge: no gap, no overlap;
+//  - the logical position (x, y) places it in the layout's one logical
+//    coordinate space (layout.ts keeps outputs from overlapping);
 //  - every wl_output resource carries its Output (outputOfResource): a
 //    request naming a wl_output (screen capture, fullscreen, layer surfaces,
 //    xdg_output) finds the output it names in O(1);
@@ -84,7 +83,7 @@ export const MAX_XDG_OUTPUTS = 64;
 
 const MODE = wl_output.enums.mode.entries;
 
-/** A length in output pixels at `scale`, in logical units (what windows are sized to): Output.logicalWidth's rounding. */
+/** A length in output pixels at `scale` (a multiple of 1/120), in logical units (what windows are sized to), rounded down as wlroots does; exact in integers. */
 export function logicalLength(pixels: number, scale: number): number {
   return Math.floor((pixels * SCALE_DENOMINATOR) / Math.round(scale * SCALE_DENOMINATOR));
 }
@@ -229,9 +228,9 @@ export class Output {
   /**
    * Changes the mode (and scale, and position): throws a RangeError for a
    * size outside 1..MAX_OUTPUT_SIZE, a refresh below 1 mHz, a scale that is
-   * not a multiple of 1/120 in 0.25..8 or a position that is not integers.
-   * A change to the current values sends nothing. Overlaps are the layout's
-   * business (layout.ts checks a layout before anything applies it).
+   * not a multiple of 1/120 in 0.25..8 or a position that is not an
+   * integer. A change to the current values sends nothing. Overlaps are the
+   * layout's business (layout.ts checks a layout before anything applies it).
    */
   setMode(mode: OutputMode): void {
     const refresh = mode.refreshMilliHz ?? this.#refreshMilliHz;

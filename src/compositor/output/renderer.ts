@@ -18,15 +18,7 @@
 //    alpha forced to 0xff (the protocol lets us ignore alpha there), and
 //    nothing below it is drawn — GTK's windows are argb for their shadows
 //    and corners, with the rest declared opaque;
-//  - the scene is in the layout's logical coordinates: a surface at (x, y)
-//    is at (x − output.x, y − output.y) in the output's own logical
-//    coordinates, so what falls outside this output is clipped away and a
-//    window straddling two outputs is drawn on both, each by its own
-//    Renderer;
-//  - surfaces' content damage is read, not consumed: every output's
-//    renderer reads it in the same paint, then the compositor clears it
-//    (Compositor.#render, after the last output);
-//  - a surface at output-logical (x, y), w × h covers the output pixels from
+//  - a surface at logical (x, y), w × h covers the output pixels from
 //    round(x·s) to round((x+w)·s) (Output.toOutputRect: the same rounding
 //    for every edge, so neighbours meet without gap or overlap at any
 //    scale), except content drawn for the output's scale, kept at its own
@@ -38,6 +30,13 @@
 //  - surface-local damage, opaque regions and the surface's pixels reach
 //    the output through the same box: damage rounded outwards, what is
 //    opaque rounded inwards;
+//  - the scene is in the layout's logical coordinates: a surface at (x, y)
+//    is at (x − output.x, y − output.y) on this output (in pixels as above),
+//    so what falls outside this output is clipped away and a window
+//    straddling two outputs is drawn on both, each by its own Renderer;
+//  - surfaces' content damage is read, not consumed: every output's
+//    renderer reads it in the same paint, then the compositor clears it
+//    (Compositor.#render, after the last output);
 //  - everything is clipped to the output and to the damage;
 //  - content copied at commit is read from compositor memory; content shown
 //    in place (past the pixel budget, content.ts) is read from the client's

@@ -1,11 +1,11 @@
-// zwlr_screencopy_manager_v1 v3: an output copied into clients' wl_shm
+// zwlr_screencopy_manager_v1 v3: the output copied into clients' wl_shm
 // buffers, through the pools' writable guarded mappings. When a frame goes,
 // what it writes and how truncation is met: capture-queue.ts (shared with
 // ext_image_copy_capture_v1).
 //
 // Invariants:
 //  - a frame captures the output whose wl_output it names (each output is
-//    its own source: its framebuffer, its damage, its mode);
+//    its own capture source: its framebuffer, its damage, its mode);
 //  - a frame advertises one shm buffer (xrgb8888: the framebuffer's own
 //    bytes, so a full-width copy is one memcpy), then buffer_done (v3); no
 //    linux_dmabuf (no GPU), no y_invert (rows are written top down);
@@ -19,7 +19,7 @@
 //    output, made at its first such copy) meets the frame's area, and sends
 //    damage (buffer-local) before ready; flags 0 first;
 //  - a wrong buffer is invalid_buffer, a second copy already_used;
-//  - a frame still waiting when the output's mode changes is failed (its
+//  - a frame still waiting when its output's mode changes is failed (its
 //    buffer was sized to the old mode);
 //  - truncated destinations: the queue's policy (invalid_fd under 'error',
 //    `failed` under 'zero'); a read-only pool, or a buffer destroyed before
@@ -27,8 +27,8 @@
 //
 // What a client may cost: its waiting frames count in the queue's
 // MAX_PENDING_CAPTURES (a copy past it is answered `failed` at once); one
-// damage log per client and output it captured (at most MAX_OUTPUTS, 16),
-// freed when it leaves.
+// damage log per client and output it captured (outputs are fixed), freed
+// when it leaves.
 import { zwlr_screencopy_frame_v1, zwlr_screencopy_manager_v1 } from '../../protocol/wlr-screencopy.js';
 import type { wl_buffer } from '../../protocol/wayland.js';
 import type { Client, Display, Resource } from '../../server/index.js';
@@ -40,12 +40,13 @@ import { FORMAT, shmBufferOf } from '../core/shm.js';
 import { implement } from '../../server/typed.js';
 
 const FRAME_ERROR = zwlr_screencopy_frame_v1.enums.error.entries;
-const EMPTY = rect(0, 0, 0, 0);
 /** What frames advertise: the framebuffer's byte order. */
 export const CAPTURE_FORMAT = FORMAT.xrgb8888;
+const EMPTY = rect(0, 0, 0, 0);
 
 class Frame {
   readonly resource: Resource<typeof zwlr_screencopy_frame_v1>;
+  readonly output: Output;
   /** Output pixels. */
   readonly box: Rect;
   /** A copy was asked (a second is already_used). */
@@ -53,8 +54,9 @@ class Frame {
   /** The copy waiting in the queue. */
   capture: Capture | null = null;
 
-  constructor(resource: Resource<typeof zwlr_screencopy_frame_v1>, box: Rect) {
+  constructor(resource: Resource<typeof zwlr_screencopy_frame_v1>, output: Output, box: Rect) {
     this.resource = resource;
+    this.output = output;
     this.box = box;
   }
 
@@ -71,7 +73,7 @@ export function createScreencopyGlobal(display: Display, queue: CaptureQueue): v
 
 class Screencopy {
   readonly #queue: CaptureQueue;
-  /** Per client (once it used copy_with_damage), per output it captured: output damage since its last damage frame. */
+  /** Per client (once it used copy_with_damage), per output it captured: damage since its last damage frame of that output. */
   readonly #damage = new Map<Client, Map<Output, DamageLog>>();
 
   constructor(queue: CaptureQueue) {
@@ -86,8 +88,8 @@ class Screencopy {
         this.#capture(frame, output, output ? rect(0, 0, output.width, output.height) : EMPTY);
       },
       capture_output_region: (_m, frame, _cursor, outputResource, x, y, width, height) => {
-        // Logical to output pixels, the edges rounded as the renderer rounds them; a negative size is an empty box.
         const output = outputOfResource(outputResource);
+        // Logical to output pixels, the edges rounded as the renderer rounds them; a negative size is an empty box.
         this.#capture(frame, output, output ? output.toOutputRect(x, y, Math.max(0, width), Math.max(0, height)) : EMPTY);
       },
     });
@@ -95,18 +97,12 @@ class Screencopy {
 
   /** A frame of `output` (null: a wl_output that is none of ours, a zombie's: failed). */
   #capture(resource: Resource<typeof zwlr_screencopy_frame_v1>, output: Output | null, box: Rect): void {
-    if (!output) {
-      const noBuffer = (r: Resource<typeof zwlr_screencopy_frame_v1>): void => r.postError(FRAME_ERROR.invalid_buffer, 'frame has no buffer (failed)');
-      implement(resource, zwlr_screencopy_frame_v1, { copy: noBuffer, copy_with_damage: noBuffer });
-      resource.send('failed');
-      return;
-    }
-    const clipped = intersect(box, rect(0, 0, output.width, output.height));
-    const frame = new Frame(resource, clipped);
+    const clipped = output ? intersect(box, rect(0, 0, output.width, output.height)) : EMPTY;
+    const frame = new Frame(resource, output ?? this.#queue.host.outputs[0]!, clipped);
     resource.onDestroy(() => {
       if (frame.capture) this.#queue.drop(frame.capture);
     });
-    const request = (withDamage: boolean) => (r: Resource<typeof zwlr_screencopy_frame_v1>, buffer: Resource<typeof wl_buffer>) => this.#copy(r, frame, output, buffer, withDamage);
+    const request = (withDamage: boolean) => (r: Resource<typeof zwlr_screencopy_frame_v1>, buffer: Resource<typeof wl_buffer>) => this.#copy(r, frame, frame.output, buffer, withDamage);
     implement(resource, zwlr_screencopy_frame_v1, { copy: request(false), copy_with_damage: request(true) });
     if (isEmpty(clipped)) {
       resource.send('failed');
@@ -156,8 +152,8 @@ class Screencopy {
   #logOf(client: Client, output: Output): DamageLog {
     let logs = this.#damage.get(client);
     if (!logs) {
-      const made = new Map<Output, DamageLog>();
-      this.#damage.set(client, (logs = made));
+      const made = (logs = new Map<Output, DamageLog>());
+      this.#damage.set(client, made);
       client.onDestroy((c) => {
         this.#damage.delete(c);
         for (const log of made.values()) log.dispose();

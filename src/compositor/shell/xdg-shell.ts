@@ -393,7 +393,6 @@ export class Toplevel {
     else this.xdg.wmBase.sized.delete(this);
     this.xdg.shell.toplevelChanged?.(this.xdg);
     const serial = this.xdg.initialCommitDone ? this.xdg.sendConfigure() : null;
-    // Sized now or before: the desktop makes it fill its output (or leaves it where it is).
     if (this.xdg.mapped && (sized || this.maximized || this.fullscreen)) this.xdg.shell.toplevelStateChanged?.(this.xdg);
     return serial;
   }
