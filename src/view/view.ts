@@ -123,7 +123,7 @@ export async function startView(compositor: Compositor, options: ViewOptions): P
     ws.on('error', () => ws.terminate());
     compositor.paint(); // the first frame is the output now
     flush(viewer);
-    status(viewer);
+    status(viewer, statusText());
   };
 
   /** One update for `viewer` if none is in flight and something changed. */
@@ -219,7 +219,8 @@ export async function startView(compositor: Compositor, options: ViewOptions): P
     viewer.buttons.clear();
   };
 
-  const status = (viewer: Viewer): void => {
+  /** The window list and counters, as the message every viewer gets. */
+  const statusText = (): string => {
     const focus = seat.keyboardFocus;
     const windows = [...compositor.windows].flatMap((w) => (w.toplevel ? [{ title: w.toplevel.title, appId: w.toplevel.appId, focused: w.surface === focus }] : []));
     const stats = compositor.clientStats;
@@ -232,13 +233,19 @@ export async function startView(compositor: Compositor, options: ViewOptions): P
       'protocol errors': stats.filter((s) => s.protocolError).length,
       viewers: viewers.size,
     };
-    const text = JSON.stringify({ type: 'status', windows, counters });
+    return JSON.stringify({ type: 'status', windows, counters });
+  };
+  /** Sends `text` to `viewer` unless it has it already. */
+  const status = (viewer: Viewer, text: string): void => {
     if (text === viewer.lastStatus || viewer.socket.readyState !== viewer.socket.OPEN) return;
     viewer.lastStatus = text;
     viewer.socket.send(text);
   };
+  // Made once a tick for all viewers, and not at all without one.
   const statusTimer = setInterval(() => {
-    for (const v of viewers) status(v);
+    if (viewers.size === 0) return;
+    const text = statusText();
+    for (const v of viewers) status(v, text);
   }, STATUS_MS);
   statusTimer.unref();
 
